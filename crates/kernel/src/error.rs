@@ -1,0 +1,180 @@
+//! One error type for the HTTP edge, rendered as RFC 9457 problem details.
+//!
+//! Client mistakes carry a clear message; server faults are logged with their cause chain
+//! and answered with a generic 500 that reveals nothing internal.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field, e.g. `lines[0].quantity`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An error answered to an HTTP client as `application/problem+json`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+    code: Option<String>,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct ProblemDocument<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl ApiError {
+    fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, slug, title, detail: detail.into(), code: None, errors: Vec::new() }
+    }
+
+    /// 400: the request could not be read (malformed JSON, bad path or query parameter).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Malformed request", detail)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required", detail)
+    }
+
+    /// 403: authenticated, but the role does not allow this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+    }
+
+    /// 404: nothing there (also used for resources that belong to someone else).
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
+    /// 422 with one message per invalid field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail) }
+    }
+
+    /// 422 for a well-formed request the domain refuses, with a machine-readable code.
+    pub fn rejected(code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { code: Some(code.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "Request refused", detail) }
+    }
+
+    /// 429: too many requests.
+    pub fn too_many_requests() -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", "slow down and retry later")
+    }
+
+    /// 503: a dependency is down.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
+    }
+
+    /// 500: logs `error` with its cause chain and hides it from the client.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side")
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The human-readable explanation.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::internal(&error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ProblemDocument {
+            kind: format!("https://emporium.dev/problems/{}", self.slug),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code.as_deref(),
+            errors: &self.errors,
+        };
+        let json = serde_json::to_vec(&body).expect("problem documents serialise");
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
+    }
+}
+
+/// Collects field errors so a client learns about every invalid field at once.
+#[derive(Debug, Default)]
+pub struct Validation {
+    errors: Vec<FieldError>,
+}
+
+impl Validation {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `message` for `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) -> &mut Self {
+        if !ok {
+            self.errors.push(FieldError { field: field.into(), message: message.into() });
+        }
+        self
+    }
+
+    /// Records an error unconditionally.
+    pub fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) -> &mut Self {
+        self.check(false, field, message)
+    }
+
+    /// `Ok` when nothing was recorded, else a 422 listing every field.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::validation(self.errors)) }
+    }
+}

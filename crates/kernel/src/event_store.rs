@@ -1,0 +1,584 @@
+//! The event store: every context's source of truth and its outbox.
+//!
+//! Each aggregate is a stream of events with consecutive versions; appending names the
+//! version the writer decided on, and a mismatch is a [`StoreError::Conflict`], never an
+//! overwrite. Readers catch up in a global order that never skips an event committed late
+//! (see [`Position`]). The same table doubles as the outbox: the relay publishes from it.
+
+use crate::bus::Envelope;
+use crate::clock::SharedClock;
+use crate::db::{Backend, Db, Migration, Tx};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+/// A place in the global order of a context's events.
+///
+/// On PostgreSQL, identity values are handed out before commit, so a lower `sequence` can
+/// become visible after a higher one. Readers therefore order by the appending
+/// transaction's id first and only read transactions older than every one still in flight
+/// (`pg_snapshot_xmin`); everything below that frontier is final. SQLite serialises writers,
+/// so there `transaction` is always 0 and `sequence` alone is commit order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    /// The appending transaction (0 on SQLite).
+    pub transaction: i64,
+    /// The event's row number.
+    pub sequence: i64,
+}
+
+/// Why and by whom an event was written; travels with it into messages and traces.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The business flow this belongs to (the order id for the place-order saga).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<Uuid>,
+    /// The message or request that caused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    /// W3C trace context of the span that wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    /// Who asked (a user id), when a person did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+}
+
+impl Metadata {
+    /// Metadata for effects of handling `envelope`: same correlation, caused by it.
+    pub fn caused_by(envelope: &Envelope) -> Self {
+        Metadata {
+            correlation_id: envelope.correlation_id,
+            causation_id: Some(envelope.message_id),
+            traceparent: envelope.traceparent.clone(),
+            actor: None,
+        }
+    }
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Unique id of this event.
+    pub event_id: Uuid,
+    /// Type name, e.g. `ProductCreated`.
+    pub event_type: String,
+    /// Version of the payload's shape for this type.
+    pub schema_version: i32,
+    /// The event's data.
+    pub payload: Value,
+    /// Correlation, causation, trace and actor.
+    pub metadata: Metadata,
+}
+
+/// A domain event enum stored as `{"type": ..., "data": ...}` (serde adjacently tagged).
+pub trait DomainEvent: Serialize + DeserializeOwned + Send + Sync {
+    /// Current schema version of the given event type; bump it with an upcaster.
+    fn schema_version(_event_type: &str) -> i32 {
+        1
+    }
+}
+
+impl NewEvent {
+    /// Encodes a domain event.
+    pub fn from_domain<E: DomainEvent>(event: &E, metadata: &Metadata) -> Result<Self, StoreError> {
+        let tagged = serde_json::to_value(event).map_err(StoreError::Encode)?;
+        let event_type = tagged
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| StoreError::Encode(serde::ser::Error::custom("events must be adjacently tagged")))?
+            .to_owned();
+        let payload = tagged.get("data").cloned().unwrap_or(Value::Null);
+        Ok(NewEvent {
+            event_id: Uuid::now_v7(),
+            schema_version: E::schema_version(&event_type),
+            event_type,
+            payload,
+            metadata: metadata.clone(),
+        })
+    }
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// Where it sits in the context's global order.
+    pub position: Position,
+    /// The stream (aggregate) it belongs to.
+    pub stream_id: String,
+    /// Its version within the stream, from 1.
+    pub stream_version: i64,
+    /// Unique id.
+    pub event_id: Uuid,
+    /// Type name.
+    pub event_type: String,
+    /// Payload shape version, after upcasting.
+    pub schema_version: i32,
+    /// The data.
+    pub payload: Value,
+    /// Correlation, causation, trace and actor.
+    pub metadata: Metadata,
+    /// When it was appended.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl RecordedEvent {
+    /// Decodes into a domain event enum.
+    pub fn decode<E: DomainEvent>(&self) -> Result<E, StoreError> {
+        let tagged = serde_json::json!({ "type": self.event_type, "data": self.payload });
+        serde_json::from_value(tagged).map_err(StoreError::Decode)
+    }
+}
+
+/// What the writer believes the stream's version is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must be exactly at this version (0 = empty).
+    Exact(i64),
+}
+
+/// Event store failures; [`StoreError::Conflict`] is the one worth retrying.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else appended to the stream first.
+    #[error("stream {stream_id} is at version {actual}, expected {expected}")]
+    Conflict {
+        /// The stream.
+        stream_id: String,
+        /// The version the writer expected.
+        expected: i64,
+        /// The version found.
+        actual: i64,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// An event could not be serialised.
+    #[error("cannot encode event: {0}")]
+    Encode(serde_json::Error),
+    /// A stored payload does not match the event type.
+    #[error("cannot decode event: {0}")]
+    Decode(serde_json::Error),
+}
+
+impl StoreError {
+    /// Whether trying the whole command again may succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}
+
+impl From<StoreError> for crate::error::ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { .. } => crate::error::ApiError::conflict("the resource changed meanwhile; try again"),
+            other => crate::error::ApiError::internal(&other),
+        }
+    }
+}
+
+/// Rewrites an old payload shape into the next version's.
+pub type Upcaster = fn(Value) -> Value;
+
+/// A context's event store.
+#[derive(Clone)]
+pub struct EventStore {
+    db: Db,
+    clock: SharedClock,
+    appended: Arc<watch::Sender<u64>>,
+    upcasters: Arc<HashMap<(String, i32), Upcaster>>,
+}
+
+impl std::fmt::Debug for EventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStore").field("context", &self.db.name()).finish_non_exhaustive()
+    }
+}
+
+/// Tables every context database has: events, checkpoints, inbox, dead letters, sagas.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "event store, checkpoints, inbox, dead letters and saga index",
+    sqlite: r#"
+        create table events (
+            position integer primary key autoincrement,
+            stream_id text not null,
+            stream_version bigint not null,
+            event_id text not null unique,
+            event_type text not null,
+            schema_version integer not null,
+            payload text not null,
+            metadata text not null,
+            recorded_at text not null,
+            unique (stream_id, stream_version)
+        );
+        create table checkpoints (
+            name text primary key,
+            transaction_id bigint not null,
+            position bigint not null,
+            updated_at text not null
+        );
+        create table inbox (
+            consumer text not null,
+            message_id text not null,
+            message_type text not null,
+            handled_at text not null,
+            primary key (consumer, message_id)
+        );
+        create table dead_letters (
+            id text primary key,
+            consumer text not null,
+            message_id text not null,
+            message_type text not null,
+            envelope text not null,
+            error text not null,
+            attempts integer not null,
+            failed_at text not null
+        );
+        create table sagas (
+            saga_id text primary key,
+            saga_type text not null,
+            status text not null,
+            deadline_at text,
+            view text not null,
+            updated_at text not null
+        );
+        create index sagas_due on sagas (status, deadline_at);
+    "#,
+    // transaction_id records the appending transaction so catch-up readers can stop at
+    // the oldest transaction still in flight (see Position).
+    postgres: r#"
+        create table events (
+            position bigint generated always as identity primary key,
+            transaction_id xid8 not null default pg_current_xact_id(),
+            stream_id text not null,
+            stream_version bigint not null,
+            event_id text not null unique,
+            event_type text not null,
+            schema_version integer not null,
+            payload jsonb not null,
+            metadata jsonb not null,
+            recorded_at text not null,
+            unique (stream_id, stream_version)
+        );
+        create index events_catch_up on events (transaction_id, position);
+        create table checkpoints (
+            name text primary key,
+            transaction_id bigint not null,
+            position bigint not null,
+            updated_at text not null
+        );
+        create table inbox (
+            consumer text not null,
+            message_id text not null,
+            message_type text not null,
+            handled_at text not null,
+            primary key (consumer, message_id)
+        );
+        create table dead_letters (
+            id text primary key,
+            consumer text not null,
+            message_id text not null,
+            message_type text not null,
+            envelope jsonb not null,
+            error text not null,
+            attempts integer not null,
+            failed_at text not null
+        );
+        create table sagas (
+            saga_id text primary key,
+            saga_type text not null,
+            status text not null,
+            deadline_at text,
+            view text not null,
+            updated_at text not null
+        );
+        create index sagas_due on sagas (status, deadline_at);
+    "#,
+}];
+
+const SELECT_COLUMNS_SQLITE: &str = "select 0 as transaction_id, position, stream_id, stream_version, event_id, \
+     event_type, schema_version, payload, metadata, recorded_at from events";
+const SELECT_COLUMNS_POSTGRES: &str = "select cast(cast(transaction_id as text) as bigint) as transaction_id, position, \
+     stream_id, stream_version, event_id, event_type, schema_version, cast(payload as text) as payload, \
+     cast(metadata as text) as metadata, recorded_at from events";
+
+impl EventStore {
+    /// Opens the store over `db`, creating its tables when missing.
+    pub async fn open(db: Db, clock: SharedClock) -> Result<Self, crate::db::DbError> {
+        db.migrate("kernel", MIGRATIONS).await?;
+        let (appended, _) = watch::channel(0);
+        Ok(EventStore { db, clock, appended: Arc::new(appended), upcasters: Arc::new(HashMap::new()) })
+    }
+
+    /// Registers an upcaster from `from_version` of `event_type` to the next version.
+    pub fn with_upcaster(mut self, event_type: &str, from_version: i32, upcaster: Upcaster) -> Self {
+        Arc::make_mut(&mut self.upcasters).insert((event_type.to_owned(), from_version), upcaster);
+        self
+    }
+
+    /// The database behind the store (read models live beside the events).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The clock events are stamped with.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// A receiver that changes whenever a unit of work that appended commits in this
+    /// process; catch-up readers wait on it instead of polling hard.
+    pub fn subscribe_appends(&self) -> watch::Receiver<u64> {
+        self.appended.subscribe()
+    }
+
+    /// Starts a unit of work: one database transaction for appends, inbox and read models.
+    pub async fn begin(&self) -> Result<UnitOfWork, StoreError> {
+        Ok(UnitOfWork { tx: self.db.begin().await?, store: self.clone(), appended: false })
+    }
+
+    /// Loads a whole stream in version order (empty when it does not exist).
+    pub async fn load(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!("{} where stream_id = $1 order by stream_version", self.select_columns());
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).fetch_all(self.db.reader()).await?;
+        rows.iter().map(|row| self.decode_row(row)).collect()
+    }
+
+    /// Reads up to `limit` events after `after` in the global catch-up order, never past
+    /// an event that a still-open transaction could yet commit before.
+    pub async fn read_all(&self, after: Position, limit: i64) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = match self.db.backend() {
+            Backend::Sqlite => {
+                let sql = format!("{SELECT_COLUMNS_SQLITE} where position > $1 order by position limit $2");
+                sqlx::query(AssertSqlSafe(sql)).bind(after.sequence).bind(limit).fetch_all(self.db.reader()).await?
+            }
+            Backend::Postgres => {
+                let sql = format!(
+                    "{SELECT_COLUMNS_POSTGRES} where (transaction_id, position) > (cast(cast($1 as bigint) as text)::xid8, $2) \
+                     and transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+                     order by transaction_id, position limit $3"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(after.transaction)
+                    .bind(after.sequence)
+                    .bind(limit)
+                    .fetch_all(self.db.reader())
+                    .await?
+            }
+        };
+        rows.iter().map(|row| self.decode_row(row)).collect()
+    }
+
+    fn select_columns(&self) -> &'static str {
+        match self.db.backend() {
+            Backend::Sqlite => SELECT_COLUMNS_SQLITE,
+            Backend::Postgres => SELECT_COLUMNS_POSTGRES,
+        }
+    }
+
+    fn decode_row(&self, row: &AnyRow) -> Result<RecordedEvent, StoreError> {
+        let text = |name: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(name)?) };
+        let mut payload: Value = serde_json::from_str(&text("payload")?).map_err(StoreError::Decode)?;
+        let event_type = text("event_type")?;
+        let mut schema_version: i32 = row.try_get("schema_version")?;
+        while let Some(upcast) = self.upcasters.get(&(event_type.clone(), schema_version)) {
+            payload = upcast(payload);
+            schema_version += 1;
+        }
+        let recorded_at = crate::time::parse(&text("recorded_at")?)
+            .map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?;
+        Ok(RecordedEvent {
+            position: Position { transaction: row.try_get("transaction_id")?, sequence: row.try_get("position")? },
+            stream_id: text("stream_id")?,
+            stream_version: row.try_get("stream_version")?,
+            event_id: Uuid::parse_str(&text("event_id")?).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?,
+            event_type,
+            schema_version,
+            payload,
+            metadata: serde_json::from_str(&text("metadata")?).map_err(StoreError::Decode)?,
+            recorded_at,
+        })
+    }
+
+    /// Reads a stored checkpoint (the start when none is stored).
+    pub async fn checkpoint(&self, name: &str) -> Result<Position, StoreError> {
+        let row = sqlx::query("select transaction_id, position from checkpoints where name = $1")
+            .bind(name)
+            .fetch_optional(self.db.reader())
+            .await?;
+        Ok(match row {
+            Some(row) => Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? },
+            None => Position::default(),
+        })
+    }
+}
+
+/// One transaction over a context's database: appends, inbox marks, read-model and
+/// checkpoint writes commit or roll back together. Dropping it without
+/// [`UnitOfWork::commit`] rolls back.
+pub struct UnitOfWork {
+    tx: Tx,
+    store: EventStore,
+    appended: bool,
+}
+
+impl UnitOfWork {
+    /// The connection, for a slice's own SQL inside this transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// The store this unit of work writes to.
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    /// Loads a stream inside this transaction (sees this transaction's own appends).
+    pub async fn load(&mut self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!("{} where stream_id = $1 order by stream_version", self.store.select_columns());
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).fetch_all(&mut *self.tx).await?;
+        rows.iter().map(|row| self.store.decode_row(row)).collect()
+    }
+
+    /// Appends `events` to `stream_id` if the stream is at `expected`; returns the
+    /// position of the last appended event.
+    pub async fn append(
+        &mut self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<Option<Position>, StoreError> {
+        let expected = match expected {
+            ExpectedVersion::NoStream => 0,
+            ExpectedVersion::Exact(version) => version,
+        };
+        let actual: i64 = sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
+            .bind(stream_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if actual != expected {
+            return Err(StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual });
+        }
+        let (insert, returning) = match self.store.db.backend() {
+            Backend::Sqlite => ("$6, $7", "0"),
+            Backend::Postgres => ("cast($6 as jsonb), cast($7 as jsonb)", "cast(cast(transaction_id as text) as bigint)"),
+        };
+        let sql = format!(
+            "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, metadata, recorded_at) \
+             values ($1, $2, $3, $4, $5, {insert}, $8) returning {returning}, position"
+        );
+        let now = crate::time::format(self.store.clock.now());
+        let mut last = None;
+        for (offset, event) in (1..).zip(events) {
+            let payload = serde_json::to_string(&event.payload).map_err(StoreError::Encode)?;
+            let metadata = serde_json::to_string(&event.metadata).map_err(StoreError::Encode)?;
+            let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(stream_id)
+                .bind(expected + offset)
+                .bind(event.event_id.to_string())
+                .bind(&event.event_type)
+                .bind(event.schema_version)
+                .bind(payload)
+                .bind(metadata)
+                .bind(&now)
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|error| match &error {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                        stream_id: stream_id.to_owned(),
+                        expected,
+                        actual: expected + 1,
+                    },
+                    _ => StoreError::Database(error),
+                })?;
+            last = Some(Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? });
+            self.appended = true;
+        }
+        Ok(last)
+    }
+
+    /// Marks `envelope` as handled by `consumer`; `false` means it already was, and the
+    /// caller must skip its effects (a redelivery).
+    pub async fn claim_message(&mut self, consumer: &str, envelope: &Envelope) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "insert into inbox (consumer, message_id, message_type, handled_at) values ($1, $2, $3, $4) \
+             on conflict (consumer, message_id) do nothing",
+        )
+        .bind(consumer)
+        .bind(envelope.message_id.to_string())
+        .bind(&envelope.message_type)
+        .bind(crate::time::format(self.store.clock.now()))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Stores a checkpoint inside this transaction.
+    pub async fn save_checkpoint(&mut self, name: &str, position: Position) -> Result<(), StoreError> {
+        sqlx::query(
+            "insert into checkpoints (name, transaction_id, position, updated_at) values ($1, $2, $3, $4) \
+             on conflict (name) do update set transaction_id = excluded.transaction_id, \
+             position = excluded.position, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(position.transaction)
+        .bind(position.sequence)
+        .bind(crate::time::format(self.store.clock.now()))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Commits, then wakes this process's catch-up readers if anything was appended.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        let UnitOfWork { tx, store, appended } = self;
+        tx.commit().await?;
+        if appended {
+            store.appended.send_modify(|generation| *generation = generation.wrapping_add(1));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `attempt` until it does not fail with a version conflict (at most 10 times):
+/// the standard loop around load–decide–append.
+pub async fn retry_on_conflict<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: AsConflict,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(error) if error.is_conflict() && tries < 9 => {
+                tries += 1;
+                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 10;
+                tokio::time::sleep(std::time::Duration::from_millis(5 * tries + jitter)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Errors that can say whether they are a version conflict worth retrying.
+pub trait AsConflict {
+    /// True for an optimistic-concurrency conflict.
+    fn is_conflict(&self) -> bool;
+}
+
+impl AsConflict for StoreError {
+    fn is_conflict(&self) -> bool {
+        StoreError::is_conflict(self)
+    }
+}

@@ -1,0 +1,29 @@
+//! Emporium's building blocks, free of business words: event store, projections,
+//! outbox relay and inbox, message bus, saga engine, money, ids, clock and HTTP errors.
+//!
+//! Every bounded context is written against these pieces; only the `app` crate decides
+//! which database and bus they run on.
+
+pub mod aggregate;
+pub mod auth;
+pub mod bus;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod event_store;
+pub mod http;
+pub mod ids;
+pub mod messaging;
+pub mod module;
+pub mod money;
+pub mod projection;
+pub mod saga;
+pub mod time;
+
+pub use aggregate::Aggregate;
+pub use bus::{Bus, Envelope, Message};
+pub use clock::{Clock, SharedClock};
+pub use db::{Backend, Db, DbTarget};
+pub use error::ApiError;
+pub use event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent, UnitOfWork};
+pub use money::{Currency, Money};

@@ -1,0 +1,787 @@
+//! Orchestrated sagas as persisted state machines.
+//!
+//! A saga is a stream of events (`saga-{id}`) in its owner's event store. Every transition
+//! is appended — together with the command it sends, as a `SagaCommandIssued` event the
+//! relay publishes — before anything goes out, so a crash at any point resumes from the
+//! stream. The transition function [`decide`] is pure; [`SagaEngine`] does the I/O.
+//!
+//! Rules:
+//! - steps run in the order of [`SagaStep::ALL`]; a step without an action succeeds at once;
+//! - a failed step compensates the steps that succeeded, newest first; a step that timed
+//!   out is compensated too, because it may have taken effect after all;
+//! - a step that misses its deadline has failed (deadlines are stored, so timers survive
+//!   restarts); a compensation that fails or misses its deadline is retried, and after
+//!   [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] the saga parks in `needs_attention`;
+//! - commands carry deterministic ids (saga, step, phase, attempt), so receivers can
+//!   deduplicate; replies that do not match what the saga awaits are ignored.
+
+use crate::bus::{BusError, Envelope, Message};
+use crate::event_store::{DomainEvent, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError, UnitOfWork};
+use crate::messaging::{HandlerError, MessageHandler};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The steps of one saga type, as an enum listing them in execution order.
+pub trait SagaStep: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// Every step, in forward order.
+    const ALL: &'static [Self];
+    /// Stable name stored in events and shown to people.
+    fn name(self) -> &'static str;
+
+    /// The step with stored name `name`.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+/// Why a step or saga failed, in words for machines (`code`) and people (`message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Stable code, e.g. `out_of_stock`.
+    pub code: String,
+    /// Explanation for a person.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with `code` and `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure { code: code.into(), message: message.into() }
+    }
+}
+
+/// Whether a command or reply belongs to a step's action or to its compensation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Doing the step.
+    Forward,
+    /// Undoing the step.
+    Compensation,
+}
+
+/// What a reply says about the step it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done; the value is kept and offered to later steps (e.g. a shipment id).
+    Succeeded(Value),
+    /// Could not be done.
+    Failed(Failure),
+}
+
+/// A message read as an answer to one saga's step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<S> {
+    /// The saga it answers.
+    pub saga_id: Uuid,
+    /// The step it answers.
+    pub step: S,
+    /// Action or compensation.
+    pub phase: Phase,
+    /// The result.
+    pub outcome: Outcome,
+}
+
+/// A command a step sends: a contract message, enveloped by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    message_type: &'static str,
+    schema_version: i32,
+    payload: Value,
+}
+
+impl Command {
+    /// Wraps a contract message.
+    pub fn new<M: Message>(message: &M) -> Result<Self, BusError> {
+        Ok(Command {
+            message_type: M::TYPE,
+            schema_version: M::VERSION,
+            payload: serde_json::to_value(message)
+                .map_err(|source| BusError::Payload { message_type: M::TYPE.to_owned(), source })?,
+        })
+    }
+}
+
+/// What a step's action or compensation may look at.
+#[derive(Debug)]
+pub struct SagaContext<'a, D> {
+    /// The saga's id.
+    pub saga_id: Uuid,
+    /// The data the saga started with.
+    pub data: &'a D,
+    /// Results of the steps that succeeded so far, by step name.
+    pub results: &'a BTreeMap<String, Value>,
+}
+
+/// One saga type: its steps, what each sends and undoes, and how replies are read.
+pub trait SagaDefinition: Send + Sync + 'static {
+    /// The step enum.
+    type Step: SagaStep;
+    /// What the saga starts with.
+    type Data: Serialize + DeserializeOwned + Send + Sync;
+    /// Stable type name, stored in every saga of this type.
+    const NAME: &'static str;
+    /// Queue / inbox name for this saga's replies, unique across the platform.
+    const CONSUMER: &'static str;
+    /// Attempts at one compensation before the saga needs a person.
+    const MAX_COMPENSATION_ATTEMPTS: u32 = 5;
+
+    /// The command that performs `step`, or `None` when the step needs no other context.
+    fn action(&self, step: Self::Step, saga: &SagaContext<'_, Self::Data>) -> Result<Option<Command>, BusError>;
+    /// The command that undoes `step`, or `None` when there is nothing to undo.
+    fn compensation(&self, step: Self::Step, saga: &SagaContext<'_, Self::Data>) -> Result<Option<Command>, BusError>;
+    /// The message types that can be replies.
+    fn reply_types(&self) -> Vec<&'static str>;
+    /// Reads `envelope` as a reply, if it is one.
+    fn interpret(&self, envelope: &Envelope) -> Result<Option<Reply<Self::Step>>, BusError>;
+
+    /// How long `step` (or its compensation) may take to answer.
+    fn deadline(&self, _step: Self::Step) -> Duration {
+        Duration::seconds(30)
+    }
+
+    /// Pause before retrying a compensation that failed for the `attempt`-th time.
+    fn retry_delay(&self, attempt: u32) -> Duration {
+        Duration::seconds(2_i64.saturating_mul(1 << attempt.min(10)))
+    }
+}
+
+/// Where a saga stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SagaStatus {
+    /// No event yet.
+    #[default]
+    NotStarted,
+    /// Doing steps.
+    Running,
+    /// Undoing steps after a failure.
+    Compensating,
+    /// Every step succeeded.
+    Completed,
+    /// Failed and fully undone.
+    Compensated,
+    /// A compensation keeps failing; a person must look.
+    NeedsAttention,
+}
+
+impl SagaStatus {
+    /// Whether the saga will never change again by itself.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, SagaStatus::Completed | SagaStatus::Compensated | SagaStatus::NeedsAttention)
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SagaStatus::NotStarted => "not_started",
+            SagaStatus::Running => "running",
+            SagaStatus::Compensating => "compensating",
+            SagaStatus::Completed => "completed",
+            SagaStatus::Compensated => "compensated",
+            SagaStatus::NeedsAttention => "needs_attention",
+        }
+    }
+}
+
+/// Where one step stands, as shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Not reached.
+    #[default]
+    Pending,
+    /// Command sent, awaiting the reply.
+    InProgress,
+    /// Done.
+    Succeeded,
+    /// Could not be done.
+    Failed,
+    /// Being undone.
+    Compensating,
+    /// Undone.
+    Compensated,
+}
+
+/// The events of a saga stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+#[allow(missing_docs, reason = "variants are documented by the module rules; fields by their names")]
+pub enum SagaEvent {
+    SagaStarted { saga_type: String, data: Value },
+    SagaCommandIssued { step: String, phase: Phase, attempt: u32, deadline_at: DateTime<Utc>, envelope: Envelope },
+    SagaStepSucceeded { step: String, result: Value },
+    SagaStepFailed { step: String, failure: Failure, compensate_step: bool },
+    SagaCompensationFailed { step: String, attempt: u32, failure: Failure, retry_at: DateTime<Utc> },
+    SagaStepCompensated { step: String },
+    SagaCompleted,
+    SagaCompensated { failure: Failure },
+    SagaNeedsAttention { step: String, reason: String },
+}
+
+impl DomainEvent for SagaEvent {}
+
+/// The event type the relay publishes commands from.
+pub const COMMAND_ISSUED: &str = "SagaCommandIssued";
+
+/// The reply a saga waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Awaiting {
+    /// Step name.
+    pub step: String,
+    /// Action or compensation.
+    pub phase: Phase,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// When the wait ends: the deadline, or the scheduled retry of a failed compensation.
+    pub until: DateTime<Utc>,
+    /// Whether `until` is a scheduled retry rather than a deadline.
+    pub retry_scheduled: bool,
+}
+
+/// One step as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    /// Step name.
+    pub name: String,
+    /// Where it stands.
+    pub status: StepStatus,
+    /// Why it failed, or how its compensation is going.
+    pub detail: Option<String>,
+}
+
+/// A saga's state: the fold of its events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SagaState {
+    /// Where it stands.
+    pub status: SagaStatus,
+    /// The start data, as stored.
+    pub data: Value,
+    /// What it waits for.
+    pub awaiting: Option<Awaiting>,
+    /// Each step's status and detail, by name.
+    pub steps: BTreeMap<String, (StepStatus, Option<String>)>,
+    /// Results of succeeded steps.
+    pub results: BTreeMap<String, Value>,
+    /// Succeeded steps, in the order they succeeded.
+    pub succeeded: Vec<String>,
+    /// A step that failed but may have had effects (timed out) and so is compensated too.
+    pub failed_with_effects: Option<String>,
+    /// The failure that made it compensate.
+    pub failure: Option<Failure>,
+}
+
+impl SagaState {
+    /// Applies one event.
+    pub fn evolve(&mut self, event: &SagaEvent) {
+        match event {
+            SagaEvent::SagaStarted { data, .. } => {
+                self.status = SagaStatus::Running;
+                self.data = data.clone();
+            }
+            SagaEvent::SagaCommandIssued { step, phase, attempt, deadline_at, .. } => {
+                self.awaiting = Some(Awaiting {
+                    step: step.clone(),
+                    phase: *phase,
+                    attempt: *attempt,
+                    until: *deadline_at,
+                    retry_scheduled: false,
+                });
+                let status = match phase {
+                    Phase::Forward => StepStatus::InProgress,
+                    Phase::Compensation => StepStatus::Compensating,
+                };
+                let detail = (*attempt > 1).then(|| format!("attempt {attempt}"));
+                self.steps.insert(step.clone(), (status, detail));
+            }
+            SagaEvent::SagaStepSucceeded { step, result } => {
+                self.awaiting = None;
+                self.results.insert(step.clone(), result.clone());
+                self.succeeded.push(step.clone());
+                self.steps.insert(step.clone(), (StepStatus::Succeeded, None));
+            }
+            SagaEvent::SagaStepFailed { step, failure, compensate_step } => {
+                self.awaiting = None;
+                self.status = SagaStatus::Compensating;
+                self.failure = Some(failure.clone());
+                if *compensate_step {
+                    self.failed_with_effects = Some(step.clone());
+                }
+                self.steps.insert(step.clone(), (StepStatus::Failed, Some(failure.message.clone())));
+            }
+            SagaEvent::SagaCompensationFailed { step, attempt, failure, retry_at } => {
+                self.awaiting = Some(Awaiting {
+                    step: step.clone(),
+                    phase: Phase::Compensation,
+                    attempt: *attempt,
+                    until: *retry_at,
+                    retry_scheduled: true,
+                });
+                let detail = format!("undo attempt {attempt} failed: {}", failure.message);
+                self.steps.insert(step.clone(), (StepStatus::Compensating, Some(detail)));
+            }
+            SagaEvent::SagaStepCompensated { step } => {
+                self.awaiting = None;
+                self.steps.insert(step.clone(), (StepStatus::Compensated, None));
+            }
+            SagaEvent::SagaCompleted => {
+                self.awaiting = None;
+                self.status = SagaStatus::Completed;
+            }
+            SagaEvent::SagaCompensated { .. } => {
+                self.awaiting = None;
+                self.status = SagaStatus::Compensated;
+            }
+            SagaEvent::SagaNeedsAttention { step, reason } => {
+                self.awaiting = None;
+                self.status = SagaStatus::NeedsAttention;
+                self.steps.insert(step.clone(), (StepStatus::Compensating, Some(reason.clone())));
+            }
+        }
+    }
+
+    fn compensated(&self, step: &str) -> bool {
+        matches!(self.steps.get(step), Some((StepStatus::Compensated, _)))
+    }
+
+    /// The view shown to people: every step of `S` in order with its status.
+    pub fn view<S: SagaStep>(&self) -> SagaView {
+        SagaView {
+            status: self.status,
+            failure: self.failure.clone(),
+            steps: S::ALL
+                .iter()
+                .map(|step| {
+                    let (status, detail) = self.steps.get(step.name()).cloned().unwrap_or_default();
+                    StepView { name: step.name().to_owned(), status, detail }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A saga as shown to people and support staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaView {
+    /// Where it stands.
+    pub status: SagaStatus,
+    /// Why it compensated, if it did.
+    pub failure: Option<Failure>,
+    /// Every step in order.
+    pub steps: Vec<StepView>,
+}
+
+/// What moves a saga.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input<S> {
+    /// Begin with this data (serialised `Data`).
+    Start(Value),
+    /// A reply arrived.
+    Reply {
+        /// The step answered.
+        step: S,
+        /// Action or compensation.
+        phase: Phase,
+        /// The result.
+        outcome: Outcome,
+    },
+    /// Time passed: act on a deadline or a scheduled retry that is due.
+    Tick,
+}
+
+/// Why a saga could not take an input.
+#[derive(Debug, thiserror::Error)]
+pub enum SagaError {
+    /// Started twice.
+    #[error("saga {0} already started")]
+    AlreadyStarted(Uuid),
+    /// The stored data no longer matches `Data`.
+    #[error("saga data does not decode: {0}")]
+    Data(serde_json::Error),
+    /// Building a command failed.
+    #[error(transparent)]
+    Command(#[from] BusError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl crate::event_store::AsConflict for SagaError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, SagaError::Store(e) if e.is_conflict())
+    }
+}
+
+struct Decision<'a, D: SagaDefinition> {
+    definition: &'a D,
+    saga_id: Uuid,
+    source: &'a str,
+    now: DateTime<Utc>,
+    causation_id: Option<Uuid>,
+    state: SagaState,
+    events: Vec<SagaEvent>,
+}
+
+impl<D: SagaDefinition> Decision<'_, D> {
+    fn emit(&mut self, event: SagaEvent) {
+        self.state.evolve(&event);
+        self.events.push(event);
+    }
+
+    fn data(&self) -> Result<D::Data, SagaError> {
+        serde_json::from_value(self.state.data.clone()).map_err(SagaError::Data)
+    }
+
+    fn issue(&mut self, step: D::Step, phase: Phase, attempt: u32, command: Command) -> Result<(), SagaError> {
+        let phase_name = match phase {
+            Phase::Forward => "forward",
+            Phase::Compensation => "compensation",
+        };
+        let message_id =
+            crate::ids::derived_id(&[&self.saga_id.to_string(), step.name(), phase_name, &attempt.to_string()]);
+        let envelope = Envelope {
+            message_id,
+            message_type: command.message_type.to_owned(),
+            schema_version: command.schema_version,
+            source: self.source.to_owned(),
+            occurred_at: self.now,
+            correlation_id: Some(self.saga_id),
+            causation_id: self.causation_id,
+            traceparent: None,
+            payload: command.payload,
+        };
+        let deadline_at = self.now + self.definition.deadline(step);
+        self.emit(SagaEvent::SagaCommandIssued { step: step.name().to_owned(), phase, attempt, deadline_at, envelope });
+        Ok(())
+    }
+
+    fn advance(&mut self, from: usize) -> Result<(), SagaError> {
+        let data = self.data()?;
+        for step in D::Step::ALL.iter().copied().skip(from) {
+            let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+            match self.definition.action(step, &context)? {
+                Some(command) => return self.issue(step, Phase::Forward, 1, command),
+                None => self.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result: Value::Null }),
+            }
+        }
+        self.emit(SagaEvent::SagaCompleted);
+        Ok(())
+    }
+
+    fn fail(&mut self, step: D::Step, failure: Failure, compensate_step: bool) -> Result<(), SagaError> {
+        self.emit(SagaEvent::SagaStepFailed { step: step.name().to_owned(), failure, compensate_step });
+        self.compensate_next()
+    }
+
+    fn compensate_next(&mut self) -> Result<(), SagaError> {
+        let data = self.data()?;
+        let candidates: Vec<String> =
+            self.state.failed_with_effects.iter().chain(self.state.succeeded.iter().rev()).cloned().collect();
+        for name in candidates {
+            if self.state.compensated(&name) {
+                continue;
+            }
+            let Some(step) = D::Step::from_name(&name) else { continue };
+            let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+            if let Some(command) = self.definition.compensation(step, &context)? {
+                return self.issue(step, Phase::Compensation, 1, command);
+            }
+        }
+        let failure = self.state.failure.clone().unwrap_or_else(|| Failure::new("failed", "the saga failed"));
+        self.emit(SagaEvent::SagaCompensated { failure });
+        Ok(())
+    }
+
+    fn retry_compensation(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
+        let data = self.data()?;
+        let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+        match self.definition.compensation(step, &context)? {
+            Some(command) => self.issue(step, Phase::Compensation, attempt, command),
+            None => self.compensate_next(),
+        }
+    }
+
+    fn compensation_failed(&mut self, step: D::Step, attempt: u32, failure: Failure) {
+        if attempt >= D::MAX_COMPENSATION_ATTEMPTS {
+            let reason = format!("undo failed {attempt} times, last: {}", failure.message);
+            self.emit(SagaEvent::SagaNeedsAttention { step: step.name().to_owned(), reason });
+        } else {
+            let retry_at = self.now + self.definition.retry_delay(attempt);
+            self.emit(SagaEvent::SagaCompensationFailed { step: step.name().to_owned(), attempt, failure, retry_at });
+        }
+    }
+}
+
+fn index_of<S: SagaStep>(step: S) -> usize {
+    S::ALL.iter().position(|s| *s == step).expect("a step is listed in ALL")
+}
+
+/// The transition function: the events that `input` causes in a saga at `state`.
+/// No events means the input does not apply (a duplicate or stale reply, an early tick).
+pub fn decide<D: SagaDefinition>(
+    definition: &D,
+    saga_id: Uuid,
+    source: &str,
+    state: &SagaState,
+    input: Input<D::Step>,
+    now: DateTime<Utc>,
+    causation_id: Option<Uuid>,
+) -> Result<Vec<SagaEvent>, SagaError> {
+    let mut decision = Decision { definition, saga_id, source, now, causation_id, state: state.clone(), events: Vec::new() };
+    let awaiting = state.awaiting.clone();
+    match input {
+        Input::Start(data) => {
+            if state.status != SagaStatus::NotStarted {
+                return Err(SagaError::AlreadyStarted(saga_id));
+            }
+            decision.emit(SagaEvent::SagaStarted { saga_type: D::NAME.to_owned(), data });
+            decision.advance(0)?;
+        }
+        Input::Reply { step, phase, outcome } => {
+            let Some(awaiting) = awaiting.filter(|a| a.step == step.name() && a.phase == phase) else {
+                return Ok(Vec::new());
+            };
+            match (phase, outcome) {
+                (Phase::Forward, Outcome::Succeeded(result)) => {
+                    decision.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result });
+                    decision.advance(index_of(step) + 1)?;
+                }
+                (Phase::Forward, Outcome::Failed(failure)) => decision.fail(step, failure, false)?,
+                (Phase::Compensation, Outcome::Succeeded(_)) => {
+                    decision.emit(SagaEvent::SagaStepCompensated { step: step.name().to_owned() });
+                    decision.compensate_next()?;
+                }
+                (Phase::Compensation, Outcome::Failed(failure)) => {
+                    if !awaiting.retry_scheduled {
+                        decision.compensation_failed(step, awaiting.attempt, failure);
+                    }
+                }
+            }
+        }
+        Input::Tick => {
+            let Some(awaiting) = awaiting.filter(|a| now >= a.until) else { return Ok(Vec::new()) };
+            let Some(step) = D::Step::from_name(&awaiting.step) else { return Ok(Vec::new()) };
+            match awaiting.phase {
+                Phase::Forward => {
+                    let seconds = definition.deadline(step).num_seconds();
+                    let failure = Failure::new("timeout", format!("{} got no answer within {seconds} s", step.name()));
+                    decision.fail(step, failure, true)?;
+                }
+                Phase::Compensation if awaiting.retry_scheduled => {
+                    decision.retry_compensation(step, awaiting.attempt + 1)?;
+                }
+                Phase::Compensation if awaiting.attempt >= D::MAX_COMPENSATION_ATTEMPTS => {
+                    decision.compensation_failed(step, awaiting.attempt, Failure::new("timeout", "no answer in time"));
+                }
+                Phase::Compensation => decision.retry_compensation(step, awaiting.attempt + 1)?,
+            }
+        }
+    }
+    Ok(decision.events)
+}
+
+/// Runs sagas of one definition over an event store.
+pub struct SagaEngine<D: SagaDefinition> {
+    definition: Arc<D>,
+    store: EventStore,
+}
+
+impl<D: SagaDefinition> Clone for SagaEngine<D> {
+    fn clone(&self) -> Self {
+        SagaEngine { definition: self.definition.clone(), store: self.store.clone() }
+    }
+}
+
+/// The stream a saga is stored in.
+pub fn stream_id(saga_id: Uuid) -> String {
+    format!("saga-{saga_id}")
+}
+
+impl<D: SagaDefinition> SagaEngine<D> {
+    /// An engine storing sagas in `store`.
+    pub fn new(definition: D, store: EventStore) -> Self {
+        SagaEngine { definition: Arc::new(definition), store }
+    }
+
+    /// The definition this engine runs.
+    pub fn definition(&self) -> &D {
+        &self.definition
+    }
+
+    /// Starts a saga inside the caller's unit of work, so it begins atomically with
+    /// whatever caused it (e.g. the order being placed).
+    pub async fn start(&self, uow: &mut UnitOfWork, saga_id: Uuid, data: &D::Data, metadata: &Metadata) -> Result<(), SagaError> {
+        let data = serde_json::to_value(data).map_err(SagaError::Data)?;
+        self.transition(uow, saga_id, Input::Start(data), metadata).await?;
+        metrics::counter!("emporium_saga_started_total", "saga" => D::NAME).increment(1);
+        Ok(())
+    }
+
+    async fn transition(
+        &self,
+        uow: &mut UnitOfWork,
+        saga_id: Uuid,
+        input: Input<D::Step>,
+        metadata: &Metadata,
+    ) -> Result<(SagaState, bool), SagaError> {
+        let stream = stream_id(saga_id);
+        let recorded = uow.load(&stream).await?;
+        let mut state = SagaState::default();
+        for event in &recorded {
+            state.evolve(&event.decode::<SagaEvent>()?);
+        }
+        let version = recorded.last().map_or(0, |e| e.stream_version);
+        let now = self.store.clock().now();
+        let source = self.store.db().name().to_owned();
+        let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
+        if events.is_empty() {
+            return Ok((state, false));
+        }
+        let mut new_events = Vec::with_capacity(events.len());
+        for event in &events {
+            let mut event = event.clone();
+            if let SagaEvent::SagaCommandIssued { envelope, .. } = &mut event {
+                envelope.traceparent.clone_from(&metadata.traceparent);
+            }
+            new_events.push(NewEvent::from_domain(&event, metadata)?);
+            state.evolve(&event);
+            self.record_metrics(&event);
+        }
+        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+        uow.append(&stream, expected, &new_events).await?;
+        self.save_view(uow, saga_id, &state).await?;
+        Ok((state, true))
+    }
+
+    fn record_metrics(&self, event: &SagaEvent) {
+        let (name, level) = match event {
+            SagaEvent::SagaCompleted => ("emporium_saga_completed_total", tracing::Level::INFO),
+            SagaEvent::SagaCompensated { .. } => ("emporium_saga_compensated_total", tracing::Level::INFO),
+            SagaEvent::SagaNeedsAttention { .. } => ("emporium_saga_needs_attention_total", tracing::Level::ERROR),
+            SagaEvent::SagaStepFailed { .. } => ("emporium_saga_step_failed_total", tracing::Level::INFO),
+            _ => return,
+        };
+        metrics::counter!(name, "saga" => D::NAME).increment(1);
+        if level == tracing::Level::ERROR {
+            tracing::error!(saga = D::NAME, ?event, "saga needs attention");
+        } else {
+            tracing::info!(saga = D::NAME, ?event, "saga transition");
+        }
+    }
+
+    async fn save_view(&self, uow: &mut UnitOfWork, saga_id: Uuid, state: &SagaState) -> Result<(), StoreError> {
+        let view = serde_json::to_string(&state.view::<D::Step>()).map_err(StoreError::Encode)?;
+        let deadline = state.awaiting.as_ref().map(|a| crate::time::format(a.until));
+        let now = crate::time::format(self.store.clock().now());
+        sqlx::query(
+            "insert into sagas (saga_id, saga_type, status, deadline_at, view, updated_at) values ($1, $2, $3, $4, $5, $6) \
+             on conflict (saga_id) do update set status = excluded.status, deadline_at = excluded.deadline_at, \
+             view = excluded.view, updated_at = excluded.updated_at",
+        )
+        .bind(saga_id.to_string())
+        .bind(D::NAME)
+        .bind(state.status.as_str())
+        .bind(deadline)
+        .bind(view)
+        .bind(now)
+        .execute(uow.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Feeds a reply to its saga, exactly once per message (inbox in the same transaction).
+    pub async fn handle_reply(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let Some(reply) = self.definition.interpret(envelope)? else { return Ok(()) };
+        let metadata = Metadata::caused_by(envelope);
+        crate::event_store::retry_on_conflict(|| async {
+            let mut uow = self.store.begin().await?;
+            if !uow.claim_message(D::CONSUMER, envelope).await? {
+                return Ok(());
+            }
+            let input = Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome.clone() };
+            self.transition(&mut uow, reply.saga_id, input, &metadata).await?;
+            uow.commit().await?;
+            Ok::<_, SagaError>(())
+        })
+        .await
+        .map_err(|error| match error {
+            SagaError::Data(e) => HandlerError::Permanent(e.to_string()),
+            other => HandlerError::Transient(other.to_string()),
+        })
+    }
+
+    /// Acts on every deadline and scheduled retry that is due; returns how many sagas moved.
+    pub async fn fire_due(&self) -> Result<usize, SagaError> {
+        let now = crate::time::format(self.store.clock().now());
+        let due: Vec<String> = sqlx::query_scalar(
+            "select saga_id from sagas where saga_type = $1 and status in ('running', 'compensating') \
+             and deadline_at <= $2 order by deadline_at limit 100",
+        )
+        .bind(D::NAME)
+        .bind(now)
+        .fetch_all(self.store.db().reader())
+        .await
+        .map_err(StoreError::from)?;
+        let mut moved = 0;
+        for saga_id in due {
+            let Ok(saga_id) = Uuid::parse_str(&saga_id) else { continue };
+            let changed = crate::event_store::retry_on_conflict(|| async {
+                let mut uow = self.store.begin().await?;
+                let (_, moved) = self.transition(&mut uow, saga_id, Input::Tick, &Metadata::default()).await?;
+                uow.commit().await?;
+                Ok::<_, SagaError>(moved)
+            })
+            .await?;
+            moved += usize::from(changed);
+        }
+        Ok(moved)
+    }
+
+    /// The saga as people see it, from the `sagas` table kept with every transition.
+    pub async fn view(&self, saga_id: Uuid) -> Result<Option<SagaView>, StoreError> {
+        let view: Option<String> = sqlx::query_scalar("select view from sagas where saga_id = $1")
+            .bind(saga_id.to_string())
+            .fetch_optional(self.store.db().reader())
+            .await?;
+        view.map(|v| serde_json::from_str(&v).map_err(StoreError::Decode)).transpose()
+    }
+
+    /// Checks deadlines every `interval` until cancelled.
+    pub async fn run_timers(self, interval: std::time::Duration, cancel: tokio_util::sync::CancellationToken) {
+        while !cancel.is_cancelled() {
+            if let Err(error) = self.fire_due().await {
+                tracing::warn!(saga = D::NAME, %error, "saga timers failed; retrying");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+    }
+}
+
+/// Consumes a saga's replies.
+pub struct SagaReplies<D: SagaDefinition>(pub SagaEngine<D>);
+
+#[async_trait]
+impl<D: SagaDefinition> MessageHandler for SagaReplies<D> {
+    fn consumer(&self) -> &'static str {
+        D::CONSUMER
+    }
+
+    fn message_types(&self) -> Vec<&'static str> {
+        self.0.definition.reply_types()
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        self.0.handle_reply(envelope).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,246 @@
+//! Given / when / then tests of the saga transition function with a four-step saga
+//! shaped like place-order: place (undo: cancel), reserve (undo: release),
+//! pay (undo: refund), ship (nothing to undo).
+
+use super::*;
+use chrono::TimeZone;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Place,
+    Reserve,
+    Pay,
+    Ship,
+}
+
+impl SagaStep for Step {
+    const ALL: &'static [Self] = &[Step::Place, Step::Reserve, Step::Pay, Step::Ship];
+    fn name(self) -> &'static str {
+        match self {
+            Step::Place => "place",
+            Step::Reserve => "reserve",
+            Step::Pay => "pay",
+            Step::Ship => "ship",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Do {
+    what: String,
+}
+impl Message for Do {
+    const TYPE: &'static str = "test.Do";
+}
+
+struct Toy;
+
+impl SagaDefinition for Toy {
+    type Step = Step;
+    type Data = String;
+    const NAME: &'static str = "toy";
+    const CONSUMER: &'static str = "toy";
+
+    fn action(&self, step: Step, _: &SagaContext<'_, String>) -> Result<Option<Command>, BusError> {
+        if step == Step::Place { Ok(None) } else { Command::new(&Do { what: step.name().into() }).map(Some) }
+    }
+
+    fn compensation(&self, step: Step, _: &SagaContext<'_, String>) -> Result<Option<Command>, BusError> {
+        let undo = match step {
+            Step::Place => "cancel",
+            Step::Reserve => "release",
+            Step::Pay => "refund",
+            Step::Ship => return Ok(None),
+        };
+        Command::new(&Do { what: undo.into() }).map(Some)
+    }
+
+    fn reply_types(&self) -> Vec<&'static str> {
+        vec![]
+    }
+
+    fn interpret(&self, _: &Envelope) -> Result<Option<Reply<Step>>, BusError> {
+        Ok(None)
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+const SAGA: Uuid = Uuid::from_u128(42);
+
+struct Scenario {
+    state: SagaState,
+    now: DateTime<Utc>,
+    last: Vec<SagaEvent>,
+}
+
+impl Scenario {
+    fn given_started() -> Self {
+        let mut scenario = Scenario { state: SagaState::default(), now: t0(), last: vec![] };
+        scenario.when(Input::Start(Value::String("data".into())));
+        scenario
+    }
+
+    fn when(&mut self, input: Input<Step>) -> &mut Self {
+        self.last = decide(&Toy, SAGA, "test", &self.state, input, self.now, None).unwrap();
+        for event in &self.last {
+            self.state.evolve(event);
+        }
+        self
+    }
+
+    fn ok(&mut self, step: Step) -> &mut Self {
+        self.when(Input::Reply { step, phase: Phase::Forward, outcome: Outcome::Succeeded(Value::Null) })
+    }
+
+    fn fails(&mut self, step: Step) -> &mut Self {
+        let outcome = Outcome::Failed(Failure::new("nope", "it failed"));
+        self.when(Input::Reply { step, phase: Phase::Forward, outcome })
+    }
+
+    fn undone(&mut self, step: Step) -> &mut Self {
+        self.when(Input::Reply { step, phase: Phase::Compensation, outcome: Outcome::Succeeded(Value::Null) })
+    }
+
+    fn undo_fails(&mut self, step: Step) -> &mut Self {
+        let outcome = Outcome::Failed(Failure::new("down", "gateway down"));
+        self.when(Input::Reply { step, phase: Phase::Compensation, outcome })
+    }
+
+    fn after(&mut self, seconds: i64) -> &mut Self {
+        self.now += Duration::seconds(seconds);
+        self.when(Input::Tick)
+    }
+
+    /// The commands the last input sent, as "what" strings.
+    fn sent(&self) -> Vec<String> {
+        self.last
+            .iter()
+            .filter_map(|e| match e {
+                SagaEvent::SagaCommandIssued { envelope, .. } => Some(envelope.payload["what"].as_str().unwrap().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn starting_completes_the_local_first_step_and_sends_the_second() {
+    let scenario = Scenario::given_started();
+    assert_eq!(scenario.sent(), ["reserve"]);
+    assert_eq!(scenario.state.status, SagaStatus::Running);
+    assert_eq!(scenario.state.steps["place"].0, StepStatus::Succeeded);
+}
+
+#[test]
+fn every_step_succeeding_completes_the_saga() {
+    let mut scenario = Scenario::given_started();
+    assert_eq!(scenario.ok(Step::Reserve).sent(), ["pay"]);
+    assert_eq!(scenario.ok(Step::Pay).sent(), ["ship"]);
+    scenario.ok(Step::Ship);
+    assert_eq!(scenario.state.status, SagaStatus::Completed);
+    assert!(scenario.last.contains(&SagaEvent::SagaCompleted));
+}
+
+#[test]
+fn a_failed_first_step_only_cancels() {
+    let mut scenario = Scenario::given_started();
+    assert_eq!(scenario.fails(Step::Reserve).sent(), ["cancel"]);
+    scenario.undone(Step::Place);
+    assert_eq!(scenario.state.status, SagaStatus::Compensated);
+    assert_eq!(scenario.state.failure.as_ref().unwrap().code, "nope");
+    let view = scenario.state.view::<Step>();
+    let statuses: Vec<_> = view.steps.iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [StepStatus::Compensated, StepStatus::Failed, StepStatus::Pending, StepStatus::Pending]);
+}
+
+#[test]
+fn a_failed_payment_releases_then_cancels() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve);
+    assert_eq!(scenario.fails(Step::Pay).sent(), ["release"]);
+    assert_eq!(scenario.undone(Step::Reserve).sent(), ["cancel"]);
+    scenario.undone(Step::Place);
+    assert_eq!(scenario.state.status, SagaStatus::Compensated);
+}
+
+#[test]
+fn a_failed_last_step_refunds_releases_and_cancels_in_that_order() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve).ok(Step::Pay);
+    assert_eq!(scenario.fails(Step::Ship).sent(), ["refund"]);
+    assert_eq!(scenario.undone(Step::Pay).sent(), ["release"]);
+    assert_eq!(scenario.undone(Step::Reserve).sent(), ["cancel"]);
+    scenario.undone(Step::Place);
+    assert_eq!(scenario.state.status, SagaStatus::Compensated);
+}
+
+#[test]
+fn duplicate_and_stale_replies_change_nothing() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve);
+    assert!(scenario.ok(Step::Reserve).last.is_empty(), "duplicate reply");
+    assert!(scenario.ok(Step::Ship).last.is_empty(), "reply for a step not yet reached");
+    assert!(scenario.undone(Step::Reserve).last.is_empty(), "undo reply while running");
+}
+
+#[test]
+fn a_step_that_misses_its_deadline_fails_and_is_undone_too() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve);
+    assert!(scenario.after(29).last.is_empty(), "not due yet");
+    assert_eq!(scenario.after(1).sent(), ["refund"], "the payment may have gone through");
+    assert_eq!(scenario.state.failure.as_ref().unwrap().code, "timeout");
+    assert_eq!(scenario.undone(Step::Pay).sent(), ["release"]);
+    assert!(scenario.ok(Step::Pay).last.is_empty(), "a late success no longer counts");
+}
+
+#[test]
+fn a_failing_compensation_is_retried_then_parks_the_saga() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve).fails(Step::Pay);
+    for attempt in 1..Toy::MAX_COMPENSATION_ATTEMPTS {
+        scenario.undo_fails(Step::Reserve);
+        assert_eq!(scenario.state.status, SagaStatus::Compensating);
+        let wait = Toy.retry_delay(attempt).num_seconds();
+        assert!(scenario.after(wait - 1).last.is_empty(), "retry waits its delay");
+        assert_eq!(scenario.after(1).sent(), ["release"], "retry {attempt}");
+    }
+    scenario.undo_fails(Step::Reserve);
+    assert_eq!(scenario.state.status, SagaStatus::NeedsAttention);
+    assert!(scenario.after(3600).last.is_empty(), "a parked saga waits for a person");
+}
+
+#[test]
+fn an_unanswered_compensation_is_sent_again_with_a_new_id() {
+    let mut scenario = Scenario::given_started();
+    scenario.fails(Step::Reserve);
+    let first = scenario.last.clone();
+    scenario.after(30);
+    let id = |events: &[SagaEvent]| {
+        events.iter().find_map(|e| match e {
+            SagaEvent::SagaCommandIssued { envelope, attempt, .. } => Some((envelope.message_id, *attempt)),
+            _ => None,
+        })
+    };
+    let (first_id, first_attempt) = id(&first).unwrap();
+    let (second_id, second_attempt) = id(&scenario.last).unwrap();
+    assert_eq!((first_attempt, second_attempt), (1, 2));
+    assert_ne!(first_id, second_id);
+}
+
+#[test]
+fn command_ids_are_deterministic() {
+    let one = Scenario::given_started();
+    let two = Scenario::given_started();
+    assert_eq!(one.last, two.last);
+}
+
+#[test]
+fn starting_twice_is_refused() {
+    let scenario = Scenario::given_started();
+    let again = decide(&Toy, SAGA, "test", &scenario.state, Input::Start(Value::Null), t0(), None);
+    assert!(matches!(again, Err(SagaError::AlreadyStarted(_))));
+}

@@ -1,1 +1,54 @@
-//! placeholder
+//! Catalog: what the shop sells. Products and categories are event-sourced; shoppers
+//! read a `products` read model that also shows stock levels reported by Inventory.
+//!
+//! Publishes `ProductCreated` (Inventory opens stock, Orders prices it);
+//! subscribes to `StockLevelChanged` (from Inventory).
+
+mod categories;
+mod create_product;
+mod events;
+mod get_product;
+mod list_products;
+mod publications;
+mod read_model;
+mod stock_levels;
+
+use kernel::event_store::EventStore;
+use kernel::module::ContextModule;
+use kernel::projection::ProjectionRunner;
+use std::sync::Arc;
+
+pub use events::CatalogEvent;
+
+/// What the catalog's endpoints and handlers share.
+#[derive(Clone)]
+pub(crate) struct Catalog {
+    store: EventStore,
+    read_model: ProjectionRunner,
+}
+
+/// How long a command waits for its own write to show in the read model before answering.
+pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds the catalog context over its event store.
+pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
+    store.db().migrate("catalog", read_model::MIGRATIONS).await?;
+    let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ProductsProjection));
+    let catalog = Catalog { store: store.clone(), read_model: read_model.clone() };
+    let router = axum::Router::new()
+        .merge(create_product::routes())
+        .merge(get_product::routes())
+        .merge(list_products::routes())
+        .merge(categories::routes())
+        .with_state(catalog);
+    Ok(ContextModule {
+        name: "catalog",
+        store: store.clone(),
+        router,
+        projections: vec![read_model],
+        handlers: vec![Arc::new(stock_levels::StockLevels { store })],
+        publications: Arc::new(publications::CatalogPublications),
+        workers: Vec::new(),
+    })
+}
+

@@ -1,1 +1,344 @@
-//! placeholder
+//! The only things one context may know about another: integration events (past-tense
+//! facts) and saga commands, each defined once here with its routing name and version.
+//!
+//! Routing names are `<publishing context>.<Name>`. A payload change that is not purely
+//! additive gets a new `VERSION` and the consumer a way to read the old one.
+
+use kernel::bus::Message;
+use kernel::money::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! contract {
+    ($name:ident, $type:literal) => {
+        impl Message for $name {
+            const TYPE: &'static str = $type;
+        }
+    };
+}
+
+/// One product and quantity of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductQuantity {
+    /// The product.
+    pub product_id: Uuid,
+    /// Units, at least 1.
+    pub quantity: u32,
+}
+
+/// A delivery address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Recipient.
+    pub name: String,
+    /// Street and number.
+    pub line1: String,
+    /// Apartment, suite, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// Postal code.
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country code, upper case.
+    pub country: String,
+}
+
+/// Catalog's facts.
+pub mod catalog {
+    use super::*;
+
+    /// A product was added to the catalog (Inventory opens its stock, Orders prices it).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProductCreated {
+        /// The product.
+        pub product_id: Uuid,
+        /// Stock keeping unit.
+        pub sku: String,
+        /// Display name.
+        pub name: String,
+        /// Unit price.
+        pub price: Money,
+        /// Shipping weight of one unit.
+        pub weight_grams: u32,
+        /// Units in stock when it was created.
+        pub initial_stock: u32,
+    }
+    contract!(ProductCreated, "catalog.ProductCreated");
+
+    /// A product's price changed (Orders reprices new orders).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProductPriceChanged {
+        /// The product.
+        pub product_id: Uuid,
+        /// The new unit price.
+        pub price: Money,
+    }
+    contract!(ProductPriceChanged, "catalog.ProductPriceChanged");
+}
+
+/// Inventory's facts and the commands it takes.
+pub mod inventory {
+    use super::*;
+
+    /// Command: hold stock for every line of an order, or none of them.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReserveInventory {
+        /// The order.
+        pub order_id: Uuid,
+        /// What to hold.
+        pub lines: Vec<ProductQuantity>,
+    }
+    contract!(ReserveInventory, "inventory.ReserveInventory");
+
+    /// Command: give back whatever is held for an order (nothing held is fine).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReleaseInventory {
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(ReleaseInventory, "inventory.ReleaseInventory");
+
+    /// Every line of the order is held.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct InventoryReserved {
+        /// The order.
+        pub order_id: Uuid,
+        /// What is held.
+        pub lines: Vec<ProductQuantity>,
+    }
+    contract!(InventoryReserved, "inventory.InventoryReserved");
+
+    /// One line that could not be held.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Shortage {
+        /// The product.
+        pub product_id: Uuid,
+        /// Units asked for.
+        pub requested: u32,
+        /// Units available then.
+        pub available: u32,
+    }
+
+    /// Nothing was held because at least one line lacks stock.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OutOfStock {
+        /// The order.
+        pub order_id: Uuid,
+        /// The lines that lack stock.
+        pub shortages: Vec<Shortage>,
+    }
+    contract!(OutOfStock, "inventory.OutOfStock");
+
+    /// Whatever was held for the order is available again.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct InventoryReleased {
+        /// The order.
+        pub order_id: Uuid,
+        /// What was given back (empty when nothing was held).
+        pub lines: Vec<ProductQuantity>,
+    }
+    contract!(InventoryReleased, "inventory.InventoryReleased");
+
+    /// A product's sellable quantity changed (Catalog shows stock status).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct StockLevelChanged {
+        /// The product.
+        pub product_id: Uuid,
+        /// Units on hand and not held.
+        pub available: i64,
+        /// Whether `available` is at or below the low-stock threshold.
+        pub low_stock: bool,
+    }
+    contract!(StockLevelChanged, "inventory.StockLevelChanged");
+}
+
+/// Payments' facts and the commands it takes.
+pub mod payments {
+    use super::*;
+
+    /// Command: charge an order's total to a customer's payment method.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ProcessPayment {
+        /// The order.
+        pub order_id: Uuid,
+        /// Who pays; the payment method must be theirs.
+        pub customer_id: Uuid,
+        /// The tokenised card to charge.
+        pub payment_method_id: Uuid,
+        /// How much.
+        pub amount: Money,
+    }
+    contract!(ProcessPayment, "payments.ProcessPayment");
+
+    /// Command: give back whatever was charged for an order (nothing charged is fine,
+    /// and stops a late charge).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RefundPayment {
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(RefundPayment, "payments.RefundPayment");
+
+    /// The order's total was charged.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PaymentProcessed {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// Amount charged.
+        pub amount: Money,
+    }
+    contract!(PaymentProcessed, "payments.PaymentProcessed");
+
+    /// The charge was refused or could not be made.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PaymentFailed {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// `payment_declined`, `insufficient_funds`, `payment_error`, `payment_method_invalid`.
+        pub code: String,
+        /// Explanation for a person.
+        pub message: String,
+    }
+    contract!(PaymentFailed, "payments.PaymentFailed");
+
+    /// The charge was given back.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PaymentRefunded {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// Amount refunded (zero when nothing had been charged).
+        pub amount: Money,
+    }
+    contract!(PaymentRefunded, "payments.PaymentRefunded");
+}
+
+/// Shipping's facts and the commands it takes.
+pub mod shipping {
+    use super::*;
+
+    /// Command: create the shipment for a confirmed order.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CreateShipment {
+        /// The order.
+        pub order_id: Uuid,
+        /// The customer (shipments are theirs to see).
+        pub customer_id: Uuid,
+        /// Where to.
+        pub destination: Address,
+        /// Total weight of the parcel.
+        pub weight_grams: u64,
+    }
+    contract!(CreateShipment, "shipping.CreateShipment");
+
+    /// A shipment was created.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentCreated {
+        /// The shipment.
+        pub shipment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// Shipping zone.
+        pub zone: String,
+        /// Carrier cost.
+        pub cost: Money,
+    }
+    contract!(ShipmentCreated, "shipping.ShipmentCreated");
+
+    /// No carrier zone covers the destination.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShippingUnavailable {
+        /// The order.
+        pub order_id: Uuid,
+        /// The destination country.
+        pub country: String,
+        /// Explanation for a person.
+        pub message: String,
+    }
+    contract!(ShippingUnavailable, "shipping.ShippingUnavailable");
+}
+
+/// Orders' facts and the commands its saga sends to Orders itself.
+pub mod orders {
+    use super::*;
+
+    /// Command: mark the order confirmed (stock held, payment taken).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ConfirmOrder {
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(ConfirmOrder, "orders.ConfirmOrder");
+
+    /// Command: mark the order completed with its shipment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CompleteOrder {
+        /// The order.
+        pub order_id: Uuid,
+        /// Its shipment.
+        pub shipment_id: Uuid,
+    }
+    contract!(CompleteOrder, "orders.CompleteOrder");
+
+    /// Command: cancel the order, saying why.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CancelOrder {
+        /// The order.
+        pub order_id: Uuid,
+        /// Machine-readable reason.
+        pub code: String,
+        /// Reason for a person.
+        pub message: String,
+    }
+    contract!(CancelOrder, "orders.CancelOrder");
+
+    /// A customer placed an order.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct OrderPlaced {
+        /// The order.
+        pub order_id: Uuid,
+        /// Who placed it.
+        pub customer_id: Uuid,
+        /// What was ordered.
+        pub lines: Vec<ProductQuantity>,
+        /// What it costs.
+        pub total: Money,
+    }
+    contract!(OrderPlaced, "orders.OrderPlaced");
+
+    /// Stock is held and payment taken.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrderConfirmed {
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(OrderConfirmed, "orders.OrderConfirmed");
+
+    /// The order is on its way.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrderCompleted {
+        /// The order.
+        pub order_id: Uuid,
+        /// Its shipment.
+        pub shipment_id: Uuid,
+    }
+    contract!(OrderCompleted, "orders.OrderCompleted");
+
+    /// The order was cancelled and everything it held undone.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrderCancelled {
+        /// The order.
+        pub order_id: Uuid,
+        /// Machine-readable reason.
+        pub code: String,
+        /// Reason for a person.
+        pub message: String,
+    }
+    contract!(OrderCancelled, "orders.OrderCancelled");
+}

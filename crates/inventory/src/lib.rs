@@ -1,1 +1,55 @@
-//! placeholder
+//! Inventory: how many units of each product are on hand and held for orders.
+//!
+//! Each product's stock is an event-sourced stock item; each order's hold is a
+//! reservation that covers every line or none. Subscribes to `ProductCreated` and the
+//! saga's `ReserveInventory` / `ReleaseInventory`; publishes `InventoryReserved`,
+//! `OutOfStock`, `InventoryReleased` and `StockLevelChanged`.
+
+mod adjust_stock;
+mod open_stock;
+mod publications;
+mod read_model;
+mod release_inventory;
+mod reserve_inventory;
+mod stock;
+mod stock_level;
+
+use kernel::event_store::EventStore;
+use kernel::module::ContextModule;
+use kernel::projection::ProjectionRunner;
+use std::sync::Arc;
+
+pub use stock::InventoryEvent;
+
+/// What the inventory's endpoints share.
+#[derive(Clone)]
+pub(crate) struct Inventory {
+    store: EventStore,
+    read_model: ProjectionRunner,
+}
+
+/// How long a command waits for its own write to show in the read model before answering.
+pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds the inventory context over its event store.
+pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
+    store.db().migrate("inventory", read_model::MIGRATIONS).await?;
+    let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::StockLevelsProjection));
+    let inventory = Inventory { store: store.clone(), read_model: read_model.clone() };
+    let router = axum::Router::new()
+        .merge(adjust_stock::routes())
+        .merge(stock_level::routes())
+        .with_state(inventory);
+    Ok(ContextModule {
+        name: "inventory",
+        store: store.clone(),
+        router,
+        projections: vec![read_model],
+        handlers: vec![
+            Arc::new(open_stock::OpenStock { store: store.clone() }),
+            Arc::new(reserve_inventory::ReservationCommands { store }),
+        ],
+        publications: Arc::new(publications::InventoryPublications),
+        workers: Vec::new(),
+    })
+}

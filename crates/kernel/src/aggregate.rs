@@ -1,7 +1,7 @@
 //! Aggregates as pure functions: `decide` turns a command into events or a rejection,
 //! `evolve` folds events into state. Loading and appending live in the handler.
 
-use crate::event_store::{DomainEvent, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError, UnitOfWork};
+use crate::event_store::{DomainEvent, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent, StoreError, UnitOfWork};
 
 /// A consistency boundary whose state is the fold of its stream.
 pub trait Aggregate: Default + Send {
@@ -61,23 +61,24 @@ impl UnitOfWork {
         fold(&recorded)
     }
 
-    /// Appends decided events against the loaded version and folds them into the state.
+    /// Appends decided events against the loaded version and folds them into the state;
+    /// returns the position of the last one.
     pub async fn append_decided<A: Aggregate>(
         &mut self,
         stream_id: &str,
         loaded: &mut Loaded<A>,
         events: &[A::Event],
         metadata: &Metadata,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Position>, StoreError> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let new_events = events.iter().map(|e| NewEvent::from_domain(e, metadata)).collect::<Result<Vec<_>, _>>()?;
-        self.append(stream_id, loaded.expected(), &new_events).await?;
+        let position = self.append(stream_id, loaded.expected(), &new_events).await?;
         for event in events {
             loaded.state.evolve(event);
         }
         loaded.version += i64::try_from(events.len()).expect("event batch fits i64");
-        Ok(())
+        Ok(position)
     }
 }

@@ -80,6 +80,9 @@ pub struct NewEvent {
 
 /// A domain event enum stored as `{"type": ..., "data": ...}` (serde adjacently tagged).
 pub trait DomainEvent: Serialize + DeserializeOwned + Send + Sync {
+    /// Every event type name of the enum, so readers can skip other types in the store.
+    const TYPES: &'static [&'static str];
+
     /// Current schema version of the given event type; bump it with an upcaster.
     fn schema_version(_event_type: &str) -> i32 {
         1
@@ -130,6 +133,11 @@ pub struct RecordedEvent {
 }
 
 impl RecordedEvent {
+    /// Decodes into `E` when the event is one of `E`'s types, `None` otherwise.
+    pub fn decode_known<E: DomainEvent>(&self) -> Result<Option<E>, StoreError> {
+        if E::TYPES.contains(&self.event_type.as_str()) { self.decode().map(Some) } else { Ok(None) }
+    }
+
     /// Decodes into a domain event enum.
     pub fn decode<E: DomainEvent>(&self) -> Result<E, StoreError> {
         let tagged = serde_json::json!({ "type": self.event_type, "data": self.payload });
@@ -521,6 +529,26 @@ impl UnitOfWork {
         .execute(&mut *self.tx)
         .await?;
         Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Claims `value` of `kind` (a SKU, a slug) for `owner` through the stream
+    /// `unique-{kind}-{value}`, so uniqueness holds on the write side without a read model.
+    /// Returns the current owner when the value is already taken.
+    pub async fn claim_unique(&mut self, kind: &str, value: &str, owner: Uuid) -> Result<Result<(), Uuid>, StoreError> {
+        let stream = format!("unique-{kind}-{value}");
+        if let Some(existing) = self.load(&stream).await?.first() {
+            let owner = existing.payload.get("owner").and_then(Value::as_str).and_then(|o| Uuid::parse_str(o).ok());
+            return Ok(Err(owner.unwrap_or_default()));
+        }
+        let event = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: "UniqueValueClaimed".to_owned(),
+            schema_version: 1,
+            payload: serde_json::json!({ "kind": kind, "value": value, "owner": owner }),
+            metadata: Metadata::default(),
+        };
+        self.append(&stream, ExpectedVersion::NoStream, &[event]).await?;
+        Ok(Ok(()))
     }
 
     /// Stores a checkpoint inside this transaction.

@@ -30,6 +30,8 @@ pub struct ProjectionRunner {
     store: EventStore,
     projection: Arc<dyn Projection>,
     progress: Arc<watch::Sender<Position>>,
+    // Two catch-ups of one projection at once would apply the same events twice.
+    exclusive: Arc<tokio::sync::Mutex<()>>,
 }
 
 const BATCH: i64 = 200;
@@ -38,7 +40,7 @@ impl ProjectionRunner {
     /// A runner for `projection` over `store`.
     pub fn new(store: EventStore, projection: Arc<dyn Projection>) -> Self {
         let (progress, _) = watch::channel(Position::default());
-        ProjectionRunner { store, projection, progress: Arc::new(progress) }
+        ProjectionRunner { store, projection, progress: Arc::new(progress), exclusive: Arc::default() }
     }
 
     /// The projection's name.
@@ -50,8 +52,10 @@ impl ProjectionRunner {
         format!("projection:{}", self.projection.name())
     }
 
-    /// Applies every event available now; returns how many were applied.
+    /// Applies every event available now; returns how many were applied. One process runs
+    /// a given projection at a time (calls within the process take turns).
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        let _turn = self.exclusive.lock().await;
         let name = self.checkpoint_name();
         let mut applied = 0;
         loop {
@@ -91,10 +95,12 @@ impl ProjectionRunner {
 
     /// Empties the read model and replays every event into it.
     pub async fn rebuild(&self) -> Result<usize, StoreError> {
+        let turn = self.exclusive.lock().await;
         let mut uow = self.store.begin().await?;
         self.projection.reset(uow.conn()).await?;
         sqlx::query("delete from checkpoints where name = $1").bind(self.checkpoint_name()).execute(uow.conn()).await?;
         uow.commit().await?;
+        drop(turn);
         self.catch_up().await
     }
 

@@ -117,6 +117,8 @@ pub struct SagaContext<'a, D> {
     pub data: &'a D,
     /// Results of the steps that succeeded so far, by step name.
     pub results: &'a BTreeMap<String, Value>,
+    /// Why the saga is compensating, once it is.
+    pub failure: Option<&'a Failure>,
 }
 
 /// One saga type: its steps, what each sends and undoes, and how replies are read.
@@ -224,7 +226,19 @@ pub enum SagaEvent {
     SagaNeedsAttention { step: String, reason: String },
 }
 
-impl DomainEvent for SagaEvent {}
+impl DomainEvent for SagaEvent {
+    const TYPES: &'static [&'static str] = &[
+        "SagaStarted",
+        COMMAND_ISSUED,
+        "SagaStepSucceeded",
+        "SagaStepFailed",
+        "SagaCompensationFailed",
+        "SagaStepCompensated",
+        "SagaCompleted",
+        "SagaCompensated",
+        "SagaNeedsAttention",
+    ];
+}
 
 /// The event type the relay publishes commands from.
 pub const COMMAND_ISSUED: &str = "SagaCommandIssued";
@@ -463,7 +477,12 @@ impl<D: SagaDefinition> Decision<'_, D> {
     fn advance(&mut self, from: usize) -> Result<(), SagaError> {
         let data = self.data()?;
         for step in D::Step::ALL.iter().copied().skip(from) {
-            let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+            let context = SagaContext {
+                saga_id: self.saga_id,
+                data: &data,
+                results: &self.state.results,
+                failure: self.state.failure.as_ref(),
+            };
             match self.definition.action(step, &context)? {
                 Some(command) => return self.issue(step, Phase::Forward, 1, command),
                 None => self.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result: Value::Null }),
@@ -487,7 +506,12 @@ impl<D: SagaDefinition> Decision<'_, D> {
                 continue;
             }
             let Some(step) = D::Step::from_name(&name) else { continue };
-            let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+            let context = SagaContext {
+                saga_id: self.saga_id,
+                data: &data,
+                results: &self.state.results,
+                failure: self.state.failure.as_ref(),
+            };
             if let Some(command) = self.definition.compensation(step, &context)? {
                 return self.issue(step, Phase::Compensation, 1, command);
             }
@@ -499,7 +523,12 @@ impl<D: SagaDefinition> Decision<'_, D> {
 
     fn retry_compensation(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
         let data = self.data()?;
-        let context = SagaContext { saga_id: self.saga_id, data: &data, results: &self.state.results };
+        let context = SagaContext {
+                saga_id: self.saga_id,
+                data: &data,
+                results: &self.state.results,
+                failure: self.state.failure.as_ref(),
+            };
         match self.definition.compensation(step, &context)? {
             Some(command) => self.issue(step, Phase::Compensation, attempt, command),
             None => self.compensate_next(),

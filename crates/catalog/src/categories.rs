@@ -1,0 +1,86 @@
+//! Slice: admins add categories (slug unique), anyone lists them.
+
+use crate::events::{CatalogEvent, category_stream};
+use crate::read_model::{self, CategoryView};
+use crate::{Catalog, READ_YOUR_WRITES};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use kernel::auth::Admin;
+use kernel::error::{ApiError, Validation};
+use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, StoreError, retry_on_conflict};
+use kernel::http::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCategory {
+    name: String,
+    slug: String,
+}
+
+#[derive(Serialize)]
+struct Categories {
+    items: Vec<CategoryView>,
+}
+
+pub(crate) fn routes() -> Router<Catalog> {
+    Router::new().route("/categories", get(list_categories).post(create_category))
+}
+
+async fn list_categories(State(catalog): State<Catalog>) -> Result<Json<Categories>, ApiError> {
+    Ok(Json(Categories { items: read_model::categories(catalog.store.db()).await? }))
+}
+
+fn valid_slug(slug: &str) -> bool {
+    (1..=60).contains(&slug.len())
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+async fn create_category(
+    State(catalog): State<Catalog>,
+    Admin(admin): Admin,
+    Json(input): Json<NewCategory>,
+) -> Result<(StatusCode, Json<CategoryView>), ApiError> {
+    let name = input.name.trim().to_owned();
+    let slug = input.slug.trim().to_owned();
+    let mut v = Validation::new();
+    v.check((1..=100).contains(&name.chars().count()), "name", "must be 1 to 100 characters");
+    v.check(valid_slug(&slug), "slug", "must be 1 to 60 lower-case letters, digits or inner '-'");
+    v.finish()?;
+    let category_id = Uuid::now_v7();
+    let metadata = Metadata { actor: Some(admin.user_id.to_string()), ..Metadata::default() };
+    let position = retry_on_conflict(|| async {
+        let mut uow = catalog.store.begin().await?;
+        if uow.claim_unique("category-slug", &slug, category_id).await?.is_err() {
+            return Ok(None);
+        }
+        let event = CatalogEvent::CategoryCreated { category_id, name: name.clone(), slug: slug.clone() };
+        let event = NewEvent::from_domain(&event, &metadata)?;
+        let position = uow.append(&category_stream(category_id), ExpectedVersion::NoStream, &[event]).await?;
+        uow.commit().await?;
+        Ok::<_, StoreError>(position)
+    })
+    .await?
+    .ok_or_else(|| ApiError::conflict(format!("a category with slug {slug} already exists")))?;
+    catalog.read_model.wait_for(position, READ_YOUR_WRITES).await;
+    Ok((StatusCode::CREATED, Json(CategoryView { id: category_id, name, slug })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_slug;
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_dashes() {
+        assert!(valid_slug("kitchen-and-dining"));
+        assert!(!valid_slug("Kitchen"));
+        assert!(!valid_slug("-kitchen"));
+        assert!(!valid_slug(""));
+    }
+}

@@ -1,0 +1,24 @@
+//! What the catalog tells other contexts.
+
+use crate::events::CatalogEvent;
+use contracts::catalog::ProductCreated;
+use kernel::bus::{BusError, Envelope};
+use kernel::event_store::RecordedEvent;
+use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::bus::Message;
+
+/// Maps `ProductCreated` to its integration event.
+pub(crate) struct CatalogPublications;
+
+impl Publications for CatalogPublications {
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
+        let Ok(Some(CatalogEvent::ProductCreated { product_id, sku, name, price, weight_grams, initial_stock, .. })) =
+            event.decode_known::<CatalogEvent>()
+        else {
+            return Ok(Vec::new());
+        };
+        let message = ProductCreated { product_id, sku, name, price, weight_grams, initial_stock };
+        let id = message_id_for(event, ProductCreated::TYPE);
+        Ok(vec![stamp(Envelope::new(id, "catalog", event.recorded_at, &message)?, event)])
+    }
+}

@@ -1,0 +1,70 @@
+//! Slice: an admin restocks, counts or writes off units of a product.
+
+use crate::read_model::{self, StockLevel};
+use crate::stock::{self, AdjustRejection, StockItem, stock_stream};
+use crate::Inventory;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use kernel::auth::Admin;
+use kernel::error::{ApiError, Validation};
+use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
+use kernel::http::{Json, Path};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Adjustment {
+    delta: i64,
+    reason: String,
+}
+
+pub(crate) fn routes() -> Router<Inventory> {
+    Router::new().route("/inventory/{product_id}/adjustments", post(adjust_stock))
+}
+
+async fn adjust_stock(
+    State(inventory): State<Inventory>,
+    Admin(admin): Admin,
+    Path(product_id): Path<Uuid>,
+    Json(input): Json<Adjustment>,
+) -> Result<Json<StockLevel>, ApiError> {
+    let reason = input.reason.trim().to_owned();
+    let mut v = Validation::new();
+    v.check(input.delta != 0 && input.delta.abs() <= 1_000_000, "delta", "must be a non-zero number of units up to 1000000");
+    v.check((1..=200).contains(&reason.chars().count()), "reason", "must be 1 to 200 characters");
+    v.finish()?;
+    let metadata = Metadata { actor: Some(admin.user_id.to_string()), ..Metadata::default() };
+    let stream = stock_stream(product_id);
+    let outcome = retry_on_conflict(|| async {
+        let mut uow = inventory.store.begin().await?;
+        let mut item = uow.load_aggregate::<StockItem>(&stream).await?;
+        let event = match stock::adjust(&item.state, product_id, input.delta, &reason) {
+            Ok(event) => event,
+            Err(rejection) => return Ok(Err(rejection)),
+        };
+        let position = uow.append_decided(&stream, &mut item, &[event], &metadata).await?;
+        uow.commit().await?;
+        Ok::<_, StoreError>(Ok(position))
+    })
+    .await?;
+    match outcome {
+        Ok(position) => {
+            if let Some(position) = position {
+                inventory.read_model.wait_for(position, crate::READ_YOUR_WRITES).await;
+            }
+        }
+        Err(AdjustRejection::UnknownProduct) => return Err(ApiError::not_found(format!("no stock item for product {product_id}"))),
+        Err(AdjustRejection::BelowReserved { on_hand, reserved }) => {
+            return Err(ApiError::conflict(format!(
+                "on hand would be {on_hand}, below the {reserved} units held for orders"
+            )));
+        }
+    }
+    read_model::stock_level(inventory.store.db(), product_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no stock item for product {product_id}")))
+}

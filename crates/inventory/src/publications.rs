@@ -1,0 +1,35 @@
+//! What the inventory tells other contexts.
+
+use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
+use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, StockLevelChanged};
+use kernel::bus::{BusError, Envelope, Message};
+use kernel::event_store::RecordedEvent;
+use kernel::messaging::{Publications, message_id_for, stamp};
+use uuid::Uuid;
+
+/// Maps reservations to saga replies and every stock change to `StockLevelChanged`.
+pub(crate) struct InventoryPublications;
+
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+    let id = message_id_for(event, M::TYPE);
+    Ok(vec![stamp(Envelope::new(id, "inventory", event.recorded_at, message)?, event)])
+}
+
+fn level(event: &RecordedEvent, product_id: Uuid, available: i64) -> Result<Vec<Envelope>, BusError> {
+    envelope(event, &StockLevelChanged { product_id, available, low_stock: available <= LOW_STOCK_THRESHOLD })
+}
+
+impl Publications for InventoryPublications {
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
+        let Ok(Some(decoded)) = event.decode_known::<InventoryEvent>() else { return Ok(Vec::new()) };
+        match decoded {
+            InventoryEvent::StockItemOpened { product_id, on_hand } => level(event, product_id, on_hand),
+            InventoryEvent::StockAdjusted { product_id, available, .. }
+            | InventoryEvent::StockReserved { product_id, available, .. }
+            | InventoryEvent::StockReleased { product_id, available, .. } => level(event, product_id, available),
+            InventoryEvent::InventoryReserved { order_id, lines } => envelope(event, &InventoryReserved { order_id, lines }),
+            InventoryEvent::OutOfStock { order_id, shortages } => envelope(event, &OutOfStock { order_id, shortages }),
+            InventoryEvent::InventoryReleased { order_id, lines } => envelope(event, &InventoryReleased { order_id, lines }),
+        }
+    }
+}

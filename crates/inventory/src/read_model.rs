@@ -1,0 +1,93 @@
+//! The `stock_levels` read model admins look at.
+
+use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
+use async_trait::async_trait;
+use kernel::db::{Db, Migration};
+use kernel::event_store::{RecordedEvent, StoreError};
+use kernel::projection::Projection;
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// Read-model tables.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "stock levels read model",
+    sqlite: SCHEMA,
+    postgres: SCHEMA,
+}];
+
+const SCHEMA: &str = "
+    create table stock_levels (
+        product_id text primary key,
+        on_hand bigint not null,
+        reserved bigint not null,
+        updated_at text not null
+    );
+";
+
+/// Keeps `stock_levels` from stock item events.
+pub(crate) struct StockLevelsProjection;
+
+#[async_trait]
+impl Projection for StockLevelsProjection {
+    fn name(&self) -> &'static str {
+        "inventory_stock_levels"
+    }
+
+    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+        let at = kernel::time::format(event.recorded_at);
+        let (sql, product_id, amount) = match event.decode_known::<InventoryEvent>()? {
+            Some(InventoryEvent::StockItemOpened { product_id, on_hand }) => (
+                "insert into stock_levels (product_id, on_hand, reserved, updated_at) values ($1, $2, 0, $3)",
+                product_id,
+                on_hand,
+            ),
+            Some(InventoryEvent::StockAdjusted { product_id, on_hand, .. }) => {
+                ("update stock_levels set on_hand = $2, updated_at = $3 where product_id = $1", product_id, on_hand)
+            }
+            Some(InventoryEvent::StockReserved { product_id, quantity, .. }) => (
+                "update stock_levels set reserved = reserved + $2, updated_at = $3 where product_id = $1",
+                product_id,
+                quantity,
+            ),
+            Some(InventoryEvent::StockReleased { product_id, quantity, .. }) => (
+                "update stock_levels set reserved = reserved - $2, updated_at = $3 where product_id = $1",
+                product_id,
+                quantity,
+            ),
+            _ => return Ok(()),
+        };
+        sqlx::query(sql).bind(product_id.to_string()).bind(amount).bind(at).execute(conn).await?;
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        sqlx::query("delete from stock_levels").execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// A product's stock as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StockLevel {
+    product_id: Uuid,
+    on_hand: i64,
+    reserved: i64,
+    available: i64,
+    low_stock_threshold: i64,
+}
+
+/// One product's stock level, if it has a stock item.
+pub(crate) async fn stock_level(db: &Db, product_id: Uuid) -> Result<Option<StockLevel>, sqlx::Error> {
+    let row = sqlx::query("select on_hand, reserved from stock_levels where product_id = $1")
+        .bind(product_id.to_string())
+        .fetch_optional(db.reader())
+        .await?;
+    row.map(|row| {
+        let on_hand: i64 = row.try_get("on_hand")?;
+        let reserved: i64 = row.try_get("reserved")?;
+        Ok(StockLevel { product_id, on_hand, reserved, available: on_hand - reserved, low_stock_threshold: LOW_STOCK_THRESHOLD })
+    })
+    .transpose()
+}

@@ -1,0 +1,40 @@
+//! Saga compensation: give back whatever an order holds (`ReleaseInventory`). Releasing an
+//! order that holds nothing records an empty release, which answers the saga and bars a
+//! reservation that arrives late.
+
+use crate::reserve_inventory::CONSUMER;
+use crate::stock::{InventoryEvent, Reservation, StockItem, reservation_stream, stock_stream};
+use contracts::inventory::ReleaseInventory;
+use kernel::bus::Envelope;
+use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
+
+pub(crate) async fn release(store: &EventStore, envelope: &Envelope, command: ReleaseInventory) -> Result<(), StoreError> {
+    let metadata = Metadata::caused_by(envelope);
+    let order_id = command.order_id;
+    retry_on_conflict(|| async {
+        let mut uow = store.begin().await?;
+        if !uow.claim_message(CONSUMER, envelope).await? {
+            return Ok(());
+        }
+        let stream = reservation_stream(order_id);
+        let mut reservation = uow.load_aggregate::<Reservation>(&stream).await?;
+        let released = match &reservation.state {
+            // Already given back: the earlier release answered the saga.
+            Reservation::Released => return uow.commit().await,
+            Reservation::None | Reservation::Refused => Vec::new(),
+            Reservation::Held(lines) => lines.clone(),
+        };
+        for line in &released {
+            let stock = stock_stream(line.product_id);
+            let mut item = uow.load_aggregate::<StockItem>(&stock).await?;
+            let quantity = i64::from(line.quantity);
+            let available = item.state.available() + quantity;
+            let event = InventoryEvent::StockReleased { product_id: line.product_id, order_id, quantity, available };
+            uow.append_decided(&stock, &mut item, &[event], &metadata).await?;
+        }
+        let event = InventoryEvent::InventoryReleased { order_id, lines: released };
+        uow.append_decided(&stream, &mut reservation, &[event], &metadata).await?;
+        uow.commit().await
+    })
+    .await
+}

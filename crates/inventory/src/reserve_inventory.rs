@@ -1,0 +1,102 @@
+//! Saga step: hold stock for every line of an order, or none (`ReserveInventory`).
+//! Also receives the compensation, `ReleaseInventory` (see `release_inventory`).
+
+use crate::release_inventory;
+use crate::stock::{self, InventoryEvent, Reservation, StockItem, reservation_stream, stock_stream};
+use async_trait::async_trait;
+use contracts::ProductQuantity;
+use contracts::inventory::{ReleaseInventory, ReserveInventory};
+use kernel::aggregate::Loaded;
+use kernel::bus::{Envelope, Message};
+use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
+use kernel::messaging::{HandlerError, MessageHandler};
+use std::collections::BTreeMap;
+
+/// The consumer of the saga's inventory commands.
+pub(crate) struct ReservationCommands {
+    pub(crate) store: EventStore,
+}
+
+/// Inbox name of [`ReservationCommands`].
+pub(crate) const CONSUMER: &str = "inventory.reservations";
+
+#[async_trait]
+impl MessageHandler for ReservationCommands {
+    fn consumer(&self) -> &'static str {
+        CONSUMER
+    }
+
+    fn message_types(&self) -> Vec<&'static str> {
+        vec![ReserveInventory::TYPE, ReleaseInventory::TYPE]
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        if envelope.is::<ReserveInventory>() {
+            reserve(&self.store, envelope, envelope.decode()?).await?;
+        } else if envelope.is::<ReleaseInventory>() {
+            release_inventory::release(&self.store, envelope, envelope.decode()?).await?;
+        }
+        Ok(())
+    }
+}
+
+/// One line per product: a repeated product's quantities are added up.
+fn merge_lines(lines: &[ProductQuantity]) -> Vec<ProductQuantity> {
+    let mut merged: BTreeMap<uuid::Uuid, u32> = BTreeMap::new();
+    for line in lines {
+        *merged.entry(line.product_id).or_default() += line.quantity;
+    }
+    merged.into_iter().map(|(product_id, quantity)| ProductQuantity { product_id, quantity }).collect()
+}
+
+async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInventory) -> Result<(), StoreError> {
+    let metadata = Metadata::caused_by(envelope);
+    let lines = merge_lines(&command.lines);
+    retry_on_conflict(|| async {
+        let mut uow = store.begin().await?;
+        if !uow.claim_message(CONSUMER, envelope).await? {
+            return Ok(());
+        }
+        let reservation_stream = reservation_stream(command.order_id);
+        let mut reservation = uow.load_aggregate::<Reservation>(&reservation_stream).await?;
+        if reservation.state != Reservation::None {
+            // Decided before, or released before it arrived: a late command holds nothing.
+            tracing::info!(order_id = %command.order_id, state = ?reservation.state, "reservation already settled");
+            return uow.commit().await;
+        }
+        let mut items: Vec<Loaded<StockItem>> = Vec::with_capacity(lines.len());
+        for line in &lines {
+            items.push(uow.load_aggregate::<StockItem>(&stock_stream(line.product_id)).await?);
+        }
+        let decision_input: Vec<_> = lines.iter().copied().zip(items.iter().map(|i| Some(&i.state))).collect();
+        let events = stock::reserve(command.order_id, &decision_input);
+        for event in events {
+            match &event {
+                InventoryEvent::StockReserved { product_id, .. } => {
+                    let index = lines.iter().position(|l| l.product_id == *product_id).expect("event for a line");
+                    uow.append_decided(&stock_stream(*product_id), &mut items[index], &[event], &metadata).await?;
+                }
+                _ => {
+                    uow.append_decided(&reservation_stream, &mut reservation, &[event], &metadata).await?;
+                }
+            }
+        }
+        uow.commit().await
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_products_are_merged_into_one_line() {
+        let id = uuid::Uuid::now_v7();
+        let merged = merge_lines(&[
+            ProductQuantity { product_id: id, quantity: 2 },
+            ProductQuantity { product_id: id, quantity: 3 },
+        ]);
+        assert_eq!(merged, vec![ProductQuantity { product_id: id, quantity: 5 }]);
+    }
+}

@@ -1,0 +1,218 @@
+//! The inventory's aggregates: a stock item per product, a reservation per order.
+
+use contracts::ProductQuantity;
+use contracts::inventory::Shortage;
+use kernel::Aggregate;
+use kernel::event_store::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Units at or below which a product counts as low on stock.
+pub(crate) const LOW_STOCK_THRESHOLD: i64 = 5;
+
+/// Everything the inventory records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+#[allow(missing_docs, reason = "fields are named for what they hold")]
+pub enum InventoryEvent {
+    /// A product's stock item was opened (from `ProductCreated`).
+    StockItemOpened { product_id: Uuid, on_hand: i64 },
+    /// An admin counted, restocked or wrote off units.
+    StockAdjusted { product_id: Uuid, delta: i64, reason: String, on_hand: i64, available: i64 },
+    /// Units were held for an order.
+    StockReserved { product_id: Uuid, order_id: Uuid, quantity: i64, available: i64 },
+    /// Units held for an order were given back.
+    StockReleased { product_id: Uuid, order_id: Uuid, quantity: i64, available: i64 },
+    /// Every line of an order is held.
+    InventoryReserved { order_id: Uuid, lines: Vec<ProductQuantity> },
+    /// Nothing was held: some lines lack stock.
+    OutOfStock { order_id: Uuid, shortages: Vec<Shortage> },
+    /// The order's hold was given back (empty when there was none, which also bars a
+    /// late reservation).
+    InventoryReleased { order_id: Uuid, lines: Vec<ProductQuantity> },
+}
+
+impl DomainEvent for InventoryEvent {
+    const TYPES: &'static [&'static str] = &[
+        "StockItemOpened",
+        "StockAdjusted",
+        "StockReserved",
+        "StockReleased",
+        "InventoryReserved",
+        "OutOfStock",
+        "InventoryReleased",
+    ];
+}
+
+/// One product's stock.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct StockItem {
+    pub(crate) opened: bool,
+    pub(crate) on_hand: i64,
+    pub(crate) reserved: i64,
+}
+
+impl StockItem {
+    /// Units that can still be promised.
+    pub(crate) fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+}
+
+impl Aggregate for StockItem {
+    type Event = InventoryEvent;
+
+    fn evolve(&mut self, event: &InventoryEvent) {
+        match event {
+            InventoryEvent::StockItemOpened { on_hand, .. } => {
+                self.opened = true;
+                self.on_hand = *on_hand;
+            }
+            InventoryEvent::StockAdjusted { delta, .. } => self.on_hand += delta,
+            InventoryEvent::StockReserved { quantity, .. } => self.reserved += quantity,
+            InventoryEvent::StockReleased { quantity, .. } => self.reserved -= quantity,
+            _ => {}
+        }
+    }
+}
+
+/// Why a stock adjustment was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum AdjustRejection {
+    UnknownProduct,
+    BelowReserved { on_hand: i64, reserved: i64 },
+}
+
+/// Decides an adjustment: on-hand may never drop below what is held for orders.
+pub(crate) fn adjust(
+    item: &StockItem,
+    product_id: Uuid,
+    delta: i64,
+    reason: &str,
+) -> Result<InventoryEvent, AdjustRejection> {
+    if !item.opened {
+        return Err(AdjustRejection::UnknownProduct);
+    }
+    let on_hand = item.on_hand.saturating_add(delta);
+    if on_hand < item.reserved {
+        return Err(AdjustRejection::BelowReserved { on_hand, reserved: item.reserved });
+    }
+    Ok(InventoryEvent::StockAdjusted {
+        product_id,
+        delta,
+        reason: reason.to_owned(),
+        on_hand,
+        available: on_hand - item.reserved,
+    })
+}
+
+/// One order's hold.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// Nothing decided yet.
+    #[default]
+    None,
+    /// These lines are held.
+    Held(Vec<ProductQuantity>),
+    /// Refused for lack of stock.
+    Refused,
+    /// Given back (or barred before it was made).
+    Released,
+}
+
+impl Aggregate for Reservation {
+    type Event = InventoryEvent;
+
+    fn evolve(&mut self, event: &InventoryEvent) {
+        match event {
+            InventoryEvent::InventoryReserved { lines, .. } => *self = Reservation::Held(lines.clone()),
+            InventoryEvent::OutOfStock { .. } => *self = Reservation::Refused,
+            InventoryEvent::InventoryReleased { .. } => *self = Reservation::Released,
+            _ => {}
+        }
+    }
+}
+
+/// Decides a reservation over the current stock of each line's product (`None` when the
+/// product has no stock item): every line held, or an `OutOfStock` naming the short ones.
+pub(crate) fn reserve(order_id: Uuid, lines: &[(ProductQuantity, Option<&StockItem>)]) -> Vec<InventoryEvent> {
+    let shortages: Vec<Shortage> = lines
+        .iter()
+        .filter_map(|(line, item)| {
+            let available = item.filter(|i| i.opened).map_or(0, StockItem::available);
+            (available < i64::from(line.quantity)).then(|| Shortage {
+                product_id: line.product_id,
+                requested: line.quantity,
+                available: u32::try_from(available.max(0)).unwrap_or(u32::MAX),
+            })
+        })
+        .collect();
+    if !shortages.is_empty() {
+        return vec![InventoryEvent::OutOfStock { order_id, shortages }];
+    }
+    let mut events: Vec<InventoryEvent> = lines
+        .iter()
+        .map(|(line, item)| {
+            let quantity = i64::from(line.quantity);
+            let available = item.map_or(0, StockItem::available) - quantity;
+            InventoryEvent::StockReserved { product_id: line.product_id, order_id, quantity, available }
+        })
+        .collect();
+    events.push(InventoryEvent::InventoryReserved { order_id, lines: lines.iter().map(|(l, _)| *l).collect() });
+    events
+}
+
+/// The stream of a product's stock item.
+pub(crate) fn stock_stream(product_id: Uuid) -> String {
+    format!("stock-{product_id}")
+}
+
+/// The stream of an order's reservation.
+pub(crate) fn reservation_stream(order_id: Uuid) -> String {
+    format!("reservation-{order_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(on_hand: i64, reserved: i64) -> StockItem {
+        StockItem { opened: true, on_hand, reserved }
+    }
+
+    fn line(quantity: u32) -> ProductQuantity {
+        ProductQuantity { product_id: Uuid::now_v7(), quantity }
+    }
+
+    #[test]
+    fn every_line_in_stock_is_held() {
+        let (a, b) = (item(10, 2), item(1, 0));
+        let events = reserve(Uuid::nil(), &[(line(8), Some(&a)), (line(1), Some(&b))]);
+        assert_eq!(events.len(), 3);
+        assert!(matches!(events[0], InventoryEvent::StockReserved { quantity: 8, available: 0, .. }));
+        assert!(matches!(events[2], InventoryEvent::InventoryReserved { .. }));
+    }
+
+    #[test]
+    fn one_short_line_holds_nothing() {
+        let (a, b) = (item(10, 0), item(3, 2));
+        let short = line(2);
+        let events = reserve(Uuid::nil(), &[(line(1), Some(&a)), (short, Some(&b))]);
+        let expected = Shortage { product_id: short.product_id, requested: 2, available: 1 };
+        assert_eq!(events, vec![InventoryEvent::OutOfStock { order_id: Uuid::nil(), shortages: vec![expected] }]);
+    }
+
+    #[test]
+    fn an_unknown_product_is_out_of_stock() {
+        let events = reserve(Uuid::nil(), &[(line(1), None)]);
+        assert!(matches!(&events[..], [InventoryEvent::OutOfStock { .. }]));
+    }
+
+    #[test]
+    fn on_hand_cannot_drop_below_what_is_held() {
+        let held = item(5, 4);
+        assert_eq!(adjust(&held, Uuid::nil(), -2, "count"), Err(AdjustRejection::BelowReserved { on_hand: 3, reserved: 4 }));
+        assert!(matches!(adjust(&held, Uuid::nil(), -1, "count"), Ok(InventoryEvent::StockAdjusted { available: 0, .. })));
+        assert_eq!(adjust(&StockItem::default(), Uuid::nil(), 1, "x"), Err(AdjustRejection::UnknownProduct));
+    }
+}

@@ -213,8 +213,8 @@ pub mod payments {
         pub payment_id: Uuid,
         /// The order.
         pub order_id: Uuid,
-        /// Amount refunded (zero when nothing had been charged).
-        pub amount: Money,
+        /// Amount refunded; `None` when nothing had been charged (the payment was voided).
+        pub amount: Option<Money>,
     }
     contract!(PaymentRefunded, "payments.PaymentRefunded");
 }
@@ -273,6 +273,8 @@ pub mod orders {
     pub struct ConfirmOrder {
         /// The order.
         pub order_id: Uuid,
+        /// The payment that paid for it.
+        pub payment_id: Uuid,
     }
     contract!(ConfirmOrder, "orders.ConfirmOrder");
 

@@ -1,1 +1,80 @@
-//! placeholder
+//! Orders: customers' orders and the place-order saga that coordinates the other contexts.
+//!
+//! Placing an order records `OrderPlaced` and starts the saga in one transaction; the saga
+//! then sends commands to Inventory, Payments, Orders itself and Shipping, and compensates
+//! in reverse when a step fails. Prices come from Orders' own price list, kept from
+//! Catalog's events, never from the client.
+//!
+//! Subscribes to `ProductCreated`, `ProductPriceChanged`, the saga's replies and its own
+//! commands; publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
+
+mod get_order;
+mod list_orders;
+mod order;
+mod order_commands;
+mod place_order;
+mod price_list;
+mod publications;
+mod read_model;
+
+use kernel::event_store::EventStore;
+use kernel::module::ContextModule;
+use kernel::projection::ProjectionRunner;
+use kernel::saga::{SagaEngine, SagaReplies};
+use place_order::saga::PlaceOrderSaga;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use order::OrdersEvent;
+
+/// What the orders endpoints and handlers share.
+#[derive(Clone)]
+pub(crate) struct Orders {
+    store: EventStore,
+    saga: SagaEngine<PlaceOrderSaga>,
+    read_model: ProjectionRunner,
+}
+
+/// How long a command waits for its own write to show in the read model before answering.
+pub(crate) const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
+
+/// Tunables of the orders context.
+#[derive(Debug, Clone, Copy)]
+pub struct OrdersConfig {
+    /// How long each saga step may take to answer.
+    pub step_deadline: chrono::Duration,
+    /// How often saga deadlines are checked.
+    pub timer_interval: Duration,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        OrdersConfig { step_deadline: chrono::Duration::seconds(30), timer_interval: Duration::from_secs(1) }
+    }
+}
+
+/// Builds the orders context over its event store.
+pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextModule, kernel::db::DbError> {
+    store.db().migrate("orders", read_model::MIGRATIONS).await?;
+    let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::OrdersProjection));
+    let saga = SagaEngine::new(PlaceOrderSaga { step_deadline: config.step_deadline }, store.clone());
+    let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
+    let router = axum::Router::new()
+        .merge(place_order::routes())
+        .merge(get_order::routes())
+        .with_state(orders);
+    let timers = saga.clone();
+    Ok(ContextModule {
+        name: "orders",
+        store: store.clone(),
+        router,
+        projections: vec![read_model],
+        handlers: vec![
+            Arc::new(SagaReplies(saga)),
+            Arc::new(order_commands::OrderCommands { store: store.clone() }),
+            Arc::new(price_list::PriceList { store: store.clone() }),
+        ],
+        publications: Arc::new(publications::OrdersPublications),
+        workers: vec![Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel)))],
+    })
+}

@@ -1,1 +1,56 @@
-//! placeholder
+//! Payments: customers' tokenised cards and the charges and refunds of orders.
+//!
+//! A card number reaches the platform once, on its way to the gateway to be tokenised; the
+//! platform keeps the token, brand, last four digits and expiry, and orders name a payment
+//! method by id. Subscribes to the saga's `ProcessPayment` / `RefundPayment`; publishes
+//! `PaymentProcessed`, `PaymentFailed` and `PaymentRefunded`.
+
+mod add_payment_method;
+mod card;
+pub mod gateway;
+mod get_payment;
+mod list_payment_methods;
+mod payment;
+mod process_payment;
+mod publications;
+mod read_model;
+mod refund_payment;
+
+use kernel::event_store::EventStore;
+use kernel::module::ContextModule;
+use kernel::projection::ProjectionRunner;
+use std::sync::Arc;
+
+pub use gateway::{CardGateway, SimulatedGateway, SimulatedGatewayConfig};
+pub use payment::PaymentsEvent;
+
+/// What the payments endpoints and handlers share.
+#[derive(Clone)]
+pub(crate) struct Payments {
+    store: EventStore,
+    gateway: Arc<dyn CardGateway>,
+    read_model: ProjectionRunner,
+}
+
+/// How long a command waits for its own write to show in the read model before answering.
+pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds the payments context over its event store and a card gateway.
+pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<ContextModule, kernel::db::DbError> {
+    store.db().migrate("payments", read_model::MIGRATIONS).await?;
+    let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::PaymentsProjection));
+    let payments = Payments { store: store.clone(), gateway, read_model: read_model.clone() };
+    let router = axum::Router::new()
+        .merge(add_payment_method::routes())
+        .merge(get_payment::routes())
+        .with_state(payments.clone());
+    Ok(ContextModule {
+        name: "payments",
+        store,
+        router,
+        projections: vec![read_model],
+        handlers: vec![Arc::new(process_payment::PaymentCommands { payments })],
+        publications: Arc::new(publications::PaymentsPublications),
+        workers: Vec::new(),
+    })
+}

@@ -1,1 +1,44 @@
-//! placeholder
+//! Shipping: prices parcels by zone and weight and creates shipments for confirmed orders.
+//!
+//! Subscribes to the saga's `CreateShipment`; publishes `ShipmentCreated` and
+//! `ShippingUnavailable` (a destination outside every zone).
+
+mod create_shipment;
+mod events;
+mod get_shipment;
+mod publications;
+mod quote;
+mod read_model;
+mod zones;
+
+use kernel::event_store::EventStore;
+use kernel::module::ContextModule;
+use kernel::projection::ProjectionRunner;
+use std::sync::Arc;
+
+pub use events::ShippingEvent;
+
+/// What the shipping endpoints share.
+#[derive(Clone)]
+pub(crate) struct Shipping {
+    store: EventStore,
+}
+
+/// Builds the shipping context over its event store.
+pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
+    store.db().migrate("shipping", read_model::MIGRATIONS).await?;
+    let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ShipmentsProjection));
+    let router = axum::Router::new()
+        .merge(quote::routes())
+        .merge(get_shipment::routes())
+        .with_state(Shipping { store: store.clone() });
+    Ok(ContextModule {
+        name: "shipping",
+        store: store.clone(),
+        router,
+        projections: vec![read_model],
+        handlers: vec![Arc::new(create_shipment::CreateShipments { store })],
+        publications: Arc::new(publications::ShippingPublications),
+        workers: Vec::new(),
+    })
+}

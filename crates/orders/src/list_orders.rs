@@ -1,0 +1,19 @@
+//! Slice: a customer's order history, newest first (an admin sees every order).
+
+use crate::Orders;
+use crate::read_model::{self, OrderView};
+use axum::extract::State;
+use kernel::auth::{Principal, Role};
+use kernel::error::ApiError;
+use kernel::http::{Json, Page, PageRequest, Query};
+
+pub(crate) async fn list_orders(
+    State(orders): State<Orders>,
+    principal: Principal,
+    Query(page): Query<PageRequest>,
+) -> Result<Json<Page<OrderView>>, ApiError> {
+    let limit = page.limit()?;
+    let customer = (principal.role != Role::Admin).then_some(principal.user_id);
+    let rows = read_model::orders(&orders, customer, page.cursor_id()?, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |o| o.id.to_string())))
+}

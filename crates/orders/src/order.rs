@@ -1,0 +1,146 @@
+//! The order aggregate: what was ordered and where it stands.
+
+use contracts::Address;
+use kernel::Aggregate;
+use kernel::event_store::DomainEvent;
+use kernel::money::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One priced line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The product.
+    pub product_id: Uuid,
+    /// Its name when ordered.
+    pub name: String,
+    /// Its price when ordered.
+    pub unit_price: Money,
+    /// Units.
+    pub quantity: u32,
+    /// Shipping weight of one unit.
+    pub weight_grams: u32,
+}
+
+/// Everything the orders context records about orders (the saga has its own stream).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+#[allow(missing_docs, reason = "fields are named for what they hold")]
+pub enum OrdersEvent {
+    /// A customer placed an order; the saga starts with it.
+    OrderPlaced {
+        order_id: Uuid,
+        customer_id: Uuid,
+        lines: Vec<OrderLine>,
+        total: Money,
+        payment_method_id: Uuid,
+        shipping_address: Address,
+    },
+    /// Stock held and payment taken.
+    OrderConfirmed { order_id: Uuid, payment_id: Uuid },
+    /// Shipped.
+    OrderCompleted { order_id: Uuid, shipment_id: Uuid },
+    /// Cancelled, with everything it held undone.
+    OrderCancelled { order_id: Uuid, code: String, message: String },
+}
+
+impl DomainEvent for OrdersEvent {
+    const TYPES: &'static [&'static str] = &["OrderPlaced", "OrderConfirmed", "OrderCompleted", "OrderCancelled"];
+}
+
+/// Where an order stands.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderStatus {
+    #[default]
+    None,
+    Placed,
+    Confirmed,
+    Completed,
+    Cancelled,
+}
+
+/// An order's write-side state.
+#[derive(Debug, Default)]
+pub(crate) struct Order {
+    pub(crate) status: OrderStatus,
+}
+
+impl Aggregate for Order {
+    type Event = OrdersEvent;
+
+    fn evolve(&mut self, event: &OrdersEvent) {
+        self.status = match event {
+            OrdersEvent::OrderPlaced { .. } => OrderStatus::Placed,
+            OrdersEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
+            OrdersEvent::OrderCompleted { .. } => OrderStatus::Completed,
+            OrdersEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
+        };
+    }
+}
+
+/// What the saga asks of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OrderCommand {
+    Confirm { payment_id: Uuid },
+    Complete { shipment_id: Uuid },
+    Cancel { code: String, message: String },
+}
+
+/// Why an order refused a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InvalidTransition {
+    pub(crate) from: OrderStatus,
+}
+
+impl Order {
+    /// Decides a saga command. Asking for the state the order is already in decides
+    /// nothing (the command was handled before).
+    pub(crate) fn decide(&self, order_id: Uuid, command: OrderCommand) -> Result<Vec<OrdersEvent>, InvalidTransition> {
+        use OrderStatus::*;
+        let event = match (self.status, command) {
+            (Placed, OrderCommand::Confirm { payment_id }) => OrdersEvent::OrderConfirmed { order_id, payment_id },
+            (Confirmed, OrderCommand::Complete { shipment_id }) => OrdersEvent::OrderCompleted { order_id, shipment_id },
+            (Placed | Confirmed, OrderCommand::Cancel { code, message }) => OrdersEvent::OrderCancelled { order_id, code, message },
+            (Confirmed, OrderCommand::Confirm { .. })
+            | (Completed, OrderCommand::Complete { .. })
+            | (Cancelled, OrderCommand::Cancel { .. }) => return Ok(Vec::new()),
+            (from, _) => return Err(InvalidTransition { from }),
+        };
+        Ok(vec![event])
+    }
+}
+
+/// The stream of an order.
+pub(crate) fn order_stream(order_id: Uuid) -> String {
+    format!("order-{order_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(status: OrderStatus) -> Order {
+        Order { status }
+    }
+
+    #[test]
+    fn a_placed_order_is_confirmed_then_completed() {
+        let id = Uuid::now_v7();
+        let confirmed = order(OrderStatus::Placed).decide(id, OrderCommand::Confirm { payment_id: id }).unwrap();
+        assert!(matches!(confirmed[..], [OrdersEvent::OrderConfirmed { .. }]));
+        let completed = order(OrderStatus::Confirmed).decide(id, OrderCommand::Complete { shipment_id: id }).unwrap();
+        assert!(matches!(completed[..], [OrdersEvent::OrderCompleted { .. }]));
+    }
+
+    #[test]
+    fn repeating_a_command_decides_nothing() {
+        let cancel = OrderCommand::Cancel { code: "x".into(), message: "y".into() };
+        assert_eq!(order(OrderStatus::Cancelled).decide(Uuid::nil(), cancel), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_completed_order_cannot_be_cancelled() {
+        let cancel = OrderCommand::Cancel { code: "x".into(), message: "y".into() };
+        assert_eq!(order(OrderStatus::Completed).decide(Uuid::nil(), cancel), Err(InvalidTransition { from: OrderStatus::Completed }));
+    }
+}

@@ -1,0 +1,202 @@
+//! Slice: a customer places an order. Prices come from Orders' price list; the order is
+//! recorded and the place-order saga started in one transaction, then answered with 202
+//! while the saga runs. An `Idempotency-Key` makes a retried request return the same order.
+
+pub(crate) mod saga;
+
+use crate::order::{OrderLine, OrdersEvent, order_stream};
+use crate::read_model::{self, OrderView};
+use crate::{Orders, READ_YOUR_WRITES, price_list};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use contracts::{Address, ProductQuantity};
+use kernel::auth::Principal;
+use kernel::error::{ApiError, Validation};
+use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, retry_on_conflict};
+use kernel::http::Json;
+use kernel::money::Money;
+use kernel::saga::SagaError;
+use saga::PlaceOrderData;
+use serde::Deserialize;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlaceOrder {
+    lines: Vec<LineInput>,
+    payment_method_id: Uuid,
+    shipping_address: AddressInput,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineInput {
+    product_id: Uuid,
+    quantity: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddressInput {
+    name: String,
+    line1: String,
+    line2: Option<String>,
+    city: String,
+    postal_code: String,
+    country: String,
+}
+
+/// Most lines one order may have.
+const MAX_LINES: usize = 50;
+/// Most units of one product one order may have.
+const MAX_QUANTITY: i64 = 100;
+
+fn text_field(v: &mut Validation, field: &str, value: &str, max: usize) -> String {
+    let value = value.trim().to_owned();
+    v.check((1..=max).contains(&value.chars().count()), field, format!("must be 1 to {max} characters"));
+    value
+}
+
+impl PlaceOrder {
+    /// Checks the shape of the request; prices are looked up afterwards.
+    fn validate(self) -> Result<(Vec<ProductQuantity>, Uuid, Address), ApiError> {
+        let mut v = Validation::new();
+        v.check((1..=MAX_LINES).contains(&self.lines.len()), "lines", format!("must have 1 to {MAX_LINES} lines"));
+        let mut seen = HashSet::new();
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (i, line) in self.lines.iter().enumerate() {
+            let quantity = u32::try_from(line.quantity).ok().filter(|q| (1..=MAX_QUANTITY).contains(&i64::from(*q)));
+            v.check(quantity.is_some(), format!("lines[{i}].quantity"), format!("must be 1 to {MAX_QUANTITY}"));
+            v.check(seen.insert(line.product_id), format!("lines[{i}].product_id"), "appears twice; add up the quantities");
+            lines.push(ProductQuantity { product_id: line.product_id, quantity: quantity.unwrap_or(0) });
+        }
+        let a = &self.shipping_address;
+        let line2 = a.line2.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
+        v.check(line2.as_ref().is_none_or(|l| l.chars().count() <= 200), "shipping_address.line2", "must be at most 200 characters");
+        let country = a.country.trim().to_ascii_uppercase();
+        v.check(
+            country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()),
+            "shipping_address.country",
+            "must be a two-letter ISO 3166 country code",
+        );
+        let address = Address {
+            name: text_field(&mut v, "shipping_address.name", &a.name, 100),
+            line1: text_field(&mut v, "shipping_address.line1", &a.line1, 200),
+            line2,
+            city: text_field(&mut v, "shipping_address.city", &a.city, 100),
+            postal_code: text_field(&mut v, "shipping_address.postal_code", &a.postal_code, 20),
+            country,
+        };
+        v.finish()?;
+        Ok((lines, self.payment_method_id, address))
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1 to 100 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().ok().filter(|k| (1..=100).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+    key.map(|k| Some(k.to_owned()))
+        .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 100 visible ASCII characters"))
+}
+
+pub(crate) fn routes() -> Router<Orders> {
+    Router::new().route("/orders", post(place_order).get(crate::list_orders::list_orders))
+}
+
+enum Placed {
+    New(Option<kernel::event_store::Position>),
+    Existing(Uuid),
+}
+
+#[tracing::instrument(skip_all, fields(customer_id = %principal.user_id, order_id))]
+async fn place_order(
+    State(orders): State<Orders>,
+    principal: Principal,
+    headers: HeaderMap,
+    Json(input): Json<PlaceOrder>,
+) -> Result<(StatusCode, Json<OrderView>), ApiError> {
+    let key = idempotency_key(&headers)?;
+    let (lines, payment_method_id, shipping_address) = input.validate()?;
+    let prices = price_list::prices(orders.store.db(), lines.iter().map(|l| l.product_id)).await?;
+    let mut v = Validation::new();
+    let mut priced = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        match prices.get(&line.product_id) {
+            Some(entry) => priced.push(OrderLine {
+                product_id: line.product_id,
+                name: entry.name.clone(),
+                unit_price: entry.price,
+                quantity: line.quantity,
+                weight_grams: entry.weight_grams,
+            }),
+            None => {
+                v.fail(format!("lines[{i}].product_id"), "no such product");
+            }
+        }
+    }
+    v.finish()?;
+    let total = priced
+        .iter()
+        .try_fold(Money::zero(priced[0].unit_price.currency), |sum, line| {
+            sum.checked_add(line.unit_price.checked_mul(i64::from(line.quantity))?)
+        })
+        .map_err(|e| ApiError::rejected("invalid_total", e.to_string()))?;
+    let weight_grams = priced.iter().map(|l| u64::from(l.weight_grams) * u64::from(l.quantity)).sum();
+
+    let order_id = Uuid::now_v7();
+    tracing::Span::current().record("order_id", tracing::field::display(order_id));
+    let customer_id = principal.user_id;
+    let metadata = Metadata {
+        correlation_id: Some(order_id),
+        actor: Some(customer_id.to_string()),
+        ..Metadata::default()
+    };
+    let placed = OrdersEvent::OrderPlaced {
+        order_id,
+        customer_id,
+        lines: priced,
+        total,
+        payment_method_id,
+        shipping_address: shipping_address.clone(),
+    };
+    let data = PlaceOrderData { customer_id, lines, total, payment_method_id, shipping_address, weight_grams };
+    let outcome = retry_on_conflict(|| async {
+        let mut uow = orders.store.begin().await?;
+        if let Some(key) = &key
+            && let Some(existing) = read_model::claim_idempotency_key(uow.conn(), customer_id, key, order_id).await?
+        {
+            return Ok(Placed::Existing(existing));
+        }
+        let event = NewEvent::from_domain(&placed, &metadata)?;
+        let position = uow.append(&order_stream(order_id), ExpectedVersion::NoStream, &[event]).await?;
+        orders.saga.start(&mut uow, order_id, &data, &metadata).await?;
+        uow.commit().await?;
+        Ok::<_, SagaError>(Placed::New(position))
+    })
+    .await
+    .map_err(|error| match error {
+        SagaError::Store(e) => ApiError::from(e),
+        other => ApiError::internal(&other),
+    })?;
+    let (status, order_id) = match outcome {
+        Placed::New(position) => {
+            if let Some(position) = position {
+                orders.read_model.wait_for(position, READ_YOUR_WRITES).await;
+            }
+            (StatusCode::ACCEPTED, order_id)
+        }
+        Placed::Existing(existing) => (StatusCode::OK, existing),
+    };
+    let view = read_model::order(&orders, order_id)
+        .await?
+        .ok_or_else(|| ApiError::unavailable("the order was placed but is not readable yet; retry the GET"))?;
+    Ok((status, Json(view)))
+}
+
+#[cfg(test)]
+mod tests;

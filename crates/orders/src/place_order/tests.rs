@@ -1,0 +1,68 @@
+//! Validation of the place-order request.
+
+use super::*;
+use serde_json::json;
+
+fn request(body: serde_json::Value) -> PlaceOrder {
+    serde_json::from_value(body).unwrap()
+}
+
+fn valid() -> serde_json::Value {
+    json!({
+        "lines": [{ "product_id": Uuid::now_v7(), "quantity": 2 }],
+        "payment_method_id": Uuid::now_v7(),
+        "shipping_address": { "name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "us" }
+    })
+}
+
+#[test]
+fn a_valid_request_gets_an_upper_case_country() {
+    let (lines, _, address) = request(valid()).validate().unwrap();
+    assert_eq!(lines[0].quantity, 2);
+    assert_eq!(address.country, "US");
+}
+
+#[test]
+fn zero_and_negative_quantities_are_rejected() {
+    for quantity in [0, -3, 101] {
+        let mut body = valid();
+        body["lines"][0]["quantity"] = json!(quantity);
+        let error = request(body).validate().unwrap_err();
+        assert!(error.detail().contains("lines[0].quantity"), "{quantity}: {}", error.detail());
+    }
+}
+
+#[test]
+fn an_empty_order_is_rejected() {
+    let mut body = valid();
+    body["lines"] = json!([]);
+    assert!(request(body).validate().unwrap_err().detail().contains("lines"));
+}
+
+#[test]
+fn a_repeated_product_is_rejected() {
+    let mut body = valid();
+    let line = body["lines"][0].clone();
+    body["lines"] = json!([line.clone(), line]);
+    assert!(request(body).validate().unwrap_err().detail().contains("lines[1].product_id"));
+}
+
+#[test]
+fn every_bad_address_field_is_reported() {
+    let mut body = valid();
+    body["shipping_address"] = json!({ "name": "", "line1": " ", "city": "", "postal_code": "", "country": "USA" });
+    let detail = request(body).validate().unwrap_err().detail().to_owned();
+    for field in ["name", "line1", "city", "postal_code", "country"] {
+        assert!(detail.contains(&format!("shipping_address.{field}")), "{field}: {detail}");
+    }
+}
+
+#[test]
+fn idempotency_keys_must_be_visible_ascii() {
+    let mut headers = HeaderMap::new();
+    assert_eq!(idempotency_key(&headers).unwrap(), None);
+    headers.insert("idempotency-key", "checkout-1".parse().unwrap());
+    assert_eq!(idempotency_key(&headers).unwrap().as_deref(), Some("checkout-1"));
+    headers.insert("idempotency-key", "has space".parse().unwrap());
+    assert!(idempotency_key(&headers).is_err());
+}

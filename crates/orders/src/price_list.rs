@@ -1,0 +1,96 @@
+//! Subscriber: Orders' own price list, kept from Catalog's product events, so an order is
+//! priced by the shop and never by the client.
+
+use async_trait::async_trait;
+use contracts::catalog::{ProductCreated, ProductPriceChanged};
+use kernel::bus::{Envelope, Message};
+use kernel::db::Db;
+use kernel::event_store::EventStore;
+use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::money::{Currency, Money};
+use sqlx::Row;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Keeps `price_list` up to date.
+pub(crate) struct PriceList {
+    pub(crate) store: EventStore,
+}
+
+#[async_trait]
+impl MessageHandler for PriceList {
+    fn consumer(&self) -> &'static str {
+        "orders.price_list"
+    }
+
+    fn message_types(&self) -> Vec<&'static str> {
+        vec![ProductCreated::TYPE, ProductPriceChanged::TYPE]
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let mut uow = self.store.begin().await?;
+        if !uow.claim_message(self.consumer(), envelope).await? {
+            return Ok(());
+        }
+        if envelope.is::<ProductCreated>() {
+            let product: ProductCreated = envelope.decode()?;
+            sqlx::query(
+                "insert into price_list (product_id, name, price_minor, currency, weight_grams) values ($1, $2, $3, $4, $5) \
+                 on conflict (product_id) do update set name = excluded.name, price_minor = excluded.price_minor, \
+                 currency = excluded.currency, weight_grams = excluded.weight_grams",
+            )
+            .bind(product.product_id.to_string())
+            .bind(product.name)
+            .bind(product.price.amount_minor)
+            .bind(product.price.currency.to_string())
+            .bind(i64::from(product.weight_grams))
+            .execute(uow.conn())
+            .await?;
+        } else if envelope.is::<ProductPriceChanged>() {
+            let change: ProductPriceChanged = envelope.decode()?;
+            sqlx::query("update price_list set price_minor = $2, currency = $3 where product_id = $1")
+                .bind(change.product_id.to_string())
+                .bind(change.price.amount_minor)
+                .bind(change.price.currency.to_string())
+                .execute(uow.conn())
+                .await?;
+        }
+        uow.commit().await?;
+        Ok(())
+    }
+}
+
+/// A product as Orders prices it.
+#[derive(Debug, Clone)]
+pub(crate) struct PriceEntry {
+    pub(crate) name: String,
+    pub(crate) price: Money,
+    pub(crate) weight_grams: u32,
+}
+
+/// The entries for `product_ids` that exist.
+pub(crate) async fn prices(db: &Db, product_ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, PriceEntry>, sqlx::Error> {
+    let mut found = HashMap::new();
+    for product_id in product_ids {
+        let row = sqlx::query("select name, price_minor, currency, weight_grams from price_list where product_id = $1")
+            .bind(product_id.to_string())
+            .fetch_optional(db.reader())
+            .await?;
+        if let Some(row) = row {
+            let currency: String = row.try_get("currency")?;
+            let weight: i64 = row.try_get("weight_grams")?;
+            found.insert(
+                product_id,
+                PriceEntry {
+                    name: row.try_get("name")?,
+                    price: Money::new(
+                        row.try_get("price_minor")?,
+                        Currency::parse(&currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    ),
+                    weight_grams: u32::try_from(weight).unwrap_or(u32::MAX),
+                },
+            );
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,253 @@
+//! The `orders` read model, the price list and the idempotency keys of order placement.
+
+use crate::Orders;
+use crate::order::{OrderLine, OrdersEvent};
+use async_trait::async_trait;
+use contracts::Address;
+use kernel::db::Migration;
+use kernel::event_store::{RecordedEvent, StoreError};
+use kernel::money::{Currency, Money};
+use kernel::projection::Projection;
+use kernel::saga::SagaView;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+/// Orders' tables besides the event store.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "orders read model, price list, idempotency keys",
+    sqlite: SCHEMA,
+    postgres: SCHEMA,
+}];
+
+const SCHEMA: &str = "
+    create table orders (
+        id text primary key,
+        customer_id text not null,
+        status text not null,
+        lines text not null,
+        total_minor bigint not null,
+        currency text not null,
+        shipping_address text not null,
+        payment_method_id text not null,
+        payment_id text,
+        shipment_id text,
+        cancel_code text,
+        cancel_message text,
+        placed_at text not null,
+        updated_at text not null
+    );
+    create index orders_customer on orders (customer_id, id);
+    create table price_list (
+        product_id text primary key,
+        name text not null,
+        price_minor bigint not null,
+        currency text not null,
+        weight_grams bigint not null
+    );
+    create table order_idempotency (
+        customer_id text not null,
+        idempotency_key text not null,
+        order_id text not null,
+        primary key (customer_id, idempotency_key)
+    );
+";
+
+/// Keeps `orders` from order events.
+pub(crate) struct OrdersProjection;
+
+#[async_trait]
+impl Projection for OrdersProjection {
+    fn name(&self) -> &'static str {
+        "orders"
+    }
+
+    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+        let at = kernel::time::format(event.recorded_at);
+        let Some(decoded) = event.decode_known::<OrdersEvent>()? else { return Ok(()) };
+        let (sql, order_id, a, b): (&str, Uuid, Option<String>, Option<String>) = match decoded {
+            OrdersEvent::OrderPlaced { order_id, customer_id, lines, total, payment_method_id, shipping_address } => {
+                sqlx::query(
+                    "insert into orders (id, customer_id, status, lines, total_minor, currency, shipping_address, \
+                     payment_method_id, placed_at, updated_at) values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(order_id.to_string())
+                .bind(customer_id.to_string())
+                .bind(serde_json::to_string(&lines).map_err(StoreError::Encode)?)
+                .bind(total.amount_minor)
+                .bind(total.currency.to_string())
+                .bind(serde_json::to_string(&shipping_address).map_err(StoreError::Encode)?)
+                .bind(payment_method_id.to_string())
+                .bind(at)
+                .execute(conn)
+                .await?;
+                return Ok(());
+            }
+            OrdersEvent::OrderConfirmed { order_id, payment_id } => (
+                "update orders set status = 'confirmed', payment_id = $2, updated_at = $4 where id = $1",
+                order_id,
+                Some(payment_id.to_string()),
+                None,
+            ),
+            OrdersEvent::OrderCompleted { order_id, shipment_id } => (
+                "update orders set status = 'completed', shipment_id = $2, updated_at = $4 where id = $1",
+                order_id,
+                Some(shipment_id.to_string()),
+                None,
+            ),
+            OrdersEvent::OrderCancelled { order_id, code, message } => (
+                "update orders set status = 'cancelled', cancel_code = $2, cancel_message = $3, updated_at = $4 where id = $1",
+                order_id,
+                Some(code),
+                Some(message),
+            ),
+        };
+        sqlx::query(sql).bind(order_id.to_string()).bind(a).bind(b).bind(at).execute(conn).await?;
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        sqlx::query("delete from orders").execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// Records `key` for `customer_id` as placing `order_id`; returns the order an earlier
+/// request with the same key placed, if any.
+pub(crate) async fn claim_idempotency_key(
+    conn: &mut sqlx::AnyConnection,
+    customer_id: Uuid,
+    key: &str,
+    order_id: Uuid,
+) -> Result<Option<Uuid>, StoreError> {
+    let inserted = sqlx::query(
+        "insert into order_idempotency (customer_id, idempotency_key, order_id) values ($1, $2, $3) \
+         on conflict (customer_id, idempotency_key) do nothing",
+    )
+    .bind(customer_id.to_string())
+    .bind(key)
+    .bind(order_id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let existing: String =
+        sqlx::query_scalar("select order_id from order_idempotency where customer_id = $1 and idempotency_key = $2")
+            .bind(customer_id.to_string())
+            .bind(key)
+            .fetch_one(conn)
+            .await?;
+    Uuid::parse_str(&existing).map(Some).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))
+}
+
+/// A line as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LineView {
+    product_id: Uuid,
+    name: String,
+    unit_price: Money,
+    quantity: u32,
+    line_total: Money,
+}
+
+/// Why an order was cancelled.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CancellationView {
+    code: String,
+    message: String,
+}
+
+/// An order as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct OrderView {
+    pub(crate) id: Uuid,
+    pub(crate) customer_id: Uuid,
+    status: String,
+    lines: Vec<LineView>,
+    total: Money,
+    shipping_address: Address,
+    payment_method_id: Uuid,
+    payment_id: Option<Uuid>,
+    shipment_id: Option<Uuid>,
+    cancellation: Option<CancellationView>,
+    saga: Option<SagaView>,
+    placed_at: String,
+    updated_at: String,
+}
+
+fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
+}
+
+fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
+    let uuid = |name: &str| -> Result<Uuid, sqlx::Error> { Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(decode_error) };
+    let optional_uuid = |name: &str| -> Result<Option<Uuid>, sqlx::Error> {
+        row.try_get::<Option<String>, _>(name)?.map(|id| Uuid::parse_str(&id).map_err(decode_error)).transpose()
+    };
+    let lines: Vec<OrderLine> = serde_json::from_str(&row.try_get::<String, _>("lines")?).map_err(decode_error)?;
+    let currency = Currency::parse(&row.try_get::<String, _>("currency")?).map_err(decode_error)?;
+    let code: Option<String> = row.try_get("cancel_code")?;
+    let message: Option<String> = row.try_get("cancel_message")?;
+    Ok(OrderView {
+        id: uuid("id")?,
+        customer_id: uuid("customer_id")?,
+        status: row.try_get("status")?,
+        lines: lines
+            .into_iter()
+            .map(|l| LineView {
+                line_total: Money::new(l.unit_price.amount_minor * i64::from(l.quantity), l.unit_price.currency),
+                product_id: l.product_id,
+                name: l.name,
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+            })
+            .collect(),
+        total: Money::new(row.try_get("total_minor")?, currency),
+        shipping_address: serde_json::from_str(&row.try_get::<String, _>("shipping_address")?).map_err(decode_error)?,
+        payment_method_id: uuid("payment_method_id")?,
+        payment_id: optional_uuid("payment_id")?,
+        shipment_id: optional_uuid("shipment_id")?,
+        cancellation: code.zip(message).map(|(code, message)| CancellationView { code, message }),
+        saga: None,
+        placed_at: row.try_get("placed_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const SELECT_ORDER: &str = "select id, customer_id, status, lines, total_minor, currency, shipping_address, \
+     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at from orders";
+
+/// One order with its saga's progress.
+pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ORDER} where id = $1")))
+        .bind(id.to_string())
+        .fetch_optional(orders.store.db().reader())
+        .await?;
+    let Some(mut view) = row.as_ref().map(order_from_row).transpose()? else { return Ok(None) };
+    view.saga = orders.saga.view(id).await?;
+    Ok(Some(view))
+}
+
+/// Up to `limit` orders before `before`, newest first; one customer's, or everyone's.
+pub(crate) async fn orders(
+    orders: &Orders,
+    customer: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<OrderView>, StoreError> {
+    let sql = format!("{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) order by id desc limit $3");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(customer.map(|c| c.to_string()).unwrap_or_default())
+        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(orders.store.db().reader())
+        .await?;
+    let mut views = rows.iter().map(order_from_row).collect::<Result<Vec<_>, _>>()?;
+    for view in &mut views {
+        view.saga = orders.saga.view(view.id).await?;
+    }
+    Ok(views)
+}

@@ -1,0 +1,198 @@
+//! The card gateway behind a trait, so a real provider can replace the simulator.
+//!
+//! [`SimulatedGateway`] behaves like a test-mode provider: it tokenises cards, answers by
+//! test card number, honours idempotency keys (a retried charge returns the first answer
+//! and never charges twice), and can be made slow or flaky for fault tests. It keeps its
+//! own tables in the payments database, as a stand-in for the provider's side.
+
+use async_trait::async_trait;
+use kernel::db::{Db, Migration};
+use kernel::money::Money;
+use sqlx::Row;
+use std::time::Duration;
+
+/// A tokenised card as the gateway returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardToken {
+    /// Opaque token to charge later.
+    pub token: String,
+}
+
+/// Why the gateway refused or failed an operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// The issuer declined the card.
+    #[error("the card was declined")]
+    Declined,
+    /// Not enough funds on the card.
+    #[error("the card has insufficient funds")]
+    InsufficientFunds,
+    /// The token is unknown to the gateway.
+    #[error("the card is unknown to the gateway")]
+    UnknownCard,
+    /// A temporary failure: the same call may succeed later.
+    #[error("the card processor is unavailable: {0}")]
+    Transient(String),
+}
+
+/// A card payment provider.
+#[async_trait]
+pub trait CardGateway: Send + Sync + 'static {
+    /// Exchanges card details for a token.
+    async fn tokenize(&self, number: &str, exp_month: u32, exp_year: i32) -> Result<CardToken, GatewayError>;
+    /// Charges `amount` to a tokenised card; the same `idempotency_key` never charges twice.
+    /// Returns the charge id.
+    async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
+    /// Refunds a charge; the same `idempotency_key` never refunds twice. Returns the refund id.
+    async fn refund(&self, charge_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
+}
+
+/// Knobs for fault tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimulatedGatewayConfig {
+    /// Added to every call.
+    pub latency: Duration,
+    /// Share of calls (0.0–1.0) that fail transiently before doing anything.
+    pub transient_failure_rate: f64,
+}
+
+/// The built-in test-mode gateway.
+pub struct SimulatedGateway {
+    db: Db,
+    config: SimulatedGatewayConfig,
+}
+
+/// The simulator's own tables: tokens and operations (by idempotency key).
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "simulated gateway vault and operations",
+    sqlite: SCHEMA,
+    postgres: SCHEMA,
+}];
+
+const SCHEMA: &str = "
+    create table simulated_gateway_cards (
+        token text primary key,
+        behaviour text not null
+    );
+    create table simulated_gateway_operations (
+        idempotency_key text primary key,
+        kind text not null,
+        reference text not null,
+        amount_minor bigint not null,
+        currency text not null,
+        result_id text not null,
+        created_at text not null
+    );
+";
+
+/// What a test card number makes the simulator do (never the number itself).
+fn behaviour_of(number: &str) -> &'static str {
+    match number {
+        "4000000000000002" => "decline",
+        "4000000000009995" => "insufficient_funds",
+        "4000000000000119" => "processing_error",
+        _ => "approve",
+    }
+}
+
+impl SimulatedGateway {
+    /// A simulator keeping its tables in `db`.
+    pub async fn open(db: Db, config: SimulatedGatewayConfig) -> Result<Self, kernel::db::DbError> {
+        db.migrate("simulated_gateway", MIGRATIONS).await?;
+        Ok(SimulatedGateway { db, config })
+    }
+
+    async fn behave(&self) -> Result<(), GatewayError> {
+        if !self.config.latency.is_zero() {
+            tokio::time::sleep(self.config.latency).await;
+        }
+        if self.config.transient_failure_rate > 0.0 && rand::random::<f64>() < self.config.transient_failure_rate {
+            return Err(GatewayError::Transient("simulated outage".into()));
+        }
+        Ok(())
+    }
+
+    fn db_error(error: sqlx::Error) -> GatewayError {
+        GatewayError::Transient(error.to_string())
+    }
+
+    async fn replay(&self, key: &str) -> Result<Option<String>, GatewayError> {
+        sqlx::query("select result_id from simulated_gateway_operations where idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(self.db.reader())
+            .await
+            .map_err(Self::db_error)?
+            .map(|row| row.try_get::<String, _>(0).map_err(Self::db_error))
+            .transpose()
+    }
+
+    async fn record(&self, key: &str, kind: &str, reference: &str, amount: Money) -> Result<String, GatewayError> {
+        let result_id = format!("{}_{}", if kind == "charge" { "ch" } else { "re" }, uuid::Uuid::now_v7().simple());
+        let mut tx = self.db.begin().await.map_err(Self::db_error)?;
+        let inserted = sqlx::query(
+            "insert into simulated_gateway_operations (idempotency_key, kind, reference, amount_minor, currency, result_id, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7) on conflict (idempotency_key) do nothing",
+        )
+        .bind(key)
+        .bind(kind)
+        .bind(reference)
+        .bind(amount.amount_minor)
+        .bind(amount.currency.to_string())
+        .bind(&result_id)
+        .bind(kernel::time::format(chrono::Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(Self::db_error)?;
+        tx.commit().await.map_err(Self::db_error)?;
+        if inserted.rows_affected() == 1 {
+            Ok(result_id)
+        } else {
+            self.replay(key).await?.ok_or_else(|| GatewayError::Transient("operation vanished".into()))
+        }
+    }
+}
+
+#[async_trait]
+impl CardGateway for SimulatedGateway {
+    async fn tokenize(&self, number: &str, _exp_month: u32, _exp_year: i32) -> Result<CardToken, GatewayError> {
+        self.behave().await?;
+        let token = format!("tok_{}", uuid::Uuid::now_v7().simple());
+        let mut tx = self.db.begin().await.map_err(Self::db_error)?;
+        sqlx::query("insert into simulated_gateway_cards (token, behaviour) values ($1, $2)")
+            .bind(&token)
+            .bind(behaviour_of(number))
+            .execute(&mut *tx)
+            .await
+            .map_err(Self::db_error)?;
+        tx.commit().await.map_err(Self::db_error)?;
+        Ok(CardToken { token })
+    }
+
+    async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
+        if let Some(charge_id) = self.replay(idempotency_key).await? {
+            return Ok(charge_id);
+        }
+        self.behave().await?;
+        let behaviour: Option<String> = sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
+            .bind(token)
+            .fetch_optional(self.db.reader())
+            .await
+            .map_err(Self::db_error)?;
+        match behaviour.as_deref() {
+            None => Err(GatewayError::UnknownCard),
+            Some("decline") => Err(GatewayError::Declined),
+            Some("insufficient_funds") => Err(GatewayError::InsufficientFunds),
+            Some("processing_error") => Err(GatewayError::Transient("processing error".into())),
+            Some(_) => self.record(idempotency_key, "charge", token, amount).await,
+        }
+    }
+
+    async fn refund(&self, charge_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
+        if let Some(refund_id) = self.replay(idempotency_key).await? {
+            return Ok(refund_id);
+        }
+        self.behave().await?;
+        self.record(idempotency_key, "refund", charge_id, amount).await
+    }
+}

@@ -1,0 +1,112 @@
+//! The payments context's events and aggregates: payment methods and one payment per order.
+
+use kernel::Aggregate;
+use kernel::event_store::DomainEvent;
+use kernel::money::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Everything the payments context records. Card numbers never appear here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+#[allow(missing_docs, reason = "fields are named for what they hold")]
+pub enum PaymentsEvent {
+    /// A customer saved a tokenised card.
+    PaymentMethodAdded {
+        payment_method_id: Uuid,
+        customer_id: Uuid,
+        token: String,
+        brand: String,
+        last4: String,
+        exp_month: u32,
+        exp_year: i32,
+        holder_name: String,
+    },
+    /// An order's total was charged.
+    PaymentProcessed {
+        payment_id: Uuid,
+        order_id: Uuid,
+        customer_id: Uuid,
+        payment_method_id: Uuid,
+        amount: Money,
+        charge_id: String,
+    },
+    /// An order's charge was refused or could not be made.
+    PaymentFailed { payment_id: Uuid, order_id: Uuid, customer_id: Uuid, amount: Money, code: String, message: String },
+    /// A charge was given back.
+    PaymentRefunded { payment_id: Uuid, order_id: Uuid, amount: Money, refund_id: String },
+    /// A refund was asked for before anything was charged: nothing to give back, and a
+    /// charge that arrives later is refused.
+    PaymentVoided { payment_id: Uuid, order_id: Uuid },
+}
+
+impl DomainEvent for PaymentsEvent {
+    const TYPES: &'static [&'static str] =
+        &["PaymentMethodAdded", "PaymentProcessed", "PaymentFailed", "PaymentRefunded", "PaymentVoided"];
+}
+
+/// A saved card, as charging needs it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct PaymentMethod {
+    pub(crate) customer_id: Option<Uuid>,
+    pub(crate) token: String,
+    pub(crate) exp_month: u32,
+    pub(crate) exp_year: i32,
+}
+
+impl Aggregate for PaymentMethod {
+    type Event = PaymentsEvent;
+
+    fn evolve(&mut self, event: &PaymentsEvent) {
+        if let PaymentsEvent::PaymentMethodAdded { customer_id, token, exp_month, exp_year, .. } = event {
+            *self = PaymentMethod { customer_id: Some(*customer_id), token: token.clone(), exp_month: *exp_month, exp_year: *exp_year };
+        }
+    }
+}
+
+/// One order's payment.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) enum Payment {
+    /// Nothing happened yet.
+    #[default]
+    None,
+    /// Charged.
+    Processed { amount: Money, charge_id: String },
+    /// Charge refused.
+    Failed,
+    /// Charge given back.
+    Refunded,
+    /// Refunded before any charge.
+    Voided,
+}
+
+impl Aggregate for Payment {
+    type Event = PaymentsEvent;
+
+    fn evolve(&mut self, event: &PaymentsEvent) {
+        *self = match event {
+            PaymentsEvent::PaymentProcessed { amount, charge_id, .. } => {
+                Payment::Processed { amount: *amount, charge_id: charge_id.clone() }
+            }
+            PaymentsEvent::PaymentFailed { .. } => Payment::Failed,
+            PaymentsEvent::PaymentRefunded { .. } => Payment::Refunded,
+            PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
+            PaymentsEvent::PaymentMethodAdded { .. } => return,
+        };
+    }
+}
+
+/// The payment id of an order (one payment per order).
+pub(crate) fn payment_id(order_id: Uuid) -> Uuid {
+    kernel::ids::derived_id(&["payment", &order_id.to_string()])
+}
+
+/// The stream of an order's payment.
+pub(crate) fn payment_stream(order_id: Uuid) -> String {
+    format!("payment-{order_id}")
+}
+
+/// The stream of a payment method.
+pub(crate) fn method_stream(id: Uuid) -> String {
+    format!("payment-method-{id}")
+}

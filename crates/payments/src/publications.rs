@@ -1,0 +1,36 @@
+//! What the payments context tells other contexts.
+
+use crate::payment::PaymentsEvent;
+use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded};
+use kernel::bus::{BusError, Envelope, Message};
+use kernel::event_store::RecordedEvent;
+use kernel::messaging::{Publications, message_id_for, stamp};
+
+/// Maps payment outcomes to saga replies. A void answers a refund with amount zero.
+pub(crate) struct PaymentsPublications;
+
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+    let id = message_id_for(event, M::TYPE);
+    Ok(vec![stamp(Envelope::new(id, "payments", event.recorded_at, message)?, event)])
+}
+
+impl Publications for PaymentsPublications {
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
+        let Ok(Some(decoded)) = event.decode_known::<PaymentsEvent>() else { return Ok(Vec::new()) };
+        match decoded {
+            PaymentsEvent::PaymentProcessed { payment_id, order_id, amount, .. } => {
+                envelope(event, &PaymentProcessed { payment_id, order_id, amount })
+            }
+            PaymentsEvent::PaymentFailed { payment_id, order_id, code, message, .. } => {
+                envelope(event, &PaymentFailed { payment_id, order_id, code, message })
+            }
+            PaymentsEvent::PaymentRefunded { payment_id, order_id, amount, .. } => {
+                envelope(event, &PaymentRefunded { payment_id, order_id, amount: Some(amount) })
+            }
+            PaymentsEvent::PaymentVoided { payment_id, order_id } => {
+                envelope(event, &PaymentRefunded { payment_id, order_id, amount: None })
+            }
+            PaymentsEvent::PaymentMethodAdded { .. } => Ok(Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Saga compensation: give back an order's charge (`RefundPayment`). Refunding an order
+//! that was never charged voids it, which answers the saga and refuses a late charge.
+
+use crate::Payments;
+use crate::payment::{Payment, PaymentsEvent, payment_id, payment_stream};
+use crate::process_payment::{CONSUMER, with_retries};
+use contracts::payments::RefundPayment;
+use kernel::aggregate::fold;
+use kernel::bus::Envelope;
+use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
+use kernel::messaging::HandlerError;
+
+pub(crate) async fn refund(payments: &Payments, envelope: &Envelope, command: RefundPayment) -> Result<(), HandlerError> {
+    let store = &payments.store;
+    let stream = payment_stream(command.order_id);
+    let payment_id = payment_id(command.order_id);
+    let before = fold::<Payment>(&store.load(&stream).await?)?;
+    let refund = match &before.state {
+        Payment::Processed { amount, charge_id } => {
+            let key = format!("refund-{payment_id}");
+            let refund_id = with_retries(|| payments.gateway.refund(charge_id, *amount, &key))
+                .await
+                // The saga retries the compensation; the idempotency key keeps it single.
+                .map_err(|e| HandlerError::Transient(e.to_string()))?;
+            Some((*amount, refund_id))
+        }
+        _ => None,
+    };
+    let metadata = Metadata::caused_by(envelope);
+    retry_on_conflict(|| async {
+        let mut uow = store.begin().await?;
+        if !uow.claim_message(CONSUMER, envelope).await? {
+            return Ok(());
+        }
+        let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
+        let event = match (&payment.state, &refund) {
+            (Payment::Processed { .. }, Some((amount, refund_id))) => PaymentsEvent::PaymentRefunded {
+                payment_id,
+                order_id: command.order_id,
+                amount: *amount,
+                refund_id: refund_id.clone(),
+            },
+            (Payment::None | Payment::Failed, _) => PaymentsEvent::PaymentVoided { payment_id, order_id: command.order_id },
+            // Charged after the refund was prepared: let the consumer retry with fresh state.
+            (Payment::Processed { .. }, None) => {
+                return Err(StoreError::Conflict { stream_id: stream.clone(), expected: 0, actual: payment.version });
+            }
+            // Already refunded or voided: that earlier answer reached the saga.
+            (Payment::Refunded | Payment::Voided, _) => return uow.commit().await,
+        };
+        uow.append_decided(&stream, &mut payment, &[event], &metadata).await?;
+        uow.commit().await
+    })
+    .await?;
+    Ok(())
+}

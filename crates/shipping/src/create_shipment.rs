@@ -1,0 +1,99 @@
+//! Saga step: book the parcel of a confirmed order (`CreateShipment`).
+
+use crate::events::{ShippingEvent, shipment_id, shipment_stream};
+use crate::zones;
+use async_trait::async_trait;
+use contracts::shipping::CreateShipment;
+use kernel::bus::{Envelope, Message};
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError, retry_on_conflict};
+use kernel::messaging::{HandlerError, MessageHandler};
+
+/// The consumer of `CreateShipment`.
+pub(crate) struct CreateShipments {
+    pub(crate) store: EventStore,
+}
+
+/// Decides the outcome for one order: a priced shipment, or no zone for the destination.
+fn decide(command: &CreateShipment) -> ShippingEvent {
+    let country = command.destination.country.clone();
+    match zones::quote(&country, command.weight_grams) {
+        Some(quote) => ShippingEvent::ShipmentCreated {
+            shipment_id: shipment_id(command.order_id),
+            order_id: command.order_id,
+            customer_id: command.customer_id,
+            destination: command.destination.clone(),
+            weight_grams: command.weight_grams,
+            zone: quote.zone.to_owned(),
+            cost: quote.cost,
+        },
+        None => ShippingEvent::ShippingUnavailable {
+            order_id: command.order_id,
+            message: format!("We do not ship to {country}."),
+            country,
+        },
+    }
+}
+
+#[async_trait]
+impl MessageHandler for CreateShipments {
+    fn consumer(&self) -> &'static str {
+        "shipping.commands"
+    }
+
+    fn message_types(&self) -> Vec<&'static str> {
+        vec![CreateShipment::TYPE]
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let command: CreateShipment = envelope.decode()?;
+        let metadata = Metadata::caused_by(envelope);
+        retry_on_conflict(|| async {
+            let mut uow = self.store.begin().await?;
+            if !uow.claim_message(self.consumer(), envelope).await? {
+                return Ok(());
+            }
+            let stream = shipment_stream(command.order_id);
+            if uow.load(&stream).await?.is_empty() {
+                let event = NewEvent::from_domain(&decide(&command), &metadata)?;
+                uow.append(&stream, ExpectedVersion::NoStream, &[event]).await?;
+            }
+            uow.commit().await?;
+            Ok::<_, StoreError>(())
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contracts::Address;
+    use uuid::Uuid;
+
+    fn command(country: &str) -> CreateShipment {
+        CreateShipment {
+            order_id: Uuid::now_v7(),
+            customer_id: Uuid::now_v7(),
+            destination: Address {
+                name: "Ada".into(),
+                line1: "1 Main St".into(),
+                line2: None,
+                city: "Springfield".into(),
+                postal_code: "12345".into(),
+                country: country.into(),
+            },
+            weight_grams: 1200,
+        }
+    }
+
+    #[test]
+    fn a_covered_destination_gets_a_priced_shipment() {
+        assert!(matches!(decide(&command("US")), ShippingEvent::ShipmentCreated { cost, .. } if cost.amount_minor == 700));
+    }
+
+    #[test]
+    fn an_uncovered_destination_is_unavailable() {
+        assert!(matches!(decide(&command("AQ")), ShippingEvent::ShippingUnavailable { country, .. } if country == "AQ"));
+    }
+}

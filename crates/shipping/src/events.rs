@@ -1,0 +1,40 @@
+//! The shipping context's events.
+
+use contracts::Address;
+use kernel::event_store::DomainEvent;
+use kernel::money::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Everything the shipping context records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+#[allow(missing_docs, reason = "fields are named for what they hold")]
+pub enum ShippingEvent {
+    /// A parcel was booked with the carrier.
+    ShipmentCreated {
+        shipment_id: Uuid,
+        order_id: Uuid,
+        customer_id: Uuid,
+        destination: Address,
+        weight_grams: u64,
+        zone: String,
+        cost: Money,
+    },
+    /// No zone covers the destination.
+    ShippingUnavailable { order_id: Uuid, country: String, message: String },
+}
+
+impl DomainEvent for ShippingEvent {
+    const TYPES: &'static [&'static str] = &["ShipmentCreated", "ShippingUnavailable"];
+}
+
+/// The stream of an order's shipment.
+pub(crate) fn shipment_stream(order_id: Uuid) -> String {
+    format!("shipment-{order_id}")
+}
+
+/// The shipment id of an order (one shipment per order).
+pub(crate) fn shipment_id(order_id: Uuid) -> Uuid {
+    kernel::ids::derived_id(&["shipment", &order_id.to_string()])
+}

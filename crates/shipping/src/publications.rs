@@ -1,0 +1,29 @@
+//! What the shipping context tells other contexts.
+
+use crate::events::ShippingEvent;
+use contracts::shipping::{ShipmentCreated, ShippingUnavailable};
+use kernel::bus::{BusError, Envelope, Message};
+use kernel::event_store::RecordedEvent;
+use kernel::messaging::{Publications, message_id_for, stamp};
+
+/// Maps shipment outcomes to saga replies.
+pub(crate) struct ShippingPublications;
+
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+    let id = message_id_for(event, M::TYPE);
+    Ok(vec![stamp(Envelope::new(id, "shipping", event.recorded_at, message)?, event)])
+}
+
+impl Publications for ShippingPublications {
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
+        match event.decode_known::<ShippingEvent>() {
+            Ok(Some(ShippingEvent::ShipmentCreated { shipment_id, order_id, zone, cost, .. })) => {
+                envelope(event, &ShipmentCreated { shipment_id, order_id, zone, cost })
+            }
+            Ok(Some(ShippingEvent::ShippingUnavailable { order_id, country, message })) => {
+                envelope(event, &ShippingUnavailable { order_id, country, message })
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Slice: anyone asks what shipping a parcel would cost.
+
+use crate::Shipping;
+use crate::zones;
+use axum::Router;
+use axum::routing::post;
+use kernel::error::{ApiError, Validation};
+use kernel::http::Json;
+use kernel::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// The request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuoteRequest {
+    country: String,
+    weight_grams: i64,
+}
+
+/// The response body.
+#[derive(Debug, Serialize)]
+struct QuoteView {
+    zone: &'static str,
+    cost: Money,
+}
+
+pub(crate) fn routes() -> Router<Shipping> {
+    Router::new().route("/shipping/quotes", post(quote))
+}
+
+async fn quote(Json(input): Json<QuoteRequest>) -> Result<Json<QuoteView>, ApiError> {
+    let country = input.country.trim().to_ascii_uppercase();
+    let weight = u64::try_from(input.weight_grams).ok().filter(|w| (1..=1_000_000_000).contains(w));
+    let mut v = Validation::new();
+    v.check(zones::is_country_code(&country), "country", "must be a two-letter ISO 3166 country code");
+    v.check(weight.is_some(), "weight_grams", "must be a positive number of grams");
+    v.finish()?;
+    let quote = zones::quote(&country, weight.expect("validated"))
+        .ok_or_else(|| ApiError::rejected("shipping_unavailable", format!("We do not ship to {country}.")))?;
+    Ok(Json(QuoteView { zone: quote.zone, cost: quote.cost }))
+}

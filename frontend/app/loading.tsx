@@ -1,0 +1,5 @@
+import { GridSkeleton } from "@/components/ui/loading-skeletons";
+
+export default function Loading() {
+  return <GridSkeleton />;
+}

@@ -1,0 +1,5 @@
+import { DetailSkeleton } from "@/components/ui/loading-skeletons";
+
+export default function Loading() {
+  return <DetailSkeleton label="Loading product…" />;
+}

@@ -1,0 +1,5 @@
+import { FormSkeleton } from "@/components/ui/loading-skeletons";
+
+export default function Loading() {
+  return <FormSkeleton label="Loading…" />;
+}

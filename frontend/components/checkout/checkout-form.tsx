@@ -1,0 +1,261 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
+import { useCart, useHydrated } from "@/components/cart/use-cart";
+import { Alert } from "@/components/ui/alert";
+import { buttonClass } from "@/components/ui/button";
+import { SelectField, TextField } from "@/components/ui/field";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Spinner } from "@/components/ui/spinner";
+import { placeOrder, tokeniseCard } from "@/lib/api/browser";
+import { ApiError, errorMessage } from "@/lib/api/problem";
+import type { Address } from "@/lib/api/types";
+import { TEST_CARDS, cardDigits, formatCardNumber, passesLuhn } from "@/lib/card";
+import { COUNTRIES } from "@/lib/countries";
+import { newIdempotencyKey } from "@/lib/idempotency";
+import { OrderSummary } from "./order-summary";
+
+type Stage = "idle" | "card" | "order" | "done";
+type Problem = { title: string; message: string; signIn?: boolean };
+
+const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, "0"));
+
+/** Maps API field paths (e.g. `shipping_address.city`) onto this form's field ids. */
+function fieldErrorsOf(error: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(error instanceof ApiError)) return out;
+  for (const { field, message } of error.fieldErrors) {
+    const key = field.replace(/^shipping_address\./, "");
+    out[key] = message;
+  }
+  return out;
+}
+
+export function CheckoutForm() {
+  const router = useRouter();
+  const [cart, dispatch] = useCart();
+  const hydrated = useHydrated();
+  // One key per checkout attempt: a retried submit after a lost answer gets the same order back.
+  const [idempotencyKey] = useState(newIdempotencyKey);
+  const [stage, setStage] = useState<Stage>("idle");
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [cardNumber, setCardNumber] = useState("");
+  const problemRef = useRef<HTMLDivElement>(null);
+  const [thisYear] = useState(() => new Date().getUTCFullYear());
+
+  useEffect(() => {
+    if (problem) problemRef.current?.focus();
+  }, [problem]);
+
+  if (!hydrated) {
+    return (
+      <div role="status" aria-busy="true" className="grid gap-8 lg:grid-cols-[1fr_22rem]">
+        <span className="sr-only">Loading checkout…</span>
+        <Skeleton className="h-96" />
+        <Skeleton className="h-64" />
+      </div>
+    );
+  }
+
+  if (cart.lines.length === 0 && stage !== "done") {
+    return (
+      <div className="rounded-2xl border border-dashed border-slate-300 bg-white p-10 text-center">
+        <p className="text-lg font-medium text-slate-900">Your cart is empty</p>
+        <p className="mt-1 text-slate-600">Add something to your cart before checking out.</p>
+        <Link href="/" className={buttonClass("primary", "md", "mt-6")}>
+          Browse products
+        </Link>
+      </div>
+    );
+  }
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (stage !== "idle") return;
+    const data = new FormData(event.currentTarget);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
+    const digits = cardDigits(cardNumber);
+    if (!passesLuhn(digits)) {
+      setFieldErrors({ card_number: "Please check the card number; it doesn't look complete." });
+      setProblem({ title: "Please check your card", message: "The card number is not valid." });
+      return;
+    }
+    const line2 = text("line2");
+    const address: Address = {
+      name: text("name"),
+      line1: text("line1"),
+      ...(line2 ? { line2 } : {}),
+      city: text("city"),
+      postal_code: text("postal_code"),
+      country: text("country"),
+    };
+    setProblem(null);
+    setFieldErrors({});
+    setStage("card");
+    let paymentMethodId: string;
+    try {
+      const method = await tokeniseCard({
+        card_number: digits,
+        exp_month: Number(text("exp_month")),
+        exp_year: Number(text("exp_year")),
+        cvc: text("cvc"),
+        holder_name: text("holder_name"),
+      });
+      paymentMethodId = method.id;
+    } catch (e) {
+      setStage("idle");
+      setFieldErrors(fieldErrorsOf(e));
+      setProblem({
+        title: "Your card was not accepted",
+        message: errorMessage(e),
+        signIn: e instanceof ApiError && e.status === 401,
+      });
+      return;
+    }
+    setStage("order");
+    try {
+      const order = await placeOrder(
+        {
+          lines: cart.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity })),
+          payment_method_id: paymentMethodId,
+          shipping_address: address,
+        },
+        idempotencyKey,
+      );
+      setStage("done");
+      dispatch({ type: "clear" });
+      router.push(`/orders/${order.id}`);
+    } catch (e) {
+      setStage("idle");
+      setFieldErrors(fieldErrorsOf(e));
+      setProblem({
+        title: "We couldn't place your order",
+        message: errorMessage(e),
+        signIn: e instanceof ApiError && e.status === 401,
+      });
+    }
+  }
+
+  const busy = stage !== "idle";
+  const years = Array.from({ length: 15 }, (_, i) => String(thisYear + i));
+
+  return (
+    <form onSubmit={onSubmit} className="grid gap-8 lg:grid-cols-[1fr_22rem]" aria-busy={busy}>
+      <div className="space-y-8">
+        {problem ? (
+          <div ref={problemRef} tabIndex={-1} className="focus:outline-none">
+            <Alert tone="error" title={problem.title}>
+              {problem.message}
+              {problem.signIn ? (
+                <>
+                  {" "}
+                  <Link href="/sign-in?expired=1&next=/checkout" className="font-semibold underline">
+                    Sign in again
+                  </Link>
+                </>
+              ) : null}
+            </Alert>
+          </div>
+        ) : null}
+
+        <fieldset disabled={busy} className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+          <legend className="sr-only">Shipping address</legend>
+          <h2 className="mb-5 text-lg font-semibold text-slate-900" aria-hidden="true">
+            1. Shipping address
+          </h2>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextField id="name" label="Full name" autoComplete="shipping name" required className="sm:col-span-2" error={fieldErrors.name} />
+            <TextField id="line1" label="Address" autoComplete="shipping address-line1" required className="sm:col-span-2" error={fieldErrors.line1} />
+            <TextField id="line2" label="Apartment, suite, etc." autoComplete="shipping address-line2" className="sm:col-span-2" error={fieldErrors.line2} />
+            <TextField id="city" label="City" autoComplete="shipping address-level2" required error={fieldErrors.city} />
+            <TextField id="postal_code" label="Postal code" autoComplete="shipping postal-code" required error={fieldErrors.postal_code} />
+            <SelectField id="country" label="Country" autoComplete="shipping country" required defaultValue="US" className="sm:col-span-2" error={fieldErrors.country}>
+              {COUNTRIES.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.name}
+                </option>
+              ))}
+            </SelectField>
+          </div>
+        </fieldset>
+
+        <fieldset disabled={busy} className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+          <legend className="sr-only">Payment</legend>
+          <h2 className="mb-1 text-lg font-semibold text-slate-900" aria-hidden="true">
+            2. Payment
+          </h2>
+          <p className="mb-5 text-sm text-slate-500">
+            Your card is sent once to our payment provider to be tokenised. We never store the number or CVC.
+          </p>
+          <div className="grid gap-4 sm:grid-cols-4">
+            <TextField id="holder_name" label="Name on card" autoComplete="cc-name" required className="sm:col-span-4" error={fieldErrors.holder_name} />
+            <TextField
+              id="card_number"
+              label="Card number"
+              autoComplete="cc-number"
+              inputMode="numeric"
+              placeholder="1234 1234 1234 1234"
+              required
+              value={cardNumber}
+              onChange={(e) => setCardNumber(formatCardNumber(e.target.value))}
+              className="sm:col-span-4"
+              hint="Test mode: use one of the test cards listed below."
+              error={fieldErrors.card_number}
+            />
+            <SelectField id="exp_month" label="Expiry month" autoComplete="cc-exp-month" required defaultValue="12" error={fieldErrors.exp_month}>
+              {MONTHS.map((m) => (
+                <option key={m} value={Number(m)}>
+                  {m}
+                </option>
+              ))}
+            </SelectField>
+            <SelectField id="exp_year" label="Expiry year" autoComplete="cc-exp-year" required defaultValue={String(thisYear + 2)} error={fieldErrors.exp_year}>
+              {years.map((y) => (
+                <option key={y} value={y}>
+                  {y}
+                </option>
+              ))}
+            </SelectField>
+            <TextField
+              id="cvc"
+              label="CVC"
+              autoComplete="cc-csc"
+              inputMode="numeric"
+              pattern="\d{3,4}"
+              title="3 or 4 digits"
+              maxLength={4}
+              placeholder="123"
+              required
+              className="sm:col-span-2"
+              error={fieldErrors.cvc}
+            />
+          </div>
+          <div className="mt-5 rounded-xl bg-slate-50 p-4 text-sm ring-1 ring-slate-200" id="test-cards">
+            <p className="font-medium text-slate-700">Test cards (any future expiry, any CVC)</p>
+            <ul className="mt-2 grid gap-1 text-slate-600 sm:grid-cols-2">
+              {TEST_CARDS.map((c) => (
+                <li key={c.number}>
+                  <span className="font-mono text-slate-900">{c.number}</span> — {c.outcome}
+                </li>
+              ))}
+            </ul>
+          </div>
+        </fieldset>
+      </div>
+
+      <aside className="h-fit space-y-4 lg:sticky lg:top-24">
+        <OrderSummary lines={cart.lines} />
+        <button type="submit" className={buttonClass("primary", "lg", "w-full")} disabled={busy}>
+          {busy ? <Spinner /> : null}
+          {stage === "card" ? "Securing your card…" : stage === "order" || stage === "done" ? "Placing your order…" : "Place order"}
+        </button>
+        <p className="text-center text-xs text-slate-500" aria-live="polite">
+          {busy ? "Please keep this page open." : "You'll see your order status right after placing it."}
+        </p>
+      </aside>
+    </form>
+  );
+}

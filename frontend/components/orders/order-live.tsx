@@ -1,0 +1,233 @@
+"use client";
+
+import Link from "next/link";
+import useSWR from "swr";
+import { Alert } from "@/components/ui/alert";
+import { Spinner } from "@/components/ui/spinner";
+import { fetchOrder, fetchShipment, keys } from "@/lib/api/browser";
+import { ApiError, errorMessage } from "@/lib/api/problem";
+import type { Order } from "@/lib/api/types";
+import { countryName } from "@/lib/countries";
+import { formatDateTime, shortId } from "@/lib/format";
+import { formatMoney } from "@/lib/money";
+import {
+  cancellationExplanation,
+  cancellationHeadline,
+  progressMessage,
+  undoneSentences,
+} from "@/lib/order-copy";
+import { OrderStatusBadge } from "./order-status-badge";
+import { SagaSteps } from "./saga-steps";
+
+/** How often an order still being processed is re-read. */
+export const POLL_MS = 500;
+
+/** Whether the saga may still move this order on; polling stops otherwise. */
+function worthPolling(order: Order | undefined): boolean {
+  return !!order && order.inProgress && order.sagaStatus !== "needs_attention";
+}
+
+/**
+ * The order page body. It starts from the server-rendered order and polls
+ * while the place-order saga runs, stopping by itself once the order is
+ * completed or cancelled.
+ */
+export function OrderLive({ initial }: { initial: Order }) {
+  const { data, error } = useSWR(keys.order(initial.id), () => fetchOrder(initial.id), {
+    fallbackData: initial,
+    refreshInterval: (latest) => (worthPolling(latest) ? POLL_MS : 0),
+    revalidateOnFocus: false,
+    dedupingInterval: 200,
+  });
+  const order = data ?? initial;
+
+  return (
+    <div className="space-y-6">
+      <header className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link href="/orders" className="hover:underline">
+              Orders
+            </Link>{" "}
+            / #{shortId(order.id)}
+          </p>
+          <h1 className="mt-1 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">Order #{shortId(order.id)}</h1>
+          <p className="mt-1 text-sm text-slate-500">Placed {formatDateTime(order.placedAt)}</p>
+        </div>
+        <OrderStatusBadge status={order.status} />
+      </header>
+
+      <div aria-live="polite" className="space-y-3">
+        <StatusPanel order={order} />
+        {error && worthPolling(order) ? (
+          <Alert tone="warning" title="Live updates paused">
+            {errorMessage(error)}
+            {error instanceof ApiError && error.status === 401 ? (
+              <>
+                {" "}
+                <Link href={`/sign-in?expired=1&next=/orders/${order.id}`} className="font-semibold underline">
+                  Sign in again
+                </Link>
+              </>
+            ) : null}
+          </Alert>
+        ) : null}
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+        <section aria-labelledby="items-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+          <h2 id="items-title" className="text-lg font-semibold text-slate-900">
+            Items
+          </h2>
+          <table className="mt-4 w-full text-sm">
+            <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th scope="col" className="pb-2 font-medium">
+                  Product
+                </th>
+                <th scope="col" className="pb-2 text-right font-medium">
+                  Qty
+                </th>
+                <th scope="col" className="hidden pb-2 text-right font-medium sm:table-cell">
+                  Unit price
+                </th>
+                <th scope="col" className="pb-2 text-right font-medium">
+                  Total
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {order.lines.map((line) => (
+                <tr key={line.productId} data-testid="order-line">
+                  <td className="py-3 pr-2">
+                    <Link href={`/products/${line.productId}`} className="font-medium text-slate-900 hover:underline">
+                      {line.name}
+                    </Link>
+                  </td>
+                  <td className="py-3 text-right text-slate-700">{line.quantity}</td>
+                  <td className="hidden py-3 text-right text-slate-700 sm:table-cell">{formatMoney(line.unitPrice)}</td>
+                  <td className="py-3 text-right font-medium text-slate-900">{formatMoney(line.lineTotal)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr className="border-t border-slate-200">
+                <th scope="row" colSpan={2} className="pt-3 text-left text-base font-semibold text-slate-900 sm:hidden">
+                  Total
+                </th>
+                <th scope="row" colSpan={3} className="hidden pt-3 text-left text-base font-semibold text-slate-900 sm:table-cell">
+                  Total
+                </th>
+                <td className="pt-3 text-right text-base font-semibold text-slate-900" data-testid="order-total">
+                  {formatMoney(order.total)}
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </section>
+
+        <div className="space-y-6">
+          <section aria-labelledby="progress-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id="progress-title" className="mb-4 text-lg font-semibold text-slate-900">
+              Progress
+            </h2>
+            <SagaSteps steps={order.steps} />
+          </section>
+          <section aria-labelledby="ship-title" className="rounded-2xl border border-slate-200 bg-white p-6 text-sm shadow-sm">
+            <h2 id="ship-title" className="mb-3 text-lg font-semibold text-slate-900">
+              Delivery
+            </h2>
+            <address className="not-italic leading-relaxed text-slate-700">
+              {order.shippingAddress.name}
+              <br />
+              {order.shippingAddress.line1}
+              {order.shippingAddress.line2 ? (
+                <>
+                  <br />
+                  {order.shippingAddress.line2}
+                </>
+              ) : null}
+              <br />
+              {order.shippingAddress.postal_code} {order.shippingAddress.city}
+              <br />
+              {countryName(order.shippingAddress.country)}
+            </address>
+            {order.shipmentId ? <ShipmentInfo shipmentId={order.shipmentId} /> : null}
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function StatusPanel({ order }: { order: Order }) {
+  if (order.status === "cancelled") {
+    const undone = undoneSentences(order);
+    return (
+      <Alert tone="error" title={`Order cancelled: ${cancellationHeadline(order.cancellation?.code ?? "")}`}>
+        <p data-testid="cancellation-reason">{cancellationExplanation(order)}</p>
+        {undone.length ? (
+          <ul className="mt-2 list-inside list-disc" data-testid="undone">
+            {undone.map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ul>
+        ) : null}
+      </Alert>
+    );
+  }
+  if (order.status === "completed") {
+    return (
+      <Alert tone="success" title="Thank you! Your order is complete.">
+        {order.shipmentId ? (
+          <p>
+            It has been handed to our carrier. Shipment <span className="font-mono" data-testid="shipment-id">{order.shipmentId}</span>
+          </p>
+        ) : (
+          <p>We’ll let you know when it ships.</p>
+        )}
+      </Alert>
+    );
+  }
+  if (order.sagaStatus === "needs_attention") {
+    return (
+      <Alert tone="warning" title="Our team is looking at this order">
+        Something needs a manual check. You don’t need to do anything; we’ll sort it out.
+      </Alert>
+    );
+  }
+  return (
+    <div role="status" className="flex items-center gap-3 rounded-xl border border-sky-200 bg-sky-50 p-4 text-sm text-sky-900">
+      <Spinner className="h-4 w-4 text-sky-600" />
+      <span>{progressMessage(order)}</span>
+    </div>
+  );
+}
+
+function ShipmentInfo({ shipmentId }: { shipmentId: string }) {
+  const { data: shipment } = useSWR(keys.shipment(shipmentId), () => fetchShipment(shipmentId), {
+    revalidateOnFocus: false,
+  });
+  return (
+    <dl className="mt-4 space-y-1 border-t border-slate-100 pt-4">
+      <div className="flex justify-between gap-2">
+        <dt className="text-slate-500">Shipment</dt>
+        <dd className="font-mono text-xs text-slate-900" title={shipmentId}>
+          #{shortId(shipmentId)}
+        </dd>
+      </div>
+      {shipment ? (
+        <>
+          <div className="flex justify-between gap-2">
+            <dt className="text-slate-500">Zone</dt>
+            <dd className="capitalize text-slate-900">{shipment.zone}</dd>
+          </div>
+          <div className="flex justify-between gap-2">
+            <dt className="text-slate-500">Shipping cost</dt>
+            <dd className="text-slate-900">{formatMoney(shipment.cost)}</dd>
+          </div>
+        </>
+      ) : null}
+    </dl>
+  );
+}

@@ -1,0 +1,73 @@
+import { LoadingRegion, Skeleton } from "./skeleton";
+
+export function GridSkeleton() {
+  return (
+    <LoadingRegion label="Loading products…">
+      <div className="container-page py-10">
+        <Skeleton className="mb-6 h-7 w-48" />
+        <div className="grid grid-cols-1 gap-5 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
+          {Array.from({ length: 8 }, (_, i) => (
+            <div key={i} className="overflow-hidden rounded-2xl border border-slate-200 bg-white">
+              <Skeleton className="aspect-[4/3] rounded-none" />
+              <div className="space-y-3 p-4">
+                <Skeleton className="h-4 w-3/4" />
+                <Skeleton className="h-6 w-1/3" />
+              </div>
+            </div>
+          ))}
+        </div>
+      </div>
+    </LoadingRegion>
+  );
+}
+
+export function DetailSkeleton({ label }: { label: string }) {
+  return (
+    <LoadingRegion label={label}>
+      <div className="container-page py-10">
+        <Skeleton className="mb-8 h-8 w-64" />
+        <div className="grid gap-8 lg:grid-cols-2">
+          <Skeleton className="aspect-[4/3]" />
+          <div className="space-y-4">
+            <Skeleton className="h-8 w-2/3" />
+            <Skeleton className="h-6 w-1/4" />
+            <Skeleton className="h-24" />
+            <Skeleton className="h-32" />
+          </div>
+        </div>
+      </div>
+    </LoadingRegion>
+  );
+}
+
+export function PanelSkeleton({ label }: { label: string }) {
+  return (
+    <LoadingRegion label={label}>
+      <div className="container-page py-10">
+        <Skeleton className="mb-8 h-8 w-56" />
+        <div className="grid gap-8 lg:grid-cols-[1fr_22rem]">
+          <div className="space-y-4">
+            <Skeleton className="h-28" />
+            <Skeleton className="h-28" />
+          </div>
+          <Skeleton className="h-56" />
+        </div>
+      </div>
+    </LoadingRegion>
+  );
+}
+
+export function FormSkeleton({ label }: { label: string }) {
+  return (
+    <LoadingRegion label={label}>
+      <div className="container-page flex justify-center py-16">
+        <div className="w-full max-w-md space-y-4 rounded-2xl border border-slate-200 bg-white p-8">
+          <Skeleton className="h-7 w-40" />
+          <Skeleton className="h-10" />
+          <Skeleton className="h-10" />
+          <Skeleton className="h-12" />
+        </div>
+      </div>
+    </LoadingRegion>
+  );
+}

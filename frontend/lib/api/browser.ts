@@ -1,0 +1,100 @@
+/**
+ * Backend calls made from the browser. They go to this app's own `/bff`
+ * forwarder (which adds the session's bearer token) and `/auth` handlers, so
+ * the access token never reaches client-side code.
+ */
+import { ApiError, errorFromResponse, unreachable } from "./problem";
+import { toOrder, toPaymentMethod, toProduct, toShipment } from "./reshape";
+import type {
+  ApiOrder,
+  ApiPaymentMethod,
+  ApiProduct,
+  ApiShipment,
+  LoginBody,
+  NewPaymentMethodBody,
+  Order,
+  PaymentMethod,
+  PlaceOrderBody,
+  Product,
+  RegisterBody,
+  Shipment,
+  User,
+} from "./types";
+
+const BFF = "/bff/api/v1";
+
+async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      headers: { accept: "application/json", ...init.headers },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw unreachable();
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return request<T>(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+// --- Auth (Next route handlers that set the httpOnly session cookie) ---------
+
+/** Signs in; the route handler keeps the token and answers with the user. */
+export function signIn(body: LoginBody): Promise<User> {
+  return postJson<User>("/auth/sign-in", body);
+}
+
+export function signUp(body: RegisterBody): Promise<User> {
+  return postJson<User>("/auth/register", body);
+}
+
+// --- Catalog, orders, payments (through /bff) --------------------------------
+
+export async function fetchProduct(id: string): Promise<Product> {
+  return toProduct(await request<ApiProduct>(`${BFF}/products/${encodeURIComponent(id)}`));
+}
+
+export async function fetchOrder(id: string): Promise<Order> {
+  return toOrder(await request<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}`));
+}
+
+export async function fetchShipment(id: string): Promise<Shipment> {
+  return toShipment(await request<ApiShipment>(`${BFF}/shipments/${encodeURIComponent(id)}`));
+}
+
+/** Sends the card once to be tokenised; only the returned id is used afterwards. */
+export async function tokeniseCard(card: NewPaymentMethodBody): Promise<PaymentMethod> {
+  return toPaymentMethod(await postJson<ApiPaymentMethod>(`${BFF}/payment-methods`, card));
+}
+
+/**
+ * Places the order. The same `idempotencyKey` for a retried attempt makes the
+ * API answer with the order it already accepted instead of placing another.
+ */
+export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): Promise<Order> {
+  return toOrder(
+    await postJson<ApiOrder>(`${BFF}/orders`, body, { "idempotency-key": idempotencyKey }),
+  );
+}
+
+/** SWR keys, so every component asking for the same resource shares one cache entry. */
+export const keys = {
+  product: (id: string) => ["product", id] as const,
+  order: (id: string) => ["order", id] as const,
+  shipment: (id: string) => ["shipment", id] as const,
+};
+
+export function isUnauthorized(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401;
+}

@@ -1,0 +1,124 @@
+/**
+ * Pure functions from API wire shapes to the storefront's types. Kept free of
+ * I/O so the server (RSC, route handlers) and the browser (SWR) share them and
+ * unit tests can feed them contract examples.
+ */
+import type {
+  ApiCategory,
+  ApiOrder,
+  ApiPaymentMethod,
+  ApiProduct,
+  ApiShipment,
+  ApiUser,
+  Order,
+  OrderPage,
+  OrderStatus,
+  Page,
+  PaymentMethod,
+  Product,
+  ProductPage,
+  SagaStep,
+  Shipment,
+  Undone,
+  User,
+} from "./types";
+
+export function toUser(api: ApiUser): User {
+  return { id: api.id, email: api.email, name: api.name, role: api.role };
+}
+
+export function toProduct(api: ApiProduct, categories: readonly ApiCategory[] = []): Product {
+  const category = api.category_id ? categories.find((c) => c.id === api.category_id) : undefined;
+  return {
+    id: api.id,
+    sku: api.sku,
+    name: api.name,
+    description: api.description,
+    categoryId: api.category_id,
+    categoryName: category?.name ?? null,
+    price: api.price,
+    weightGrams: api.weight_grams,
+    available: Math.max(0, api.available),
+    // Trust `available` over a lagging status: nothing left means out of stock.
+    stockStatus: api.available <= 0 ? "out_of_stock" : api.stock_status,
+  };
+}
+
+export function toProductPage(
+  page: Page<ApiProduct>,
+  categories: readonly ApiCategory[] = [],
+): ProductPage {
+  return {
+    products: page.items.map((p) => toProduct(p, categories)),
+    nextCursor: page.next_cursor,
+  };
+}
+
+export function toPaymentMethod(api: ApiPaymentMethod): PaymentMethod {
+  return { id: api.id, brand: api.brand, last4: api.last4 };
+}
+
+export function toShipment(api: ApiShipment): Shipment {
+  return {
+    id: api.id,
+    zone: api.zone,
+    cost: api.cost,
+    destination: api.destination,
+    createdAt: api.created_at,
+  };
+}
+
+/** Statuses after which the place-order saga no longer changes the order. */
+const FINAL_STATUSES: readonly OrderStatus[] = ["completed", "cancelled"];
+
+export function isFinalStatus(status: OrderStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/**
+ * Reads what was undone from the saga steps: a compensated `reserve_inventory`
+ * released the stock, a compensated `process_payment` refunded the payment.
+ */
+export function undoneBy(steps: readonly SagaStep[]): Undone {
+  const compensated = (name: string) =>
+    steps.some((s) => s.name === name && s.status === "compensated");
+  return {
+    stockReleased: compensated("reserve_inventory"),
+    paymentRefunded: compensated("process_payment"),
+  };
+}
+
+export function toOrder(api: ApiOrder): Order {
+  const steps: SagaStep[] = api.saga.steps.map((s) => ({
+    name: s.name,
+    status: s.status,
+    detail: s.detail ?? null,
+  }));
+  return {
+    id: api.id,
+    status: api.status,
+    inProgress: !isFinalStatus(api.status),
+    lines: api.lines.map((l) => ({
+      productId: l.product_id,
+      name: l.name,
+      unitPrice: l.unit_price,
+      quantity: l.quantity,
+      lineTotal: l.line_total,
+    })),
+    itemCount: api.lines.reduce((n, l) => n + l.quantity, 0),
+    total: api.total,
+    shippingAddress: api.shipping_address,
+    paymentId: api.payment_id,
+    shipmentId: api.shipment_id,
+    cancellation: api.cancellation,
+    sagaStatus: api.saga.status,
+    steps,
+    undone: undoneBy(steps),
+    placedAt: api.placed_at,
+    updatedAt: api.updated_at,
+  };
+}
+
+export function toOrderPage(page: Page<ApiOrder>): OrderPage {
+  return { orders: page.items.map(toOrder), nextCursor: page.next_cursor };
+}

@@ -1,0 +1,231 @@
+/**
+ * Backend calls made on the Next server: server components, the auth route
+ * handlers and the `/bff` forwarder. Everything that talks to the Emporium API
+ * from the server goes through `call`, so timeouts, auth and error parsing
+ * are decided once.
+ */
+import "server-only";
+import { API_TIMEOUT_MS, apiBaseUrl } from "./config";
+import { ApiError, errorFromResponse, unreachable } from "./problem";
+import {
+  toOrder,
+  toOrderPage,
+  toProduct,
+  toProductPage,
+  toShipment,
+  toUser,
+} from "./reshape";
+import type {
+  ApiCategory,
+  ApiOrder,
+  ApiProduct,
+  ApiSession,
+  ApiShipment,
+  ApiUser,
+  LoginBody,
+  Order,
+  OrderPage,
+  Page,
+  Product,
+  ProductPage,
+  RegisterBody,
+  Shipment,
+  User,
+} from "./types";
+
+interface CallOptions {
+  method?: string;
+  token?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+async function send(path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(options.body);
+  }
+  try {
+    return await fetch(`${apiBaseUrl()}${path}`, {
+      method: options.method ?? "GET",
+      headers,
+      body,
+      cache: "no-store",
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+  } catch {
+    throw unreachable();
+  }
+}
+
+async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const response = await send(path, options);
+  if (!response.ok) throw await errorFromResponse(response);
+  return (await response.json()) as T;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== "") search.set(key, String(value));
+  }
+  const s = search.toString();
+  return s ? `?${s}` : "";
+}
+
+// --- Auth -------------------------------------------------------------------
+
+export interface SignedIn {
+  token: string;
+  expiresInSeconds: number;
+  user: User;
+}
+
+function toSignedIn(session: ApiSession): SignedIn {
+  return {
+    token: session.access_token,
+    expiresInSeconds: session.expires_in,
+    user: toUser(session.user),
+  };
+}
+
+export async function login(body: LoginBody): Promise<SignedIn> {
+  return toSignedIn(await call<ApiSession>("/api/v1/auth/login", { method: "POST", body }));
+}
+
+export async function register(body: RegisterBody): Promise<SignedIn> {
+  return toSignedIn(await call<ApiSession>("/api/v1/auth/register", { method: "POST", body }));
+}
+
+export async function me(token: string): Promise<User> {
+  return toUser(await call<ApiUser>("/api/v1/me", { token }));
+}
+
+// --- Catalog ----------------------------------------------------------------
+
+/** Categories are optional decoration; a failure to load them must not break a page. */
+async function categoriesOrEmpty(): Promise<ApiCategory[]> {
+  try {
+    return (await call<{ items: ApiCategory[] }>("/api/v1/categories")).items;
+  } catch {
+    return [];
+  }
+}
+
+export async function listProducts(
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<ProductPage> {
+  const [page, categories] = await Promise.all([
+    call<Page<ApiProduct>>(
+      `/api/v1/products${query({ limit: options.limit ?? 24, cursor: options.cursor })}`,
+    ),
+    categoriesOrEmpty(),
+  ]);
+  return toProductPage(page, categories);
+}
+
+/** The product, or null when the catalog has no such id. */
+export async function getProduct(id: string): Promise<Product | null> {
+  try {
+    const [product, categories] = await Promise.all([
+      call<ApiProduct>(`/api/v1/products/${encodeURIComponent(id)}`),
+      categoriesOrEmpty(),
+    ]);
+    return toProduct(product, categories);
+  } catch (e) {
+    // An id that is not even a UUID may come back as 400; to a shopper it is simply absent.
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+// --- Orders -----------------------------------------------------------------
+
+/** The order, or null when it is absent or belongs to someone else (the API says 404 for both). */
+export async function getOrder(token: string, id: string): Promise<Order | null> {
+  try {
+    return toOrder(await call<ApiOrder>(`/api/v1/orders/${encodeURIComponent(id)}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+export async function listOrders(
+  token: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<OrderPage> {
+  const page = await call<Page<ApiOrder>>(
+    `/api/v1/orders${query({ limit: options.limit ?? 20, cursor: options.cursor })}`,
+    { token },
+  );
+  return toOrderPage(page);
+}
+
+export async function getShipment(token: string, id: string): Promise<Shipment> {
+  return toShipment(
+    await call<ApiShipment>(`/api/v1/shipments/${encodeURIComponent(id)}`, { token }),
+  );
+}
+
+// --- Forwarding for the browser (/bff) --------------------------------------
+
+/** Request headers a browser call may pass through to the API. */
+const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "idempotency-key"];
+
+/**
+ * Relays one browser request to the API, adding the session's bearer token.
+ * Only `/api/v1/...` paths are reachable, so the browser cannot use the
+ * server as an open proxy to other backend endpoints.
+ */
+export async function forward(
+  request: Request,
+  segments: readonly string[],
+  token: string | null,
+): Promise<Response> {
+  if (segments[0] !== "api" || segments[1] !== "v1" || segments.some((s) => s === ".." || s === ".")) {
+    return problemResponse(404, "Not found", "There is no such API route.");
+  }
+  const source = new URL(request.url);
+  const target = `${apiBaseUrl()}/${segments.map(encodeURIComponent).join("/")}${source.search}`;
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = request.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  if (token) headers.authorization = `Bearer ${token}`;
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  let upstream: Response;
+  try {
+    upstream = await fetch(target, {
+      method: request.method,
+      headers,
+      body: hasBody ? await request.arrayBuffer() : undefined,
+      cache: "no-store",
+      redirect: "manual",
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+  } catch {
+    const e = unreachable();
+    return problemResponse(e.status, e.title, e.detail);
+  }
+  const responseHeaders = new Headers({ "cache-control": "no-store" });
+  const contentType = upstream.headers.get("content-type");
+  if (contentType) responseHeaders.set("content-type", contentType);
+  const retryAfter = upstream.headers.get("retry-after");
+  if (retryAfter) responseHeaders.set("retry-after", retryAfter);
+  return new Response(upstream.status === 204 ? null : await upstream.arrayBuffer(), {
+    status: upstream.status,
+    headers: responseHeaders,
+  });
+}
+
+export function problemResponse(status: number, title: string, detail: string): Response {
+  return new Response(JSON.stringify({ type: "about:blank", title, status, detail }), {
+    status,
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
+  });
+}

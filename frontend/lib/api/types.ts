@@ -1,0 +1,265 @@
+/**
+ * Types for the Emporium REST API v1 (docs/API.md is the contract) and the
+ * storefront's own shapes that `lib/api` reshapes them into.
+ *
+ * Wire types keep the API's snake_case names so a mismatch with the contract
+ * is easy to spot; app types are what components consume.
+ */
+
+// ---------------------------------------------------------------------------
+// Wire types: exactly as docs/API.md describes them.
+// ---------------------------------------------------------------------------
+
+/** Integer minor units plus an ISO 4217 currency code; never a float. */
+export interface Money {
+  amount_minor: number;
+  currency: string;
+}
+
+/** RFC 9457 problem document; `errors` only on validation problems. */
+export interface ProblemDocument {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: { field: string; message: string }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export type Role = "customer" | "admin";
+
+export interface ApiUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface ApiSession {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  user: ApiUser;
+}
+
+export interface RegisterBody {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface LoginBody {
+  email: string;
+  password: string;
+}
+
+export type StockStatus = "in_stock" | "low_stock" | "out_of_stock";
+
+export interface ApiProduct {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category_id: string | null;
+  price: Money;
+  weight_grams: number;
+  available: number;
+  stock_status: StockStatus;
+  created_at: string;
+}
+
+export interface ApiCategory {
+  id: string;
+  name: string;
+  slug: string;
+}
+
+export interface NewPaymentMethodBody {
+  card_number: string;
+  exp_month: number;
+  exp_year: number;
+  cvc: string;
+  holder_name: string;
+}
+
+export interface ApiPaymentMethod {
+  id: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  holder_name: string;
+  created_at: string;
+}
+
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postal_code: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+export interface ApiShipment {
+  id: string;
+  order_id: string;
+  status: "created";
+  zone: string;
+  cost: Money;
+  destination: Address;
+  created_at: string;
+}
+
+export type OrderStatus = "placed" | "confirmed" | "completed" | "cancelled";
+
+export type SagaStatus =
+  | "running"
+  | "completed"
+  | "compensating"
+  | "compensated"
+  | "needs_attention";
+
+export type SagaStepStatus =
+  | "pending"
+  | "in_progress"
+  | "succeeded"
+  | "failed"
+  | "compensating"
+  | "compensated";
+
+export type CancellationCode =
+  | "out_of_stock"
+  | "payment_declined"
+  | "insufficient_funds"
+  | "payment_error"
+  | "payment_method_invalid"
+  | "shipping_unavailable"
+  | "timeout";
+
+export interface ApiOrderLine {
+  product_id: string;
+  name: string;
+  unit_price: Money;
+  quantity: number;
+  line_total: Money;
+}
+
+export interface ApiOrder {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  lines: ApiOrderLine[];
+  total: Money;
+  shipping_address: Address;
+  payment_method_id: string;
+  payment_id: string | null;
+  shipment_id: string | null;
+  /** `code` is one of {@link CancellationCode}; kept open so a new code still renders. */
+  cancellation: { code: string; message: string } | null;
+  saga: {
+    status: SagaStatus;
+    steps: { name: string; status: SagaStepStatus; detail: string | null }[];
+  };
+  placed_at: string;
+  updated_at: string;
+}
+
+export interface PlaceOrderBody {
+  lines: { product_id: string; quantity: number }[];
+  payment_method_id: string;
+  shipping_address: Address;
+}
+
+// ---------------------------------------------------------------------------
+// App types: what pages and components work with.
+// ---------------------------------------------------------------------------
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  categoryId: string | null;
+  /** Filled in when the category list is known; null otherwise. */
+  categoryName: string | null;
+  price: Money;
+  weightGrams: number;
+  available: number;
+  stockStatus: StockStatus;
+}
+
+export interface ProductPage {
+  products: Product[];
+  nextCursor: string | null;
+}
+
+export interface PaymentMethod {
+  id: string;
+  brand: string;
+  last4: string;
+}
+
+export interface Shipment {
+  id: string;
+  zone: string;
+  cost: Money;
+  destination: Address;
+  createdAt: string;
+}
+
+export interface OrderLine {
+  productId: string;
+  name: string;
+  unitPrice: Money;
+  quantity: number;
+  lineTotal: Money;
+}
+
+export interface SagaStep {
+  name: string;
+  status: SagaStepStatus;
+  detail: string | null;
+}
+
+/** What the saga undid on a cancelled order, read from its compensated steps. */
+export interface Undone {
+  stockReleased: boolean;
+  paymentRefunded: boolean;
+}
+
+export interface Order {
+  id: string;
+  status: OrderStatus;
+  /** True while the saga may still change the order, i.e. it is worth polling. */
+  inProgress: boolean;
+  lines: OrderLine[];
+  itemCount: number;
+  total: Money;
+  shippingAddress: Address;
+  paymentId: string | null;
+  shipmentId: string | null;
+  cancellation: { code: string; message: string } | null;
+  sagaStatus: SagaStatus;
+  steps: SagaStep[];
+  undone: Undone;
+  placedAt: string;
+  updatedAt: string;
+}
+
+export interface OrderPage {
+  orders: Order[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,82 @@
+/**
+ * Plain-words copy for order states, shared by the order page and history so
+ * a shopper reads the same words everywhere.
+ */
+import type { Order, OrderStatus, SagaStepStatus } from "./api/types";
+
+export const STATUS_LABEL: Record<OrderStatus, string> = {
+  placed: "Placed",
+  confirmed: "Confirmed",
+  completed: "Completed",
+  cancelled: "Cancelled",
+};
+
+const CANCELLATION_HEADLINE: Record<string, string> = {
+  out_of_stock: "Out of stock",
+  payment_declined: "Payment declined",
+  insufficient_funds: "Insufficient funds",
+  payment_error: "Payment could not be processed",
+  payment_method_invalid: "Payment method not accepted",
+  shipping_unavailable: "We can't ship to this address",
+  timeout: "The order timed out",
+};
+
+const CANCELLATION_EXPLANATION: Record<string, string> = {
+  out_of_stock: "We didn't have enough stock for every item in this order.",
+  payment_declined: "Your card issuer declined the payment.",
+  insufficient_funds: "The card did not have enough funds for this order.",
+  payment_error: "The payment processor kept failing, so we stopped trying.",
+  payment_method_invalid: "The payment method could not be used for this order.",
+  shipping_unavailable: "None of our shipping zones delivers to the country you entered.",
+  timeout: "Part of the order process didn't answer in time.",
+};
+
+export function cancellationHeadline(code: string): string {
+  return CANCELLATION_HEADLINE[code] ?? "Order cancelled";
+}
+
+export function cancellationExplanation(order: Order): string {
+  const code = order.cancellation?.code ?? "";
+  return CANCELLATION_EXPLANATION[code] ?? order.cancellation?.message ?? "The order could not be completed.";
+}
+
+/** Sentences listing what the saga undid, e.g. "The reserved stock was released." */
+export function undoneSentences(order: Order): string[] {
+  const sentences: string[] = [];
+  if (order.undone.paymentRefunded) sentences.push("Your payment was refunded in full.");
+  if (order.undone.stockReleased) sentences.push("The stock reserved for you was released.");
+  const payment = order.steps.find((s) => s.name === "process_payment");
+  const charged = payment?.status === "succeeded" || payment?.status === "compensating";
+  if (order.status === "cancelled" && !order.undone.paymentRefunded && !charged) {
+    sentences.push("You have not been charged.");
+  }
+  return sentences;
+}
+
+export const STEP_LABEL: Record<string, string> = {
+  reserve_inventory: "Reserve stock",
+  process_payment: "Take payment",
+  confirm_order: "Confirm order",
+  create_shipment: "Create shipment",
+  complete_order: "Complete order",
+};
+
+export function stepLabel(name: string): string {
+  return STEP_LABEL[name] ?? name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+export const STEP_STATUS_LABEL: Record<SagaStepStatus, string> = {
+  pending: "Waiting",
+  in_progress: "In progress",
+  succeeded: "Done",
+  failed: "Failed",
+  compensating: "Undoing",
+  compensated: "Undone",
+};
+
+/** What the shopper is told while the saga still runs. */
+export function progressMessage(order: Order): string {
+  if (order.status === "placed") return "We're reserving your items and taking payment…";
+  if (order.status === "confirmed") return "Payment received. We're preparing your shipment…";
+  return "";
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { cardDigits, formatCardNumber, passesLuhn, TEST_CARDS } from "./card";
+import { countryName } from "./countries";
+import { pluralize, safeNextPath, shortId } from "./format";
+import { newIdempotencyKey } from "./idempotency";
+
+describe("card entry", () => {
+  it("formats the number in groups of four and strips everything else", () => {
+    expect(formatCardNumber("4242424242424242")).toBe("4242 4242 4242 4242");
+    expect(cardDigits("4000-0000 0000 0002")).toBe("4000000000000002");
+  });
+
+  it("all test cards pass the Luhn check, typos do not", () => {
+    for (const card of TEST_CARDS) expect(passesLuhn(cardDigits(card.number))).toBe(true);
+    expect(passesLuhn("4242424242424241")).toBe(false);
+    expect(passesLuhn("4242")).toBe(false);
+  });
+});
+
+describe("formatting and safety helpers", () => {
+  it("only same-site paths are allowed after sign-in", () => {
+    expect(safeNextPath("/orders/1")).toBe("/orders/1");
+    expect(safeNextPath("https://evil.example")).toBe("/");
+    expect(safeNextPath("//evil.example")).toBe("/");
+    expect(safeNextPath("/\\evil.example")).toBe("/");
+    expect(safeNextPath(undefined, "/checkout")).toBe("/checkout");
+  });
+
+  it("short ids and plurals read naturally", () => {
+    expect(shortId("0190a000-0000-7000-8000-00000000abcd")).toBe("0000ABCD");
+    expect(pluralize(1, "item")).toBe("1 item");
+    expect(pluralize(3, "item")).toBe("3 items");
+  });
+
+  it("Antarctica is offered at checkout", () => {
+    expect(countryName("AQ")).toBe("Antarctica");
+    expect(countryName("ZZ")).toBe("ZZ");
+  });
+
+  it("idempotency keys are fresh UUIDs", () => {
+    const a = newIdempotencyKey();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newIdempotencyKey()).not.toBe(a);
+  });
+});

@@ -1,0 +1,115 @@
+import { expect, test } from "@playwright/test";
+import {
+  DECLINED_CARD,
+  addToCart,
+  api,
+  allProducts,
+  checkout,
+  expectOrderStatus,
+  registerViaUi,
+  roomyProducts,
+  screenshot,
+} from "./support";
+
+const used = new Set<string>();
+
+test("a new customer registers, buys two products and sees the order complete with a shipment", async ({ page }) => {
+  const [first, second] = await roomyProducts(2, used);
+  if (!first || !second) throw new Error("need two products");
+
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "All products" })).toBeVisible();
+  await expect(page.getByRole("link", { name: first.name })).toBeVisible();
+  await screenshot(page, "home");
+
+  await registerViaUi(page, "Grace Hopper");
+
+  await addToCart(page, first.id, 2);
+  await screenshot(page, "product");
+  await addToCart(page, second.id, 1);
+  await expect(page.getByTestId("cart-count")).toHaveText("3");
+
+  await page.goto("/cart");
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
+  const expectedTotal = first.price.amount_minor * 2 + second.price.amount_minor;
+  const formatted = new Intl.NumberFormat("en-US", { style: "currency", currency: first.price.currency }).format(
+    expectedTotal / 100,
+  );
+  await expect(page.getByTestId("cart-total")).toHaveText(formatted);
+  await screenshot(page, "cart");
+
+  // The cart survives a reload (localStorage).
+  await page.reload();
+  await expect(page.getByTestId("cart-line")).toHaveCount(2);
+
+  await checkout(page, { country: "US", screenshotAs: "checkout" });
+  await expectOrderStatus(page, "completed");
+  await expect(page.getByText("Thank you! Your order is complete.")).toBeVisible();
+  await expect(page.getByTestId("shipment-id")).toHaveText(/[0-9a-f-]{36}/);
+  await expect(page.getByTestId("order-line")).toHaveCount(2);
+  await expect(page.getByTestId("order-total")).toHaveText(formatted);
+  await expect(page.getByTestId("cart-count")).toHaveText("0");
+  await screenshot(page, "order-completed");
+
+  await page.getByRole("link", { name: "Orders", exact: true }).first().click();
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  await expect(page.getByTestId("order-row").getByTestId("order-status")).toHaveText("Completed");
+  await screenshot(page, "order-history");
+});
+
+test("a declined card cancels the order and releases the stock", async ({ page }) => {
+  const [product] = await roomyProducts(1, used);
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page);
+  await addToCart(page, product.id, 1);
+  await checkout(page, { card: DECLINED_CARD });
+  await expectOrderStatus(page, "cancelled");
+  await expect(page.getByRole("alert")).toContainText("Payment declined");
+  await expect(page.getByTestId("undone")).toContainText("stock reserved for you was released");
+  await screenshot(page, "order-declined");
+});
+
+test("ordering more than the stock cancels the order as out of stock", async ({ page }) => {
+  const ctx = await api();
+  const candidates = (await allProducts(ctx))
+    .filter((p) => p.available > 0 && p.available < 100 && !used.has(p.id))
+    .sort((a, b) => a.available - b.available);
+  let product = candidates[0];
+  if (!product) {
+    // Every product has 100+ units: take some away as the admin so one line can exceed the stock.
+    const pick = (await allProducts(ctx)).find((p) => p.available > 0 && !used.has(p.id));
+    if (!pick) throw new Error("no product with stock");
+    const login = await ctx.post("/api/v1/auth/login", {
+      data: { email: "admin@emporium.local", password: "admin-password-1" },
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const adjust = await ctx.post(`/api/v1/inventory/${pick.id}/adjustments`, {
+      headers: { authorization: `Bearer ${access_token}` },
+      data: { delta: -(pick.available - 5), reason: "e2e: make stock scarce" },
+    });
+    expect(adjust.ok(), await adjust.text()).toBeTruthy();
+    product = { ...pick, available: 5 };
+  }
+  used.add(product.id);
+  await ctx.dispose();
+
+  await registerViaUi(page);
+  await addToCart(page, product.id, product.available + 1);
+  await checkout(page);
+  await expectOrderStatus(page, "cancelled");
+  await expect(page.getByRole("alert")).toContainText("Out of stock");
+  await expect(page.getByTestId("undone")).toContainText("You have not been charged");
+  await screenshot(page, "order-out-of-stock");
+});
+
+test("an address outside every shipping zone cancels the order and refunds the payment", async ({ page }) => {
+  const [product] = await roomyProducts(1, used);
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page);
+  await addToCart(page, product.id, 1);
+  await checkout(page, { country: "AQ" });
+  await expectOrderStatus(page, "cancelled");
+  await expect(page.getByRole("alert")).toContainText("can’t ship");
+  await expect(page.getByTestId("undone")).toContainText("payment was refunded");
+  await screenshot(page, "order-refunded");
+});

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Starts the real backend for the e2e suite on loopback port 18080 with the demo
+# catalog and a brand-new data folder, so every run begins from the same state.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bin="${EMPORIUM_BIN:-$here/../../target/debug/emporium}"
+if [[ ! -x "$bin" ]]; then
+  echo "e2e: backend binary not found at $bin (build it with cargo build first)" >&2
+  exit 1
+fi
+rm -rf "$here/.data"
+mkdir -p "$here/.data"
+data="$(mktemp -d "$here/.data/run.XXXXXX")"
+export EMPORIUM_LISTEN=127.0.0.1:18080
+export EMPORIUM_DATA_DIR="$data"
+exec "$bin" serve --demo

@@ -1,0 +1,119 @@
+/**
+ * Shared steps for the e2e scenarios: direct API calls for setup (finding
+ * products, preparing another customer's order) and UI steps a shopper takes.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type APIRequestContext, type Page, expect, request } from "@playwright/test";
+
+export const BACKEND_URL = "http://127.0.0.1:18080";
+export const APPROVED_CARD = "4242 4242 4242 4242";
+export const DECLINED_CARD = "4000 0000 0000 0002";
+
+const SCREENSHOTS = path.join(__dirname, "..", "screenshots");
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+}
+
+export interface ApiProduct {
+  id: string;
+  name: string;
+  available: number;
+  stock_status: string;
+  price: { amount_minor: number; currency: string };
+}
+
+export async function api(): Promise<APIRequestContext> {
+  return request.newContext({ baseURL: BACKEND_URL });
+}
+
+export async function allProducts(ctx: APIRequestContext): Promise<ApiProduct[]> {
+  const products: ApiProduct[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const res = await ctx.get(`/api/v1/products?limit=100${query}`);
+    expect(res.ok(), `GET /api/v1/products answered ${res.status()}`).toBeTruthy();
+    const page = (await res.json()) as { items: ApiProduct[]; next_cursor: string | null };
+    products.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return products;
+}
+
+/**
+ * Products with plenty of stock, skipping `used` ones so scenarios don't
+ * compete for the same units.
+ */
+export async function roomyProducts(count: number, used: Set<string> = new Set()): Promise<ApiProduct[]> {
+  const ctx = await api();
+  const products = (await allProducts(ctx))
+    .filter((p) => p.available >= 20 && !used.has(p.id))
+    .sort((a, b) => b.available - a.available);
+  await ctx.dispose();
+  expect(products.length, "demo catalog should have products with stock").toBeGreaterThanOrEqual(count);
+  const picked = products.slice(0, count);
+  for (const p of picked) used.add(p.id);
+  return picked;
+}
+
+export async function apiToken(ctx: APIRequestContext, email: string, password: string, name: string) {
+  const res = await ctx.post("/api/v1/auth/register", { data: { email, password, name } });
+  expect(res.status(), await res.text()).toBe(201);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+// --- UI steps ---------------------------------------------------------------
+
+export async function registerViaUi(page: Page, name = "Test Shopper") {
+  const email = uniqueEmail("shopper");
+  const password = "correct-horse-battery";
+  await page.goto("/register");
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("account-name")).toHaveText(name);
+  return { email, password, name };
+}
+
+export async function addToCart(page: Page, productId: string, quantity: number) {
+  await page.goto(`/products/${productId}`);
+  await page.getByLabel("Quantity", { exact: true }).fill(String(quantity));
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page.getByText(/Added \d+ × .* to your cart/)).toBeVisible();
+}
+
+export interface CheckoutOptions {
+  card?: string;
+  country?: string;
+  screenshotAs?: string;
+}
+
+/** Fills the checkout form and places the order; resolves on the order page. */
+export async function checkout(page: Page, options: CheckoutOptions = {}) {
+  await page.goto("/checkout");
+  await page.getByLabel("Full name").fill("Ada Lovelace");
+  await page.getByLabel("Address", { exact: true }).fill("12 Analytical Row");
+  await page.getByLabel("City").fill("Springfield");
+  await page.getByLabel("Postal code").fill("12345");
+  await page.getByLabel("Country").selectOption(options.country ?? "US");
+  await page.getByLabel("Name on card").fill("Ada Lovelace");
+  await page.getByLabel("Card number").fill(options.card ?? APPROVED_CARD);
+  await page.getByLabel("CVC").fill("123");
+  if (options.screenshotAs) await screenshot(page, options.screenshotAs);
+  await page.getByRole("button", { name: "Place order" }).click();
+  await page.waitForURL(/\/orders\/[0-9a-f-]+$/);
+  return page.url().split("/").pop() ?? "";
+}
+
+/** Waits for the live order page to reach a final status by itself (no reload). */
+export async function expectOrderStatus(page: Page, status: "completed" | "cancelled") {
+  await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", status, { timeout: 30_000 });
+}

@@ -1,0 +1,56 @@
+//! Slice: a user signs in with email and password and receives an access token.
+//!
+//! An unknown email and a wrong password get the same answer after the same work (a full
+//! argon2 verification either way), so the endpoint does not reveal who has an account.
+
+use crate::credentials::Email;
+use crate::tokens::Session;
+use crate::users::{self, User};
+use crate::{Identity, IdentityError};
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use kernel::error::ApiError;
+use kernel::http::Json;
+use serde::Deserialize;
+
+/// The one answer to every failed sign-in.
+pub(crate) const WRONG_CREDENTIALS: &str = "wrong email or password";
+
+/// The request body. Not `Debug`: it holds a password.
+#[derive(Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+pub(crate) fn routes() -> Router<Identity> {
+    Router::new().route("/auth/login", post(login))
+}
+
+#[tracing::instrument(skip_all)]
+async fn login(
+    State(identity): State<Identity>,
+    Json(input): Json<Credentials>,
+) -> Result<Json<Session>, ApiError> {
+    match identity.authenticate(&input.email, input.password).await? {
+        Some(user) => Ok(Json(identity.tokens.session(user)?)),
+        None => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
+    }
+}
+
+impl Identity {
+    /// The user these credentials belong to, or `None` when the email is unknown or the
+    /// password does not match.
+    async fn authenticate(
+        &self,
+        email: &str,
+        password: String,
+    ) -> Result<Option<User>, IdentityError> {
+        let (user, password_hash) = users::credentials(&self.db, &Email::normalize(email))
+            .await?
+            .unzip();
+        let matches = self.passwords.verify(password, password_hash).await?;
+        Ok(user.filter(|_| matches))
+    }
+}

@@ -1,0 +1,101 @@
+//! Slice: a visitor opens a customer account and is signed in straight away. The same
+//! decision creates admins from the CLI and the demo seed's users.
+
+use crate::credentials::{Email, NewUser};
+use crate::tokens::Session;
+use crate::users::{self, User};
+use crate::{Identity, IdentityError};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use chrono::SubsecRound;
+use kernel::auth::Role;
+use kernel::error::ApiError;
+use kernel::http::Json;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The request body. Not `Debug`: it holds a password.
+#[derive(Deserialize)]
+struct Registration {
+    email: String,
+    password: String,
+    name: String,
+}
+
+pub(crate) fn routes() -> Router<Identity> {
+    Router::new().route("/auth/register", post(register))
+}
+
+#[tracing::instrument(skip_all)]
+async fn register(
+    State(identity): State<Identity>,
+    Json(input): Json<Registration>,
+) -> Result<(StatusCode, Json<Session>), ApiError> {
+    let user = identity
+        .create_user(&input.email, &input.password, &input.name, Role::Customer)
+        .await?;
+    tracing::info!(user_id = %user.id, "customer registered");
+    Ok((StatusCode::CREATED, Json(identity.tokens.session(user)?)))
+}
+
+impl Identity {
+    /// Creates an account after validating every field; [`IdentityError::EmailTaken`] when
+    /// the email (in any letter case) already has one. Used by registration and by
+    /// `emporium admin create`.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<User, IdentityError> {
+        let new_user = NewUser::parse(email, password, name).map_err(IdentityError::Invalid)?;
+        // Spares an argon2 hash when the answer is already known; the insert below still
+        // decides when two registrations race.
+        if users::by_email(&self.db, new_user.email.as_str())
+            .await?
+            .is_some()
+        {
+            return Err(IdentityError::EmailTaken);
+        }
+        let password_hash = self.passwords.hash(new_user.password).await?;
+        let user = User {
+            id: Uuid::now_v7(),
+            email: new_user.email.as_str().to_owned(),
+            name: new_user.name.as_str().to_owned(),
+            role,
+            // Stored with microseconds, so the answer equals what a later read returns.
+            created_at: self.clock.now().trunc_subsecs(6),
+        };
+        if users::insert(&self.db, &user, &password_hash).await? {
+            Ok(user)
+        } else {
+            Err(IdentityError::EmailTaken)
+        }
+    }
+
+    /// The account with this email, created first when missing. Idempotent, because the
+    /// demo seed runs on every start: an existing account is returned as it is, without
+    /// checking or changing its password, name or role.
+    pub async fn ensure_user(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<User, IdentityError> {
+        let normalized = Email::normalize(email);
+        if let Some(user) = users::by_email(&self.db, &normalized).await? {
+            return Ok(user);
+        }
+        match self.create_user(email, password, name, role).await {
+            // Another process created it in between: that account is the answer.
+            Err(IdentityError::EmailTaken) => users::by_email(&self.db, &normalized)
+                .await?
+                .ok_or(IdentityError::EmailTaken),
+            outcome => outcome,
+        }
+    }
+}

@@ -49,7 +49,9 @@ describe("OrderLive", () => {
           });
         }
         orderCalls.push(url);
-        return json(orderCalls.length < 2 ? apiOrder({ status: "confirmed" }) : completed);
+        // Still "placed" on the first re-read: polling must go on from there.
+        if (orderCalls.length < 2) return json(apiOrder());
+        return json(orderCalls.length < 3 ? apiOrder({ status: "confirmed" }) : completed);
       }),
     );
     render(

@@ -23,8 +23,8 @@ import { SagaSteps } from "./saga-steps";
 export const POLL_MS = 500;
 
 /** Whether the saga may still move this order on; polling stops otherwise. */
-function worthPolling(order: Order | undefined): boolean {
-  return !!order && order.inProgress && order.sagaStatus !== "needs_attention";
+function worthPolling(order: Order): boolean {
+  return order.inProgress && order.sagaStatus !== "needs_attention";
 }
 
 /**
@@ -35,7 +35,8 @@ function worthPolling(order: Order | undefined): boolean {
 export function OrderLive({ initial }: { initial: Order }) {
   const { data, error } = useSWR(keys.order(initial.id), () => fetchOrder(initial.id), {
     fallbackData: initial,
-    refreshInterval: (latest) => (worthPolling(latest) ? POLL_MS : 0),
+    // SWR may ask before its cache holds anything (fallbackData is not cached), so fall back to `initial`.
+    refreshInterval: (latest) => (worthPolling(latest ?? initial) ? POLL_MS : 0),
     revalidateOnFocus: false,
     dedupingInterval: 200,
   });
@@ -58,7 +59,9 @@ export function OrderLive({ initial }: { initial: Order }) {
       </header>
 
       <div aria-live="polite" className="space-y-3">
-        <StatusPanel order={order} />
+        <div data-testid="order-outcome">
+          <StatusPanel order={order} />
+        </div>
         {error && worthPolling(order) ? (
           <Alert tone="warning" title="Live updates paused">
             {errorMessage(error)}

@@ -1,0 +1,233 @@
+// A stand-in for the Emporium API (docs/API.md), in memory, for working on the
+// storefront without the Rust backend: `node dev/mock-api.mjs` listens on
+// 127.0.0.1:${MOCK_API_PORT:-8080}. It is a development aid only; the e2e suite
+// always runs against the real backend.
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+
+const port = Number(process.env.MOCK_API_PORT ?? 8080);
+const STEP_MS = Number(process.env.MOCK_STEP_MS ?? 250);
+const now = () => new Date().toISOString();
+const usd = (amount_minor) => ({ amount_minor, currency: "USD" });
+
+const categories = [
+  { id: randomUUID(), name: "Kitchen", slug: "kitchen" },
+  { id: randomUUID(), name: "Home", slug: "home" },
+  { id: randomUUID(), name: "Outdoors", slug: "outdoors" },
+  { id: randomUUID(), name: "Stationery", slug: "stationery" },
+];
+const names = [
+  "Stoneware Mug", "Linen Tea Towel", "Cast Iron Skillet", "Bamboo Cutting Board", "Pour-Over Coffee Set",
+  "Wool Throw Blanket", "Ceramic Vase", "Scented Candle", "Cotton Cushion Cover", "Brass Desk Lamp",
+  "Trail Water Bottle", "Camping Lantern", "Packable Rain Jacket", "Hiking Socks", "Folding Stool",
+  "Dot Grid Notebook", "Fountain Pen", "Desk Organizer", "Washi Tape Set", "Leather Journal",
+];
+const products = names.map((name, i) => ({
+  id: randomUUID(),
+  sku: `SKU-${String(i + 1).padStart(3, "0")}`,
+  name,
+  description: `${name}: well made, fairly priced and built to last. A demo product from the mock API.`,
+  category_id: categories[i % categories.length].id,
+  price: usd(900 + ((i * 737) % 9000)),
+  weight_grams: 200 + ((i * 97) % 1800),
+  available: i === 3 ? 3 : i === 7 ? 0 : 40 + i,
+  created_at: now(),
+}));
+const stockStatus = (p) => (p.available <= 0 ? "out_of_stock" : p.available <= 5 ? "low_stock" : "in_stock");
+const viewProduct = (p) => ({ ...p, stock_status: stockStatus(p) });
+
+const users = new Map(); // email -> user
+const tokens = new Map(); // token -> user
+const methods = new Map(); // id -> { method, card, owner }
+const orders = new Map(); // id -> order
+const shipments = new Map();
+const idempotency = new Map();
+function addUser(email, password, name, role) {
+  const user = { id: randomUUID(), email, name, role, password };
+  users.set(email, user);
+  return user;
+}
+addUser("admin@emporium.local", "admin-password-1", "Admin", "admin");
+addUser("customer@emporium.local", "customer-password-1", "Demo Customer", "customer");
+
+const publicUser = (u) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
+function session(user) {
+  const token = randomUUID();
+  tokens.set(token, user);
+  return { access_token: token, token_type: "Bearer", expires_in: 3600, user: publicUser(user) };
+}
+
+function send(res, status, body) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+function problem(res, status, detail, errors) {
+  res.writeHead(status, { "content-type": "application/problem+json" });
+  res.end(JSON.stringify({ type: "about:blank", title: "Problem", status, detail, ...(errors ? { errors } : {}) }));
+}
+const zoneOf = (country) =>
+  country === "US" ? "domestic"
+  : "AT BE DE DK ES FI FR GB IE IT NL NO PL PT SE CH".split(" ").includes(country) ? "europe"
+  : "CA MX AU NZ JP".split(" ").includes(country) ? "international" : null;
+
+function step(order, name, status) {
+  const s = order.saga.steps.find((x) => x.name === name);
+  s.status = status;
+  order.updated_at = now();
+}
+function cancel(order, code, message) {
+  order.status = "cancelled";
+  order.cancellation = { code, message };
+  order.saga.status = "compensated";
+  order.updated_at = now();
+}
+function runSaga(order, card) {
+  const later = (fn, n = 1) => setTimeout(fn, STEP_MS * n);
+  step(order, "reserve_inventory", "in_progress");
+  later(() => {
+    const short = order.lines.some((l) => products.find((p) => p.id === l.product_id).available < l.quantity);
+    if (short) {
+      step(order, "reserve_inventory", "failed");
+      return cancel(order, "out_of_stock", "not enough stock");
+    }
+    for (const l of order.lines) products.find((p) => p.id === l.product_id).available -= l.quantity;
+    const release = () => {
+      for (const l of order.lines) products.find((p) => p.id === l.product_id).available += l.quantity;
+      step(order, "reserve_inventory", "compensated");
+    };
+    step(order, "reserve_inventory", "succeeded");
+    step(order, "process_payment", "in_progress");
+    later(() => {
+      order.payment_id = randomUUID();
+      if (card !== "4242424242424242") {
+        step(order, "process_payment", "failed");
+        release();
+        return cancel(order, "payment_declined", "card declined");
+      }
+      step(order, "process_payment", "succeeded");
+      step(order, "confirm_order", "succeeded");
+      order.status = "confirmed";
+      step(order, "create_shipment", "in_progress");
+      later(() => {
+        const zone = zoneOf(order.shipping_address.country);
+        if (!zone) {
+          step(order, "create_shipment", "failed");
+          step(order, "process_payment", "compensated");
+          release();
+          return cancel(order, "shipping_unavailable", "no zone");
+        }
+        const shipment = { id: randomUUID(), order_id: order.id, status: "created", zone, cost: usd(zone === "domestic" ? 500 : 1500), destination: order.shipping_address, created_at: now() };
+        shipments.set(shipment.id, shipment);
+        order.shipment_id = shipment.id;
+        step(order, "create_shipment", "succeeded");
+        step(order, "complete_order", "succeeded");
+        order.status = "completed";
+        order.saga.status = "completed";
+      });
+    });
+  });
+}
+
+function page(items, url) {
+  const limit = Math.min(100, Math.max(1, Number(url.searchParams.get("limit") ?? 20)));
+  const start = Number(url.searchParams.get("cursor") ?? 0);
+  const slice = items.slice(start, start + limit);
+  return { items: slice, next_cursor: start + limit < items.length ? String(start + limit) : null };
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, "http://localhost");
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  let body = {};
+  try { body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {}; } catch { return problem(res, 400, "malformed JSON"); }
+  const user = tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+  const p = url.pathname;
+  const m = (re) => p.match(re);
+  const needUser = () => { if (!user) { problem(res, 401, "missing or invalid token"); return false; } return true; };
+
+  if (p === "/healthz" || p === "/readyz") return send(res, 200, { status: "ok" });
+  if (req.method === "POST" && p === "/api/v1/auth/register") {
+    if (!body.email?.includes("@")) return problem(res, 422, "email is invalid", [{ field: "email", message: "is invalid" }]);
+    if ((body.password ?? "").length < 8) return problem(res, 422, "password must be at least 8 characters", [{ field: "password", message: "must be at least 8 characters" }]);
+    if (users.has(body.email)) return problem(res, 409, "email is already registered");
+    return send(res, 201, session(addUser(body.email, body.password, body.name, "customer")));
+  }
+  if (req.method === "POST" && p === "/api/v1/auth/login") {
+    const u = users.get(body.email);
+    if (!u || u.password !== body.password) return problem(res, 401, "wrong email or password");
+    return send(res, 200, session(u));
+  }
+  if (p === "/api/v1/me") return needUser() && send(res, 200, publicUser(user));
+  if (p === "/api/v1/categories") return send(res, 200, { items: categories });
+  if (p === "/api/v1/products") return send(res, 200, page(products.map(viewProduct), url));
+  let hit;
+  if ((hit = m(/^\/api\/v1\/products\/([^/]+)$/))) {
+    const prod = products.find((x) => x.id === hit[1]);
+    return prod ? send(res, 200, viewProduct(prod)) : problem(res, 404, "product not found");
+  }
+  if ((hit = m(/^\/api\/v1\/inventory\/([^/]+)\/adjustments$/)) && req.method === "POST") {
+    if (!needUser()) return;
+    if (user.role !== "admin") return problem(res, 403, "admins only");
+    const prod = products.find((x) => x.id === hit[1]);
+    if (!prod) return problem(res, 404, "product not found");
+    prod.available += body.delta;
+    return send(res, 200, { product_id: prod.id, on_hand: prod.available, reserved: 0, available: prod.available, low_stock_threshold: 5 });
+  }
+  if (p === "/api/v1/payment-methods" && req.method === "POST") {
+    if (!needUser()) return;
+    const digits = String(body.card_number ?? "");
+    if (!/^\d{12,19}$/.test(digits)) return problem(res, 422, "card number is invalid", [{ field: "card_number", message: "is invalid" }]);
+    const method = { id: randomUUID(), brand: "visa", last4: digits.slice(-4), exp_month: body.exp_month, exp_year: body.exp_year, holder_name: body.holder_name, created_at: now() };
+    methods.set(method.id, { method, card: digits, owner: user.id });
+    return send(res, 201, method);
+  }
+  if (p === "/api/v1/orders" && req.method === "POST") {
+    if (!needUser()) return;
+    const key = req.headers["idempotency-key"];
+    if (key && idempotency.has(`${user.id}:${key}`)) return send(res, 202, orders.get(idempotency.get(`${user.id}:${key}`)));
+    const pm = methods.get(body.payment_method_id);
+    if (!pm || pm.owner !== user.id) return problem(res, 422, "payment method is invalid", [{ field: "payment_method_id", message: "is invalid" }]);
+    const lines = [];
+    for (const [i, l] of (body.lines ?? []).entries()) {
+      const prod = products.find((x) => x.id === l.product_id);
+      if (!prod) return problem(res, 422, "unknown product", [{ field: `lines[${i}].product_id`, message: "is unknown" }]);
+      if (!(l.quantity >= 1 && l.quantity <= 100)) return problem(res, 422, "quantity must be between 1 and 100", [{ field: `lines[${i}].quantity`, message: "must be between 1 and 100" }]);
+      lines.push({ product_id: prod.id, name: prod.name, unit_price: prod.price, quantity: l.quantity, line_total: usd(prod.price.amount_minor * l.quantity) });
+    }
+    if (!lines.length) return problem(res, 422, "an order needs at least one line");
+    const order = {
+      id: randomUUID(), customer_id: user.id, status: "placed", lines,
+      total: usd(lines.reduce((n, l) => n + l.line_total.amount_minor, 0)),
+      shipping_address: body.shipping_address, payment_method_id: pm.method.id, payment_id: null, shipment_id: null,
+      cancellation: null,
+      saga: { status: "running", steps: ["reserve_inventory", "process_payment", "confirm_order", "create_shipment", "complete_order"].map((name) => ({ name, status: "pending", detail: null })) },
+      placed_at: now(), updated_at: now(),
+    };
+    orders.set(order.id, order);
+    if (key) idempotency.set(`${user.id}:${key}`, order.id);
+    send(res, 202, order);
+    return runSaga(order, pm.card);
+  }
+  if (p === "/api/v1/orders") {
+    if (!needUser()) return;
+    const own = [...orders.values()].filter((o) => user.role === "admin" || o.customer_id === user.id).reverse();
+    return send(res, 200, page(own, url));
+  }
+  if ((hit = m(/^\/api\/v1\/orders\/([^/]+)$/))) {
+    if (!needUser()) return;
+    const order = orders.get(hit[1]);
+    if (!order || (order.customer_id !== user.id && user.role !== "admin")) return problem(res, 404, "order not found");
+    return send(res, 200, order);
+  }
+  if ((hit = m(/^\/api\/v1\/shipments\/([^/]+)$/))) {
+    if (!needUser()) return;
+    const shipment = shipments.get(hit[1]);
+    const order = shipment && orders.get(shipment.order_id);
+    if (!shipment || (order.customer_id !== user.id && user.role !== "admin")) return problem(res, 404, "shipment not found");
+    return send(res, 200, shipment);
+  }
+  return problem(res, 404, "no such route");
+});
+
+server.listen(port, "127.0.0.1", () => console.log(`mock Emporium API on http://127.0.0.1:${port}`));

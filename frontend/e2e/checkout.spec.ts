@@ -21,6 +21,9 @@ test("a new customer registers, buys two products and sees the order complete wi
   await expect(page.getByRole("heading", { name: "All products" })).toBeVisible();
   await expect(page.getByRole("link", { name: first.name })).toBeVisible();
   await screenshot(page, "home");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "home-mobile", false);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await registerViaUi(page, "Grace Hopper");
 
@@ -50,6 +53,9 @@ test("a new customer registers, buys two products and sees the order complete wi
   await expect(page.getByTestId("order-total")).toHaveText(formatted);
   await expect(page.getByTestId("cart-count")).toHaveText("0");
   await screenshot(page, "order-completed");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "order-completed-mobile", false);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await page.getByRole("link", { name: "Orders", exact: true }).first().click();
   await expect(page.getByTestId("order-row")).toHaveCount(1);

@@ -12,9 +12,11 @@ export const DECLINED_CARD = "4000 0000 0000 0002";
 
 const SCREENSHOTS = path.join(__dirname, "..", "screenshots");
 
-export async function screenshot(page: Page, name: string) {
+export async function screenshot(page: Page, name: string, fullPage = true) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // A full-page capture of a scrolled page would paint the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
 export function uniqueEmail(prefix: string): string {

@@ -74,6 +74,13 @@ export const STEP_STATUS_LABEL: Record<SagaStepStatus, string> = {
   compensated: "Undone",
 };
 
+/** Step-specific words for an undone step: stock is released, a payment refunded. */
+export function stepStatusLabel(name: string, status: SagaStepStatus): string {
+  if (status === "compensated" && name === "reserve_inventory") return "Released";
+  if (status === "compensated" && name === "process_payment") return "Refunded";
+  return STEP_STATUS_LABEL[status];
+}
+
 /** What the shopper is told while the saga still runs. */
 export function progressMessage(order: Order): string {
   if (order.status === "placed") return "We're reserving your items and taking payment…";

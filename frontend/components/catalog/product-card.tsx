@@ -8,7 +8,7 @@ export function ProductCard({ product }: { product: Product }) {
   return (
     <li className="group relative flex flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:-translate-y-0.5 hover:shadow-md">
       <ProductArt sku={product.sku} name={product.name} />
-      <div className="flex flex-1 flex-col gap-3 p-4">
+      <div className="flex flex-1 flex-col gap-3 p-3 sm:p-4">
         <div className="flex-1">
           {product.categoryName ? (
             <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{product.categoryName}</p>
@@ -19,7 +19,7 @@ export function ProductCard({ product }: { product: Product }) {
             </Link>
           </h2>
         </div>
-        <div className="flex items-center justify-between gap-2">
+        <div className="flex flex-wrap items-center justify-between gap-2">
           <p className="text-lg font-bold text-slate-900" data-testid="price">
             {formatMoney(product.price)}
           </p>
@@ -36,7 +36,7 @@ export function ProductCard({ product }: { product: Product }) {
 
 export function ProductGrid({ products }: { products: Product[] }) {
   return (
-    <ul className="grid grid-cols-1 gap-5 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4" aria-label="Products">
+    <ul className="grid grid-cols-2 gap-3 sm:gap-5 lg:grid-cols-3 xl:grid-cols-4" aria-label="Products">
       {products.map((p) => (
         <ProductCard key={p.id} product={p} />
       ))}

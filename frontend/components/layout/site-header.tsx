@@ -8,15 +8,15 @@ export async function SiteHeader() {
   return (
     <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
       <div className="container-page flex h-16 items-center justify-between gap-4">
-        <div className="flex items-center gap-8">
+        <div className="flex items-center gap-3 sm:gap-8">
           <Link href="/" className="flex items-center gap-2 text-lg font-bold tracking-tight text-slate-900">
             <span aria-hidden="true" className="flex h-8 w-8 items-center justify-center rounded-lg bg-brand-600 text-sm font-black text-white">
               E
             </span>
             Emporium
           </Link>
-          <nav aria-label="Main" className="hidden items-center gap-1 text-sm font-medium text-slate-600 md:flex">
-            <Link href="/" className="rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900">
+          <nav aria-label="Main" className="flex items-center gap-1 text-sm font-medium text-slate-600">
+            <Link href="/" className="hidden rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900 sm:block">
               Shop
             </Link>
             {user ? (
@@ -31,13 +31,13 @@ export async function SiteHeader() {
             <>
               <Link
                 href="/orders"
-                className="hidden rounded-lg px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 sm:block"
+                className="hidden rounded-lg px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 lg:block"
                 title={user.email}
               >
                 Hi, <span className="font-semibold text-slate-900" data-testid="account-name">{user.name}</span>
               </Link>
               <form action="/auth/sign-out" method="post">
-                <button type="submit" className="rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900">
+                <button type="submit" className="whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900">
                   Sign out
                 </button>
               </form>

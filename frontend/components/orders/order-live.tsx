@@ -77,7 +77,7 @@ export function OrderLive({ initial }: { initial: Order }) {
         ) : null}
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+      <div className="grid items-start gap-6 lg:grid-cols-[1fr_20rem]">
         <section aria-labelledby="items-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
           <h2 id="items-title" className="text-lg font-semibold text-slate-900">
             Items
@@ -184,7 +184,7 @@ function StatusPanel({ order }: { order: Order }) {
       <Alert tone="success" title="Thank you! Your order is complete.">
         {order.shipmentId ? (
           <p>
-            It has been handed to our carrier. Shipment <span className="font-mono" data-testid="shipment-id">{order.shipmentId}</span>
+            It has been handed to our carrier. Shipment <span className="break-all font-mono" data-testid="shipment-id">{order.shipmentId}</span>
           </p>
         ) : (
           <p>We’ll let you know when it ships.</p>

@@ -13,7 +13,7 @@ export function OrderStatusBadge({ status }: { status: OrderStatus }) {
     <span
       data-testid="order-status"
       data-status={status}
-      className={`inline-flex items-center rounded-full px-3 py-1 text-sm font-semibold ring-1 ring-inset ${styles[status]}`}
+      className={`inline-flex w-fit items-center rounded-full px-3 py-1 text-sm font-semibold ring-1 ring-inset ${styles[status]}`}
     >
       {STATUS_LABEL[status]}
     </span>

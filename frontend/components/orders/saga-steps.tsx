@@ -1,5 +1,5 @@
 import type { SagaStep, SagaStepStatus } from "@/lib/api/types";
-import { STEP_STATUS_LABEL, stepLabel } from "@/lib/order-copy";
+import { stepLabel, stepStatusLabel } from "@/lib/order-copy";
 
 const dot: Record<SagaStepStatus, string> = {
   pending: "border-slate-300 bg-white",
@@ -31,7 +31,7 @@ export function SagaSteps({ steps }: { steps: readonly SagaStep[] }) {
             <span className={step.status === "pending" ? "text-slate-500" : "font-medium text-slate-800"}>
               {stepLabel(step.name)}
             </span>
-            <span className={`text-xs font-medium ${text[step.status]}`}>{STEP_STATUS_LABEL[step.status]}</span>
+            <span className={`text-xs font-medium ${text[step.status]}`}>{stepStatusLabel(step.name, step.status)}</span>
             {step.detail ? <p className="w-full text-xs text-slate-500">{step.detail}</p> : null}
           </div>
         </li>

@@ -3,6 +3,9 @@ import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react
 const control =
   "block w-full rounded-lg border bg-white px-3 py-2.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-brand-500 focus:outline-2 focus:outline-offset-0 focus:outline-brand-200 disabled:bg-slate-100";
 
+/** Native select without the platform arrow (see `select-chevron` in globals.css). */
+const selectLook = "select-chevron";
+
 function describedBy(id: string, hint?: ReactNode, error?: string): string | undefined {
   const ids = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean);
   return ids.length ? ids.join(" ") : undefined;
@@ -72,7 +75,7 @@ export function SelectField({ id, label, hint, error, className = "", children, 
         name={select.name ?? id}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}
-        className={`${control} ${error ? "border-red-400" : "border-slate-300"}`}
+        className={`${control} ${selectLook} ${error ? "border-red-400" : "border-slate-300"}`}
         {...select}
       >
         {children}

@@ -5,7 +5,7 @@ export function GridSkeleton() {
     <LoadingRegion label="Loading products…">
       <div className="container-page py-10">
         <Skeleton className="mb-6 h-7 w-48" />
-        <div className="grid grid-cols-1 gap-5 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
+        <div className="grid grid-cols-2 gap-3 sm:gap-5 lg:grid-cols-3 xl:grid-cols-4">
           {Array.from({ length: 8 }, (_, i) => (
             <div key={i} className="overflow-hidden rounded-2xl border border-slate-200 bg-white">
               <Skeleton className="aspect-[4/3] rounded-none" />

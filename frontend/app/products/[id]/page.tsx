@@ -64,7 +64,7 @@ export default async function ProductPage({ params }: Props) {
           </li>
         </ol>
       </nav>
-      <div className="grid gap-8 lg:grid-cols-2 lg:gap-12">
+      <div className="grid items-start gap-8 lg:grid-cols-2 lg:gap-12">
         <div className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
           <ProductArt sku={product.sku} name={product.name} size="lg" />
         </div>

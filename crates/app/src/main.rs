@@ -1,1 +1,158 @@
-fn main() {}
+//! `emporium`: run the platform, migrate, seed demo data, rebuild read models, add admins.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use emporium::settings::LogFormat;
+use emporium::{Platform, Settings, seed};
+use kernel::auth::Role;
+use kernel::clock::{SharedClock, SystemClock};
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+/// Emporium, an event-sourced e-commerce platform.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and run every context's background work until Ctrl-C / SIGTERM.
+    Serve {
+        /// Seed the demo catalog and users first (skips what exists).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update every database schema, then exit.
+    Migrate,
+    /// Load data, then exit.
+    Seed {
+        /// The demo catalog, an admin and a customer.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Read-model maintenance.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// Administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Empty a read model and replay every event into it.
+    Rebuild {
+        /// Projection name (e.g. `orders`, `catalog_products`).
+        name: String,
+    },
+    /// List the projections.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an administrator.
+    Create {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Password (8 to 128 characters).
+        #[arg(long)]
+        password: String,
+        /// Display name.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.settings.log_format);
+    let clock: SharedClock = Arc::new(SystemClock);
+    let mut platform = Platform::open(&cli.settings, clock).await?;
+    match cli.command {
+        Command::Serve { demo } => {
+            platform.start_background().await?;
+            if demo {
+                let seeded = seed::demo(&platform).await?;
+                tracing::info!(categories = seeded.categories, products = seeded.products, "demo data ready");
+            }
+            let listener = tokio::net::TcpListener::bind(cli.settings.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", cli.settings.listen))?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, "Emporium API listening on http://{address}/api/v1 (metrics on /metrics)");
+            axum::serve(listener, platform.router()).with_graceful_shutdown(shutdown_signal()).await?;
+            platform.shutdown().await;
+        }
+        Command::Migrate => {
+            println!("every database is migrated");
+            platform.shutdown().await;
+        }
+        Command::Seed { .. } => {
+            let seeded = seed::demo(&platform).await?;
+            println!("created {} categories and {} products", seeded.categories, seeded.products);
+            println!("admin: {} / {}", seed::ADMIN_EMAIL, seed::ADMIN_PASSWORD);
+            println!("customer: {} / {}", seed::CUSTOMER_EMAIL, seed::CUSTOMER_PASSWORD);
+            platform.shutdown().await;
+        }
+        Command::Projections { command: ProjectionsCommand::Rebuild { name } } => {
+            let applied = platform.rebuild_projection(&name).await?;
+            println!("rebuilt {name} from {applied} events");
+            platform.shutdown().await;
+        }
+        Command::Projections { command: ProjectionsCommand::List } => {
+            for projection in platform.projections() {
+                println!("{}", projection.name());
+            }
+            platform.shutdown().await;
+        }
+        Command::Admin { command: AdminCommand::Create { email, password, name } } => {
+            let user = platform.identity().create_user(&email, &password, &name, Role::Admin).await?;
+            println!("created admin {} ({})", user.email, user.id);
+            platform.shutdown().await;
+        }
+    }
+    Ok(())
+}

@@ -4,10 +4,10 @@
 use crate::events::{CatalogEvent, product_stream};
 use crate::read_model::{self, ProductView};
 use crate::{Catalog, READ_YOUR_WRITES};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::Router;
 use kernel::auth::Admin;
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, retry_on_conflict};
@@ -125,9 +125,8 @@ async fn create_product(
             initial_stock: product.initial_stock,
         };
         let stream = product_stream(product_id);
-        let position = uow
-            .append(&stream, ExpectedVersion::NoStream, &[NewEvent::from_domain(&event, &metadata)?])
-            .await?;
+        let position =
+            uow.append(&stream, ExpectedVersion::NoStream, &[NewEvent::from_domain(&event, &metadata)?]).await?;
         uow.commit().await?;
         Ok::<_, kernel::event_store::StoreError>(Ok(position))
     })

@@ -51,4 +51,3 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         workers: Vec::new(),
     })
 }
-

@@ -107,6 +107,7 @@ impl Projection for ProductsProjection {
 /// Whether a shopper can buy it now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names, reason = "the API's words: in_stock, low_stock, out_of_stock")]
 pub(crate) enum StockStatus {
     InStock,
     LowStock,
@@ -180,9 +181,7 @@ pub(crate) async fn products(
     category: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<ProductView>, sqlx::Error> {
-    let sql = format!(
-        "{SELECT_PRODUCT} where p.id > $1 and ($2 = '' or p.category_id = $2) order by p.id limit $3"
-    );
+    let sql = format!("{SELECT_PRODUCT} where p.id > $1 and ($2 = '' or p.category_id = $2) order by p.id limit $3");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after.map(|a| a.to_string()).unwrap_or_default())
         .bind(category.map(|c| c.to_string()).unwrap_or_default())

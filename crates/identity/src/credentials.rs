@@ -29,11 +29,7 @@ impl Email {
             }
             None => false,
         };
-        if well_formed {
-            Ok(Email(email))
-        } else {
-            Err("must be an email address such as ada@example.com".to_owned())
-        }
+        if well_formed { Ok(Email(email)) } else { Err("must be an email address such as ada@example.com".to_owned()) }
     }
 
     /// The form lookups use, so signing in is as case-insensitive as registering.
@@ -63,11 +59,7 @@ impl Password {
         if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&raw.chars().count()) {
             Ok(Password(raw.to_owned()))
         } else {
-            Err(format!(
-                "must be {} to {} characters",
-                Self::MIN_CHARS,
-                Self::MAX_CHARS
-            ))
+            Err(format!("must be {} to {} characters", Self::MIN_CHARS, Self::MAX_CHARS))
         }
     }
 
@@ -117,27 +109,16 @@ pub(crate) struct NewUser {
 
 impl NewUser {
     /// Parses all three fields, reporting every invalid one rather than only the first.
-    pub(crate) fn parse(
-        email: &str,
-        password: &str,
-        name: &str,
-    ) -> Result<NewUser, Vec<FieldError>> {
+    pub(crate) fn parse(email: &str, password: &str, name: &str) -> Result<NewUser, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut field = |name: &str, message: String| {
-            errors.push(FieldError {
-                field: name.to_owned(),
-                message,
-            });
+            errors.push(FieldError { field: name.to_owned(), message });
         };
         let email = Email::parse(email).map_err(|m| field("email", m));
         let password = Password::parse(password).map_err(|m| field("password", m));
         let name = Name::parse(name).map_err(|m| field("name", m));
         match (email, password, name) {
-            (Ok(email), Ok(password), Ok(name)) => Ok(NewUser {
-                email,
-                password,
-                name,
-            }),
+            (Ok(email), Ok(password), Ok(name)) => Ok(NewUser { email, password, name }),
             _ => Err(errors),
         }
     }
@@ -149,10 +130,7 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
     }
 
     #[test]
@@ -195,10 +173,7 @@ mod tests {
 
     #[test]
     fn password_length_counts_characters_not_bytes() {
-        assert!(
-            Password::parse("ééééééé").is_err(),
-            "7 characters, 14 bytes"
-        );
+        assert!(Password::parse("ééééééé").is_err(), "7 characters, 14 bytes");
         assert!(Password::parse(&"é".repeat(128)).is_ok());
     }
 
@@ -210,10 +185,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_must_not_be_blank() {
-        assert_eq!(
-            Name::parse("  Ada Lovelace ").unwrap().as_str(),
-            "Ada Lovelace"
-        );
+        assert_eq!(Name::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse(&"n".repeat(101)).is_err());
         assert!(Name::parse(&"n".repeat(100)).is_ok());
@@ -229,9 +201,6 @@ mod tests {
     #[test]
     fn a_valid_registration_parses() {
         let user = NewUser::parse("Ada@Example.com", "correct horse", "Ada").unwrap();
-        assert_eq!(
-            (user.email.as_str(), user.name.as_str()),
-            ("ada@example.com", "Ada")
-        );
+        assert_eq!((user.email.as_str(), user.name.as_str()), ("ada@example.com", "Ada"));
     }
 }

@@ -51,20 +51,14 @@ pub enum IdentityError {
 }
 
 fn describe(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{} {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
 impl From<IdentityError> for ApiError {
     fn from(error: IdentityError) -> Self {
         match error {
             IdentityError::Invalid(errors) => ApiError::validation(errors),
-            IdentityError::EmailTaken => {
-                ApiError::conflict("an account with this email already exists")
-            }
+            IdentityError::EmailTaken => ApiError::conflict("an account with this email already exists"),
             IdentityError::Hashing(_) | IdentityError::Database(_) => ApiError::internal(&error),
         }
     }
@@ -82,29 +76,17 @@ pub struct Identity {
 impl Identity {
     /// Migrates the users table in `db` and signs tokens with `jwt_secret` (which must not
     /// be empty), timing them by `clock`. Passwords are hashed with secure argon2id costs.
-    pub async fn open(
-        db: Db,
-        jwt_secret: impl AsRef<[u8]>,
-        clock: SharedClock,
-    ) -> Result<Self, DbError> {
+    pub async fn open(db: Db, jwt_secret: impl AsRef<[u8]>, clock: SharedClock) -> Result<Self, DbError> {
         let tokens = Arc::new(Tokens::new(jwt_secret.as_ref(), clock.clone()));
         db.migrate("identity", MIGRATIONS).await?;
-        Ok(Identity {
-            db,
-            clock,
-            passwords: Passwords::secure(),
-            tokens,
-        })
+        Ok(Identity { db, clock, passwords: Passwords::secure(), tokens })
     }
 
     /// Hashes new passwords with argon2's minimum costs. Only for tests, where creating
     /// users at the secure cost would dominate the run time; such hashes are easy to crack.
     #[must_use]
     pub fn with_fast_hashing(self) -> Self {
-        Identity {
-            passwords: Passwords::fast(),
-            ..self
-        }
+        Identity { passwords: Passwords::fast(), ..self }
     }
 
     /// `POST /auth/register`, `POST /auth/login` and `GET /me`, to be mounted under

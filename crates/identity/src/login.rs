@@ -29,10 +29,7 @@ pub(crate) fn routes() -> Router<Identity> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn login(
-    State(identity): State<Identity>,
-    Json(input): Json<Credentials>,
-) -> Result<Json<Session>, ApiError> {
+async fn login(State(identity): State<Identity>, Json(input): Json<Credentials>) -> Result<Json<Session>, ApiError> {
     match identity.authenticate(&input.email, input.password).await? {
         Some(user) => Ok(Json(identity.tokens.session(user)?)),
         None => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
@@ -42,14 +39,8 @@ async fn login(
 impl Identity {
     /// The user these credentials belong to, or `None` when the email is unknown or the
     /// password does not match.
-    async fn authenticate(
-        &self,
-        email: &str,
-        password: String,
-    ) -> Result<Option<User>, IdentityError> {
-        let (user, password_hash) = users::credentials(&self.db, &Email::normalize(email))
-            .await?
-            .unzip();
+    async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, IdentityError> {
+        let (user, password_hash) = users::credentials(&self.db, &Email::normalize(email)).await?.unzip();
         let matches = self.passwords.verify(password, password_hash).await?;
         Ok(user.filter(|_| matches))
     }

@@ -13,15 +13,10 @@ pub(crate) fn routes() -> Router<Identity> {
     Router::new().route("/me", get(me))
 }
 
-async fn me(
-    State(identity): State<Identity>,
-    principal: Principal,
-) -> Result<Json<User>, ApiError> {
+async fn me(State(identity): State<Identity>, principal: Principal) -> Result<Json<User>, ApiError> {
     users::by_id(&identity.db, principal.user_id)
         .await?
         .map(Json)
         // A valid token for a deleted account: the caller must sign in (or register) again.
-        .ok_or_else(|| {
-            ApiError::unauthorized("the account this token was issued for no longer exists")
-        })
+        .ok_or_else(|| ApiError::unauthorized("the account this token was issued for no longer exists"))
 }

@@ -24,13 +24,8 @@ impl Passwords {
 
     /// The cheapest parameters argon2 allows; for tests, where hashing cost is pure waste.
     pub(crate) fn fast() -> Self {
-        let params = Params::new(
-            Params::MIN_M_COST,
-            Params::MIN_T_COST,
-            Params::MIN_P_COST,
-            None,
-        )
-        .expect("argon2's minimum parameters are valid");
+        let params = Params::new(Params::MIN_M_COST, Params::MIN_T_COST, Params::MIN_P_COST, None)
+            .expect("argon2's minimum parameters are valid");
         Self::with_params(params)
     }
 
@@ -45,10 +40,7 @@ impl Passwords {
             "A".repeat(22),
             "A".repeat(43)
         );
-        Self {
-            params,
-            decoy: decoy.into(),
-        }
+        Self { params, decoy: decoy.into() }
     }
 
     fn hasher(&self) -> Argon2<'static> {
@@ -58,21 +50,12 @@ impl Passwords {
     /// A PHC string (`$argon2id$v=19$...`) of `password` with a fresh random salt.
     pub(crate) async fn hash(&self, password: Password) -> Result<String, IdentityError> {
         let hasher = self.hasher();
-        blocking(move || {
-            hasher
-                .hash_password(password.into_inner().as_bytes())
-                .map(|hash| hash.to_string())
-        })
-        .await
+        blocking(move || hasher.hash_password(password.into_inner().as_bytes()).map(|hash| hash.to_string())).await
     }
 
     /// Whether `password` matches `stored`. With no stored hash (no such user) the decoy is
     /// checked instead and the answer is `false`, after the same amount of work.
-    pub(crate) async fn verify(
-        &self,
-        password: String,
-        stored: Option<String>,
-    ) -> Result<bool, IdentityError> {
+    pub(crate) async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, IdentityError> {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.decoy.to_string());
         let verifier = self.hasher();
@@ -109,18 +92,8 @@ mod tests {
     async fn a_hashed_password_verifies_and_a_different_one_does_not() {
         let passwords = Passwords::fast();
         let hash = passwords.hash(password("correct horse")).await.unwrap();
-        assert!(
-            passwords
-                .verify("correct horse".into(), Some(hash.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !passwords
-                .verify("battery staple".into(), Some(hash))
-                .await
-                .unwrap()
-        );
+        assert!(passwords.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
+        assert!(!passwords.verify("battery staple".into(), Some(hash)).await.unwrap());
     }
 
     #[tokio::test]
@@ -129,21 +102,13 @@ mod tests {
         let first = passwords.hash(password("correct horse")).await.unwrap();
         let second = passwords.hash(password("correct horse")).await.unwrap();
         assert!(first.starts_with("$argon2id$v=19$"));
-        assert_ne!(
-            first, second,
-            "a random salt makes equal passwords hash differently"
-        );
+        assert_ne!(first, second, "a random salt makes equal passwords hash differently");
     }
 
     #[tokio::test]
     async fn an_unknown_user_is_checked_against_the_decoy_and_never_matches() {
         let passwords = Passwords::fast();
-        assert!(
-            !passwords
-                .verify("correct horse".into(), None)
-                .await
-                .unwrap()
-        );
+        assert!(!passwords.verify("correct horse".into(), None).await.unwrap());
         assert!(!passwords.verify(String::new(), None).await.unwrap());
     }
 
@@ -151,38 +116,20 @@ mod tests {
     async fn the_decoy_costs_what_a_real_hash_costs() {
         let secure = Passwords::secure();
         let params = Params::default();
-        let expected = format!(
-            "$argon2id$v=19$m={},t={},p={}$",
-            params.m_cost(),
-            params.t_cost(),
-            params.p_cost()
-        );
+        let expected = format!("$argon2id$v=19$m={},t={},p={}$", params.m_cost(), params.t_cost(), params.p_cost());
         assert!(secure.decoy.starts_with(&expected));
-        assert!(
-            !secure.verify("correct horse".into(), None).await.unwrap(),
-            "the decoy parses and never matches"
-        );
+        assert!(!secure.verify("correct horse".into(), None).await.unwrap(), "the decoy parses and never matches");
     }
 
     #[tokio::test]
     async fn a_hash_made_with_other_parameters_still_verifies() {
-        let hash = Passwords::fast()
-            .hash(password("correct horse"))
-            .await
-            .unwrap();
-        assert!(
-            Passwords::secure()
-                .verify("correct horse".into(), Some(hash))
-                .await
-                .unwrap()
-        );
+        let hash = Passwords::fast().hash(password("correct horse")).await.unwrap();
+        assert!(Passwords::secure().verify("correct horse".into(), Some(hash)).await.unwrap());
     }
 
     #[tokio::test]
     async fn a_corrupt_stored_hash_is_an_error_not_a_mismatch() {
-        let outcome = Passwords::fast()
-            .verify("correct horse".into(), Some("not a hash".into()))
-            .await;
+        let outcome = Passwords::fast().verify("correct horse".into(), Some("not a hash".into())).await;
         assert!(matches!(outcome, Err(IdentityError::Hashing(_))));
     }
 }

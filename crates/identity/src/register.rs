@@ -33,9 +33,7 @@ async fn register(
     State(identity): State<Identity>,
     Json(input): Json<Registration>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
-    let user = identity
-        .create_user(&input.email, &input.password, &input.name, Role::Customer)
-        .await?;
+    let user = identity.create_user(&input.email, &input.password, &input.name, Role::Customer).await?;
     tracing::info!(user_id = %user.id, "customer registered");
     Ok((StatusCode::CREATED, Json(identity.tokens.session(user)?)))
 }
@@ -54,10 +52,7 @@ impl Identity {
         let new_user = NewUser::parse(email, password, name).map_err(IdentityError::Invalid)?;
         // Spares an argon2 hash when the answer is already known; the insert below still
         // decides when two registrations race.
-        if users::by_email(&self.db, new_user.email.as_str())
-            .await?
-            .is_some()
-        {
+        if users::by_email(&self.db, new_user.email.as_str()).await?.is_some() {
             return Err(IdentityError::EmailTaken);
         }
         let password_hash = self.passwords.hash(new_user.password).await?;
@@ -69,11 +64,7 @@ impl Identity {
             // Stored with microseconds, so the answer equals what a later read returns.
             created_at: self.clock.now().trunc_subsecs(6),
         };
-        if users::insert(&self.db, &user, &password_hash).await? {
-            Ok(user)
-        } else {
-            Err(IdentityError::EmailTaken)
-        }
+        if users::insert(&self.db, &user, &password_hash).await? { Ok(user) } else { Err(IdentityError::EmailTaken) }
     }
 
     /// The account with this email, created first when missing. Idempotent, because the
@@ -92,9 +83,9 @@ impl Identity {
         }
         match self.create_user(email, password, name, role).await {
             // Another process created it in between: that account is the answer.
-            Err(IdentityError::EmailTaken) => users::by_email(&self.db, &normalized)
-                .await?
-                .ok_or(IdentityError::EmailTaken),
+            Err(IdentityError::EmailTaken) => {
+                users::by_email(&self.db, &normalized).await?.ok_or(IdentityError::EmailTaken)
+            }
             outcome => outcome,
         }
     }

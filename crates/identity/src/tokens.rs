@@ -55,10 +55,7 @@ pub(crate) struct Tokens {
 impl Tokens {
     /// Tokens signed with `secret`, timed by `clock`.
     pub(crate) fn new(secret: &[u8], clock: SharedClock) -> Self {
-        assert!(
-            !secret.is_empty(),
-            "an empty JWT secret would let anyone forge access tokens"
-        );
+        assert!(!secret.is_empty(), "an empty JWT secret would let anyone forge access tokens");
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -81,15 +78,9 @@ impl Tokens {
             exp: (now + ACCESS_TOKEN_TTL).timestamp(),
             iss: ISSUER.to_owned(),
         };
-        let access_token =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-                .map_err(|error| ApiError::internal(&error))?;
-        Ok(Session {
-            access_token,
-            token_type: "Bearer",
-            expires_in: ACCESS_TOKEN_TTL.num_seconds(),
-            user,
-        })
+        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ApiError::internal(&error))?;
+        Ok(Session { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL.num_seconds(), user })
     }
 }
 
@@ -99,14 +90,9 @@ impl TokenVerifier for Tokens {
             .map_err(|error| ApiError::unauthorized(refusal(error.kind())))?
             .claims;
         if self.clock.now().timestamp() >= claims.exp {
-            return Err(ApiError::unauthorized(
-                "the access token has expired: sign in again",
-            ));
+            return Err(ApiError::unauthorized("the access token has expired: sign in again"));
         }
-        Ok(Principal {
-            user_id: claims.sub,
-            role: claims.role,
-        })
+        Ok(Principal { user_id: claims.sub, role: claims.role })
     }
 }
 
@@ -115,13 +101,13 @@ fn refusal(kind: &ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidSignature => "the access token's signature does not match: sign in again",
         ErrorKind::InvalidIssuer => "the access token was not issued by Emporium",
-        ErrorKind::InvalidAlgorithm
-        | ErrorKind::MissingAlgorithm
-        | ErrorKind::InvalidAlgorithmName => "the access token must be signed with HS256",
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            "the access token must be signed with HS256"
+        }
         // Claims that do not deserialise (a missing `exp`, an unknown role) surface as `Json`.
-        ErrorKind::MissingRequiredClaim(_)
-        | ErrorKind::InvalidClaimFormat(_)
-        | ErrorKind::Json(_) => "the access token does not carry the claims Emporium issues",
+        ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) | ErrorKind::Json(_) => {
+            "the access token does not carry the claims Emporium issues"
+        }
         _ => "the access token is malformed",
     }
 }
@@ -136,13 +122,7 @@ mod tests {
     const SECRET: &[u8] = b"a test secret that is long enough for hs256";
 
     fn user(role: Role) -> User {
-        User {
-            id: Uuid::now_v7(),
-            email: "ada@example.com".into(),
-            name: "Ada".into(),
-            role,
-            created_at: Utc::now(),
-        }
+        User { id: Uuid::now_v7(), email: "ada@example.com".into(), name: "Ada".into(), role, created_at: Utc::now() }
     }
 
     fn tokens() -> (Tokens, Arc<ManualClock>) {
@@ -151,12 +131,7 @@ mod tests {
     }
 
     fn token_with(claims: serde_json::Value, secret: &[u8]) -> String {
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(secret),
-        )
-        .unwrap()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap()
     }
 
     fn refusal_of(tokens: &Tokens, token: &str) -> String {
@@ -170,13 +145,7 @@ mod tests {
         let session = tokens.session(admin.clone()).unwrap();
         assert_eq!((session.token_type, session.expires_in), ("Bearer", 900));
         let principal = tokens.verify(&session.access_token).unwrap();
-        assert_eq!(
-            principal,
-            Principal {
-                user_id: admin.id,
-                role: Role::Admin
-            }
-        );
+        assert_eq!(principal, Principal { user_id: admin.id, role: Role::Admin });
     }
 
     #[test]
@@ -186,10 +155,7 @@ mod tests {
         clock.advance(Duration::minutes(15) - Duration::seconds(1));
         assert!(tokens.verify(&session.access_token).is_ok());
         clock.advance(Duration::seconds(1));
-        assert_eq!(
-            refusal_of(&tokens, &session.access_token),
-            "the access token has expired: sign in again"
-        );
+        assert_eq!(refusal_of(&tokens, &session.access_token), "the access token has expired: sign in again");
     }
 
     #[test]
@@ -211,23 +177,14 @@ mod tests {
             serde_json::json!({ "sub": Uuid::now_v7(), "role": "admin", "iat": now, "exp": now + 900, "iss": "elsewhere" }),
             SECRET,
         );
-        assert_eq!(
-            refusal_of(&tokens, &foreign),
-            "the access token was not issued by Emporium"
-        );
+        assert_eq!(refusal_of(&tokens, &foreign), "the access token was not issued by Emporium");
     }
 
     #[test]
     fn a_token_without_an_expiry_is_refused() {
         let (tokens, _) = tokens();
-        let endless = token_with(
-            serde_json::json!({ "sub": Uuid::now_v7(), "role": "admin", "iss": ISSUER }),
-            SECRET,
-        );
-        assert_eq!(
-            refusal_of(&tokens, &endless),
-            "the access token does not carry the claims Emporium issues"
-        );
+        let endless = token_with(serde_json::json!({ "sub": Uuid::now_v7(), "role": "admin", "iss": ISSUER }), SECRET);
+        assert_eq!(refusal_of(&tokens, &endless), "the access token does not carry the claims Emporium issues");
     }
 
     #[test]
@@ -238,10 +195,7 @@ mod tests {
             serde_json::json!({ "sub": Uuid::now_v7(), "role": "root", "iat": now, "exp": now + 900, "iss": ISSUER }),
             SECRET,
         );
-        assert_eq!(
-            refusal_of(&tokens, &token),
-            "the access token does not carry the claims Emporium issues"
-        );
+        assert_eq!(refusal_of(&tokens, &token), "the access token does not carry the claims Emporium issues");
     }
 
     #[test]
@@ -250,20 +204,13 @@ mod tests {
         let genuine = tokens.session(user(Role::Admin)).unwrap().access_token;
         let claims = genuine.split('.').nth(1).unwrap();
         let unsigned_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
-        assert!(
-            tokens
-                .verify(&format!("{unsigned_header}.{claims}."))
-                .is_err()
-        );
+        assert!(tokens.verify(&format!("{unsigned_header}.{claims}.")).is_err());
     }
 
     #[test]
     fn garbage_is_refused_as_malformed() {
         let (tokens, _) = tokens();
-        assert_eq!(
-            refusal_of(&tokens, "not-a-token"),
-            "the access token is malformed"
-        );
+        assert_eq!(refusal_of(&tokens, "not-a-token"), "the access token is malformed");
         assert_eq!(refusal_of(&tokens, ""), "the access token is malformed");
     }
 

@@ -12,12 +12,8 @@ use uuid::Uuid;
 /// The users table. Emails are stored lower-cased, so the unique constraint alone keeps
 /// one account per address whatever case it was typed in; the role check keeps a typo in
 /// a manual update from creating a role the API cannot name.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "users with argon2id password hashes",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, description: "users with argon2id password hashes", sqlite: SCHEMA, postgres: SCHEMA }];
 
 const SCHEMA: &str = "
     create table users (
@@ -73,8 +69,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         id: Uuid::parse_str(&id).map_err(|_| corrupt(format!("users.id {id:?} is not a uuid")))?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
-        role: parse_role(&role)
-            .ok_or_else(|| corrupt(format!("users.role {role:?} is not a role")))?,
+        role: parse_role(&role).ok_or_else(|| corrupt(format!("users.role {role:?} is not a role")))?,
         created_at: kernel::time::parse(&created_at)
             .map_err(|_| corrupt(format!("users.created_at {created_at:?} is not a time")))?,
     })
@@ -113,16 +108,11 @@ pub(crate) async fn by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx:
 }
 
 /// The user with this (already normalised) email and their password hash, for signing in.
-pub(crate) async fn credentials(
-    db: &Db,
-    email: &str,
-) -> Result<Option<(User, String)>, sqlx::Error> {
-    let Some(row) = sqlx::query(
-        "select id, email, name, role, created_at, password_hash from users where email = $1",
-    )
-    .bind(email)
-    .fetch_optional(db.reader())
-    .await?
+pub(crate) async fn credentials(db: &Db, email: &str) -> Result<Option<(User, String)>, sqlx::Error> {
+    let Some(row) = sqlx::query("select id, email, name, role, created_at, password_hash from users where email = $1")
+        .bind(email)
+        .fetch_optional(db.reader())
+        .await?
     else {
         return Ok(None);
     };

@@ -1,8 +1,8 @@
 //! Slice: an admin restocks, counts or writes off units of a product.
 
+use crate::Inventory;
 use crate::read_model::{self, StockLevel};
 use crate::stock::{self, AdjustRejection, StockItem, stock_stream};
-use crate::Inventory;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
@@ -33,7 +33,11 @@ async fn adjust_stock(
 ) -> Result<Json<StockLevel>, ApiError> {
     let reason = input.reason.trim().to_owned();
     let mut v = Validation::new();
-    v.check(input.delta != 0 && input.delta.abs() <= 1_000_000, "delta", "must be a non-zero number of units up to 1000000");
+    v.check(
+        input.delta != 0 && input.delta.abs() <= 1_000_000,
+        "delta",
+        "must be a non-zero number of units up to 1000000",
+    );
     v.check((1..=200).contains(&reason.chars().count()), "reason", "must be 1 to 200 characters");
     v.finish()?;
     let metadata = Metadata { actor: Some(admin.user_id.to_string()), ..Metadata::default() };
@@ -56,7 +60,9 @@ async fn adjust_stock(
                 inventory.read_model.wait_for(position, crate::READ_YOUR_WRITES).await;
             }
         }
-        Err(AdjustRejection::UnknownProduct) => return Err(ApiError::not_found(format!("no stock item for product {product_id}"))),
+        Err(AdjustRejection::UnknownProduct) => {
+            return Err(ApiError::not_found(format!("no stock item for product {product_id}")));
+        }
         Err(AdjustRejection::BelowReserved { on_hand, reserved }) => {
             return Err(ApiError::conflict(format!(
                 "on hand would be {on_hand}, below the {reserved} units held for orders"

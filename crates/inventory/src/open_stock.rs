@@ -33,8 +33,10 @@ impl MessageHandler for OpenStock {
             let stream = stock_stream(product.product_id);
             let mut item = uow.load_aggregate::<StockItem>(&stream).await?;
             if !item.state.opened {
-                let opened =
-                    InventoryEvent::StockItemOpened { product_id: product.product_id, on_hand: i64::from(product.initial_stock) };
+                let opened = InventoryEvent::StockItemOpened {
+                    product_id: product.product_id,
+                    on_hand: i64::from(product.initial_stock),
+                };
                 uow.append_decided(&stream, &mut item, &[opened], &metadata).await?;
             }
             uow.commit().await?;

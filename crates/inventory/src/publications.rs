@@ -27,9 +27,13 @@ impl Publications for InventoryPublications {
             InventoryEvent::StockAdjusted { product_id, available, .. }
             | InventoryEvent::StockReserved { product_id, available, .. }
             | InventoryEvent::StockReleased { product_id, available, .. } => level(event, product_id, available),
-            InventoryEvent::InventoryReserved { order_id, lines } => envelope(event, &InventoryReserved { order_id, lines }),
+            InventoryEvent::InventoryReserved { order_id, lines } => {
+                envelope(event, &InventoryReserved { order_id, lines })
+            }
             InventoryEvent::OutOfStock { order_id, shortages } => envelope(event, &OutOfStock { order_id, shortages }),
-            InventoryEvent::InventoryReleased { order_id, lines } => envelope(event, &InventoryReleased { order_id, lines }),
+            InventoryEvent::InventoryReleased { order_id, lines } => {
+                envelope(event, &InventoryReleased { order_id, lines })
+            }
         }
     }
 }

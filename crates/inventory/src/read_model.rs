@@ -10,12 +10,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 /// Read-model tables.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "stock levels read model",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+pub(crate) const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, description: "stock levels read model", sqlite: SCHEMA, postgres: SCHEMA }];
 
 const SCHEMA: &str = "
     create table stock_levels (
@@ -87,7 +83,13 @@ pub(crate) async fn stock_level(db: &Db, product_id: Uuid) -> Result<Option<Stoc
     row.map(|row| {
         let on_hand: i64 = row.try_get("on_hand")?;
         let reserved: i64 = row.try_get("reserved")?;
-        Ok(StockLevel { product_id, on_hand, reserved, available: on_hand - reserved, low_stock_threshold: LOW_STOCK_THRESHOLD })
+        Ok(StockLevel {
+            product_id,
+            on_hand,
+            reserved,
+            available: on_hand - reserved,
+            low_stock_threshold: LOW_STOCK_THRESHOLD,
+        })
     })
     .transpose()
 }

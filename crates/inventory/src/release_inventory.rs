@@ -8,7 +8,11 @@ use contracts::inventory::ReleaseInventory;
 use kernel::bus::Envelope;
 use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
 
-pub(crate) async fn release(store: &EventStore, envelope: &Envelope, command: ReleaseInventory) -> Result<(), StoreError> {
+pub(crate) async fn release(
+    store: &EventStore,
+    envelope: &Envelope,
+    command: ReleaseInventory,
+) -> Result<(), StoreError> {
     let metadata = Metadata::caused_by(envelope);
     let order_id = command.order_id;
     retry_on_conflict(|| async {

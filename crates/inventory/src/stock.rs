@@ -211,8 +211,14 @@ mod tests {
     #[test]
     fn on_hand_cannot_drop_below_what_is_held() {
         let held = item(5, 4);
-        assert_eq!(adjust(&held, Uuid::nil(), -2, "count"), Err(AdjustRejection::BelowReserved { on_hand: 3, reserved: 4 }));
-        assert!(matches!(adjust(&held, Uuid::nil(), -1, "count"), Ok(InventoryEvent::StockAdjusted { available: 0, .. })));
+        assert_eq!(
+            adjust(&held, Uuid::nil(), -2, "count"),
+            Err(AdjustRejection::BelowReserved { on_hand: 3, reserved: 4 })
+        );
+        assert!(matches!(
+            adjust(&held, Uuid::nil(), -1, "count"),
+            Ok(InventoryEvent::StockAdjusted { available: 0, .. })
+        ));
         assert_eq!(adjust(&StockItem::default(), Uuid::nil(), 1, "x"), Err(AdjustRejection::UnknownProduct));
     }
 }

@@ -1,7 +1,9 @@
 //! Aggregates as pure functions: `decide` turns a command into events or a rejection,
 //! `evolve` folds events into state. Loading and appending live in the handler.
 
-use crate::event_store::{DomainEvent, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent, StoreError, UnitOfWork};
+use crate::event_store::{
+    DomainEvent, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent, StoreError, UnitOfWork,
+};
 
 /// A consistency boundary whose state is the fold of its stream.
 pub trait Aggregate: Default + Send {

@@ -5,8 +5,8 @@
 
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;

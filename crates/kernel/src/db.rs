@@ -90,7 +90,9 @@ fn install_drivers() {
 }
 
 fn valid_identifier(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 60 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    !name.is_empty()
+        && name.len() <= 60
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl Db {
@@ -147,7 +149,7 @@ impl Db {
         // The schema name was checked to be a plain identifier above.
         let search_path: Arc<str> = format!("set search_path to {schema}").into();
         let pool = AnyPoolOptions::new()
-            .max_connections(6)
+            .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 let search_path = search_path.clone();
@@ -159,7 +161,12 @@ impl Db {
             .connect_with(options)
             .await?;
         Ok(Db {
-            inner: Arc::new(DbInner { backend: Backend::Postgres, reader: pool.clone(), writer: pool, name: name.to_owned() }),
+            inner: Arc::new(DbInner {
+                backend: Backend::Postgres,
+                reader: pool.clone(),
+                writer: pool,
+                name: name.to_owned(),
+            }),
         })
     }
 
@@ -225,13 +232,15 @@ impl Db {
                 Backend::Postgres => migration.postgres,
             };
             tx.execute(sqlx::raw_sql(sql)).await?;
-            sqlx::query("insert into schema_migrations (component, version, description, applied_at) values ($1, $2, $3, $4)")
-                .bind(component)
-                .bind(migration.version)
-                .bind(migration.description)
-                .bind(crate::time::format(chrono::Utc::now()))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "insert into schema_migrations (component, version, description, applied_at) values ($1, $2, $3, $4)",
+            )
+            .bind(component)
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind(crate::time::format(chrono::Utc::now()))
+            .execute(&mut *tx)
+            .await?;
             tracing::info!(context = self.name(), component, version = migration.version, "applied migration");
         }
         tx.commit().await?;

@@ -72,17 +72,16 @@ impl ApiError {
 
     /// 422 with one message per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{} {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let detail = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
         Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail) }
     }
 
     /// 422 for a well-formed request the domain refuses, with a machine-readable code.
     pub fn rejected(code: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { code: Some(code.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "Request refused", detail) }
+        Self {
+            code: Some(code.into()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", "Request refused", detail)
+        }
     }
 
     /// 429: too many requests.

@@ -188,7 +188,9 @@ impl StoreError {
 impl From<StoreError> for crate::error::ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict { .. } => crate::error::ApiError::conflict("the resource changed meanwhile; try again"),
+            StoreError::Conflict { .. } => {
+                crate::error::ApiError::conflict("the resource changed meanwhile; try again")
+            }
             other => crate::error::ApiError::internal(&other),
         }
     }
@@ -403,13 +405,14 @@ impl EventStore {
             payload = upcast(payload);
             schema_version += 1;
         }
-        let recorded_at = crate::time::parse(&text("recorded_at")?)
-            .map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?;
+        let recorded_at =
+            crate::time::parse(&text("recorded_at")?).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?;
         Ok(RecordedEvent {
             position: Position { transaction: row.try_get("transaction_id")?, sequence: row.try_get("position")? },
             stream_id: text("stream_id")?,
             stream_version: row.try_get("stream_version")?,
-            event_id: Uuid::parse_str(&text("event_id")?).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?,
+            event_id: Uuid::parse_str(&text("event_id")?)
+                .map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?,
             event_type,
             schema_version,
             payload,
@@ -470,16 +473,19 @@ impl UnitOfWork {
             ExpectedVersion::NoStream => 0,
             ExpectedVersion::Exact(version) => version,
         };
-        let actual: i64 = sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
-            .bind(stream_id)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let actual: i64 =
+            sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
+                .bind(stream_id)
+                .fetch_one(&mut *self.tx)
+                .await?;
         if actual != expected {
             return Err(StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual });
         }
         let (insert, returning) = match self.store.db.backend() {
             Backend::Sqlite => ("$6, $7", "0"),
-            Backend::Postgres => ("cast($6 as jsonb), cast($7 as jsonb)", "cast(cast(transaction_id as text) as bigint)"),
+            Backend::Postgres => {
+                ("cast($6 as jsonb), cast($7 as jsonb)", "cast(cast(transaction_id as text) as bigint)")
+            }
         };
         let sql = format!(
             "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, metadata, recorded_at) \
@@ -502,11 +508,9 @@ impl UnitOfWork {
                 .fetch_one(&mut *self.tx)
                 .await
                 .map_err(|error| match &error {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
-                        stream_id: stream_id.to_owned(),
-                        expected,
-                        actual: expected + 1,
-                    },
+                    sqlx::Error::Database(db) if db.is_unique_violation() => {
+                        StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual: expected + 1 }
+                    }
                     _ => StoreError::Database(error),
                 })?;
             last = Some(Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? });

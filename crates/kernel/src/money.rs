@@ -29,11 +29,7 @@ impl Currency {
     /// Parses a code such as `EUR`.
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
         let bytes: [u8; 3] = code.as_bytes().try_into().map_err(|_| MoneyError::InvalidCurrency)?;
-        if bytes.iter().all(u8::is_ascii_uppercase) {
-            Ok(Currency(bytes))
-        } else {
-            Err(MoneyError::InvalidCurrency)
-        }
+        if bytes.iter().all(u8::is_ascii_uppercase) { Ok(Currency(bytes)) } else { Err(MoneyError::InvalidCurrency) }
     }
 
     /// The code as text.

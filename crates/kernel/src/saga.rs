@@ -524,11 +524,11 @@ impl<D: SagaDefinition> Decision<'_, D> {
     fn retry_compensation(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
         let data = self.data()?;
         let context = SagaContext {
-                saga_id: self.saga_id,
-                data: &data,
-                results: &self.state.results,
-                failure: self.state.failure.as_ref(),
-            };
+            saga_id: self.saga_id,
+            data: &data,
+            results: &self.state.results,
+            failure: self.state.failure.as_ref(),
+        };
         match self.definition.compensation(step, &context)? {
             Some(command) => self.issue(step, Phase::Compensation, attempt, command),
             None => self.compensate_next(),
@@ -561,7 +561,8 @@ pub fn decide<D: SagaDefinition>(
     now: DateTime<Utc>,
     causation_id: Option<Uuid>,
 ) -> Result<Vec<SagaEvent>, SagaError> {
-    let mut decision = Decision { definition, saga_id, source, now, causation_id, state: state.clone(), events: Vec::new() };
+    let mut decision =
+        Decision { definition, saga_id, source, now, causation_id, state: state.clone(), events: Vec::new() };
     let awaiting = state.awaiting.clone();
     match input {
         Input::Start(data) => {
@@ -644,7 +645,13 @@ impl<D: SagaDefinition> SagaEngine<D> {
 
     /// Starts a saga inside the caller's unit of work, so it begins atomically with
     /// whatever caused it (e.g. the order being placed).
-    pub async fn start(&self, uow: &mut UnitOfWork, saga_id: Uuid, data: &D::Data, metadata: &Metadata) -> Result<(), SagaError> {
+    pub async fn start(
+        &self,
+        uow: &mut UnitOfWork,
+        saga_id: Uuid,
+        data: &D::Data,
+        metadata: &Metadata,
+    ) -> Result<(), SagaError> {
         let data = serde_json::to_value(data).map_err(SagaError::Data)?;
         self.transition(uow, saga_id, Input::Start(data), metadata).await?;
         metrics::counter!("emporium_saga_started_total", "saga" => D::NAME).increment(1);

@@ -17,7 +17,11 @@ pub(crate) fn routes() -> Router<Orders> {
     Router::new().route("/orders/{id}", get(get_order)).route("/orders/{id}/saga", get(get_saga))
 }
 
-async fn get_order(State(orders): State<Orders>, principal: Principal, Path(id): Path<Uuid>) -> Result<Json<OrderView>, ApiError> {
+async fn get_order(
+    State(orders): State<Orders>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<OrderView>, ApiError> {
     read_model::order(&orders, id)
         .await?
         // Another customer's order is "not found": its existence is not theirs to learn.

@@ -99,8 +99,12 @@ impl Order {
         use OrderStatus::*;
         let event = match (self.status, command) {
             (Placed, OrderCommand::Confirm { payment_id }) => OrdersEvent::OrderConfirmed { order_id, payment_id },
-            (Confirmed, OrderCommand::Complete { shipment_id }) => OrdersEvent::OrderCompleted { order_id, shipment_id },
-            (Placed | Confirmed, OrderCommand::Cancel { code, message }) => OrdersEvent::OrderCancelled { order_id, code, message },
+            (Confirmed, OrderCommand::Complete { shipment_id }) => {
+                OrdersEvent::OrderCompleted { order_id, shipment_id }
+            }
+            (Placed | Confirmed, OrderCommand::Cancel { code, message }) => {
+                OrdersEvent::OrderCancelled { order_id, code, message }
+            }
             (Confirmed, OrderCommand::Confirm { .. })
             | (Completed, OrderCommand::Complete { .. })
             | (Cancelled, OrderCommand::Cancel { .. }) => return Ok(Vec::new()),
@@ -141,6 +145,9 @@ mod tests {
     #[test]
     fn a_completed_order_cannot_be_cancelled() {
         let cancel = OrderCommand::Cancel { code: "x".into(), message: "y".into() };
-        assert_eq!(order(OrderStatus::Completed).decide(Uuid::nil(), cancel), Err(InvalidTransition { from: OrderStatus::Completed }));
+        assert_eq!(
+            order(OrderStatus::Completed).decide(Uuid::nil(), cancel),
+            Err(InvalidTransition { from: OrderStatus::Completed })
+        );
     }
 }

@@ -64,7 +64,10 @@ impl MessageHandler for OrderCommands {
         .await?;
         if let Some(refused) = refused {
             // The saga only asks for valid transitions; a refusal is a bug worth a dead letter.
-            return Err(HandlerError::Permanent(format!("order {order_id} cannot take {command:?} from {:?}", refused.from)));
+            return Err(HandlerError::Permanent(format!(
+                "order {order_id} cannot take {command:?} from {:?}",
+                refused.from
+            )));
         }
         Ok(())
     }

@@ -69,7 +69,10 @@ pub(crate) struct PriceEntry {
 }
 
 /// The entries for `product_ids` that exist.
-pub(crate) async fn prices(db: &Db, product_ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, PriceEntry>, sqlx::Error> {
+pub(crate) async fn prices(
+    db: &Db,
+    product_ids: impl Iterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, PriceEntry>, sqlx::Error> {
     let mut found = HashMap::new();
     for product_id in product_ids {
         let row = sqlx::query("select name, price_minor, currency, weight_grams from price_list where product_id = $1")

@@ -21,11 +21,14 @@ impl Publications for OrdersPublications {
         let Ok(Some(decoded)) = event.decode_known::<OrdersEvent>() else { return Ok(Vec::new()) };
         match decoded {
             OrdersEvent::OrderPlaced { order_id, customer_id, lines, total, .. } => {
-                let lines = lines.iter().map(|l| ProductQuantity { product_id: l.product_id, quantity: l.quantity }).collect();
+                let lines =
+                    lines.iter().map(|l| ProductQuantity { product_id: l.product_id, quantity: l.quantity }).collect();
                 envelope(event, &OrderPlaced { order_id, customer_id, lines, total })
             }
             OrdersEvent::OrderConfirmed { order_id, .. } => envelope(event, &OrderConfirmed { order_id }),
-            OrdersEvent::OrderCompleted { order_id, shipment_id } => envelope(event, &OrderCompleted { order_id, shipment_id }),
+            OrdersEvent::OrderCompleted { order_id, shipment_id } => {
+                envelope(event, &OrderCompleted { order_id, shipment_id })
+            }
             OrdersEvent::OrderCancelled { order_id, code, message } => {
                 envelope(event, &OrderCancelled { order_id, code, message })
             }

@@ -183,7 +183,9 @@ fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Erro
 }
 
 fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
-    let uuid = |name: &str| -> Result<Uuid, sqlx::Error> { Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(decode_error) };
+    let uuid = |name: &str| -> Result<Uuid, sqlx::Error> {
+        Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(decode_error)
+    };
     let optional_uuid = |name: &str| -> Result<Option<Uuid>, sqlx::Error> {
         row.try_get::<Option<String>, _>(name)?.map(|id| Uuid::parse_str(&id).map_err(decode_error)).transpose()
     };
@@ -238,7 +240,9 @@ pub(crate) async fn orders(
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<OrderView>, StoreError> {
-    let sql = format!("{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) order by id desc limit $3");
+    let sql = format!(
+        "{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) order by id desc limit $3"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(customer.map(|c| c.to_string()).unwrap_or_default())
         .bind(before.map(|b| b.to_string()).unwrap_or_default())

@@ -79,7 +79,11 @@ async fn add_payment_method(
     let metadata = Metadata { actor: Some(principal.user_id.to_string()), ..Metadata::default() };
     let mut uow = payments.store.begin().await?;
     let position = uow
-        .append(&method_stream(payment_method_id), ExpectedVersion::NoStream, &[NewEvent::from_domain(&event, &metadata)?])
+        .append(
+            &method_stream(payment_method_id),
+            ExpectedVersion::NoStream,
+            &[NewEvent::from_domain(&event, &metadata)?],
+        )
         .await?;
     uow.commit().await?;
     if let Some(position) = position {

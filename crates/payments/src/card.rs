@@ -62,7 +62,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Whether a card expiring at the end of `month`/`year` is still valid at `now`.

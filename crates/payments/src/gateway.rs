@@ -174,11 +174,12 @@ impl CardGateway for SimulatedGateway {
             return Ok(charge_id);
         }
         self.behave().await?;
-        let behaviour: Option<String> = sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
-            .bind(token)
-            .fetch_optional(self.db.reader())
-            .await
-            .map_err(Self::db_error)?;
+        let behaviour: Option<String> =
+            sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
+                .bind(token)
+                .fetch_optional(self.db.reader())
+                .await
+                .map_err(Self::db_error)?;
         match behaviour.as_deref() {
             None => Err(GatewayError::UnknownCard),
             Some("decline") => Err(GatewayError::Declined),

@@ -14,7 +14,10 @@ pub(crate) struct PaymentMethods {
     items: Vec<PaymentMethodView>,
 }
 
-pub(crate) async fn list(State(payments): State<Payments>, principal: Principal) -> Result<Json<PaymentMethods>, ApiError> {
+pub(crate) async fn list(
+    State(payments): State<Payments>,
+    principal: Principal,
+) -> Result<Json<PaymentMethods>, ApiError> {
     let items = read_model::payment_methods(payments.store.db(), principal.user_id).await?;
     Ok(Json(PaymentMethods { items }))
 }

@@ -59,7 +59,12 @@ impl Aggregate for PaymentMethod {
 
     fn evolve(&mut self, event: &PaymentsEvent) {
         if let PaymentsEvent::PaymentMethodAdded { customer_id, token, exp_month, exp_year, .. } = event {
-            *self = PaymentMethod { customer_id: Some(*customer_id), token: token.clone(), exp_month: *exp_month, exp_year: *exp_year };
+            *self = PaymentMethod {
+                customer_id: Some(*customer_id),
+                token: token.clone(),
+                exp_month: *exp_month,
+                exp_year: *exp_year,
+            };
         }
     }
 }

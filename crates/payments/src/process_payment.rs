@@ -72,7 +72,9 @@ fn failure(error: &GatewayError) -> (&'static str, String) {
     match error {
         GatewayError::Declined => ("payment_declined", "The card was declined.".into()),
         GatewayError::InsufficientFunds => ("insufficient_funds", "The card has insufficient funds.".into()),
-        GatewayError::UnknownCard => ("payment_method_invalid", "The card is not known to the payment provider.".into()),
+        GatewayError::UnknownCard => {
+            ("payment_method_invalid", "The card is not known to the payment provider.".into())
+        }
         GatewayError::Transient(_) => ("payment_error", "The payment could not be processed; please try again.".into()),
     }
 }

@@ -99,8 +99,12 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentFailed { payment_id, order_id, customer_id, amount, code, message } => {
                 (payment_id, order_id, Some(customer_id), Some(amount), "failed", Some(code), Some(message))
             }
-            PaymentsEvent::PaymentRefunded { payment_id, order_id, .. } => (payment_id, order_id, None, None, "refunded", None, None),
-            PaymentsEvent::PaymentVoided { payment_id, order_id } => (payment_id, order_id, None, None, "voided", None, None),
+            PaymentsEvent::PaymentRefunded { payment_id, order_id, .. } => {
+                (payment_id, order_id, None, None, "refunded", None, None)
+            }
+            PaymentsEvent::PaymentVoided { payment_id, order_id } => {
+                (payment_id, order_id, None, None, "voided", None, None)
+            }
         };
         let (payment_id, order_id, customer_id, amount, status, code, message) = row;
         sqlx::query(upsert_payment())
@@ -153,7 +157,8 @@ fn method_from_row(row: &AnyRow) -> Result<PaymentMethodView, sqlx::Error> {
     })
 }
 
-const SELECT_METHOD: &str = "select id, brand, last4, exp_month, exp_year, holder_name, created_at from payment_methods";
+const SELECT_METHOD: &str =
+    "select id, brand, last4, exp_month, exp_year, holder_name, created_at from payment_methods";
 
 /// A customer's saved cards, oldest first.
 pub(crate) async fn payment_methods(db: &Db, customer_id: Uuid) -> Result<Vec<PaymentMethodView>, sqlx::Error> {

@@ -10,7 +10,11 @@ use kernel::bus::Envelope;
 use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
 use kernel::messaging::HandlerError;
 
-pub(crate) async fn refund(payments: &Payments, envelope: &Envelope, command: RefundPayment) -> Result<(), HandlerError> {
+pub(crate) async fn refund(
+    payments: &Payments,
+    envelope: &Envelope,
+    command: RefundPayment,
+) -> Result<(), HandlerError> {
     let store = &payments.store;
     let stream = payment_stream(command.order_id);
     let payment_id = payment_id(command.order_id);
@@ -40,7 +44,9 @@ pub(crate) async fn refund(payments: &Payments, envelope: &Envelope, command: Re
                 amount: *amount,
                 refund_id: refund_id.clone(),
             },
-            (Payment::None | Payment::Failed, _) => PaymentsEvent::PaymentVoided { payment_id, order_id: command.order_id },
+            (Payment::None | Payment::Failed, _) => {
+                PaymentsEvent::PaymentVoided { payment_id, order_id: command.order_id }
+            }
             // Charged after the refund was prepared: let the consumer retry with fresh state.
             (Payment::Processed { .. }, None) => {
                 return Err(StoreError::Conflict { stream_id: stream.clone(), expected: 0, actual: payment.version });

@@ -89,11 +89,15 @@ mod tests {
 
     #[test]
     fn a_covered_destination_gets_a_priced_shipment() {
-        assert!(matches!(decide(&command("US")), ShippingEvent::ShipmentCreated { cost, .. } if cost.amount_minor == 700));
+        assert!(
+            matches!(decide(&command("US")), ShippingEvent::ShipmentCreated { cost, .. } if cost.amount_minor == 700)
+        );
     }
 
     #[test]
     fn an_uncovered_destination_is_unavailable() {
-        assert!(matches!(decide(&command("AQ")), ShippingEvent::ShippingUnavailable { country, .. } if country == "AQ"));
+        assert!(
+            matches!(decide(&command("AQ")), ShippingEvent::ShippingUnavailable { country, .. } if country == "AQ")
+        );
     }
 }

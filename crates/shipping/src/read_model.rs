@@ -40,8 +40,15 @@ impl Projection for ShipmentsProjection {
     }
 
     async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
-        if let Some(ShippingEvent::ShipmentCreated { shipment_id, order_id, customer_id, destination, weight_grams, zone, cost }) =
-            event.decode_known::<ShippingEvent>()?
+        if let Some(ShippingEvent::ShipmentCreated {
+            shipment_id,
+            order_id,
+            customer_id,
+            destination,
+            weight_grams,
+            zone,
+            cost,
+        }) = event.decode_known::<ShippingEvent>()?
         {
             sqlx::query(
                 "insert into shipments (id, order_id, customer_id, status, zone, cost_minor, currency, destination, \

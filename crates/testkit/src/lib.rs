@@ -1,1 +1,384 @@
-//! placeholder
+//! Test support: start the real platform on a loopback port against a fresh database
+//! (a temporary SQLite folder, or isolated PostgreSQL schemas) and talk to it over HTTP.
+//!
+//! PostgreSQL suites use `EMPORIUM_TEST_DATABASE_URL`. Under `CI=true` they must run: a
+//! missing URL or an unreachable server fails the test loudly. Elsewhere, without the URL,
+//! they print why they are skipped.
+
+use emporium::{Platform, Settings};
+use kernel::clock::{SharedClock, SystemClock};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub use emporium::seed::{ADMIN_EMAIL, ADMIN_PASSWORD, CUSTOMER_EMAIL, CUSTOMER_PASSWORD};
+
+/// Which database a test app runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite files in a temporary folder.
+    Sqlite,
+    /// Fresh schemas in the PostgreSQL database at this URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL backend, or `None` (with the reason printed) when it is not configured
+    /// outside CI. Panics under `CI=true` when the URL is missing.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("EMPORIUM_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("CI=true but EMPORIUM_TEST_DATABASE_URL is not set: the PostgreSQL suites must run in CI")
+            }
+            _ => {
+                eprintln!("skipping the PostgreSQL variant: EMPORIUM_TEST_DATABASE_URL is not set");
+                None
+            }
+        }
+    }
+
+    /// SQLite, plus PostgreSQL when available: what store tests run against.
+    pub fn all() -> Vec<Backend> {
+        std::iter::once(Backend::Sqlite).chain(Backend::postgres()).collect()
+    }
+}
+
+/// Runs an async test body once per backend from [`Backend::all`].
+#[macro_export]
+macro_rules! on_every_backend {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::Backend::postgres() {
+                    ($body)(backend).await;
+                }
+            }
+        }
+    };
+}
+
+/// A running platform and an HTTP client for it.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// The settings it runs with (reused on restart).
+    pub settings: Settings,
+    client: reqwest::Client,
+    platform: Option<Platform>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    clock: SharedClock,
+    // Kept for the app's lifetime: dropping it deletes the SQLite files.
+    _data_dir: Arc<tempfile::TempDir>,
+    schemas: Option<(String, String)>,
+}
+
+impl TestApp {
+    /// Starts a fresh platform on `backend`.
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a fresh platform on `backend` after `configure` adjusts its settings.
+    pub async fn spawn_with(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let data_dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
+        let mut settings = Settings::embedded(data_dir.path().to_owned());
+        let mut schemas = None;
+        if let Backend::Postgres(url) = backend {
+            let prefix = format!("t{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            settings.database_url = Some(url.clone());
+            settings.db_schema_prefix.clone_from(&prefix);
+            schemas = Some((url.clone(), prefix));
+        }
+        configure(&mut settings);
+        Self::start(settings, Arc::new(SystemClock), data_dir, schemas).await
+    }
+
+    async fn start(
+        settings: Settings,
+        clock: SharedClock,
+        data_dir: Arc<tempfile::TempDir>,
+        schemas: Option<(String, String)>,
+    ) -> TestApp {
+        let mut platform = Platform::open(&settings, clock.clone()).await.expect("platform opens");
+        platform.start_background().await.expect("background work starts");
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("loopback port");
+        let address = listener.local_addr().expect("bound address");
+        let router = platform.router();
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await
+                .expect("server runs");
+        });
+        TestApp {
+            base: format!("http://{address}"),
+            settings,
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
+            platform: Some(platform),
+            server: Some(server),
+            shutdown: Some(shutdown),
+            clock,
+            _data_dir: data_dir,
+            schemas,
+        }
+    }
+
+    /// The running platform.
+    pub fn platform(&self) -> &Platform {
+        self.platform.as_ref().expect("platform is running")
+    }
+
+    async fn stop_server(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Kills the platform mid-flight (background tasks aborted wherever they are), then
+    /// starts a new one on the same data: what a process crash and restart do.
+    pub async fn crash_and_restart(mut self) -> TestApp {
+        self.stop_server().await;
+        self.platform.take().expect("running").crash().await;
+        self.reopen().await
+    }
+
+    /// Stops the platform gracefully and starts a new one on the same data.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop_server().await;
+        self.platform.take().expect("running").shutdown().await;
+        self.reopen().await
+    }
+
+    async fn reopen(mut self) -> TestApp {
+        let schemas = self.schemas.take();
+        let data_dir = self._data_dir.clone();
+        Self::start(self.settings.clone(), self.clock.clone(), data_dir, schemas).await
+    }
+
+    /// Seeds the demo users (and catalog).
+    pub async fn seed_demo(&self) {
+        emporium::seed::demo(self.platform()).await.expect("demo data seeds");
+    }
+
+    /// Sends a request; answers the status and the JSON body (`Null` when empty).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let text = response.text().await.expect("body reads");
+        let json =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, json)
+    }
+
+    /// Sends raw bytes as a JSON body and returns status, content type and body.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &'static str,
+    ) -> (StatusCode, String, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let json = response.json().await.unwrap_or(Value::Null);
+        (status, content_type, json)
+    }
+
+    /// GET with an optional token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    /// POST a JSON body with an optional token.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) =
+            self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// An admin's token (the demo admin is created if needed).
+    pub async fn admin_token(&self) -> String {
+        let identity = self.platform().identity();
+        identity
+            .ensure_user(ADMIN_EMAIL, ADMIN_PASSWORD, "Admin", kernel::auth::Role::Admin)
+            .await
+            .expect("admin exists");
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Registers a new customer and returns their token.
+    pub async fn new_customer(&self) -> String {
+        let email = format!("{}@example.test", Uuid::new_v4().simple());
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({ "email": email, "password": "correct-horse-1", "name": "Test Customer" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register failed: {body}");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a product with `stock` units at `price_minor` USD and waits until Orders can
+    /// price it and Inventory holds its stock.
+    pub async fn create_product(&self, admin: &str, stock: i64, price_minor: i64) -> Uuid {
+        let sku = format!("T-{}", &Uuid::new_v4().simple().to_string()[..16]);
+        let (status, body) = self
+            .post(
+                "/api/v1/products",
+                Some(admin),
+                json!({ "sku": sku, "name": format!("Product {sku}"), "description": "test product",
+                        "price": { "amount_minor": price_minor, "currency": "USD" }, "weight_grams": 500, "initial_stock": stock }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create product failed: {body}");
+        let id: Uuid = body["id"].as_str().and_then(|s| s.parse().ok()).expect("product id");
+        self.eventually("inventory opens the stock item", || async {
+            let (status, body) = self.get(&format!("/api/v1/inventory/{id}"), Some(admin)).await;
+            (status == StatusCode::OK && body["on_hand"] == json!(stock)).then_some(())
+        })
+        .await;
+        // Orders prices from its own copy of the catalog, which follows a moment later.
+        let orders = self.platform().database("orders").expect("orders database").clone();
+        self.eventually("orders can price the product", || async {
+            let found: Option<String> = sqlx::query_scalar("select product_id from price_list where product_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(orders.reader())
+                .await
+                .expect("price list query");
+            found.map(|_| ())
+        })
+        .await;
+        id
+    }
+
+    /// Saves a card for the customer and returns the payment method id.
+    pub async fn add_card(&self, customer: &str, number: &str) -> Uuid {
+        let (status, body) = self
+            .post(
+                "/api/v1/payment-methods",
+                Some(customer),
+                json!({ "card_number": number, "exp_month": 12, "exp_year": 2035, "cvc": "123", "holder_name": "Test Customer" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "add card failed: {body}");
+        body["id"].as_str().and_then(|s| s.parse().ok()).expect("payment method id")
+    }
+
+    /// Places an order of `(product, quantity)` lines shipped to `country`.
+    pub async fn place_order(
+        &self,
+        customer: &str,
+        lines: &[(Uuid, i64)],
+        card: Uuid,
+        country: &str,
+    ) -> (StatusCode, Value) {
+        let lines: Vec<Value> = lines.iter().map(|(id, q)| json!({ "product_id": id, "quantity": q })).collect();
+        self.post(
+            "/api/v1/orders",
+            Some(customer),
+            json!({ "lines": lines, "payment_method_id": card,
+                    "shipping_address": { "name": "Test Customer", "line1": "1 Main St", "city": "Springfield",
+                                          "postal_code": "12345", "country": country } }),
+        )
+        .await
+    }
+
+    /// Polls the order until it is completed or cancelled and its saga has finished.
+    pub async fn settled_order(&self, token: &str, order_id: &str) -> Value {
+        self.eventually("the order settles", || async {
+            let (status, body) = self.get(&format!("/api/v1/orders/{order_id}"), Some(token)).await;
+            let settled = status == StatusCode::OK
+                && matches!(body["status"].as_str(), Some("completed" | "cancelled"))
+                && matches!(body["saga"]["status"].as_str(), Some("completed" | "compensated"));
+            settled.then_some(body)
+        })
+        .await
+    }
+
+    /// Retries `probe` every 50 ms for up to 20 s until it yields a value.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(value) = probe().await {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((url, prefix)) = self.schemas.take() else { return };
+        // Leave the shared test database as it was found.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                sqlx::any::install_default_drivers();
+                let Ok(pool) = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await else { return };
+                for context in ["catalog", "inventory", "orders", "payments", "shipping", "identity"] {
+                    let sql = format!("drop schema if exists {prefix}{context} cascade");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                }
+                pool.close().await;
+            });
+        });
+        let _ = dropped.join();
+    }
+}

@@ -10,12 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 fn signed(claims: &Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::default(),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    jsonwebtoken::encode(&Header::default(), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 on_both_databases!(me_shows_the_signed_in_user, |app| async move {
@@ -35,27 +30,15 @@ on_both_databases!(me_without_a_valid_token_is_a_401, |app| async move {
 
     let missing = app.get("/me", None).await;
     let garbage = app.get("/me", Some("not-a-token")).await;
-    let foreign = app
-        .get("/me", Some(&signed(&claims, "another secret entirely")))
-        .await;
+    let foreign = app.get("/me", Some(&signed(&claims, "another secret entirely"))).await;
     let not_bearer = app.send(Method::GET, "/me", None, None).await;
 
     for reply in [&missing, &garbage, &foreign, &not_bearer] {
         assert_problem(reply, StatusCode::UNAUTHORIZED);
     }
-    assert!(
-        foreign.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("signature"),
-        "{foreign:?}"
-    );
+    assert!(foreign.body["detail"].as_str().unwrap().contains("signature"), "{foreign:?}");
     let same_secret = app.get("/me", Some(&signed(&claims, SECRET))).await;
-    assert_eq!(
-        same_secret.status,
-        StatusCode::OK,
-        "the forged claims themselves are fine: {same_secret:?}"
-    );
+    assert_eq!(same_secret.status, StatusCode::OK, "the forged claims themselves are fine: {same_secret:?}");
 });
 
 on_both_databases!(a_token_expires_after_fifteen_minutes, |app| async move {

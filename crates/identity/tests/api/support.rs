@@ -92,13 +92,7 @@ pub struct Reply {
 
 impl TestIdentity {
     /// Sends a request with a raw body, as a client would.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<String>,
-    ) -> Reply {
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -106,15 +100,8 @@ impl TestIdentity {
         if body.is_some() {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
-        let request = request
-            .body(body.map_or_else(Body::empty, Body::from))
-            .expect("a valid request");
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
+        let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("a valid request");
+        let response = self.router.clone().oneshot(request).await.expect("the router answers");
         let status = response.status();
         let content_type = response
             .headers()
@@ -122,28 +109,14 @@ impl TestIdentity {
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a readable body")
-            .to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("a JSON body")
-        };
-        Reply {
-            status,
-            content_type,
-            body,
-        }
+        let bytes = response.into_body().collect().await.expect("a readable body").to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
+        Reply { status, content_type, body }
     }
 
     /// POSTs a JSON value.
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(Method::POST, path, None, Some(body.to_string()))
-            .await
+        self.send(Method::POST, path, None, Some(body.to_string())).await
     }
 
     /// GETs with an optional bearer token.
@@ -153,12 +126,7 @@ impl TestIdentity {
 
     /// Registers a customer with [`PASSWORD`], expecting success; returns the session.
     pub async fn register(&self, email: &str, name: &str) -> Value {
-        let reply = self
-            .post(
-                "/auth/register",
-                json!({ "email": email, "password": PASSWORD, "name": name }),
-            )
-            .await;
+        let reply = self.post("/auth/register", json!({ "email": email, "password": PASSWORD, "name": name })).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
         reply.body
     }
@@ -169,10 +137,7 @@ pub fn assert_problem(reply: &Reply, status: StatusCode) -> &Value {
     assert_eq!(reply.status, status, "{reply:?}");
     assert_eq!(reply.content_type, "application/problem+json", "{reply:?}");
     assert_eq!(reply.body["status"], status.as_u16(), "{reply:?}");
-    assert!(
-        reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "{reply:?}"
-    );
+    assert!(reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{reply:?}");
     &reply.body
 }
 
@@ -199,38 +164,18 @@ where
         Database::Postgres(url) => {
             let prefix = format!("t{}_", &Uuid::new_v4().simple().to_string()[..12]);
             let schema = format!("{prefix}identity");
-            (
-                DbTarget::Postgres {
-                    url,
-                    schema_prefix: prefix,
-                },
-                Some(schema),
-            )
+            (DbTarget::Postgres { url, schema_prefix: prefix }, Some(schema))
         }
     };
-    let db = Db::open(&target, "identity")
-        .await
-        .expect("the identity database opens");
+    let db = Db::open(&target, "identity").await.expect("the identity database opens");
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let identity = Identity::open(db.clone(), SECRET, clock.clone())
-        .await
-        .expect("identity opens")
-        .with_fast_hashing();
+    let identity = Identity::open(db.clone(), SECRET, clock.clone()).await.expect("identity opens").with_fast_hashing();
     let router = identity.router().layer(Extension(identity.verifier()));
-    let outcome = tokio::spawn(test(TestIdentity {
-        identity,
-        clock,
-        db: db.clone(),
-        router,
-    }))
-    .await;
+    let outcome = tokio::spawn(test(TestIdentity { identity, clock, db: db.clone(), router })).await;
     if let Some(schema) = schema {
         // The schema name is generated above from hex digits, never from input.
         let drop = format!("drop schema if exists {schema} cascade");
-        db.reader()
-            .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(drop)))
-            .await
-            .expect("the test schema is dropped");
+        db.reader().execute(sqlx::raw_sql(sqlx::AssertSqlSafe(drop))).await.expect("the test schema is dropped");
     }
     db.close().await;
     if let Err(failure) = outcome {

@@ -119,7 +119,9 @@ impl Scenario {
         self.last
             .iter()
             .filter_map(|e| match e {
-                SagaEvent::SagaCommandIssued { envelope, .. } => Some(envelope.payload["what"].as_str().unwrap().to_owned()),
+                SagaEvent::SagaCommandIssued { envelope, .. } => {
+                    Some(envelope.payload["what"].as_str().unwrap().to_owned())
+                }
                 _ => None,
             })
             .collect()

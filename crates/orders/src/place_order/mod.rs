@@ -71,12 +71,20 @@ impl PlaceOrder {
         for (i, line) in self.lines.iter().enumerate() {
             let quantity = u32::try_from(line.quantity).ok().filter(|q| (1..=MAX_QUANTITY).contains(&i64::from(*q)));
             v.check(quantity.is_some(), format!("lines[{i}].quantity"), format!("must be 1 to {MAX_QUANTITY}"));
-            v.check(seen.insert(line.product_id), format!("lines[{i}].product_id"), "appears twice; add up the quantities");
+            v.check(
+                seen.insert(line.product_id),
+                format!("lines[{i}].product_id"),
+                "appears twice; add up the quantities",
+            );
             lines.push(ProductQuantity { product_id: line.product_id, quantity: quantity.unwrap_or(0) });
         }
         let a = &self.shipping_address;
         let line2 = a.line2.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
-        v.check(line2.as_ref().is_none_or(|l| l.chars().count() <= 200), "shipping_address.line2", "must be at most 200 characters");
+        v.check(
+            line2.as_ref().is_none_or(|l| l.chars().count() <= 200),
+            "shipping_address.line2",
+            "must be at most 200 characters",
+        );
         let country = a.country.trim().to_ascii_uppercase();
         v.check(
             country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()),
@@ -151,11 +159,8 @@ async fn place_order(
     let order_id = Uuid::now_v7();
     tracing::Span::current().record("order_id", tracing::field::display(order_id));
     let customer_id = principal.user_id;
-    let metadata = Metadata {
-        correlation_id: Some(order_id),
-        actor: Some(customer_id.to_string()),
-        ..Metadata::default()
-    };
+    let metadata =
+        Metadata { correlation_id: Some(order_id), actor: Some(customer_id.to_string()), ..Metadata::default() };
     let placed = OrdersEvent::OrderPlaced {
         order_id,
         customer_id,

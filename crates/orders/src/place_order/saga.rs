@@ -80,11 +80,8 @@ fn result_id(saga: &SagaContext<'_, PlaceOrderData>, step: Step, field: &str) ->
 }
 
 fn out_of_stock_message(reply: &OutOfStock) -> String {
-    let details: Vec<String> = reply
-        .shortages
-        .iter()
-        .map(|s| format!("{} requested, {} available", s.requested, s.available))
-        .collect();
+    let details: Vec<String> =
+        reply.shortages.iter().map(|s| format!("{} requested, {} available", s.requested, s.available)).collect();
     format!("Not enough stock for {} item(s) ({}).", details.len(), details.join("; "))
 }
 
@@ -106,18 +103,20 @@ impl SagaDefinition for PlaceOrderSaga {
                 payment_method_id: data.payment_method_id,
                 amount: data.total,
             }),
-            Step::ConfirmOrder => {
-                Command::new(&ConfirmOrder { order_id, payment_id: result_id(saga, Step::ProcessPayment, "payment_id")? })
-            }
+            Step::ConfirmOrder => Command::new(&ConfirmOrder {
+                order_id,
+                payment_id: result_id(saga, Step::ProcessPayment, "payment_id")?,
+            }),
             Step::CreateShipment => Command::new(&CreateShipment {
                 order_id,
                 customer_id: data.customer_id,
                 destination: data.shipping_address.clone(),
                 weight_grams: data.weight_grams,
             }),
-            Step::CompleteOrder => {
-                Command::new(&CompleteOrder { order_id, shipment_id: result_id(saga, Step::CreateShipment, "shipment_id")? })
-            }
+            Step::CompleteOrder => Command::new(&CompleteOrder {
+                order_id,
+                shipment_id: result_id(saga, Step::CreateShipment, "shipment_id")?,
+            }),
         };
         command.map(Some)
     }
@@ -126,7 +125,10 @@ impl SagaDefinition for PlaceOrderSaga {
         let order_id = saga.saga_id;
         let command = match step {
             Step::PlaceOrder => {
-                let failure = saga.failure.cloned().unwrap_or_else(|| Failure::new("failed", "The order could not be completed."));
+                let failure = saga
+                    .failure
+                    .cloned()
+                    .unwrap_or_else(|| Failure::new("failed", "The order could not be completed."));
                 Command::new(&CancelOrder { order_id, code: failure.code, message: failure.message })
             }
             Step::ReserveInventory => Command::new(&ReleaseInventory { order_id }),
@@ -176,7 +178,12 @@ impl SagaDefinition for PlaceOrderSaga {
             }
             PaymentFailed::TYPE => {
                 let m: PaymentFailed = envelope.decode()?;
-                reply(m.order_id, Step::ProcessPayment, Phase::Forward, Outcome::Failed(Failure::new(m.code, m.message)))
+                reply(
+                    m.order_id,
+                    Step::ProcessPayment,
+                    Phase::Forward,
+                    Outcome::Failed(Failure::new(m.code, m.message)),
+                )
             }
             PaymentRefunded::TYPE => {
                 let m: PaymentRefunded = envelope.decode()?;

@@ -1,0 +1,11 @@
+//! The composition root: the only crate that knows every context. It reads settings,
+//! opens each context's database, wires stores, bus and routers, and puts authentication,
+//! limits, tracing and metrics at the HTTP edge. The `emporium` binary is a thin CLI over it.
+
+pub mod http;
+pub mod platform;
+pub mod seed;
+pub mod settings;
+
+pub use platform::Platform;
+pub use settings::Settings;

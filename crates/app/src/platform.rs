@@ -1,0 +1,161 @@
+//! Wiring: one database per context, the event stores, the bus, every context's module,
+//! Identity, and the background runtime.
+
+use crate::settings::Settings;
+use anyhow::Context;
+use identity::Identity;
+use kernel::bus::{Bus, InProcessBus};
+use kernel::clock::SharedClock;
+use kernel::db::{Db, DbTarget};
+use kernel::event_store::EventStore;
+use kernel::module::{ContextModule, Runtime};
+use kernel::projection::ProjectionRunner;
+use payments::{SimulatedGateway, SimulatedGatewayConfig};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A platform assembled from settings: routers ready, background work started on demand.
+pub struct Platform {
+    modules: Vec<ContextModule>,
+    identity: Identity,
+    dbs: Vec<Db>,
+    runtime: Option<Runtime>,
+}
+
+fn target(settings: &Settings) -> DbTarget {
+    match &settings.database_url {
+        Some(url) => DbTarget::Postgres { url: url.clone(), schema_prefix: settings.db_schema_prefix.clone() },
+        None => DbTarget::SqliteDir(settings.data_dir.clone()),
+    }
+}
+
+/// The JWT secret: configured, or generated once and kept in the data folder.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(secret) = &settings.jwt_secret {
+        anyhow::ensure!(secret.len() >= 32, "EMPORIUM_JWT_SECRET must be at least 32 characters");
+        return Ok(secret.clone());
+    }
+    let path = settings.data_dir.join("jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_owned());
+    }
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let secret: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    Ok(std::fs::write(path, contents)?)
+}
+
+impl Platform {
+    /// Opens (and migrates) every context's database and builds the modules.
+    pub async fn open(settings: &Settings, clock: SharedClock) -> anyhow::Result<Platform> {
+        let target = target(settings);
+        let mut dbs = Vec::new();
+        let mut open = async |name: &str| -> anyhow::Result<EventStore> {
+            let db = Db::open(&target, name).await.with_context(|| format!("opening the {name} database"))?;
+            dbs.push(db.clone());
+            Ok(EventStore::open(db, clock.clone()).await?)
+        };
+        let catalog = open("catalog").await?;
+        let inventory = open("inventory").await?;
+        let orders = open("orders").await?;
+        let payments = open("payments").await?;
+        let shipping = open("shipping").await?;
+        let identity_db = Db::open(&target, "identity").await.context("opening the identity database")?;
+        dbs.push(identity_db.clone());
+
+        let gateway = SimulatedGateway::open(
+            payments.db().clone(),
+            SimulatedGatewayConfig {
+                latency: Duration::from_millis(settings.gateway_latency_ms),
+                transient_failure_rate: settings.gateway_failure_rate.clamp(0.0, 1.0),
+            },
+        )
+        .await?;
+        let orders_config = orders::OrdersConfig {
+            step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
+            ..orders::OrdersConfig::default()
+        };
+        let modules = vec![
+            catalog::module(catalog).await?,
+            inventory::module(inventory).await?,
+            orders::module(orders, orders_config).await?,
+            payments::module(payments, Arc::new(gateway)).await?,
+            shipping::module(shipping).await?,
+        ];
+        let identity = Identity::open(identity_db, jwt_secret(settings)?, clock).await?;
+        Ok(Platform { modules, identity, dbs, runtime: None })
+    }
+
+    /// Starts consumers, projections, relays and saga timers over an in-process bus.
+    pub async fn start_background(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.runtime.is_none(), "background work already started");
+        let bus: Arc<dyn Bus> = Arc::new(InProcessBus::new());
+        self.runtime = Some(Runtime::start(&mut self.modules, bus).await?);
+        Ok(())
+    }
+
+    /// The HTTP application: every context's endpoints plus operations endpoints.
+    pub fn router(&self) -> axum::Router {
+        let api = self.modules.iter().fold(self.identity.router(), |api, module| api.merge(module.router.clone()));
+        crate::http::edge(api, self.identity.verifier(), self.dbs.clone())
+    }
+
+    /// Identity, for seeding users and the admin CLI.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// A context's database by name (`orders`, `identity`, ...), for operations and tests.
+    pub fn database(&self, name: &str) -> Option<&Db> {
+        self.dbs.iter().find(|db| db.name() == name)
+    }
+
+    /// Every projection, by name.
+    pub fn projections(&self) -> impl Iterator<Item = &ProjectionRunner> {
+        self.modules.iter().flat_map(|m| m.projections.iter())
+    }
+
+    /// Empties and replays one read model; returns how many events it applied.
+    pub async fn rebuild_projection(&self, name: &str) -> anyhow::Result<usize> {
+        let runner = self.projections().find(|p| p.name() == name).with_context(|| {
+            let names: Vec<_> = self.projections().map(ProjectionRunner::name).collect();
+            format!("no projection {name:?}; there are: {}", names.join(", "))
+        })?;
+        Ok(runner.rebuild().await?)
+    }
+
+    /// Stops background work, letting in-flight messages finish, and closes the databases.
+    pub async fn shutdown(mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown(Duration::from_secs(10)).await;
+        }
+        for db in &self.dbs {
+            db.close().await;
+        }
+    }
+
+    /// Stops everything at once, as a crash would (tests use it to prove restarts lose nothing).
+    pub async fn crash(mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.abort().await;
+        }
+        for db in &self.dbs {
+            db.close().await;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Health, readiness, metrics, the demo seed and the catalog a shopper browses.
+
+use reqwest::StatusCode;
+use testkit::{Backend, CUSTOMER_EMAIL, CUSTOMER_PASSWORD, TestApp, on_every_backend};
+
+on_every_backend!(demo_data_seeds_once_and_pages_through, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    app.seed_demo().await;
+    app.seed_demo().await;
+    let mut seen = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/products?limit=20&cursor={c}"),
+            None => "/api/v1/products?limit=20".to_owned(),
+        };
+        let (status, page) = app.get(&path, None).await;
+        assert_eq!(status, StatusCode::OK);
+        seen += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 50, "every demo product once, across pages");
+    let (_, categories) = app.get("/api/v1/categories", None).await;
+    assert_eq!(categories["items"].as_array().unwrap().len(), 5);
+    let token = app.login(CUSTOMER_EMAIL, CUSTOMER_PASSWORD).await;
+    let (status, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!((status, me["role"].as_str()), (StatusCode::OK, Some("customer")));
+    let out_of_stock = app
+        .eventually("stock status follows inventory", || async {
+            let (_, page) = app.get("/api/v1/products?limit=100", None).await;
+            let items = page["items"].as_array()?.clone();
+            let zero: Vec<_> = items.iter().filter(|p| p["stock_status"] == "out_of_stock").cloned().collect();
+            (zero.len() == 2).then_some(zero)
+        })
+        .await;
+    assert!(out_of_stock.iter().all(|p| p["available"] == 0));
+});
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    app.get("/api/v1/products", None).await;
+    let response = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("emporium_http_requests_total"), "{text}");
+}

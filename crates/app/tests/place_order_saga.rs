@@ -1,0 +1,161 @@
+//! The place-order saga end to end over HTTP: the happy path and the three failure
+//! scenarios, each checked for what a customer and an admin can see afterwards.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use testkit::{Backend, TestApp, on_every_backend};
+use uuid::Uuid;
+
+const APPROVED: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+const INSUFFICIENT_FUNDS: &str = "4000000000009995";
+
+async fn stock(app: &TestApp, admin: &str, product: Uuid) -> Value {
+    let (status, body) = app.get(&format!("/api/v1/inventory/{product}"), Some(admin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn step_status<'a>(order: &'a Value, step: &str) -> &'a str {
+    order["saga"]["steps"].as_array().unwrap().iter().find(|s| s["name"] == step).unwrap()["status"].as_str().unwrap()
+}
+
+/// Stock reservations show up in Inventory's read model a moment after the saga moves on.
+async fn stock_settles(app: &TestApp, admin: &str, product: Uuid, reserved: i64) -> Value {
+    app.eventually("stock settles", || async {
+        let level = stock(app, admin, product).await;
+        (level["reserved"] == json!(reserved)).then_some(level)
+    })
+    .await
+}
+
+on_every_backend!(happy_path_completes_with_a_shipment, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let mug = app.create_product(&admin, 5, 1250).await;
+    let lamp = app.create_product(&admin, 3, 8900).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
+
+    let (status, placed) = app.place_order(&customer, &[(mug, 2), (lamp, 1)], card, "US").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{placed}");
+    assert_eq!(placed["total"], json!({ "amount_minor": 11400, "currency": "USD" }), "priced by the shop");
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+
+    assert_eq!(order["status"], "completed");
+    assert_eq!(order["saga"]["status"], "completed");
+    assert!(order["cancellation"].is_null());
+    let shipment_id = order["shipment_id"].as_str().expect("a shipment");
+    let (status, shipment) = app.get(&format!("/api/v1/shipments/{shipment_id}"), Some(&customer)).await;
+    assert_eq!(status, StatusCode::OK, "{shipment}");
+    assert_eq!(shipment["order_id"], order["id"]);
+    let payment_id = order["payment_id"].as_str().expect("a payment");
+    let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
+    assert_eq!(payment["status"], "processed");
+    assert_eq!(payment["amount"]["amount_minor"], 11400);
+    let level = stock_settles(&app, &admin, mug, 2).await;
+    assert_eq!((level["on_hand"].as_i64(), level["available"].as_i64()), (Some(5), Some(3)));
+});
+
+on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
+
+    let (_, placed) = app.place_order(&customer, &[(product, 6)], card, "US").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+
+    assert_eq!(order["status"], "cancelled");
+    assert_eq!(order["cancellation"]["code"], "out_of_stock");
+    assert!(order["cancellation"]["message"].as_str().unwrap().contains("6 requested, 5 available"));
+    assert_eq!(step_status(&order, "reserve_inventory"), "failed");
+    assert_eq!(step_status(&order, "process_payment"), "pending", "no payment was attempted");
+    assert!(order["payment_id"].is_null() && order["shipment_id"].is_null());
+    let level = stock(&app, &admin, product).await;
+    assert_eq!((level["reserved"].as_i64(), level["available"].as_i64()), (Some(0), Some(5)));
+});
+
+on_every_backend!(a_declined_payment_releases_stock_and_cancels, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+
+    for (card_number, code) in [(DECLINED, "payment_declined"), (INSUFFICIENT_FUNDS, "insufficient_funds")] {
+        let card = app.add_card(&customer, card_number).await;
+        let (_, placed) = app.place_order(&customer, &[(product, 2)], card, "US").await;
+        let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+
+        assert_eq!(order["status"], "cancelled");
+        assert_eq!(order["cancellation"]["code"], code);
+        assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
+        assert_eq!(step_status(&order, "process_payment"), "failed");
+        assert!(order["shipment_id"].is_null());
+        let level = stock_settles(&app, &admin, product, 0).await;
+        assert_eq!(level["available"], 5, "stock is back to available");
+    }
+});
+
+on_every_backend!(an_unshippable_address_refunds_releases_and_cancels, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 2500).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
+
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "AQ").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+
+    assert_eq!(order["status"], "cancelled");
+    assert_eq!(order["cancellation"]["code"], "shipping_unavailable");
+    assert_eq!(step_status(&order, "create_shipment"), "failed");
+    assert_eq!(step_status(&order, "process_payment"), "compensated", "payment refunded");
+    assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
+    assert!(order["shipment_id"].is_null(), "no shipment after a failure");
+    let payment_id = order["payment_id"].as_str().expect("the payment was taken first");
+    let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
+    assert_eq!(payment["status"], "refunded");
+    let level = stock_settles(&app, &admin, product, 0).await;
+    assert_eq!(level["available"], 5);
+
+    let (status, history) =
+        app.get(&format!("/api/v1/orders/{}/saga", order["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let types: Vec<&str> = history["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let compensations: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["phase"] == "compensation")
+        .map(|e| e["data"]["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
+    assert_eq!(types.last(), Some(&"SagaCompensated"));
+});
+
+on_every_backend!(a_repeated_idempotency_key_returns_the_same_order, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
+    let body = json!({ "lines": [{ "product_id": product, "quantity": 1 }], "payment_method_id": card,
+        "shipping_address": { "name": "A", "line1": "1 Main St", "city": "X", "postal_code": "1", "country": "US" } });
+    let send = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", app.base))
+            .bearer_auth(&customer)
+            .header("idempotency-key", "checkout-42")
+            .json(&body)
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(first["id"], second["id"]);
+    let (_, list) = app.get("/api/v1/orders", Some(&customer)).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "one order per key");
+});

@@ -1,0 +1,210 @@
+//! The event store, inbox and catch-up order on SQLite and PostgreSQL.
+
+use kernel::bus::{Envelope, Message};
+use kernel::clock::SystemClock;
+use kernel::db::{Db, DbTarget};
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, Position, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+use testkit::{Backend, on_every_backend};
+use uuid::Uuid;
+
+/// A fresh store; the guard keeps the SQLite folder alive and drops PostgreSQL schemas.
+struct Fixture {
+    store: EventStore,
+    _dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.schema.take() {
+            let store = self.store.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    store.db().close().await;
+                    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+                    let sql = format!("drop schema if exists {schema} cascade");
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+                });
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+async fn store(backend: &Backend) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let (target, schema) = match backend {
+        Backend::Sqlite => (DbTarget::SqliteDir(dir.path().to_owned()), None),
+        Backend::Postgres(url) => {
+            let prefix = format!("k{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            let target = DbTarget::Postgres { url: url.clone(), schema_prefix: prefix.clone() };
+            (target, Some((url.clone(), format!("{prefix}test"))))
+        }
+    };
+    let db = Db::open(&target, "test").await.unwrap();
+    Fixture { store: EventStore::open(db, Arc::new(SystemClock)).await.unwrap(), _dir: dir, schema }
+}
+
+fn event(n: u32) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "Counted".into(),
+        schema_version: 1,
+        payload: json!({ "n": n }),
+        metadata: Metadata::default(),
+    }
+}
+
+async fn append(
+    store: &EventStore,
+    stream: &str,
+    expected: ExpectedVersion,
+    n: u32,
+) -> Result<Option<Position>, StoreError> {
+    let mut uow = store.begin().await?;
+    let position = uow.append(stream, expected, &[event(n)]).await?;
+    uow.commit().await?;
+    Ok(position)
+}
+
+on_every_backend!(streams_load_in_version_order, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    for n in 0..3 {
+        append(store, "s-1", ExpectedVersion::Exact(i64::from(n)), n).await.unwrap();
+    }
+    let events = store.load("s-1").await.unwrap();
+    let versions: Vec<i64> = events.iter().map(|e| e.stream_version).collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(events[2].payload, json!({ "n": 2 }));
+    assert!(store.load("absent").await.unwrap().is_empty());
+});
+
+on_every_backend!(a_stale_expected_version_is_a_conflict_not_an_overwrite, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    append(store, "s", ExpectedVersion::NoStream, 1).await.unwrap();
+    let stale = append(store, "s", ExpectedVersion::NoStream, 2).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { actual: 1, .. })), "{stale:?}");
+    assert_eq!(store.load("s").await.unwrap().len(), 1);
+});
+
+on_every_backend!(of_concurrent_appends_at_one_version_exactly_one_wins, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = fixture.store.clone();
+    append(&store, "contended", ExpectedVersion::NoStream, 0).await.unwrap();
+    let attempts = (1..=10).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move { append(&store, "contended", ExpectedVersion::Exact(1), n).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let wins = results.iter().filter(|r| r.as_ref().unwrap().is_ok()).count();
+    let conflicts = results.iter().filter(|r| matches!(r.as_ref().unwrap(), Err(e) if e.is_conflict())).count();
+    assert_eq!((wins, conflicts), (1, 9));
+    assert_eq!(store.load("contended").await.unwrap().len(), 2);
+});
+
+on_every_backend!(catch_up_reads_every_event_once_in_order, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    for n in 0..25 {
+        append(store, &format!("s-{}", n % 4), ExpectedVersion::Exact(i64::from(n / 4)), n).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = Position::default();
+    loop {
+        let batch = store.read_all(after, 7).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        seen.extend(batch.iter().map(|e| e.payload["n"].as_u64().unwrap()));
+    }
+    assert_eq!(seen, (0..25).collect::<Vec<_>>());
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_commit_with_a_lower_position_is_not_skipped() {
+    let Some(backend) = Backend::postgres() else { return };
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    // The slow transaction takes its position first but commits last.
+    let mut slow = store.begin().await.unwrap();
+    let slow_position = slow.append("slow", ExpectedVersion::NoStream, &[event(1)]).await.unwrap().unwrap();
+    let fast_position = append(store, "fast", ExpectedVersion::NoStream, 2).await.unwrap().unwrap();
+    assert!(slow_position.sequence < fast_position.sequence);
+
+    let mut checkpoint = Position::default();
+    let mut seen = Vec::new();
+    let visible_early = store.read_all(checkpoint, 100).await.unwrap();
+    assert!(visible_early.is_empty(), "nothing past an open transaction is handed out: {visible_early:?}");
+    for event in &visible_early {
+        checkpoint = event.position;
+        seen.push(event.stream_id.clone());
+    }
+    slow.commit().await.unwrap();
+    for event in store.read_all(checkpoint, 100).await.unwrap() {
+        seen.push(event.stream_id.clone());
+    }
+    assert_eq!(seen, ["slow", "fast"], "both events, in commit-safe order");
+}
+
+#[derive(Serialize, Deserialize)]
+struct Ping;
+impl Message for Ping {
+    const TYPE: &'static str = "test.Ping";
+}
+
+on_every_backend!(the_inbox_drops_a_redelivered_message, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let envelope = Envelope::new(Uuid::now_v7(), "test", chrono::Utc::now(), &Ping).unwrap();
+    let mut effects = 0;
+    for _delivery in 0..3 {
+        let mut uow = store.begin().await.unwrap();
+        if uow.claim_message("consumer", &envelope).await.unwrap() {
+            effects += 1;
+            uow.append("effects", ExpectedVersion::Exact(effects - 1), &[event(1)]).await.unwrap();
+        }
+        uow.commit().await.unwrap();
+    }
+    assert_eq!(effects, 1);
+    assert_eq!(store.load("effects").await.unwrap().len(), 1);
+    let mut uow = store.begin().await.unwrap();
+    assert!(uow.claim_message("another-consumer", &envelope).await.unwrap(), "inboxes are per consumer");
+});
+
+on_every_backend!(a_rolled_back_unit_of_work_leaves_nothing, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let envelope = Envelope::new(Uuid::now_v7(), "test", chrono::Utc::now(), &Ping).unwrap();
+    {
+        let mut uow = store.begin().await.unwrap();
+        uow.claim_message("consumer", &envelope).await.unwrap();
+        uow.append("s", ExpectedVersion::NoStream, &[event(1)]).await.unwrap();
+        // Dropped without commit: a crash mid-handler.
+    }
+    assert!(store.load("s").await.unwrap().is_empty());
+    let mut uow = store.begin().await.unwrap();
+    assert!(uow.claim_message("consumer", &envelope).await.unwrap(), "the message is handled again after the crash");
+});
+
+on_every_backend!(old_payload_shapes_are_upcast_on_read, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let old = NewEvent { schema_version: 1, payload: json!({ "name": "Ada Lovelace" }), ..event(0) };
+    let mut uow = fixture.store.begin().await.unwrap();
+    uow.append("person", ExpectedVersion::NoStream, &[old]).await.unwrap();
+    uow.commit().await.unwrap();
+    let store = fixture.store.clone().with_upcaster("Counted", 1, |mut payload| {
+        let name = payload["name"].as_str().unwrap_or_default().to_owned();
+        let (first, last) = name.split_once(' ').unwrap_or((&name, ""));
+        payload = json!({ "first_name": first, "last_name": last });
+        payload
+    });
+    let loaded = store.load("person").await.unwrap();
+    assert_eq!(loaded[0].schema_version, 2);
+    assert_eq!(loaded[0].payload, json!({ "first_name": "Ada", "last_name": "Lovelace" }));
+});

@@ -10,11 +10,11 @@ use kernel::http::{Json, Page, PageRequest, Query};
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// `?limit=&cursor=&category=`.
+/// `?limit=&cursor=&category=` (no `serde(flatten)`: it loses query-string number parsing).
 #[derive(Debug, Deserialize)]
 struct ListProducts {
-    #[serde(flatten)]
-    page: PageRequest,
+    limit: Option<i64>,
+    cursor: Option<String>,
     category: Option<Uuid>,
 }
 
@@ -26,8 +26,9 @@ async fn list_products(
     State(catalog): State<Catalog>,
     Query(query): Query<ListProducts>,
 ) -> Result<Json<Page<ProductView>>, ApiError> {
-    let limit = query.page.limit()?;
-    let after = query.page.cursor_id()?;
+    let page = PageRequest { limit: query.limit, cursor: query.cursor };
+    let limit = page.limit()?;
+    let after = page.cursor_id()?;
     let rows = read_model::products(catalog.store.db(), after, query.category, limit + 1).await?;
     Ok(Json(Page::from_rows(rows, limit, |p| p.id.to_string())))
 }

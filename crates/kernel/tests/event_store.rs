@@ -109,20 +109,33 @@ on_every_backend!(of_concurrent_appends_at_one_version_exactly_one_wins, |backen
     assert_eq!(store.load("contended").await.unwrap().len(), 2);
 });
 
+/// Catches up in small batches until `count` events arrived. On PostgreSQL any transaction
+/// still open in the cluster (other tests run alongside) holds readers back for a moment,
+/// so an empty batch means "not yet", not "done".
+async fn read_until(store: &EventStore, mut after: Position, count: usize) -> Vec<kernel::RecordedEvent> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        assert!(std::time::Instant::now() < deadline, "only {} of {count} events arrived", seen.len());
+        let batch = store.read_all(after, 7).await.unwrap();
+        match batch.last() {
+            Some(last) => after = last.position,
+            None => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+        seen.extend(batch);
+    }
+    assert!(store.read_all(after, 7).await.unwrap().is_empty(), "nothing beyond");
+    seen
+}
+
 on_every_backend!(catch_up_reads_every_event_once_in_order, |backend: Backend| async move {
     let fixture = store(&backend).await;
     let store = &fixture.store;
     for n in 0..25 {
         append(store, &format!("s-{}", n % 4), ExpectedVersion::Exact(i64::from(n / 4)), n).await.unwrap();
     }
-    let mut seen = Vec::new();
-    let mut after = Position::default();
-    loop {
-        let batch = store.read_all(after, 7).await.unwrap();
-        let Some(last) = batch.last() else { break };
-        after = last.position;
-        seen.extend(batch.iter().map(|e| e.payload["n"].as_u64().unwrap()));
-    }
+    let seen: Vec<u64> =
+        read_until(store, Position::default(), 25).await.iter().map(|e| e.payload["n"].as_u64().unwrap()).collect();
     assert_eq!(seen, (0..25).collect::<Vec<_>>());
 });
 
@@ -146,9 +159,7 @@ async fn a_late_commit_with_a_lower_position_is_not_skipped() {
         seen.push(event.stream_id.clone());
     }
     slow.commit().await.unwrap();
-    for event in store.read_all(checkpoint, 100).await.unwrap() {
-        seen.push(event.stream_id.clone());
-    }
+    seen.extend(read_until(store, checkpoint, 2).await.into_iter().map(|e| e.stream_id));
     assert_eq!(seen, ["slow", "fast"], "both events, in commit-safe order");
 }
 

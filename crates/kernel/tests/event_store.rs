@@ -1,53 +1,14 @@
 //! The event store, inbox and catch-up order on SQLite and PostgreSQL.
 
 use kernel::bus::{Envelope, Message};
-use kernel::clock::SystemClock;
-use kernel::db::{Db, DbTarget};
 use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, Position, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
-use testkit::{Backend, on_every_backend};
+use testkit::{Backend, TestStore, on_every_backend};
 use uuid::Uuid;
 
-/// A fresh store; the guard keeps the SQLite folder alive and drops PostgreSQL schemas.
-struct Fixture {
-    store: EventStore,
-    _dir: tempfile::TempDir,
-    schema: Option<(String, String)>,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if let Some((url, schema)) = self.schema.take() {
-            let store = self.store.clone();
-            std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                runtime.block_on(async move {
-                    store.db().close().await;
-                    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-                    let sql = format!("drop schema if exists {schema} cascade");
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-                });
-            })
-            .join()
-            .unwrap();
-        }
-    }
-}
-
-async fn store(backend: &Backend) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let (target, schema) = match backend {
-        Backend::Sqlite => (DbTarget::SqliteDir(dir.path().to_owned()), None),
-        Backend::Postgres(url) => {
-            let prefix = format!("k{}_", &Uuid::new_v4().simple().to_string()[..12]);
-            let target = DbTarget::Postgres { url: url.clone(), schema_prefix: prefix.clone() };
-            (target, Some((url.clone(), format!("{prefix}test"))))
-        }
-    };
-    let db = Db::open(&target, "test").await.unwrap();
-    Fixture { store: EventStore::open(db, Arc::new(SystemClock)).await.unwrap(), _dir: dir, schema }
+async fn store(backend: &Backend) -> TestStore {
+    TestStore::open(backend).await
 }
 
 fn event(n: u32) -> NewEvent {

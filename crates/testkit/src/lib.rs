@@ -363,22 +363,71 @@ impl TestApp {
     }
 }
 
+/// Drops PostgreSQL schemas `{prefix}{name}` for each name, leaving the shared test
+/// database as it was found. Runs on its own thread so it works from `Drop`.
+fn drop_schemas(url: String, prefix: String, names: &'static [&'static str]) {
+    let dropped = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(async move {
+            sqlx::any::install_default_drivers();
+            let Ok(pool) = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await else { return };
+            for name in names {
+                // Background tasks of a platform being dropped may still hold a lock briefly.
+                for _ in 0..5 {
+                    let sql = format!("drop schema if exists {prefix}{name} cascade");
+                    if sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            pool.close().await;
+        });
+    });
+    let _ = dropped.join();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let Some((url, prefix)) = self.schemas.take() else { return };
-        // Leave the shared test database as it was found.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async move {
-                sqlx::any::install_default_drivers();
-                let Ok(pool) = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&url).await else { return };
-                for context in ["catalog", "inventory", "orders", "payments", "shipping", "identity"] {
-                    let sql = format!("drop schema if exists {prefix}{context} cascade");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
-                }
-                pool.close().await;
-            });
-        });
-        let _ = dropped.join();
+        if let Some((url, prefix)) = self.schemas.take() {
+            drop_schemas(url, prefix, &["catalog", "inventory", "orders", "payments", "shipping", "identity"]);
+        }
+    }
+}
+
+/// One event store on a fresh database, for kernel tests.
+pub struct TestStore {
+    /// The store.
+    pub store: kernel::EventStore,
+    _dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+/// The database name every [`TestStore`] uses.
+const TEST_STORE: &str = "store";
+
+impl TestStore {
+    /// A store in a temporary SQLite folder or in a fresh PostgreSQL schema.
+    pub async fn open(backend: &Backend) -> TestStore {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (target, schema) = match backend {
+            Backend::Sqlite => (kernel::DbTarget::SqliteDir(dir.path().to_owned()), None),
+            Backend::Postgres(url) => {
+                let prefix = format!("k{}_", &Uuid::new_v4().simple().to_string()[..12]);
+                let target = kernel::DbTarget::Postgres { url: url.clone(), schema_prefix: prefix.clone() };
+                (target, Some((url.clone(), prefix)))
+            }
+        };
+        let db = kernel::Db::open(&target, TEST_STORE).await.expect("database opens");
+        let store = kernel::EventStore::open(db, Arc::new(SystemClock)).await.expect("store opens");
+        TestStore { store, _dir: dir, schema }
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some((url, prefix)) = self.schema.take() {
+            drop_schemas(url, prefix, &[TEST_STORE]);
+        }
     }
 }

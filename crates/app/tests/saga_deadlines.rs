@@ -1,0 +1,42 @@
+//! A step that does not answer in time fails the saga, and because it may still take
+//! effect, it is compensated too: a payment that completes after its deadline is refunded.
+
+use serde_json::json;
+use testkit::{Backend, TestApp, on_every_backend};
+
+on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, |backend: Backend| async move {
+    let app = TestApp::spawn_with(&backend, |settings| {
+        settings.saga_step_deadline_secs = 1;
+        settings.gateway_latency_ms = 2500;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 4, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+
+    assert_eq!(order["status"], "cancelled", "{order}");
+    assert_eq!(order["cancellation"]["code"], "timeout");
+    let steps = order["saga"]["steps"].as_array().unwrap();
+    let status = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap()["status"].clone();
+    assert_eq!(status("process_payment"), json!("compensated"), "the timed-out payment is undone too");
+    assert_eq!(status("reserve_inventory"), json!("compensated"));
+
+    // The charge went through after the deadline; the refund followed it.
+    let payments = app.platform().database("payments").unwrap();
+    let operations: Vec<String> = app
+        .eventually("the late charge is refunded", || async {
+            let kinds: Vec<String> =
+                sqlx::query_scalar("select kind from simulated_gateway_operations order by created_at")
+                    .fetch_all(payments.reader())
+                    .await
+                    .unwrap();
+            (kinds.len() == 2).then_some(kinds)
+        })
+        .await;
+    assert_eq!(operations, ["charge", "refund"]);
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!(level["available"], 4);
+});

@@ -5,6 +5,7 @@ use crate::settings::Settings;
 use anyhow::Context;
 use identity::Identity;
 use kernel::bus::{Bus, InProcessBus};
+use kernel::cache::{Cache, InProcessCache, RedisCache};
 use kernel::clock::SharedClock;
 use kernel::db::{Db, DbTarget};
 use kernel::event_store::EventStore;
@@ -90,8 +91,16 @@ impl Platform {
             step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
             ..orders::OrdersConfig::default()
         };
+        let cache: Arc<dyn Cache> = match &settings.redis_url {
+            Some(url) => Arc::new(
+                RedisCache::connect(url, &settings.redis_prefix)
+                    .await
+                    .with_context(|| "connecting to Redis".to_owned())?,
+            ),
+            None => Arc::new(InProcessCache::new(10_000)),
+        };
         let modules = vec![
-            catalog::module(catalog).await?,
+            catalog::module(catalog, cache).await?,
             inventory::module(inventory).await?,
             orders::module(orders, orders_config).await?,
             payments::module(payments, Arc::new(gateway)).await?,

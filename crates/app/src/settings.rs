@@ -32,6 +32,14 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_DB_SCHEMA_PREFIX", default_value = "")]
     pub db_schema_prefix: String,
 
+    /// A `redis://` URL moves the read-model cache from this process's memory to Redis.
+    #[arg(long, env = "EMPORIUM_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key (lets several installations share a Redis).
+    #[arg(long, env = "EMPORIUM_REDIS_PREFIX", default_value = "emporium:")]
+    pub redis_prefix: String,
+
     /// Secret that signs access tokens; generated once and kept in the data folder when unset.
     #[arg(long, env = "EMPORIUM_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -62,6 +70,8 @@ impl Settings {
             data_dir,
             database_url: None,
             db_schema_prefix: String::new(),
+            redis_url: None,
+            redis_prefix: "emporium:".to_owned(),
             jwt_secret: None,
             saga_step_deadline_secs: 30,
             gateway_latency_ms: 0,

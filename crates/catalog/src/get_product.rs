@@ -1,21 +1,43 @@
-//! Slice: anyone reads one product.
+//! Slice: anyone reads one product, cache-aside: a product page is the most-read thing in a
+//! shop. Stock changes invalidate the entry (see `stock_levels`); a short TTL bounds what a
+//! missed invalidation can cost.
 
 use crate::Catalog;
-use crate::read_model::{self, ProductView};
+use crate::read_model;
 use axum::Router;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::error::ApiError;
-use kernel::http::{Json, Path};
+use kernel::http::Path;
+use std::time::Duration;
 use uuid::Uuid;
 
 pub(crate) fn routes() -> Router<Catalog> {
     Router::new().route("/products/{id}", get(get_product))
 }
 
-async fn get_product(State(catalog): State<Catalog>, Path(id): Path<Uuid>) -> Result<Json<ProductView>, ApiError> {
-    read_model::product(catalog.store.db(), id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no product {id}")))
+/// How long a cached product page may be served.
+const TTL: Duration = Duration::from_secs(30);
+
+/// The cache key of a product page.
+pub(crate) fn cache_key(id: Uuid) -> String {
+    format!("catalog:product:{id}")
+}
+
+async fn get_product(State(catalog): State<Catalog>, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
+    let key = cache_key(id);
+    let json = match catalog.cache.get(&key).await {
+        Some(json) => json,
+        None => {
+            let product = read_model::product(catalog.store.db(), id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no product {id}")))?;
+            let json = serde_json::to_string(&product).map_err(|e| ApiError::internal(&e))?;
+            catalog.cache.set(&key, json.clone(), TTL).await;
+            json
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }

@@ -13,6 +13,7 @@ mod publications;
 mod read_model;
 mod stock_levels;
 
+use kernel::cache::Cache;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
@@ -25,16 +26,17 @@ pub use events::CatalogEvent;
 pub(crate) struct Catalog {
     store: EventStore,
     read_model: ProjectionRunner,
+    cache: Arc<dyn Cache>,
 }
 
 /// How long a command waits for its own write to show in the read model before answering.
 pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Builds the catalog context over its event store.
-pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
+/// Builds the catalog context over its event store; product pages are cached in `cache`.
+pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("catalog", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ProductsProjection));
-    let catalog = Catalog { store: store.clone(), read_model: read_model.clone() };
+    let catalog = Catalog { store: store.clone(), read_model: read_model.clone(), cache: cache.clone() };
     let router = axum::Router::new()
         .merge(create_product::routes())
         .merge(get_product::routes())
@@ -46,7 +48,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         store: store.clone(),
         router,
         projections: vec![read_model],
-        handlers: vec![Arc::new(stock_levels::StockLevels { store })],
+        handlers: vec![Arc::new(stock_levels::StockLevels { store, cache })],
         publications: Arc::new(publications::CatalogPublications),
         workers: Vec::new(),
     })

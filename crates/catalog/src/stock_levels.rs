@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 use contracts::inventory::StockLevelChanged;
 use kernel::bus::{Envelope, Message};
+use kernel::cache::Cache;
 use kernel::event_store::EventStore;
 use kernel::messaging::{HandlerError, MessageHandler};
+use std::sync::Arc;
 
 /// Stores each product's latest reported availability.
 pub(crate) struct StockLevels {
     pub(crate) store: EventStore,
+    pub(crate) cache: Arc<dyn Cache>,
 }
 
 #[async_trait]
@@ -38,6 +41,8 @@ impl MessageHandler for StockLevels {
         .execute(uow.conn())
         .await?;
         uow.commit().await?;
+        // After the commit, so a reader cannot re-cache the old level in between.
+        self.cache.remove(&crate::get_product::cache_key(change.product_id)).await;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub mod auth;
 pub mod bus;
+pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod error;

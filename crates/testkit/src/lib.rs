@@ -47,6 +47,21 @@ impl Backend {
     }
 }
 
+/// The Redis URL for cache suites: `EMPORIUM_TEST_REDIS_URL`; required under `CI=true`,
+/// otherwise `None` with the reason printed.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("EMPORIUM_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but EMPORIUM_TEST_REDIS_URL is not set: the Redis suites must run in CI")
+        }
+        _ => {
+            eprintln!("skipping the Redis variant: EMPORIUM_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
 /// Runs an async test body once per backend from [`Backend::all`].
 #[macro_export]
 macro_rules! on_every_backend {

@@ -41,7 +41,7 @@ export default defineConfig({
   webServer: [
     {
       command: "bash e2e/start-backend.sh",
-      url: `${BACKEND_URL}/healthz`,
+      url: `${BACKEND_URL}/readyz`,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
       stdout: "pipe",

@@ -14,7 +14,7 @@ export default async function HomePage({
   const cursor = typeof params.cursor === "string" ? params.cursor : null;
   let page;
   try {
-    page = await listProducts({ cursor, limit: 24 });
+    page = await listProducts({ cursor });
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     return (

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiOrder, steps } from "@/test/fixtures";
 import { toOrder } from "./api/reshape";
-import { cancellationHeadline, stepLabel, undoneSentences } from "./order-copy";
+import { cancellationExplanation, cancellationHeadline, stepLabel, undoneSentences } from "./order-copy";
 
 describe("order copy", () => {
   it("a declined card: stock released, nothing charged", () => {
@@ -43,5 +43,14 @@ describe("order copy", () => {
     expect(cancellationHeadline("something_new")).toBe("Order cancelled");
     expect(stepLabel("reserve_inventory")).toBe("Reserve stock");
     expect(stepLabel("notify_customer")).toBe("Notify customer");
+  });
+});
+
+describe("cancellation explanation", () => {
+  it("prefers the API's message and falls back to words for the code", () => {
+    const withMessage = toOrder(apiOrder({ status: "cancelled", cancellation: { code: "out_of_stock", message: "Not enough stock (4 requested, 3 available)" } }));
+    expect(cancellationExplanation(withMessage)).toBe("Not enough stock (4 requested, 3 available).");
+    const bare = toOrder(apiOrder({ status: "cancelled", cancellation: { code: "shipping_unavailable", message: "" } }));
+    expect(cancellationExplanation(bare)).toBe("None of our shipping zones delivers to the country you entered.");
   });
 });

@@ -35,9 +35,11 @@ export function cancellationHeadline(code: string): string {
   return CANCELLATION_HEADLINE[code] ?? "Order cancelled";
 }
 
+/** The API's own message (written for people, e.g. "We do not ship to AQ."), else ours for the code. */
 export function cancellationExplanation(order: Order): string {
-  const code = order.cancellation?.code ?? "";
-  return CANCELLATION_EXPLANATION[code] ?? order.cancellation?.message ?? "The order could not be completed.";
+  const message = order.cancellation?.message?.trim();
+  if (message) return /[.!?]$/.test(message) ? message : `${message}.`;
+  return CANCELLATION_EXPLANATION[order.cancellation?.code ?? ""] ?? "The order could not be completed.";
 }
 
 /** Sentences listing what the saga undid, e.g. "The reserved stock was released." */
@@ -54,6 +56,7 @@ export function undoneSentences(order: Order): string[] {
 }
 
 export const STEP_LABEL: Record<string, string> = {
+  place_order: "Order received",
   reserve_inventory: "Reserve stock",
   process_payment: "Take payment",
   confirm_order: "Confirm order",
@@ -78,6 +81,7 @@ export const STEP_STATUS_LABEL: Record<SagaStepStatus, string> = {
 export function stepStatusLabel(name: string, status: SagaStepStatus): string {
   if (status === "compensated" && name === "reserve_inventory") return "Released";
   if (status === "compensated" && name === "process_payment") return "Refunded";
+  if (status === "compensated" && name === "place_order") return "Cancelled";
   return STEP_STATUS_LABEL[status];
 }
 

@@ -56,7 +56,7 @@ export function AuthForm({ mode, next }: { mode: Mode; next: string }) {
         </div>
       ) : null}
       {mode === "register" ? (
-        <TextField id="name" label="Full name" autoComplete="name" required maxLength={200} error={error?.fields.name} />
+        <TextField id="name" label="Full name" autoComplete="name" required maxLength={100} error={error?.fields.name} />
       ) : null}
       <TextField
         id="email"

@@ -56,9 +56,16 @@ async function send(path: string, options: CallOptions = {}): Promise<Response> 
       cache: "no-store",
       signal: AbortSignal.timeout(API_TIMEOUT_MS),
     });
-  } catch {
+  } catch (cause) {
+    logUnreachable(path, cause);
     throw unreachable();
   }
+}
+
+/** The shopper gets a plain sentence; the server log keeps the real reason. */
+function logUnreachable(path: string, cause: unknown) {
+  const reason = cause instanceof Error ? `${cause.name}: ${cause.message}${cause.cause ? ` (${String(cause.cause)})` : ""}` : String(cause);
+  console.error(`emporium api unreachable: ${path}: ${reason}`);
 }
 
 async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
@@ -120,7 +127,7 @@ export async function listProducts(
 ): Promise<ProductPage> {
   const [page, categories] = await Promise.all([
     call<Page<ApiProduct>>(
-      `/api/v1/products${query({ limit: options.limit ?? 24, cursor: options.cursor })}`,
+      `/api/v1/products${query({ limit: options.limit, cursor: options.cursor })}`,
     ),
     categoriesOrEmpty(),
   ]);
@@ -208,7 +215,8 @@ export async function forward(
       redirect: "manual",
       signal: AbortSignal.timeout(API_TIMEOUT_MS),
     });
-  } catch {
+  } catch (cause) {
+    logUnreachable(`/${segments.join("/")}`, cause);
     const e = unreachable();
     return problemResponse(e.status, e.title, e.detail);
   }

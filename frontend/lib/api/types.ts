@@ -164,6 +164,8 @@ export interface ApiOrder {
   cancellation: { code: string; message: string } | null;
   saga: {
     status: SagaStatus;
+    /** Sent by the backend (not in docs/API.md); same shape as `cancellation`. */
+    failure?: { code: string; message: string } | null;
     steps: { name: string; status: SagaStepStatus; detail: string | null }[];
   };
   placed_at: string;

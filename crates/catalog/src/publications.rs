@@ -2,10 +2,9 @@
 
 use crate::events::CatalogEvent;
 use contracts::catalog::ProductCreated;
-use kernel::bus::Message;
 use kernel::bus::{BusError, Envelope};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::messaging::{Publications, derived_message};
 
 /// Maps `ProductCreated` to its integration event.
 pub(crate) struct CatalogPublications;
@@ -19,7 +18,6 @@ impl Publications for CatalogPublications {
             return Ok(Vec::new());
         };
         let message = ProductCreated { product_id, sku, name, price, weight_grams, initial_stock };
-        let id = message_id_for(event, ProductCreated::TYPE);
-        Ok(vec![stamp(Envelope::new(id, "catalog", event.recorded_at, &message)?, event)])
+        derived_message(event, "catalog", &message)
     }
 }

@@ -4,15 +4,14 @@ use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
 use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, StockLevelChanged};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::messaging::{Publications, derived_message};
 use uuid::Uuid;
 
 /// Maps reservations to saga replies and every stock change to `StockLevelChanged`.
 pub(crate) struct InventoryPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
-    let id = message_id_for(event, M::TYPE);
-    Ok(vec![stamp(Envelope::new(id, "inventory", event.recorded_at, message)?, event)])
+    derived_message(event, "inventory", message)
 }
 
 fn level(event: &RecordedEvent, product_id: Uuid, available: i64) -> Result<Vec<Envelope>, BusError> {

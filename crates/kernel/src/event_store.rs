@@ -214,107 +214,97 @@ impl std::fmt::Debug for EventStore {
     }
 }
 
-/// Tables every context database has: events, checkpoints, inbox, dead letters, sagas.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "event store, checkpoints, inbox, dead letters and saga index",
-    sqlite: r#"
-        create table events (
-            position integer primary key autoincrement,
-            stream_id text not null,
-            stream_version bigint not null,
-            event_id text not null unique,
-            event_type text not null,
-            schema_version integer not null,
-            payload text not null,
-            metadata text not null,
-            recorded_at text not null,
-            unique (stream_id, stream_version)
-        );
-        create table checkpoints (
-            name text primary key,
-            transaction_id bigint not null,
-            position bigint not null,
-            updated_at text not null
-        );
-        create table inbox (
-            consumer text not null,
-            message_id text not null,
-            message_type text not null,
-            handled_at text not null,
-            primary key (consumer, message_id)
-        );
-        create table dead_letters (
-            id text primary key,
-            consumer text not null,
-            message_id text not null,
-            message_type text not null,
-            envelope text not null,
-            error text not null,
-            attempts integer not null,
-            failed_at text not null
-        );
-        create table sagas (
-            saga_id text primary key,
-            saga_type text not null,
-            status text not null,
-            deadline_at text,
-            view text not null,
-            updated_at text not null
-        );
-        create index sagas_due on sagas (status, deadline_at);
-    "#,
-    // transaction_id records the appending transaction so catch-up readers can stop at
-    // the oldest transaction still in flight (see Position).
-    postgres: r#"
-        create table events (
-            position bigint generated always as identity primary key,
-            transaction_id xid8 not null default pg_current_xact_id(),
-            stream_id text not null,
-            stream_version bigint not null,
-            event_id text not null unique,
-            event_type text not null,
-            schema_version integer not null,
-            payload jsonb not null,
-            metadata jsonb not null,
-            recorded_at text not null,
-            unique (stream_id, stream_version)
-        );
-        create index events_catch_up on events (transaction_id, position);
-        create table checkpoints (
-            name text primary key,
-            transaction_id bigint not null,
-            position bigint not null,
-            updated_at text not null
-        );
-        create table inbox (
-            consumer text not null,
-            message_id text not null,
-            message_type text not null,
-            handled_at text not null,
-            primary key (consumer, message_id)
-        );
-        create table dead_letters (
-            id text primary key,
-            consumer text not null,
-            message_id text not null,
-            message_type text not null,
-            envelope jsonb not null,
-            error text not null,
-            attempts integer not null,
-            failed_at text not null
-        );
-        create table sagas (
-            saga_id text primary key,
-            saga_type text not null,
-            status text not null,
-            deadline_at text,
-            view text not null,
-            updated_at text not null
-        );
-        create index sagas_due on sagas (status, deadline_at);
-    "#,
-}];
+/// Tables every context database has: events and dead letters (their JSON columns differ
+/// by engine), then checkpoints, inbox and the saga index (the same on both).
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "event store and dead letters",
+        sqlite: r#"
+            create table events (
+                position integer primary key autoincrement,
+                stream_id text not null,
+                stream_version bigint not null,
+                event_id text not null unique,
+                event_type text not null,
+                schema_version integer not null,
+                payload text not null,
+                metadata text not null,
+                recorded_at text not null,
+                unique (stream_id, stream_version)
+            );
+            create table dead_letters (
+                id text primary key,
+                consumer text not null,
+                message_id text not null,
+                message_type text not null,
+                envelope text not null,
+                error text not null,
+                attempts integer not null,
+                failed_at text not null
+            );
+        "#,
+        // transaction_id records the appending transaction so catch-up readers can stop at
+        // the oldest transaction still in flight (see Position).
+        postgres: r#"
+            create table events (
+                position bigint generated always as identity primary key,
+                transaction_id xid8 not null default pg_current_xact_id(),
+                stream_id text not null,
+                stream_version bigint not null,
+                event_id text not null unique,
+                event_type text not null,
+                schema_version integer not null,
+                payload jsonb not null,
+                metadata jsonb not null,
+                recorded_at text not null,
+                unique (stream_id, stream_version)
+            );
+            create index events_catch_up on events (transaction_id, position);
+            create table dead_letters (
+                id text primary key,
+                consumer text not null,
+                message_id text not null,
+                message_type text not null,
+                envelope jsonb not null,
+                error text not null,
+                attempts integer not null,
+                failed_at text not null
+            );
+        "#,
+    },
+    Migration {
+        version: 2,
+        description: "checkpoints, inbox and saga index",
+        sqlite: PORTABLE_TABLES,
+        postgres: PORTABLE_TABLES,
+    },
+];
+
+const PORTABLE_TABLES: &str = "
+    create table checkpoints (
+        name text primary key,
+        transaction_id bigint not null,
+        position bigint not null,
+        updated_at text not null
+    );
+    create table inbox (
+        consumer text not null,
+        message_id text not null,
+        message_type text not null,
+        handled_at text not null,
+        primary key (consumer, message_id)
+    );
+    create table sagas (
+        saga_id text primary key,
+        saga_type text not null,
+        status text not null,
+        deadline_at text,
+        view text not null,
+        updated_at text not null
+    );
+    create index sagas_due on sagas (status, deadline_at);
+";
 
 const SELECT_COLUMNS_SQLITE: &str = "select 0 as transaction_id, position, stream_id, stream_version, event_id, \
      event_type, schema_version, payload, metadata, recorded_at from events";

@@ -20,6 +20,17 @@ pub fn message_id_for(event: &RecordedEvent, message_type: &str) -> uuid::Uuid {
     crate::ids::derived_id(&[&event.event_id.to_string(), message_type])
 }
 
+/// The message `context` publishes for `event`: a stable id derived from the event, and the
+/// event's correlation, causation and trace data.
+pub fn derived_message<M: crate::bus::Message>(
+    event: &RecordedEvent,
+    context: &str,
+    message: &M,
+) -> Result<Vec<Envelope>, crate::bus::BusError> {
+    let id = message_id_for(event, M::TYPE);
+    Ok(vec![stamp(Envelope::new(id, context, event.recorded_at, message)?, event)])
+}
+
 /// Copies an event's correlation, causation and trace data onto a message derived from it.
 pub fn stamp(mut envelope: Envelope, event: &RecordedEvent) -> Envelope {
     envelope.correlation_id = event.metadata.correlation_id;

@@ -6,14 +6,13 @@ use contracts::ProductQuantity;
 use contracts::orders::{OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::messaging::{Publications, derived_message};
 
 /// Maps order events to integration events.
 pub(crate) struct OrdersPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
-    let id = message_id_for(event, M::TYPE);
-    Ok(vec![stamp(Envelope::new(id, "orders", event.recorded_at, message)?, event)])
+    derived_message(event, "orders", message)
 }
 
 impl Publications for OrdersPublications {

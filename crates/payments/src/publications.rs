@@ -4,14 +4,13 @@ use crate::payment::PaymentsEvent;
 use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::messaging::{Publications, derived_message};
 
 /// Maps payment outcomes to saga replies. A void answers a refund with amount zero.
 pub(crate) struct PaymentsPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
-    let id = message_id_for(event, M::TYPE);
-    Ok(vec![stamp(Envelope::new(id, "payments", event.recorded_at, message)?, event)])
+    derived_message(event, "payments", message)
 }
 
 impl Publications for PaymentsPublications {

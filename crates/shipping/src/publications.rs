@@ -4,14 +4,13 @@ use crate::events::ShippingEvent;
 use contracts::shipping::{ShipmentCreated, ShippingUnavailable};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, message_id_for, stamp};
+use kernel::messaging::{Publications, derived_message};
 
 /// Maps shipment outcomes to saga replies.
 pub(crate) struct ShippingPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
-    let id = message_id_for(event, M::TYPE);
-    Ok(vec![stamp(Envelope::new(id, "shipping", event.recorded_at, message)?, event)])
+    derived_message(event, "shipping", message)
 }
 
 impl Publications for ShippingPublications {

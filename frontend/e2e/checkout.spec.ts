@@ -5,6 +5,7 @@ import {
   api,
   allProducts,
   checkout,
+  expectAccessible,
   expectOrderStatus,
   registerViaUi,
   roomyProducts,
@@ -53,6 +54,7 @@ test("a new customer registers, buys two products and sees the order complete wi
   await expect(page.getByTestId("order-total")).toHaveText(formatted);
   await expect(page.getByTestId("cart-count")).toHaveText("0");
   await screenshot(page, "order-completed");
+  await expectAccessible(page, "order page");
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, "order-completed-mobile", false);
   await page.setViewportSize({ width: 1280, height: 900 });

@@ -3,6 +3,7 @@
  * products, preparing another customer's order) and UI steps a shopper takes.
  */
 import { mkdirSync } from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
 import path from "node:path";
 import { type APIRequestContext, type Page, expect, request } from "@playwright/test";
 
@@ -119,4 +120,14 @@ export async function checkout(page: Page, options: CheckoutOptions = {}) {
 /** Waits for the live order page to reach a final status by itself (no reload). */
 export async function expectOrderStatus(page: Page, status: "completed" | "cancelled") {
   await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", status, { timeout: 30_000 });
+}
+
+/** Fails on serious or critical WCAG A/AA problems reported by axe. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    `accessibility problems on ${what}`,
+  ).toEqual([]);
 }

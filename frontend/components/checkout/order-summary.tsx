@@ -12,7 +12,7 @@ export function OrderSummary({ lines }: { lines: readonly CartLine[] }) {
         {lines.map((l) => (
           <li key={l.productId} className="flex justify-between gap-3 py-2">
             <span className="text-slate-700">
-              {l.name} <span className="text-slate-400">× {l.quantity}</span>
+              {l.name} <span className="text-slate-500">× {l.quantity}</span>
             </span>
             <span className="shrink-0 font-medium text-slate-900">{formatMoney(lineTotal(l))}</span>
           </li>

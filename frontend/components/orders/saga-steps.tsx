@@ -11,7 +11,7 @@ const dot: Record<SagaStepStatus, string> = {
 };
 
 const text: Record<SagaStepStatus, string> = {
-  pending: "text-slate-400",
+  pending: "text-slate-500",
   in_progress: "text-brand-700",
   succeeded: "text-emerald-700",
   failed: "text-red-700",

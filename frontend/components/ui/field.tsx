@@ -41,7 +41,7 @@ export function TextField({ id, label, hint, error, className = "", ...input }: 
     <div className={className}>
       <label htmlFor={id} className="mb-1.5 block text-sm font-medium text-slate-700">
         {label}
-        {input.required ? null : <span className="font-normal text-slate-400"> (optional)</span>}
+        {input.required ? null : <span className="font-normal text-slate-500"> (optional)</span>}
       </label>
       <input
         id={id}

@@ -33,7 +33,7 @@ export function RouteError({
         <p role="alert" className="mt-3 text-slate-600">
           {digest ? "We couldn't load this page. Please try again in a moment." : errorMessage(error)}
         </p>
-        {digest ? <p className="mt-2 text-xs text-slate-400">Reference: {digest}</p> : null}
+        {digest ? <p className="mt-2 text-xs text-slate-500">Reference: {digest}</p> : null}
         <div className="mt-6 flex justify-center gap-3">
           <button type="button" onClick={() => retry()} className={buttonClass("primary")}>
             Try again

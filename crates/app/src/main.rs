@@ -76,7 +76,8 @@ enum AdminCommand {
 
 fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr; stdout is for what a command reports.
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),
@@ -131,6 +132,9 @@ async fn main() -> anyhow::Result<()> {
             platform.shutdown().await;
         }
         Command::Seed { .. } => {
+            // Projections and relays run so the seed reads its own writes and other
+            // contexts receive the new products before the process exits.
+            platform.start_background().await?;
             let seeded = seed::demo(&platform).await?;
             println!("created {} categories and {} products", seeded.categories, seeded.products);
             println!("admin: {} / {}", seed::ADMIN_EMAIL, seed::ADMIN_PASSWORD);

@@ -2,7 +2,7 @@
 //! can never share one, and the answer is read back from the read model.
 
 use crate::events::{CatalogEvent, product_stream};
-use crate::read_model::{self, ProductView};
+use crate::read_model::{self, ProductView, StockStatus};
 use crate::{Catalog, READ_YOUR_WRITES};
 use axum::Router;
 use axum::extract::State;
@@ -42,7 +42,7 @@ const MAX_PRICE_MINOR: i64 = 100_000_000;
 
 /// A product that passed validation.
 #[derive(Debug, PartialEq)]
-struct ValidProduct {
+pub(crate) struct ValidProduct {
     sku: String,
     name: String,
     description: String,
@@ -50,6 +50,25 @@ struct ValidProduct {
     price: Money,
     weight_grams: u32,
     initial_stock: u32,
+}
+
+impl ProductView {
+    /// The view of a product just created, before the read model has it.
+    fn new(id: Uuid, product: ValidProduct, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let available = i64::from(product.initial_stock);
+        ProductView {
+            id,
+            sku: product.sku,
+            name: product.name,
+            description: product.description,
+            category_id: product.category_id,
+            price: product.price,
+            weight_grams: i64::from(product.weight_grams),
+            available,
+            stock_status: if available > 0 { StockStatus::InStock } else { StockStatus::OutOfStock },
+            created_at: kernel::time::format(now),
+        }
+    }
 }
 
 impl NewProduct {
@@ -135,9 +154,11 @@ async fn create_product(
     if let Some(position) = position {
         catalog.read_model.wait_for(position, READ_YOUR_WRITES).await;
     }
-    let view = read_model::product(catalog.store.db(), product_id)
-        .await?
-        .ok_or_else(|| ApiError::unavailable("the product was created but is not readable yet; retry the GET"))?;
+    let view = match read_model::product(catalog.store.db(), product_id).await? {
+        Some(view) => view,
+        // The read model lags (its runner is busy or stopped): answer from what was recorded.
+        None => ProductView::new(product_id, product, catalog.store.clock().now()),
+    };
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -76,6 +76,8 @@ impl Relay {
             match self.publish_batch(&cancel).await {
                 Ok(0) => wait_for_appends(&mut appends, &cancel).await,
                 Ok(_) => failures = 0,
+                // Consumers stopping first leave the last message unacknowledged: not a failure.
+                Err(_) if cancel.is_cancelled() => break,
                 Err(error) => {
                     failures += 1;
                     tracing::warn!(relay = %self.checkpoint, %error, "relay failed; retrying");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { addToCart, expectAccessible, registerViaUi, roomyProducts } from "./support";
+import { addToCart, expectAccessible, registerViaUi, roomyProducts, screenshot } from "./support";
 
 test("shop pages have no serious accessibility problems", async ({ page }) => {
   const [product] = await roomyProducts(1);
@@ -8,6 +8,7 @@ test("shop pages have no serious accessibility problems", async ({ page }) => {
   await expectAccessible(page, "home");
   await page.goto("/sign-in");
   await expectAccessible(page, "sign-in");
+  await screenshot(page, "sign-in");
   await registerViaUi(page);
   await addToCart(page, product.id, 1);
   await expectAccessible(page, "product");

@@ -50,6 +50,7 @@ test("a new customer registers, buys two products and sees the order complete wi
   await expectOrderStatus(page, "completed");
   await expect(page.getByText("Thank you! Your order is complete.")).toBeVisible();
   await expect(page.getByTestId("shipment-id")).toHaveText(/[0-9a-f-]{36}/);
+  await expect(page.getByTestId("shipment-zone")).toHaveText("domestic");
   await expect(page.getByTestId("order-line")).toHaveCount(2);
   await expect(page.getByTestId("order-total")).toHaveText(formatted);
   await expect(page.getByTestId("cart-count")).toHaveText("0");

@@ -223,11 +223,13 @@ function ShipmentInfo({ shipmentId }: { shipmentId: string }) {
         <>
           <div className="flex justify-between gap-2">
             <dt className="text-slate-500">Zone</dt>
-            <dd className="capitalize text-slate-900">{shipment.zone}</dd>
+            <dd className="capitalize text-slate-900" data-testid="shipment-zone">
+              {shipment.zone}
+            </dd>
           </div>
           <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Shipping cost</dt>
-            <dd className="text-slate-900">{formatMoney(shipment.cost)}</dd>
+            <dt className="text-slate-500">Handed over</dt>
+            <dd className="text-slate-900">{formatDateTime(shipment.createdAt)}</dd>
           </div>
         </>
       ) : null}

@@ -60,8 +60,11 @@ describe("forward (/bff)", () => {
 
   it("answers 503 in plain words when the backend is down", async () => {
     vi.stubGlobal("fetch", vi.fn().mockRejectedValue(new TypeError("fetch failed")));
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const response = await forward(new Request("http://x/bff/api/v1/products"), ["api", "v1", "products"], null);
     expect(response.status).toBe(503);
     expect(((await response.json()) as { detail: string }).detail).toMatch(/couldn't reach the shop/);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining("fetch failed"));
+    log.mockRestore();
   });
 });

@@ -19,6 +19,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 256 * 1024;
@@ -31,11 +35,50 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().expect("no other metrics recorder is installed"))
 }
 
-/// Wraps the API routes with everything every request gets.
-pub fn edge(api: Router, verifier: SharedTokenVerifier, dbs: Vec<Db>) -> Router {
+/// The OpenAPI document's fixed parts; each context contributes its paths and schemas.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Emporium API", version = "1", description = "Event-sourced e-commerce platform. Errors are RFC 9457 problem documents."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "identity", description = "Accounts and access tokens"),
+        (name = "catalog", description = "Products and categories"),
+        (name = "inventory", description = "Stock (admin)"),
+        (name = "orders", description = "Orders and the place-order saga"),
+        (name = "payments", description = "Saved cards and payments"),
+        (name = "shipping", description = "Quotes and shipments"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` scheme the paths' `security` refers to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Splits the contexts' routes under `/api/v1` into the axum router and the OpenAPI document.
+pub fn api(routes: OpenApiRouter) -> (Router, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", routes.route_layer(middleware::from_fn(record_metrics)))
+        .split_for_parts()
+}
+
+/// Wraps the API routes with everything every request gets, and serves the OpenAPI
+/// document at `/api/openapi.json` with a browsable UI at `/api/docs`.
+pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>) -> Router {
     let handle = metrics_handle().clone();
+    let (api, openapi) = api(routes);
     Router::new()
-        .nest("/api/v1", api.route_layer(middleware::from_fn(record_metrics)))
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(move || ready(dbs.clone())))

@@ -35,6 +35,8 @@ enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Print the OpenAPI document (what `/api/openapi.json` serves).
+    Openapi,
     /// Read-model maintenance.
     Projections {
         #[command(subcommand)]
@@ -125,6 +127,10 @@ async fn main() -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             tracing::info!(%address, "Emporium API listening on http://{address}/api/v1 (metrics on /metrics)");
             axum::serve(listener, platform.router()).with_graceful_shutdown(shutdown_signal()).await?;
+            platform.shutdown().await;
+        }
+        Command::Openapi => {
+            println!("{}", platform.openapi().to_pretty_json()?);
             platform.shutdown().await;
         }
         Command::Migrate => {

@@ -118,10 +118,18 @@ impl Platform {
         Ok(())
     }
 
+    fn routes(&self) -> utoipa_axum::router::OpenApiRouter {
+        self.modules.iter().fold(self.identity.router(), |api, module| api.merge(module.router.clone()))
+    }
+
     /// The HTTP application: every context's endpoints plus operations endpoints.
     pub fn router(&self) -> axum::Router {
-        let api = self.modules.iter().fold(self.identity.router(), |api, module| api.merge(module.router.clone()));
-        crate::http::edge(api, self.identity.verifier(), self.dbs.clone())
+        crate::http::edge(self.routes(), self.identity.verifier(), self.dbs.clone())
+    }
+
+    /// The OpenAPI document of every endpoint under `/api/v1`.
+    pub fn openapi(&self) -> utoipa::openapi::OpenApi {
+        crate::http::api(self.routes()).1
     }
 
     /// Identity, for seeding users and the admin CLI.

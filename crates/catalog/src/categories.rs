@@ -3,34 +3,37 @@
 use crate::events::{CatalogEvent, category_stream};
 use crate::read_model::{self, CategoryView};
 use crate::{Catalog, READ_YOUR_WRITES};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use kernel::auth::Admin;
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, StoreError, retry_on_conflict};
 use kernel::http::Json;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewCategory {
     name: String,
     slug: String,
 }
 
-#[derive(Serialize)]
+/// Every category.
+#[derive(Serialize, utoipa::ToSchema)]
 struct Categories {
     items: Vec<CategoryView>,
 }
 
-pub(crate) fn routes() -> Router<Catalog> {
-    Router::new().route("/categories", get(list_categories).post(create_category))
+pub(crate) fn routes() -> OpenApiRouter<Catalog> {
+    OpenApiRouter::new().routes(routes!(list_categories, create_category))
 }
 
+/// Every category, by name.
+#[utoipa::path(get, path = "/categories", tag = "catalog", responses((status = 200, description = "Categories", body = Categories)))]
 async fn list_categories(State(catalog): State<Catalog>) -> Result<Json<Categories>, ApiError> {
     Ok(Json(Categories { items: read_model::categories(catalog.store.db()).await? }))
 }
@@ -42,6 +45,9 @@ fn valid_slug(slug: &str) -> bool {
         && !slug.ends_with('-')
 }
 
+/// Add a category (admin).
+#[utoipa::path(post, path = "/categories", tag = "catalog", request_body = NewCategory, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = CategoryView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn create_category(
     State(catalog): State<Catalog>,
     Admin(admin): Admin,

@@ -4,20 +4,20 @@
 use crate::events::{CatalogEvent, product_stream};
 use crate::read_model::{self, ProductView, StockStatus};
 use crate::{Catalog, READ_YOUR_WRITES};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use kernel::auth::Admin;
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, retry_on_conflict};
 use kernel::http::Json;
 use kernel::money::{Currency, Money};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewProduct {
     sku: String,
@@ -31,7 +31,8 @@ pub(crate) struct NewProduct {
     initial_stock: i64,
 }
 
-#[derive(Debug, Deserialize)]
+/// A price as entered.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PriceInput {
     amount_minor: i64,
     currency: String,
@@ -107,10 +108,13 @@ impl NewProduct {
     }
 }
 
-pub(crate) fn routes() -> Router<Catalog> {
-    Router::new().route("/products", post(create_product))
+pub(crate) fn routes() -> OpenApiRouter<Catalog> {
+    OpenApiRouter::new().routes(routes!(create_product))
 }
 
+/// Add a product (admin).
+#[utoipa::path(post, path = "/products", tag = "catalog", request_body = NewProduct, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = ProductView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(sku = %input.sku))]
 async fn create_product(
     State(catalog): State<Catalog>,

@@ -4,18 +4,18 @@
 
 use crate::Catalog;
 use crate::read_model;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use kernel::error::ApiError;
 use kernel::http::Path;
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(crate) fn routes() -> Router<Catalog> {
-    Router::new().route("/products/{id}", get(get_product))
+pub(crate) fn routes() -> OpenApiRouter<Catalog> {
+    OpenApiRouter::new().routes(routes!(get_product))
 }
 
 /// How long a cached product page may be served.
@@ -26,6 +26,9 @@ pub(crate) fn cache_key(id: Uuid) -> String {
     format!("catalog:product:{id}")
 }
 
+/// One product.
+#[utoipa::path(get, path = "/products/{id}", tag = "catalog", params(("id" = Uuid, Path, description = "Product id")),
+    responses((status = 200, description = "The product", body = crate::read_model::ProductView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_product(State(catalog): State<Catalog>, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     let key = cache_key(id);
     let json = match catalog.cache.get(&key).await {

@@ -37,7 +37,7 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
     store.db().migrate("catalog", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ProductsProjection));
     let catalog = Catalog { store: store.clone(), read_model: read_model.clone(), cache: cache.clone() };
-    let router = axum::Router::new()
+    let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(create_product::routes())
         .merge(get_product::routes())
         .merge(list_products::routes())

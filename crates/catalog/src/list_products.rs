@@ -2,26 +2,33 @@
 
 use crate::Catalog;
 use crate::read_model::{self, ProductView};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::error::ApiError;
 use kernel::http::{Json, Page, PageRequest, Query};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// `?limit=&cursor=&category=` (no `serde(flatten)`: it loses query-string number parsing).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListProducts {
+    /// Items per page, 1..=100 (default 20).
     limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
+    /// Only products of this category.
     category: Option<Uuid>,
 }
 
-pub(crate) fn routes() -> Router<Catalog> {
-    Router::new().route("/products", get(list_products))
+pub(crate) fn routes() -> OpenApiRouter<Catalog> {
+    OpenApiRouter::new().routes(routes!(list_products))
 }
 
+/// Browse the catalog, a page at a time.
+#[utoipa::path(get, path = "/products", tag = "catalog", params(ListProducts),
+    responses((status = 200, description = "A page of products", body = Page<ProductView>), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn list_products(
     State(catalog): State<Catalog>,
     Query(query): Query<ListProducts>,

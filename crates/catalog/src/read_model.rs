@@ -105,7 +105,7 @@ impl Projection for ProductsProjection {
 }
 
 /// Whether a shopper can buy it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(clippy::enum_variant_names, reason = "the API's words: in_stock, low_stock, out_of_stock")]
 pub(crate) enum StockStatus {
@@ -115,7 +115,7 @@ pub(crate) enum StockStatus {
 }
 
 /// A product as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct ProductView {
     pub(crate) id: Uuid,
     pub(crate) sku: String,
@@ -192,7 +192,7 @@ pub(crate) async fn products(
 }
 
 /// A category as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct CategoryView {
     pub(crate) id: Uuid,
     pub(crate) name: String,

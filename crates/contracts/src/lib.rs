@@ -27,7 +27,7 @@ pub struct ProductQuantity {
 }
 
 /// A delivery address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Address {
     /// Recipient.
     pub name: String,

@@ -91,8 +91,8 @@ impl Identity {
 
     /// `POST /auth/register`, `POST /auth/login` and `GET /me`, to be mounted under
     /// `/api/v1`. `/me` needs [`Identity::verifier`] installed as a request extension.
-    pub fn router(&self) -> axum::Router {
-        axum::Router::new()
+    pub fn router(&self) -> utoipa_axum::router::OpenApiRouter {
+        utoipa_axum::router::OpenApiRouter::new()
             .merge(register::routes())
             .merge(login::routes())
             .merge(me::routes())

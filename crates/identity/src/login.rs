@@ -7,28 +7,31 @@ use crate::credentials::Email;
 use crate::tokens::Session;
 use crate::users::{self, User};
 use crate::{Identity, IdentityError};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
 use kernel::error::ApiError;
 use kernel::http::Json;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The one answer to every failed sign-in.
 pub(crate) const WRONG_CREDENTIALS: &str = "wrong email or password";
 
 /// The request body. Not `Debug`: it holds a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Credentials {
     email: String,
     password: String,
 }
 
-pub(crate) fn routes() -> Router<Identity> {
-    Router::new().route("/auth/login", post(login))
+pub(crate) fn routes() -> OpenApiRouter<Identity> {
+    OpenApiRouter::new().routes(routes!(login))
 }
 
 #[tracing::instrument(skip_all)]
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/auth/login", tag = "identity", request_body = Credentials,
+    responses((status = 200, description = "Signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Wrong email or password", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn login(State(identity): State<Identity>, Json(input): Json<Credentials>) -> Result<Json<Session>, ApiError> {
     match identity.authenticate(&input.email, input.password).await? {
         Some(user) => Ok(Json(identity.tokens.session(user)?)),

@@ -2,17 +2,20 @@
 
 use crate::Identity;
 use crate::users::{self, User};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::auth::Principal;
 use kernel::error::ApiError;
 use kernel::http::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn routes() -> Router<Identity> {
-    Router::new().route("/me", get(me))
+pub(crate) fn routes() -> OpenApiRouter<Identity> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
+/// The signed-in account.
+#[utoipa::path(get, path = "/me", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = crate::users::User), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn me(State(identity): State<Identity>, principal: Principal) -> Result<Json<User>, ApiError> {
     users::by_id(&identity.db, principal.user_id)
         .await?

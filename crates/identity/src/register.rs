@@ -5,29 +5,32 @@ use crate::credentials::{Email, NewUser};
 use crate::tokens::Session;
 use crate::users::{self, User};
 use crate::{Identity, IdentityError};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use chrono::SubsecRound;
 use kernel::auth::Role;
 use kernel::error::ApiError;
 use kernel::http::Json;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body. Not `Debug`: it holds a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Registration {
     email: String,
     password: String,
     name: String,
 }
 
-pub(crate) fn routes() -> Router<Identity> {
-    Router::new().route("/auth/register", post(register))
+pub(crate) fn routes() -> OpenApiRouter<Identity> {
+    OpenApiRouter::new().routes(routes!(register))
 }
 
+/// Open a customer account; answers a signed-in session.
+#[utoipa::path(post, path = "/auth/register", tag = "identity", request_body = Registration,
+    responses((status = 201, description = "Registered and signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Email taken", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all)]
 async fn register(
     State(identity): State<Identity>,

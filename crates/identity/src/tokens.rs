@@ -35,7 +35,7 @@ struct Claims {
 }
 
 /// What registering or signing in answers: the API's `Session`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Session {
     access_token: String,
     token_type: &'static str,

@@ -27,7 +27,7 @@ const SCHEMA: &str = "
 ";
 
 /// A customer or admin account, as the API shows it (`{ id, email, name, role }`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     /// UUIDv7; for customers this is also their customer id in every other context.
     pub id: Uuid,
@@ -39,6 +39,7 @@ pub struct User {
     pub role: Role,
     /// When the account was created (not part of the API's `User`).
     #[serde(skip_serializing)]
+    #[schema(ignore)]
     pub created_at: DateTime<Utc>,
 }
 

@@ -3,28 +3,32 @@
 use crate::Inventory;
 use crate::read_model::{self, StockLevel};
 use crate::stock::{self, AdjustRejection, StockItem, stock_stream};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
 use kernel::auth::Admin;
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
 use kernel::http::{Json, Path};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Adjustment {
     delta: i64,
     reason: String,
 }
 
-pub(crate) fn routes() -> Router<Inventory> {
-    Router::new().route("/inventory/{product_id}/adjustments", post(adjust_stock))
+pub(crate) fn routes() -> OpenApiRouter<Inventory> {
+    OpenApiRouter::new().routes(routes!(adjust_stock))
 }
 
+/// Restock, count or write off units (admin); on hand may not drop below what is held.
+#[utoipa::path(post, path = "/inventory/{product_id}/adjustments", tag = "inventory", security(("bearer" = [])),
+    params(("product_id" = Uuid, Path, description = "Product id")), request_body = Adjustment,
+    responses((status = 200, description = "Stock level after the adjustment", body = StockLevel), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn adjust_stock(
     State(inventory): State<Inventory>,
     Admin(admin): Admin,

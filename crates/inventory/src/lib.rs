@@ -36,7 +36,10 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
     store.db().migrate("inventory", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::StockLevelsProjection));
     let inventory = Inventory { store: store.clone(), read_model: read_model.clone() };
-    let router = axum::Router::new().merge(adjust_stock::routes()).merge(stock_level::routes()).with_state(inventory);
+    let router = utoipa_axum::router::OpenApiRouter::new()
+        .merge(adjust_stock::routes())
+        .merge(stock_level::routes())
+        .with_state(inventory);
     Ok(ContextModule {
         name: "inventory",
         store: store.clone(),

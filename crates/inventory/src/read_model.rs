@@ -65,7 +65,7 @@ impl Projection for StockLevelsProjection {
 }
 
 /// A product's stock as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct StockLevel {
     product_id: Uuid,
     on_hand: i64,

@@ -2,18 +2,22 @@
 
 use crate::Inventory;
 use crate::read_model::{self, StockLevel};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::auth::Admin;
 use kernel::error::ApiError;
 use kernel::http::{Json, Path};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(crate) fn routes() -> Router<Inventory> {
-    Router::new().route("/inventory/{product_id}", get(get_stock_level))
+pub(crate) fn routes() -> OpenApiRouter<Inventory> {
+    OpenApiRouter::new().routes(routes!(get_stock_level))
 }
 
+/// One product's stock (admin).
+#[utoipa::path(get, path = "/inventory/{product_id}", tag = "inventory", security(("bearer" = [])),
+    params(("product_id" = Uuid, Path, description = "Product id")),
+    responses((status = 200, description = "Stock level", body = StockLevel), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_stock_level(
     State(inventory): State<Inventory>,
     _: Admin,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     /// Path of the field, e.g. `lines[0].quantity`.
     pub field: String,
@@ -27,17 +27,25 @@ pub struct ApiError {
     errors: Vec<FieldError>,
 }
 
-#[derive(Serialize)]
-struct ProblemDocument<'a> {
+/// An RFC 9457 problem document: the body of every error the API answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemDocument {
+    /// URI naming the kind of problem.
     #[serde(rename = "type")]
     kind: String,
-    title: &'a str,
+    /// Short summary of the kind.
+    title: &'static str,
+    /// The HTTP status.
     status: u16,
-    detail: &'a str,
+    /// What went wrong, for a person.
+    detail: String,
+    /// Machine-readable reason of a refused request (e.g. `shipping_unavailable`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    errors: &'a [FieldError],
+    code: Option<String>,
+    /// Every invalid field, on validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
 }
 
 impl ApiError {
@@ -138,9 +146,9 @@ impl IntoResponse for ApiError {
             kind: format!("https://emporium.dev/problems/{}", self.slug),
             title: self.title,
             status: self.status.as_u16(),
-            detail: &self.detail,
-            code: self.code.as_deref(),
-            errors: &self.errors,
+            detail: self.detail,
+            code: self.code,
+            errors: self.errors,
         };
         let json = serde_json::to_vec(&body).expect("problem documents serialise");
         (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()

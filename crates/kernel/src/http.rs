@@ -47,7 +47,8 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// `?limit=&cursor=` as every list endpoint accepts them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageRequest {
     /// Items per page, 1..=100 (default 20).
     pub limit: Option<i64>,
@@ -78,7 +79,7 @@ impl PageRequest {
 }
 
 /// One page of a list and the cursor of the next.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The items, in the list's order.
     pub items: Vec<T>,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Maps a context's recorded events to the contract messages it publishes.
 pub trait Publications: Send + Sync + 'static {
@@ -231,16 +232,21 @@ impl Consumer {
 
     async fn process(&self, delivery: Delivery) {
         let consumer = self.handler.consumer();
-        let envelope = &delivery.envelope;
         let span = tracing::info_span!(
             "handle_message",
             consumer,
-            message_type = %envelope.message_type,
-            message_id = %envelope.message_id,
-            correlation_id = ?envelope.correlation_id,
+            message_type = %delivery.envelope.message_type,
+            message_id = %delivery.envelope.message_id,
+            correlation_id = ?delivery.envelope.correlation_id,
             redelivered = delivery.redelivered,
         );
-        let _entered = span.enter();
+        // `instrument`, not `span.enter()`: an entered guard must not live across `.await`.
+        self.settle(delivery).instrument(span).await;
+    }
+
+    async fn settle(&self, delivery: Delivery) {
+        let consumer = self.handler.consumer();
+        let envelope = &delivery.envelope;
         let started = std::time::Instant::now();
         let mut attempt = 1;
         let outcome = loop {

@@ -21,8 +21,8 @@ pub struct ContextModule {
     pub name: &'static str,
     /// Its event store (its outbox too).
     pub store: EventStore,
-    /// Its REST endpoints, mounted under `/api/v1`.
-    pub router: axum::Router,
+    /// Its REST endpoints with their OpenAPI description, mounted under `/api/v1`.
+    pub router: utoipa_axum::router::OpenApiRouter,
     /// Its read models.
     pub projections: Vec<ProjectionRunner>,
     /// Its reactions to messages.

@@ -58,11 +58,13 @@ impl fmt::Display for Currency {
 }
 
 /// An amount of money in minor units (cents for USD).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Money {
     /// Amount in the currency's minor unit.
+    #[schema(example = 1999)]
     pub amount_minor: i64,
-    /// The currency the amount is in.
+    /// The currency the amount is in (ISO 4217).
+    #[schema(value_type = String, example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: Currency,
 }
 

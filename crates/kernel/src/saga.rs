@@ -41,7 +41,7 @@ pub trait SagaStep: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
 }
 
 /// Why a step or saga failed, in words for machines (`code`) and people (`message`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Failure {
     /// Stable code, e.g. `out_of_stock`.
     pub code: String,
@@ -155,7 +155,7 @@ pub trait SagaDefinition: Send + Sync + 'static {
 }
 
 /// Where a saga stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SagaStatus {
     /// No event yet.
@@ -192,7 +192,7 @@ impl SagaStatus {
 }
 
 /// Where one step stands, as shown to people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Not reached.
@@ -259,7 +259,7 @@ pub struct Awaiting {
 }
 
 /// One step as shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StepView {
     /// Step name.
     pub name: String,
@@ -380,7 +380,7 @@ impl SagaState {
 }
 
 /// A saga as shown to people and support staff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SagaView {
     /// Where it stands.
     pub status: SagaStatus,

@@ -2,21 +2,25 @@
 
 use crate::Orders;
 use crate::read_model::{self, OrderView};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::auth::{Admin, Principal};
 use kernel::error::ApiError;
 use kernel::http::{Json, Path};
 use kernel::saga::SagaView;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(crate) fn routes() -> Router<Orders> {
-    Router::new().route("/orders/{id}", get(get_order)).route("/orders/{id}/saga", get(get_saga))
+pub(crate) fn routes() -> OpenApiRouter<Orders> {
+    OpenApiRouter::new().routes(routes!(get_order)).routes(routes!(get_saga))
 }
 
+/// One of the caller's orders with its saga's progress (any order, for admins).
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, description = "The order", body = OrderView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_order(
     State(orders): State<Orders>,
     principal: Principal,
@@ -31,17 +35,18 @@ async fn get_order(
 }
 
 /// One recorded saga transition.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SagaEntry {
     version: i64,
     #[serde(rename = "type")]
     event_type: String,
+    #[schema(value_type = Object)]
     data: Value,
     recorded_at: String,
 }
 
 /// A saga's state and full history, for support.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SagaHistory {
     order_id: Uuid,
     #[serde(flatten)]
@@ -49,6 +54,10 @@ struct SagaHistory {
     history: Vec<SagaEntry>,
 }
 
+/// An order's saga with its full history (admin).
+#[utoipa::path(get, path = "/orders/{id}/saga", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, description = "Saga state and history", body = SagaHistory), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_saga(State(orders): State<Orders>, _: Admin, Path(id): Path<Uuid>) -> Result<Json<SagaHistory>, ApiError> {
     let view = orders.saga.view(id).await?.ok_or_else(|| ApiError::not_found(format!("no saga for order {id}")))?;
     let history = orders

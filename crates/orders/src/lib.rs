@@ -59,7 +59,10 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::OrdersProjection));
     let saga = SagaEngine::new(PlaceOrderSaga { step_deadline: config.step_deadline }, store.clone());
     let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
-    let router = axum::Router::new().merge(place_order::routes()).merge(get_order::routes()).with_state(orders);
+    let router = utoipa_axum::router::OpenApiRouter::new()
+        .merge(place_order::routes())
+        .merge(get_order::routes())
+        .with_state(orders);
     let timers = saga.clone();
     Ok(ContextModule {
         name: "orders",

@@ -7,6 +7,9 @@ use kernel::auth::{Principal, Role};
 use kernel::error::ApiError;
 use kernel::http::{Json, Page, PageRequest, Query};
 
+/// The caller's orders, newest first (every order, for admins).
+#[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = [])), params(PageRequest),
+    responses((status = 200, description = "A page of orders", body = Page<OrderView>), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn list_orders(
     State(orders): State<Orders>,
     principal: Principal,

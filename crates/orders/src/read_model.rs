@@ -144,7 +144,7 @@ pub(crate) async fn claim_idempotency_key(
 }
 
 /// A line as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct LineView {
     product_id: Uuid,
     name: String,
@@ -154,14 +154,14 @@ pub(crate) struct LineView {
 }
 
 /// Why an order was cancelled.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct CancellationView {
     code: String,
     message: String,
 }
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct OrderView {
     pub(crate) id: Uuid,
     pub(crate) customer_id: Uuid,

@@ -6,20 +6,20 @@ use crate::gateway::GatewayError;
 use crate::payment::{PaymentsEvent, method_stream};
 use crate::read_model::{self, PaymentMethodView};
 use crate::{Payments, READ_YOUR_WRITES};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use chrono::Datelike;
 use kernel::auth::Principal;
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent};
 use kernel::http::Json;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (deliberately without `Debug`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewPaymentMethod {
     card_number: String,
@@ -29,10 +29,14 @@ struct NewPaymentMethod {
     holder_name: String,
 }
 
-pub(crate) fn routes() -> Router<Payments> {
-    Router::new().route("/payment-methods", post(add_payment_method).get(crate::list_payment_methods::list))
+pub(crate) fn routes() -> OpenApiRouter<Payments> {
+    OpenApiRouter::new().routes(routes!(add_payment_method, crate::list_payment_methods::list))
 }
 
+/// Save a card: it is tokenised by the gateway and only token, brand, last four digits and
+/// expiry are kept.
+#[utoipa::path(post, path = "/payment-methods", tag = "payments", request_body = NewPaymentMethod, security(("bearer" = [])),
+    responses((status = 201, description = "Saved", body = PaymentMethodView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 503, description = "A dependency is unavailable", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn add_payment_method(
     State(payments): State<Payments>,
     principal: Principal,

@@ -2,18 +2,22 @@
 
 use crate::Payments;
 use crate::read_model::{self, PaymentView};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::auth::Principal;
 use kernel::error::ApiError;
 use kernel::http::{Json, Path};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(crate) fn routes() -> Router<Payments> {
-    Router::new().route("/payments/{id}", get(get_payment))
+pub(crate) fn routes() -> OpenApiRouter<Payments> {
+    OpenApiRouter::new().routes(routes!(get_payment))
 }
 
+/// A payment of the caller's (any, for admins).
+#[utoipa::path(get, path = "/payments/{id}", tag = "payments", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Payment id")),
+    responses((status = 200, description = "Payment", body = PaymentView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_payment(
     State(payments): State<Payments>,
     principal: Principal,

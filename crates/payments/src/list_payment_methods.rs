@@ -9,11 +9,14 @@ use kernel::http::Json;
 use serde::Serialize;
 
 /// The response body.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct PaymentMethods {
     items: Vec<PaymentMethodView>,
 }
 
+/// The caller's saved cards.
+#[utoipa::path(get, path = "/payment-methods", tag = "payments", security(("bearer" = [])),
+    responses((status = 200, description = "Saved cards", body = PaymentMethods), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(payments): State<Payments>,
     principal: Principal,

@@ -134,7 +134,7 @@ fn uuid(text: String) -> Result<Uuid, sqlx::Error> {
 }
 
 /// A saved card as its owner sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct PaymentMethodView {
     pub(crate) id: Uuid,
     pub(crate) brand: String,
@@ -179,14 +179,14 @@ pub(crate) async fn payment_method(db: &Db, id: Uuid) -> Result<Option<PaymentMe
 }
 
 /// Why a payment failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct FailureView {
     code: String,
     message: String,
 }
 
 /// A payment as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct PaymentView {
     pub(crate) id: Uuid,
     pub(crate) order_id: Uuid,

@@ -2,18 +2,22 @@
 
 use crate::Shipping;
 use crate::read_model::{self, ShipmentView};
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use kernel::auth::Principal;
 use kernel::error::ApiError;
 use kernel::http::{Json, Path};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-pub(crate) fn routes() -> Router<Shipping> {
-    Router::new().route("/shipments/{id}", get(get_shipment))
+pub(crate) fn routes() -> OpenApiRouter<Shipping> {
+    OpenApiRouter::new().routes(routes!(get_shipment))
 }
 
+/// A shipment of the caller's (any, for admins).
+#[utoipa::path(get, path = "/shipments/{id}", tag = "shipping", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Shipment id")),
+    responses((status = 200, description = "Shipment", body = ShipmentView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn get_shipment(
     State(shipping): State<Shipping>,
     principal: Principal,

@@ -28,7 +28,7 @@ pub(crate) struct Shipping {
 pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("shipping", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ShipmentsProjection));
-    let router = axum::Router::new()
+    let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(quote::routes())
         .merge(get_shipment::routes())
         .with_state(Shipping { store: store.clone() });

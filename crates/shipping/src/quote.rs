@@ -2,15 +2,15 @@
 
 use crate::Shipping;
 use crate::zones;
-use axum::Router;
-use axum::routing::post;
 use kernel::error::{ApiError, Validation};
 use kernel::http::Json;
 use kernel::money::Money;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct QuoteRequest {
     country: String,
@@ -18,16 +18,19 @@ struct QuoteRequest {
 }
 
 /// The response body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct QuoteView {
     zone: &'static str,
     cost: Money,
 }
 
-pub(crate) fn routes() -> Router<Shipping> {
-    Router::new().route("/shipping/quotes", post(quote))
+pub(crate) fn routes() -> OpenApiRouter<Shipping> {
+    OpenApiRouter::new().routes(routes!(quote))
 }
 
+/// What shipping a parcel would cost; 422 `shipping_unavailable` outside every zone.
+#[utoipa::path(post, path = "/shipping/quotes", tag = "shipping", request_body = QuoteRequest,
+    responses((status = 200, description = "Quote", body = QuoteView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn quote(Json(input): Json<QuoteRequest>) -> Result<Json<QuoteView>, ApiError> {
     let country = input.country.trim().to_ascii_uppercase();
     let weight = u64::try_from(input.weight_grams).ok().filter(|w| (1..=1_000_000_000).contains(w));

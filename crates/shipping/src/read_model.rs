@@ -76,7 +76,7 @@ impl Projection for ShipmentsProjection {
 }
 
 /// A shipment as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(crate) struct ShipmentView {
     pub(crate) id: Uuid,
     pub(crate) order_id: Uuid,

@@ -170,7 +170,7 @@ where
     let db = Db::open(&target, "identity").await.expect("the identity database opens");
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let identity = Identity::open(db.clone(), SECRET, clock.clone()).await.expect("identity opens").with_fast_hashing();
-    let router = identity.router().layer(Extension(identity.verifier()));
+    let router = axum::Router::from(identity.router()).layer(Extension(identity.verifier()));
     let outcome = tokio::spawn(test(TestIdentity { identity, clock, db: db.clone(), router })).await;
     if let Some(schema) = schema {
         // The schema name is generated above from hex digits, never from input.

@@ -7,10 +7,8 @@ pub(crate) mod saga;
 use crate::order::{OrderLine, OrdersEvent, order_stream};
 use crate::read_model::{self, OrderView};
 use crate::{Orders, READ_YOUR_WRITES, price_list};
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use contracts::{Address, ProductQuantity};
 use kernel::auth::Principal;
 use kernel::error::{ApiError, Validation};
@@ -21,10 +19,12 @@ use kernel::saga::SagaError;
 use saga::PlaceOrderData;
 use serde::Deserialize;
 use std::collections::HashSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlaceOrder {
     lines: Vec<LineInput>,
@@ -32,14 +32,16 @@ pub(crate) struct PlaceOrder {
     shipping_address: AddressInput,
 }
 
-#[derive(Debug, Deserialize)]
+/// One line as ordered.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LineInput {
     product_id: Uuid,
     quantity: i64,
 }
 
-#[derive(Debug, Deserialize)]
+/// Where to ship, as entered.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AddressInput {
     name: String,
@@ -112,8 +114,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 100 visible ASCII characters"))
 }
 
-pub(crate) fn routes() -> Router<Orders> {
-    Router::new().route("/orders", post(place_order).get(crate::list_orders::list_orders))
+pub(crate) fn routes() -> OpenApiRouter<Orders> {
+    OpenApiRouter::new().routes(routes!(place_order, crate::list_orders::list_orders))
 }
 
 enum Placed {
@@ -121,6 +123,12 @@ enum Placed {
     Existing(Uuid),
 }
 
+/// Place an order: 202 while the saga runs (200 with the same order for a repeated
+/// `Idempotency-Key`). Poll `GET /orders/{id}` until it is completed or cancelled.
+#[utoipa::path(post, path = "/orders", tag = "orders", request_body = PlaceOrder, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key, 1 to 100 visible ASCII characters")),
+    responses((status = 202, description = "Accepted; the saga runs", body = OrderView),
+        (status = 200, description = "Placed before with this key", body = OrderView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 503, description = "Not readable yet", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(customer_id = %principal.user_id, order_id))]
 async fn place_order(
     State(orders): State<Orders>,

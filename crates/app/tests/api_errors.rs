@@ -146,6 +146,7 @@ on_every_backend!(catalog_inventory_payment_and_shipping_inputs_are_validated, |
 
     let (status, body) = app.get("/api/v1/products/not-a-uuid", None).await;
     assert_problem(status, &body, StatusCode::BAD_REQUEST, "bad id");
+    assert_eq!(body["detail"], "id `not-a-uuid` is not a valid id");
     let (status, body) = app.get(&format!("/api/v1/products/{}", uuid::Uuid::now_v7()), None).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "unknown product");
     let (status, body) = app.get("/api/v1/products?limit=0", None).await;

@@ -31,6 +31,13 @@ pub struct Path<T>(pub T);
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
+        use axum::extract::path::ErrorKind;
+        if let PathRejection::FailedToDeserializePathParams(error) = &rejection
+            && let ErrorKind::ParseErrorAtKey { key, value, .. } | ErrorKind::DeserializeError { key, value, .. } =
+                error.kind()
+        {
+            return ApiError::bad_request(format!("{key} `{value}` is not a valid id"));
+        }
         ApiError::bad_request(rejection.body_text())
     }
 }

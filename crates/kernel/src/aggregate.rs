@@ -12,18 +12,6 @@ pub trait Aggregate: Default + Send {
 
     /// Applies one event to the state. Must accept every event ever recorded.
     fn evolve(&mut self, event: &Self::Event);
-
-    /// Folds a whole history.
-    fn from_history<'a>(events: impl IntoIterator<Item = &'a Self::Event>) -> Self
-    where
-        Self::Event: 'a,
-    {
-        let mut state = Self::default();
-        for event in events {
-            state.evolve(event);
-        }
-        state
-    }
 }
 
 /// An aggregate loaded from its stream, with the version to append against.
@@ -36,11 +24,6 @@ pub struct Loaded<A> {
 }
 
 impl<A: Aggregate> Loaded<A> {
-    /// Whether the stream has any event.
-    pub fn exists(&self) -> bool {
-        self.version > 0
-    }
-
     /// The version to pass when appending decisions made on this state.
     pub fn expected(&self) -> ExpectedVersion {
         if self.version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(self.version) }

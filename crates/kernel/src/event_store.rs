@@ -439,11 +439,6 @@ impl UnitOfWork {
         &mut self.tx
     }
 
-    /// The store this unit of work writes to.
-    pub fn store(&self) -> &EventStore {
-        &self.store
-    }
-
     /// Loads a stream inside this transaction (sees this transaction's own appends).
     pub async fn load(&mut self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let sql = format!("{} where stream_id = $1 order by stream_version", self.store.select_columns());

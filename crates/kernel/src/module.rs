@@ -69,11 +69,6 @@ impl Runtime {
         Ok(Runtime { cancel, tasks })
     }
 
-    /// A token cancelled when the runtime stops (for the HTTP server's graceful shutdown).
-    pub fn cancellation(&self) -> CancellationToken {
-        self.cancel.clone()
-    }
-
     /// Stops every task, letting in-flight work finish for up to `grace`.
     pub async fn shutdown(mut self, grace: Duration) {
         self.cancel.cancel();

@@ -638,11 +638,6 @@ impl<D: SagaDefinition> SagaEngine<D> {
         SagaEngine { definition: Arc::new(definition), store }
     }
 
-    /// The definition this engine runs.
-    pub fn definition(&self) -> &D {
-        &self.definition
-    }
-
     /// Starts a saga inside the caller's unit of work, so it begins atomically with
     /// whatever caused it (e.g. the order being placed).
     pub async fn start(

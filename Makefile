@@ -1,20 +1,19 @@
 # Emporium: the two commands of the README, and the pieces they are made of.
-# Needs: a Rust toolchain (1.94+) and a C compiler. The storefront needs Node.js 20+ and npm;
-# its browser tests need Debian's chromium (.ci/run installs it).
+# Needs: a Rust toolchain (1.94+), a C compiler, curl; the storefront needs Node.js 20+ and
+# npm; its browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it).
 
 CARGO ?= cargo
-DATA_DIR ?= ./data
 
-.PHONY: run test check rust-test build
+.PHONY: run test check rust-test frontend-test openapi
 
-## Start the platform on embedded defaults (SQLite files in ./data, in-process bus) with demo data.
+## Start the API (SQLite files in ./data, in-process bus, demo data) and the storefront.
 run:
-	$(CARGO) build --bin emporium
-	EMPORIUM_DATA_DIR=$(DATA_DIR) ./target/debug/emporium serve --demo
+	./scripts/run.sh
 
-## Every check CI runs: formatting, lints, Rust tests (PostgreSQL suites when
-## EMPORIUM_TEST_DATABASE_URL is set).
-test: check rust-test
+## Every check CI runs: formatting, lints, Rust tests (PostgreSQL and Redis suites when
+## EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL are set), then the storefront's
+## lint, typecheck, unit tests, generated-types check, build and browser suite.
+test: check rust-test frontend-test
 
 check:
 	$(CARGO) fmt --all -- --check
@@ -23,5 +22,14 @@ check:
 rust-test:
 	$(CARGO) test --workspace
 
-build:
-	$(CARGO) build --release --bin emporium
+frontend-test:
+	$(CARGO) build --bin emporium
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	cd frontend && npm run lint && npm run typecheck && npm test
+	cd frontend && NEXT_TELEMETRY_DISABLED=1 npm run build
+	cd frontend && CI=true NEXT_TELEMETRY_DISABLED=1 npm run e2e
+
+## Regenerate the OpenAPI document and the storefront's types after an API change.
+openapi:
+	$(CARGO) run --quiet --bin emporium -- openapi > docs/openapi.json
+	cd frontend && npm run gen:api

@@ -25,7 +25,7 @@ rust-test:
 frontend-test:
 	$(CARGO) build --bin emporium
 	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
-	cd frontend && npm run lint && npm run typecheck && npm test
+	cd frontend && npm run lint && npm run typecheck && npm test && npm run check:api
 	cd frontend && NEXT_TELEMETRY_DISABLED=1 npm run build
 	cd frontend && CI=true NEXT_TELEMETRY_DISABLED=1 npm run e2e
 

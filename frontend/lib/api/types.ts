@@ -1,6 +1,7 @@
 /**
- * Types for the Emporium REST API v1 (docs/API.md is the contract) and the
- * storefront's own shapes that `lib/api` reshapes them into.
+ * Types for the Emporium REST API v1 and the storefront's own shapes that
+ * `lib/api` reshapes them into. `contract.ts` checks the wire types against the
+ * schemas generated from the API's OpenAPI document (`schema.d.ts`).
  *
  * Wire types keep the API's snake_case names so a mismatch with the contract
  * is easy to spot; app types are what components consume.
@@ -22,6 +23,8 @@ export interface ProblemDocument {
   title?: string;
   status?: number;
   detail?: string;
+  /** Machine-readable reason of a refused request, e.g. `shipping_unavailable`. */
+  code?: string;
   errors?: { field: string; message: string }[];
 }
 
@@ -113,6 +116,7 @@ export interface ApiShipment {
   zone: string;
   cost: Money;
   destination: Address;
+  weight_grams: number;
   created_at: string;
 }
 

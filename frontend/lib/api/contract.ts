@@ -1,0 +1,60 @@
+/**
+ * The storefront's wire types checked against the API's OpenAPI document.
+ *
+ * `schema.d.ts` is generated from `docs/openapi.json` (`npm run gen:api`; `npm run
+ * check:api` fails when it is stale), and that document is generated from the backend's
+ * code. Each line below fails `npm run typecheck` when a wire type in `types.ts` names a
+ * field the API does not have, misses one it has, or gives a field a type the API does not
+ * send. Wire types may be narrower than the schema (string unions for status strings).
+ */
+
+import type { components } from "./schema";
+import type {
+  Address,
+  ApiCategory,
+  ApiOrder,
+  ApiOrderLine,
+  ApiPaymentMethod,
+  ApiProduct,
+  ApiSession,
+  ApiShipment,
+  ApiUser,
+  LoginBody,
+  Money,
+  NewPaymentMethodBody,
+  Page,
+  PlaceOrderBody,
+  ProblemDocument,
+  RegisterBody,
+} from "./types";
+
+type Schemas = components["schemas"];
+
+/** True when A and B name exactly the same fields. */
+type SameFields<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+/** True when every value of A is a value the schema B allows. */
+type Fits<A, B> = [A] extends [B] ? true : false;
+/** Same fields, and each one within what the API sends or accepts. */
+type Agrees<A, B> = SameFields<A, B> extends true ? Fits<A, B> : false;
+type Assert<T extends true> = T;
+
+export type Contract = [
+  Assert<Agrees<Money, Schemas["Money"]>>,
+  Assert<Agrees<Address, Schemas["Address"]>>,
+  // Every field is optional in `ProblemDocument` because an error body may come from a proxy.
+  Assert<Agrees<Required<ProblemDocument>, Schemas["Problem"]>>,
+  Assert<Agrees<ApiUser, Schemas["User"]>>,
+  Assert<Agrees<ApiSession, Schemas["Session"]>>,
+  Assert<Agrees<RegisterBody, Schemas["Registration"]>>,
+  Assert<Agrees<LoginBody, Schemas["Credentials"]>>,
+  Assert<Agrees<ApiProduct, Schemas["ProductView"]>>,
+  Assert<Agrees<Page<ApiProduct>, Schemas["Page_ProductView"]>>,
+  Assert<Agrees<ApiCategory, Schemas["CategoryView"]>>,
+  Assert<Agrees<NewPaymentMethodBody, Schemas["NewPaymentMethod"]>>,
+  Assert<Agrees<ApiPaymentMethod, Schemas["PaymentMethodView"]>>,
+  Assert<Agrees<ApiShipment, Schemas["ShipmentView"]>>,
+  Assert<Agrees<ApiOrderLine, Schemas["LineView"]>>,
+  Assert<Agrees<ApiOrder, Schemas["OrderView"]>>,
+  Assert<Agrees<Page<ApiOrder>, Schemas["Page_OrderView"]>>,
+  Assert<Agrees<PlaceOrderBody, Schemas["PlaceOrder"]>>,
+];

@@ -55,6 +55,9 @@ on_every_backend!(happy_path_completes_with_a_shipment, |backend: Backend| async
     assert_eq!(payment["amount"]["amount_minor"], 11400);
     let level = stock_settles(&app, &admin, mug, 2).await;
     assert_eq!((level["on_hand"].as_i64(), level["available"].as_i64()), (Some(5), Some(3)));
+    let (_, history) = app.get("/api/v1/orders", Some(&customer)).await;
+    assert_eq!(history["items"][0]["id"], order["id"]);
+    assert_eq!(history["items"][0]["saga"]["status"], "completed", "order history shows each saga");
 });
 
 on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| async move {

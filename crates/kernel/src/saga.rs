@@ -782,6 +782,27 @@ impl<D: SagaDefinition> SagaEngine<D> {
         view.map(|v| serde_json::from_str(&v).map_err(StoreError::Decode)).transpose()
     }
 
+    /// The views of several sagas in one query (absent ones are left out), for list pages.
+    pub async fn views(&self, saga_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, SagaView>, StoreError> {
+        if saga_ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        // Placeholders only, built from the count; every value is bound.
+        let placeholders: Vec<String> = (1..=saga_ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("select saga_id, view from sagas where saga_id in ({})", placeholders.join(", "));
+        let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in saga_ids {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(self.store.db().reader()).await?;
+        rows.into_iter()
+            .map(|(id, view)| {
+                let id = Uuid::parse_str(&id).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?;
+                Ok((id, serde_json::from_str(&view).map_err(StoreError::Decode)?))
+            })
+            .collect()
+    }
+
     /// Checks deadlines every `interval` until cancelled.
     pub async fn run_timers(self, interval: std::time::Duration, cancel: tokio_util::sync::CancellationToken) {
         while !cancel.is_cancelled() {

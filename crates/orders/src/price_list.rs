@@ -68,32 +68,38 @@ pub(crate) struct PriceEntry {
     pub(crate) weight_grams: u32,
 }
 
-/// The entries for `product_ids` that exist.
-pub(crate) async fn prices(
-    db: &Db,
-    product_ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, PriceEntry>, sqlx::Error> {
+/// The entries for `product_ids` that exist, in one query.
+pub(crate) async fn prices(db: &Db, product_ids: &[Uuid]) -> Result<HashMap<Uuid, PriceEntry>, sqlx::Error> {
+    if product_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Placeholders only, built from the count; every value is bound.
+    let placeholders: Vec<String> = (1..=product_ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "select product_id, name, price_minor, currency, weight_grams from price_list where product_id in ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in product_ids {
+        query = query.bind(id.to_string());
+    }
+    let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::Decode(e);
     let mut found = HashMap::new();
-    for product_id in product_ids {
-        let row = sqlx::query("select name, price_minor, currency, weight_grams from price_list where product_id = $1")
-            .bind(product_id.to_string())
-            .fetch_optional(db.reader())
-            .await?;
-        if let Some(row) = row {
-            let currency: String = row.try_get("currency")?;
-            let weight: i64 = row.try_get("weight_grams")?;
-            found.insert(
-                product_id,
-                PriceEntry {
-                    name: row.try_get("name")?,
-                    price: Money::new(
-                        row.try_get("price_minor")?,
-                        Currency::parse(&currency).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    ),
-                    weight_grams: u32::try_from(weight).unwrap_or(u32::MAX),
-                },
-            );
-        }
+    for row in query.fetch_all(db.reader()).await? {
+        let product_id = Uuid::parse_str(&row.try_get::<String, _>("product_id")?).map_err(|e| decode(Box::new(e)))?;
+        let currency: String = row.try_get("currency")?;
+        let weight: i64 = row.try_get("weight_grams")?;
+        found.insert(
+            product_id,
+            PriceEntry {
+                name: row.try_get("name")?,
+                price: Money::new(
+                    row.try_get("price_minor")?,
+                    Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?,
+                ),
+                weight_grams: u32::try_from(weight).unwrap_or(u32::MAX),
+            },
+        );
     }
     Ok(found)
 }

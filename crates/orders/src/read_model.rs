@@ -250,8 +250,10 @@ pub(crate) async fn orders(
         .fetch_all(orders.store.db().reader())
         .await?;
     let mut views = rows.iter().map(order_from_row).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
+    let mut sagas = orders.saga.views(&ids).await?;
     for view in &mut views {
-        view.saga = orders.saga.view(view.id).await?;
+        view.saga = sagas.remove(&view.id);
     }
     Ok(views)
 }

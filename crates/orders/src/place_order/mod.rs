@@ -138,7 +138,8 @@ async fn place_order(
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let key = idempotency_key(&headers)?;
     let (lines, payment_method_id, shipping_address) = input.validate()?;
-    let prices = price_list::prices(orders.store.db(), lines.iter().map(|l| l.product_id)).await?;
+    let product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
+    let prices = price_list::prices(orders.store.db(), &product_ids).await?;
     let mut v = Validation::new();
     let mut priced = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {

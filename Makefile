@@ -3,8 +3,10 @@
 # npm; its browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it).
 
 CARGO ?= cargo
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+BENCH_ARGS ?=
 
-.PHONY: run test check rust-test frontend-test openapi
+.PHONY: run test check rust-test bench-smoke frontend-test openapi bench bench-kernel
 
 ## Start the API (SQLite files in ./data, in-process bus, demo data) and the storefront.
 run:
@@ -13,7 +15,7 @@ run:
 ## Every check CI runs: formatting, lints, Rust tests (PostgreSQL and Redis suites when
 ## EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL are set), then the storefront's
 ## lint, typecheck, unit tests, generated-types check, build and browser suite.
-test: check rust-test frontend-test
+test: check rust-test bench-smoke frontend-test
 
 check:
 	$(CARGO) fmt --all -- --check
@@ -21,6 +23,22 @@ check:
 
 rust-test:
 	$(CARGO) test --workspace
+
+## Five seconds of the load driver on a debug build: the journey works end to end and
+## orders complete (no timing is asserted; figures belong to `make bench`).
+bench-smoke:
+	$(CARGO) build --bin emporium --bin emporium-load
+	$(TARGET_DIR)/debug/emporium-load --duration 5 --warmup 1 --concurrency 4
+
+## The load driver on a release build: 30 s at 16 customers on the embedded defaults, after a
+## 5 s warm-up. More: make bench BENCH_ARGS="--concurrency 64 --postgres postgres://...".
+bench:
+	$(CARGO) build --release --bin emporium --bin emporium-load
+	$(TARGET_DIR)/release/emporium-load $(BENCH_ARGS)
+
+## Criterion micro-benchmarks of the kernel (PostgreSQL variants need EMPORIUM_TEST_DATABASE_URL).
+bench-kernel:
+	$(CARGO) bench -p emporium-kernel --bench kernel
 
 frontend-test:
 	$(CARGO) build --bin emporium

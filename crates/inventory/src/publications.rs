@@ -2,25 +2,25 @@
 
 use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
 use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, StockLevelChanged};
-use kernel::bus::{BusError, Envelope, Message};
+use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, derived_message};
+use kernel::messaging::{Publications, PublishError, derived_message};
 use uuid::Uuid;
 
 /// Maps reservations to saga replies and every stock change to `StockLevelChanged`.
 pub(crate) struct InventoryPublications;
 
-fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
     derived_message(event, "inventory", message)
 }
 
-fn level(event: &RecordedEvent, product_id: Uuid, available: i64) -> Result<Vec<Envelope>, BusError> {
+fn level(event: &RecordedEvent, product_id: Uuid, available: i64) -> Result<Vec<Envelope>, PublishError> {
     envelope(event, &StockLevelChanged { product_id, available, low_stock: available <= LOW_STOCK_THRESHOLD })
 }
 
 impl Publications for InventoryPublications {
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
-        let Ok(Some(decoded)) = event.decode_known::<InventoryEvent>() else { return Ok(Vec::new()) };
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        let Some(decoded) = event.decode_known::<InventoryEvent>()? else { return Ok(Vec::new()) };
         match decoded {
             InventoryEvent::StockItemOpened { product_id, on_hand } => level(event, product_id, on_hand),
             InventoryEvent::StockAdjusted { product_id, available, .. }

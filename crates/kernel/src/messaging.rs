@@ -11,8 +11,21 @@ use tracing::Instrument;
 
 /// Maps a context's recorded events to the contract messages it publishes.
 pub trait Publications: Send + Sync + 'static {
-    /// Messages to publish for `event` (most events publish none).
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, crate::bus::BusError>;
+    /// Messages to publish for `event` (most events publish none). An event of a type the
+    /// context knows that does not decode is an error, never "no message": skipping it could
+    /// leave a saga waiting for a reply that is never sent.
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError>;
+}
+
+/// Why a relay cannot publish an event; it stops at that event until the cause is fixed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The stored event does not decode as its type (a bad deploy, a hand edit).
+    #[error("the event does not decode: {0}")]
+    Undecodable(#[from] StoreError),
+    /// The message derived from it cannot be encoded.
+    #[error(transparent)]
+    Encode(#[from] crate::bus::BusError),
 }
 
 /// A stable message id for the `index`-th message derived from an event, so publishing the
@@ -27,7 +40,7 @@ pub fn derived_message<M: crate::bus::Message>(
     event: &RecordedEvent,
     context: &str,
     message: &M,
-) -> Result<Vec<Envelope>, crate::bus::BusError> {
+) -> Result<Vec<Envelope>, PublishError> {
     let id = message_id_for(event, M::TYPE);
     Ok(vec![stamp(Envelope::new(id, context, event.recorded_at, message)?, event)])
 }
@@ -72,16 +85,35 @@ impl Relay {
     /// after the bus took them, so a crash means republishing, never losing.
     pub async fn run(self, cancel: CancellationToken) {
         let mut appends = self.store.subscribe_appends();
+        let stalled = metrics::gauge!("emporium_relay_stalled", "context" => self.store.db().name().to_owned());
         let mut failures = 0u32;
         while !cancel.is_cancelled() {
             match self.publish_batch(&cancel).await {
-                Ok(0) => wait_for_appends(&mut appends, &cancel).await,
-                Ok(_) => failures = 0,
+                Ok(published) => {
+                    if failures > 0 {
+                        tracing::info!(relay = %self.checkpoint, "relay resumed");
+                        stalled.set(0.0);
+                        failures = 0;
+                    }
+                    if published == 0 {
+                        wait_for_appends(&mut appends, &cancel).await;
+                    }
+                }
                 // Consumers stopping first leave the last message unacknowledged: not a failure.
                 Err(_) if cancel.is_cancelled() => break,
                 Err(error) => {
                     failures += 1;
-                    tracing::warn!(relay = %self.checkpoint, %error, "relay failed; retrying");
+                    match &error {
+                        RelayError::Event { position, event_type, .. } => {
+                            // Never skipped: everything behind this event waits until it is mended.
+                            stalled.set(1.0);
+                            tracing::error!(relay = %self.checkpoint, ?position, %event_type, %error,
+                                "relay stalled: cannot publish this event");
+                        }
+                        RelayError::Store(_) | RelayError::Bus(_) => {
+                            tracing::warn!(relay = %self.checkpoint, %error, "relay failed; retrying");
+                        }
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(backoff(failures)) => {}
                         _ = cancel.cancelled() => {}
@@ -115,14 +147,11 @@ impl Relay {
     }
 
     async fn publish_event(&self, event: &RecordedEvent) -> Result<(), RelayError> {
-        let envelopes = if event.event_type == crate::saga::COMMAND_ISSUED {
-            match event.decode::<crate::saga::SagaEvent>()? {
-                crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => vec![envelope],
-                _ => Vec::new(),
-            }
-        } else {
-            self.publications.messages_for(event)?
-        };
+        let envelopes = self.messages_for(event).map_err(|source| RelayError::Event {
+            position: event.position,
+            event_type: event.event_type.clone(),
+            source,
+        })?;
         for envelope in envelopes {
             let started = std::time::Instant::now();
             let message_type = envelope.message_type.clone();
@@ -132,6 +161,17 @@ impl Relay {
         }
         Ok(())
     }
+
+    /// What `event` publishes: the command a saga issued, or the context's own messages.
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        if event.event_type != crate::saga::COMMAND_ISSUED {
+            return self.publications.messages_for(event);
+        }
+        match event.decode::<crate::saga::SagaEvent>()? {
+            crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => Ok(vec![envelope]),
+            _ => Ok(Vec::new()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +180,9 @@ enum RelayError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Bus(#[from] crate::bus::BusError),
+    /// This event cannot be published; the relay must not move past it.
+    #[error("event at {position:?} ({event_type}) cannot be published: {source}")]
+    Event { position: Position, event_type: String, source: PublishError },
 }
 
 fn backoff(failures: u32) -> Duration {

@@ -4,20 +4,20 @@
 use crate::order::OrdersEvent;
 use contracts::ProductQuantity;
 use contracts::orders::{OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced};
-use kernel::bus::{BusError, Envelope, Message};
+use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, derived_message};
+use kernel::messaging::{Publications, PublishError, derived_message};
 
 /// Maps order events to integration events.
 pub(crate) struct OrdersPublications;
 
-fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
     derived_message(event, "orders", message)
 }
 
 impl Publications for OrdersPublications {
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
-        let Ok(Some(decoded)) = event.decode_known::<OrdersEvent>() else { return Ok(Vec::new()) };
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        let Some(decoded) = event.decode_known::<OrdersEvent>()? else { return Ok(Vec::new()) };
         match decoded {
             OrdersEvent::OrderPlaced { order_id, customer_id, lines, total, .. } => {
                 let lines =

@@ -2,20 +2,20 @@
 
 use crate::payment::PaymentsEvent;
 use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded};
-use kernel::bus::{BusError, Envelope, Message};
+use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, derived_message};
+use kernel::messaging::{Publications, PublishError, derived_message};
 
 /// Maps payment outcomes to saga replies. A void answers a refund with amount zero.
 pub(crate) struct PaymentsPublications;
 
-fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
     derived_message(event, "payments", message)
 }
 
 impl Publications for PaymentsPublications {
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
-        let Ok(Some(decoded)) = event.decode_known::<PaymentsEvent>() else { return Ok(Vec::new()) };
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        let Some(decoded) = event.decode_known::<PaymentsEvent>()? else { return Ok(Vec::new()) };
         match decoded {
             PaymentsEvent::PaymentProcessed { payment_id, order_id, amount, .. } => {
                 envelope(event, &PaymentProcessed { payment_id, order_id, amount })

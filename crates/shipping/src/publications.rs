@@ -2,27 +2,27 @@
 
 use crate::events::ShippingEvent;
 use contracts::shipping::{ShipmentCreated, ShippingUnavailable};
-use kernel::bus::{BusError, Envelope, Message};
+use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, derived_message};
+use kernel::messaging::{Publications, PublishError, derived_message};
 
 /// Maps shipment outcomes to saga replies.
 pub(crate) struct ShippingPublications;
 
-fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, BusError> {
+fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
     derived_message(event, "shipping", message)
 }
 
 impl Publications for ShippingPublications {
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, BusError> {
-        match event.decode_known::<ShippingEvent>() {
-            Ok(Some(ShippingEvent::ShipmentCreated { shipment_id, order_id, zone, cost, .. })) => {
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        match event.decode_known::<ShippingEvent>()? {
+            Some(ShippingEvent::ShipmentCreated { shipment_id, order_id, zone, cost, .. }) => {
                 envelope(event, &ShipmentCreated { shipment_id, order_id, zone, cost })
             }
-            Ok(Some(ShippingEvent::ShippingUnavailable { order_id, country, message })) => {
+            Some(ShippingEvent::ShippingUnavailable { order_id, country, message }) => {
                 envelope(event, &ShippingUnavailable { order_id, country, message })
             }
-            _ => Ok(Vec::new()),
+            None => Ok(Vec::new()),
         }
     }
 }

@@ -1,0 +1,50 @@
+//! An event a context cannot turn into its integration message stops that context's relay
+//! at that event, logged and counted, instead of being skipped: a skipped reply leaves a
+//! saga waiting for an answer that never comes.
+
+use kernel::clock::SystemClock;
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestApp, on_every_backend};
+use uuid::Uuid;
+
+on_every_backend!(an_undecodable_event_stalls_its_relay_instead_of_being_skipped, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    app.seed_demo().await;
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let db = app.platform().database("inventory").expect("inventory database").clone();
+    let store = EventStore::open(db, Arc::new(SystemClock)).await.unwrap();
+
+    // A reservation whose payload no longer matches its type (a bad deploy, a hand edit).
+    let broken = NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "InventoryReserved".to_owned(),
+        schema_version: 1,
+        payload: json!({ "order_id": "not-a-uuid" }),
+        metadata: Metadata::default(),
+    };
+    let mut uow = store.begin().await.unwrap();
+    let broken_at = uow.append("broken-reservation", ExpectedVersion::NoStream, &[broken]).await.unwrap().unwrap();
+    uow.commit().await.unwrap();
+
+    // A good event behind it: a restock, which Inventory publishes as StockLevelChanged.
+    let (_, page) = app.get("/api/v1/products?limit=1", None).await;
+    let product = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/inventory/{product}/adjustments");
+    let (status, _) = app.post(&path, Some(&admin), json!({ "delta": 7, "reason": "restock" })).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let metrics = format!("{}/metrics", app.base);
+    app.eventually("the stalled relay is counted", || async {
+        let text = reqwest::get(&metrics).await.ok()?.text().await.ok()?;
+        text.lines().any(|line| line == "emporium_relay_stalled{context=\"inventory\"} 1").then_some(())
+    })
+    .await;
+    // Give a skipping relay every chance to move on, then check it did not.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let checkpoint = store.checkpoint("relay:inventory").await.unwrap();
+    assert!(checkpoint < broken_at, "the relay moved past the event it could not publish");
+});

@@ -4,7 +4,6 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use identity::Identity;
-use kernel::bus::{Bus, InProcessBus};
 use kernel::cache::{Cache, InProcessCache, RedisCache};
 use kernel::clock::SharedClock;
 use kernel::db::{Db, DbTarget};
@@ -110,11 +109,10 @@ impl Platform {
         Ok(Platform { modules, identity, dbs, runtime: None })
     }
 
-    /// Starts consumers, projections, relays and saga timers over an in-process bus.
+    /// Starts delivery between contexts, projections and saga timers.
     pub async fn start_background(&mut self) -> anyhow::Result<()> {
         anyhow::ensure!(self.runtime.is_none(), "background work already started");
-        let bus: Arc<dyn Bus> = Arc::new(InProcessBus::new());
-        self.runtime = Some(Runtime::start(&mut self.modules, bus).await?);
+        self.runtime = Some(Runtime::start(&mut self.modules));
         Ok(())
     }
 

@@ -1,20 +1,11 @@
-//! The message bus between contexts, shaped after a broker such as RabbitMQ: messages are
-//! routed by type to named, per-consumer queues; a consumer acknowledges each delivery,
-//! or rejects it to have it redelivered or dead-lettered.
-//!
-//! [`InProcessBus`] is the embedded default. Its `publish` returns only once every bound
-//! queue has acknowledged (or dead-lettered) the message, so a relay that advances its
-//! checkpoint after `publish` never loses a message to a crash: unacknowledged messages
-//! are published again on restart, and consumers' inboxes drop the repeats.
+//! The messages contexts exchange: contract messages ([`Message`], defined in `contracts`)
+//! travel as [`Envelope`]s carrying routing, tracing and a JSON payload. How they travel is
+//! [`crate::delivery`]'s business.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 /// A contract message: an integration event or a saga command, defined in `contracts`.
@@ -59,12 +50,9 @@ pub enum BusError {
         /// The decoding error.
         source: serde_json::Error,
     },
-    /// A consumer went away before acknowledging; publish again later.
-    #[error("message {0} was not acknowledged by every consumer")]
-    NotAcknowledged(Uuid),
-    /// The transport failed.
-    #[error("bus transport failed: {0}")]
-    Transport(String),
+    /// A message cannot be built: the data it is made from lacks something it needs.
+    #[error("message cannot be built: {0}")]
+    MissingData(String),
 }
 
 impl Envelope {
@@ -98,233 +86,5 @@ impl Envelope {
     pub fn decode<M: Message>(&self) -> Result<M, BusError> {
         serde_json::from_value(self.payload.clone())
             .map_err(|source| BusError::Payload { message_type: self.message_type.clone(), source })
-    }
-}
-
-/// Publishes messages and hands out per-consumer subscriptions.
-#[async_trait]
-pub trait Bus: Send + Sync + 'static {
-    /// Publishes to every queue bound to the message's type; returns once the bus has
-    /// taken responsibility for it (broker confirm, or in-process acknowledgement).
-    async fn publish(&self, envelope: Envelope) -> Result<(), BusError>;
-
-    /// Declares queue `queue` bound to `message_types` and starts consuming from it.
-    /// Declare every queue before the first publish, as with a broker's durable queues.
-    async fn subscribe(&self, queue: &str, message_types: &[&str]) -> Result<Box<dyn Subscription>, BusError>;
-}
-
-/// A stream of deliveries from one queue.
-#[async_trait]
-pub trait Subscription: Send {
-    /// The next delivery; `None` when the bus shuts the queue down.
-    async fn next(&mut self) -> Option<Delivery>;
-}
-
-/// One delivery of a message; must be settled with [`Delivery::ack`] or [`Delivery::nack`].
-pub struct Delivery {
-    /// The message.
-    pub envelope: Envelope,
-    /// Whether an earlier delivery of it was not acknowledged.
-    pub redelivered: bool,
-    settle: Box<dyn Settle>,
-}
-
-impl std::fmt::Debug for Delivery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delivery").field("envelope", &self.envelope).field("redelivered", &self.redelivered).finish()
-    }
-}
-
-/// How a bus implementation learns the fate of a delivery.
-#[async_trait]
-pub trait Settle: Send {
-    /// Handled: remove it from the queue.
-    async fn ack(self: Box<Self>) -> Result<(), BusError>;
-    /// Not handled: redeliver it (`requeue`) or give it to the dead-letter route.
-    async fn nack(self: Box<Self>, requeue: bool) -> Result<(), BusError>;
-}
-
-impl Delivery {
-    /// A delivery settled through `settle`; for bus implementations.
-    pub fn new(envelope: Envelope, redelivered: bool, settle: Box<dyn Settle>) -> Self {
-        Self { envelope, redelivered, settle }
-    }
-
-    /// Acknowledges: the message was handled.
-    pub async fn ack(self) -> Result<(), BusError> {
-        self.settle.ack().await
-    }
-
-    /// Rejects: redeliver when `requeue`, otherwise dead-letter.
-    pub async fn nack(self, requeue: bool) -> Result<(), BusError> {
-        self.settle.nack(requeue).await
-    }
-}
-
-struct Pending {
-    envelope: Envelope,
-    redelivered: bool,
-    done: oneshot::Sender<()>,
-}
-
-struct Queue {
-    bindings: HashSet<String>,
-    sender: mpsc::UnboundedSender<Pending>,
-}
-
-/// The embedded bus: queues in memory, durability from the relays' checkpoints.
-#[derive(Default)]
-pub struct InProcessBus {
-    queues: Mutex<HashMap<String, Queue>>,
-}
-
-impl InProcessBus {
-    /// A bus with no queues yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-#[async_trait]
-impl Bus for InProcessBus {
-    async fn publish(&self, envelope: Envelope) -> Result<(), BusError> {
-        let waits: Vec<oneshot::Receiver<()>> = {
-            let queues = self.queues.lock().expect("bus mutex poisoned");
-            let mut waits = Vec::new();
-            for queue in queues.values().filter(|q| q.bindings.contains(&envelope.message_type)) {
-                let (done, wait) = oneshot::channel();
-                let pending = Pending { envelope: envelope.clone(), redelivered: false, done };
-                if queue.sender.send(pending).is_ok() {
-                    waits.push(wait);
-                } else {
-                    return Err(BusError::NotAcknowledged(envelope.message_id));
-                }
-            }
-            waits
-        };
-        for wait in waits {
-            wait.await.map_err(|_| BusError::NotAcknowledged(envelope.message_id))?;
-        }
-        Ok(())
-    }
-
-    async fn subscribe(&self, queue: &str, message_types: &[&str]) -> Result<Box<dyn Subscription>, BusError> {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let bindings = message_types.iter().map(|t| (*t).to_owned()).collect();
-        self.queues
-            .lock()
-            .expect("bus mutex poisoned")
-            .insert(queue.to_owned(), Queue { bindings, sender: sender.clone() });
-        Ok(Box::new(InProcessSubscription { receiver, requeue: sender }))
-    }
-}
-
-struct InProcessSubscription {
-    receiver: mpsc::UnboundedReceiver<Pending>,
-    requeue: mpsc::UnboundedSender<Pending>,
-}
-
-#[async_trait]
-impl Subscription for InProcessSubscription {
-    async fn next(&mut self) -> Option<Delivery> {
-        let pending = self.receiver.recv().await?;
-        let envelope = pending.envelope.clone();
-        let redelivered = pending.redelivered;
-        Some(Delivery::new(envelope, redelivered, Box::new(InProcessSettle { pending, requeue: self.requeue.clone() })))
-    }
-}
-
-struct InProcessSettle {
-    pending: Pending,
-    requeue: mpsc::UnboundedSender<Pending>,
-}
-
-#[async_trait]
-impl Settle for InProcessSettle {
-    async fn ack(self: Box<Self>) -> Result<(), BusError> {
-        // The publisher may have stopped waiting (shutdown); nothing is lost then, as it
-        // publishes again from its checkpoint.
-        let _ = self.pending.done.send(());
-        Ok(())
-    }
-
-    async fn nack(self: Box<Self>, requeue: bool) -> Result<(), BusError> {
-        let mut pending = self.pending;
-        if requeue {
-            pending.redelivered = true;
-            self.requeue.send(pending).map_err(|_| BusError::Transport("queue closed".into()))
-        } else {
-            metrics::counter!("emporium_bus_rejected_total", "message_type" => pending.envelope.message_type.clone())
-                .increment(1);
-            let _ = pending.done.send(());
-            Ok(())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[derive(Serialize, Deserialize)]
-    struct Ping {
-        n: u32,
-    }
-    impl Message for Ping {
-        const TYPE: &'static str = "test.Ping";
-    }
-
-    fn ping(n: u32) -> Envelope {
-        Envelope::new(Uuid::now_v7(), "test", Utc::now(), &Ping { n }).unwrap()
-    }
-
-    #[tokio::test]
-    async fn publish_waits_until_every_bound_queue_acknowledges() {
-        let bus = Arc::new(InProcessBus::new());
-        let mut first = bus.subscribe("first", &[Ping::TYPE]).await.unwrap();
-        let mut second = bus.subscribe("second", &[Ping::TYPE]).await.unwrap();
-        let _unbound = bus.subscribe("unbound", &["test.Other"]).await.unwrap();
-        let publisher = tokio::spawn({
-            let bus = bus.clone();
-            async move { bus.publish(ping(1)).await }
-        });
-        let delivery = first.next().await.unwrap();
-        assert_eq!(delivery.envelope.decode::<Ping>().unwrap().n, 1);
-        delivery.ack().await.unwrap();
-        tokio::task::yield_now().await;
-        assert!(!publisher.is_finished(), "second queue has not acknowledged yet");
-        second.next().await.unwrap().ack().await.unwrap();
-        publisher.await.unwrap().unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_requeued_delivery_comes_back_marked_redelivered() {
-        let bus = Arc::new(InProcessBus::new());
-        let mut queue = bus.subscribe("q", &[Ping::TYPE]).await.unwrap();
-        let publisher = tokio::spawn({
-            let bus = bus.clone();
-            async move { bus.publish(ping(7)).await }
-        });
-        let first = queue.next().await.unwrap();
-        assert!(!first.redelivered);
-        first.nack(true).await.unwrap();
-        let again = queue.next().await.unwrap();
-        assert!(again.redelivered);
-        again.ack().await.unwrap();
-        publisher.await.unwrap().unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_consumer_that_goes_away_leaves_the_message_unacknowledged() {
-        let bus = Arc::new(InProcessBus::new());
-        let queue = bus.subscribe("q", &[Ping::TYPE]).await.unwrap();
-        let publisher = tokio::spawn({
-            let bus = bus.clone();
-            async move { bus.publish(ping(3)).await }
-        });
-        tokio::task::yield_now().await;
-        drop(queue);
-        assert!(matches!(publisher.await.unwrap(), Err(BusError::NotAcknowledged(_))));
     }
 }

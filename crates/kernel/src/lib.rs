@@ -10,6 +10,7 @@ pub mod bus;
 pub mod cache;
 pub mod clock;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod event_store;
 pub mod http;
@@ -22,7 +23,7 @@ pub mod saga;
 pub mod time;
 
 pub use aggregate::Aggregate;
-pub use bus::{Bus, Envelope, Message};
+pub use bus::{Envelope, Message};
 pub use clock::{Clock, SharedClock};
 pub use db::{Backend, Db, DbTarget};
 pub use error::ApiError;

@@ -2,9 +2,9 @@
 //! consumers, projections, the outbox relay and background workers, as tasks that stop
 //! together.
 
-use crate::bus::{Bus, BusError};
+use crate::delivery::{Lifecycle, Relay, Subscription};
 use crate::event_store::EventStore;
-use crate::messaging::{Consumer, MessageHandler, Publications, Relay};
+use crate::messaging::{MessageHandler, Publications};
 use crate::projection::ProjectionRunner;
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -35,46 +35,44 @@ pub struct ContextModule {
 
 /// The running background tasks of every context.
 pub struct Runtime {
-    cancel: CancellationToken,
+    life: Lifecycle,
     tasks: JoinSet<()>,
 }
 
 impl Runtime {
-    /// Declares every queue first (so nothing is published to a queue not yet bound),
-    /// then starts consumers, projections, relays and workers.
-    pub async fn start(modules: &mut [ContextModule], bus: Arc<dyn Bus>) -> Result<Runtime, BusError> {
-        let cancel = CancellationToken::new();
+    /// Starts one relay per context, delivering to every handler of every context that
+    /// wants its messages, then projections and workers.
+    pub fn start(modules: &mut [ContextModule]) -> Runtime {
+        let life = Lifecycle::default();
         let mut tasks = JoinSet::new();
-        let mut consumers = Vec::new();
-        for module in modules.iter() {
-            for handler in &module.handlers {
-                let consumer = Consumer::new(handler.clone(), module.store.clone());
-                let subscription = consumer.subscribe(bus.as_ref()).await?;
-                consumers.push((consumer, subscription));
-            }
-        }
-        for (consumer, subscription) in consumers {
-            tasks.spawn(consumer.run(subscription, cancel.child_token()));
-        }
+        let consumers: Vec<(Arc<dyn MessageHandler>, EventStore)> = modules
+            .iter()
+            .flat_map(|module| module.handlers.iter().map(|handler| (handler.clone(), module.store.clone())))
+            .collect();
         for module in modules.iter_mut() {
+            let subscriptions = consumers
+                .iter()
+                .map(|(handler, sink)| Subscription::new(handler.clone(), sink.clone(), module.name))
+                .collect();
+            let relay = Relay::new(module.store.clone(), module.publications.clone(), subscriptions);
+            tasks.spawn(relay.run(life.clone()));
             for runner in &module.projections {
-                tasks.spawn(runner.clone().run(cancel.child_token()));
+                tasks.spawn(runner.clone().run(life.stop.child_token()));
             }
-            let relay = Relay::new(module.store.clone(), bus.clone(), module.publications.clone());
-            tasks.spawn(relay.run(cancel.child_token()));
             for worker in module.workers.drain(..) {
-                tasks.spawn(worker(cancel.child_token()));
+                tasks.spawn(worker(life.stop.child_token()));
             }
         }
-        Ok(Runtime { cancel, tasks })
+        Runtime { life, tasks }
     }
 
     /// Stops every task, letting in-flight work finish for up to `grace`.
     pub async fn shutdown(mut self, grace: Duration) {
-        self.cancel.cancel();
+        self.life.stop.cancel();
         let drained = tokio::time::timeout(grace, async { while self.tasks.join_next().await.is_some() {} }).await;
         if drained.is_err() {
             tracing::warn!("background tasks did not stop in time; aborting them");
+            self.life.kill.cancel();
             self.tasks.abort_all();
             while self.tasks.join_next().await.is_some() {}
         }
@@ -82,7 +80,10 @@ impl Runtime {
 
     /// Stops every task at once, wherever it is: what a crash does to in-flight work.
     pub async fn abort(mut self) {
+        self.life.kill.cancel();
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
+        self.life.workers.close();
+        self.life.workers.wait().await;
     }
 }

@@ -76,7 +76,7 @@ fn result_id(saga: &SagaContext<'_, PlaceOrderData>, step: Step, field: &str) ->
         .and_then(|result| result.get(field))
         .and_then(Value::as_str)
         .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| BusError::Transport(format!("{} has no {field}", step.name())))
+        .ok_or_else(|| BusError::MissingData(format!("{} has no {field}", step.name())))
 }
 
 fn out_of_stock_message(reply: &OutOfStock) -> String {

@@ -1,0 +1,416 @@
+//! Embedded delivery: every consumer follows the producing context's event store directly.
+//!
+//! The event store already is a durable, ordered outbox, so a message is *accepted* the
+//! moment the transaction that recorded its event commits; nothing waits for a consumer.
+//! One [`Relay`] per producing context reads its events once, derives their messages, and
+//! hands each to every subscription that wants its type. A subscription runs many
+//! partitions at once (partition = the stream the event belongs to: the aggregate or saga
+//! the message is about) and keeps order within each, so a slow or retried message holds
+//! back only its own partition. Each subscription keeps its own checkpoint in the
+//! consumer's database; it moves only past messages that were handled or dead-lettered, so
+//! a crash replays (and the consumer's inbox drops the repeats), never loses.
+
+use crate::bus::Envelope;
+use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
+use crate::messaging::{
+    HandlerError, MAX_ATTEMPTS, MessageHandler, Publications, PublishError, backoff, wait_for_appends,
+};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+/// Events a relay reads per query.
+const READ_BATCH: i64 = 500;
+/// Messages one subscription may have taken but not finished; the relay waits beyond it.
+const MAX_IN_FLIGHT: usize = 1024;
+/// How often a subscription's checkpoint is saved while it makes progress. A crash replays
+/// at most this much work, which the consumers' inboxes then drop.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// A subscription whose source published nothing for it still saves its place this often,
+/// so a restart does not reread a long stretch of irrelevant events.
+const IDLE_CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+
+/// What the runtime needs to stop delivery: gracefully, or at once as a crash would.
+#[derive(Clone, Default)]
+pub struct Lifecycle {
+    /// Stop taking new work; finish what is in hand.
+    pub stop: CancellationToken,
+    /// Drop everything now, wherever it is.
+    pub kill: CancellationToken,
+    /// Every partition worker, so shutdown can wait for them.
+    pub workers: TaskTracker,
+}
+
+/// One consumer's view of one producing context: which messages it wants, its partitions,
+/// and how far it has got.
+pub struct Subscription {
+    handler: Arc<dyn MessageHandler>,
+    /// The consumer's own store: its checkpoint and dead letters live there.
+    sink: EventStore,
+    wanted: HashSet<&'static str>,
+    checkpoint_name: String,
+    progress: Mutex<Progress>,
+    partitions: Mutex<HashMap<String, VecDeque<Job>>>,
+    permits: Arc<Semaphore>,
+}
+
+/// Which messages a subscription has taken and which are finished.
+#[derive(Default)]
+struct Progress {
+    next_ticket: u64,
+    /// Unfinished messages by ticket (read order), each with the position a checkpoint may
+    /// safely stand at while it is unfinished: that of the event read before its own.
+    unfinished: BTreeMap<u64, Position>,
+    /// The last event the relay has gone through for this subscription.
+    read: Position,
+    saved: Position,
+    /// Whether a message was taken since the last save.
+    busy: bool,
+}
+
+impl Progress {
+    fn safe_checkpoint(&self) -> Position {
+        self.unfinished.first_key_value().map_or(self.read, |(_, before)| *before)
+    }
+}
+
+struct Job {
+    envelope: Envelope,
+    ticket: u64,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Subscription {
+    /// `handler`'s subscription to the messages of context `source`, saving its checkpoint
+    /// and dead letters in `sink`.
+    pub fn new(handler: Arc<dyn MessageHandler>, sink: EventStore, source: &str) -> Arc<Subscription> {
+        let wanted = handler.message_types().into_iter().collect();
+        let checkpoint_name = format!("delivery:{}<-{source}", handler.consumer());
+        Arc::new(Subscription {
+            handler,
+            sink,
+            wanted,
+            checkpoint_name,
+            progress: Mutex::default(),
+            partitions: Mutex::default(),
+            permits: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+        })
+    }
+
+    async fn load_checkpoint(&self) -> Result<Position, StoreError> {
+        let position = self.sink.checkpoint(&self.checkpoint_name).await?;
+        let mut progress = self.progress.lock().expect("progress lock");
+        progress.read = position;
+        progress.saved = position;
+        Ok(position)
+    }
+
+    /// Takes `envelope` (derived from the event after `before`) into its partition.
+    async fn take(self: &Arc<Self>, partition: &str, envelope: Envelope, before: Position, life: &Lifecycle) {
+        let permit = tokio::select! {
+            permit = self.permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = life.stop.cancelled() => return,
+        };
+        let ticket = {
+            let mut progress = self.progress.lock().expect("progress lock");
+            let ticket = progress.next_ticket;
+            progress.next_ticket += 1;
+            progress.unfinished.insert(ticket, before);
+            progress.busy = true;
+            ticket
+        };
+        let job = Job { envelope, ticket, _permit: permit };
+        let mut partitions = self.partitions.lock().expect("partitions lock");
+        if let Some(queue) = partitions.get_mut(partition) {
+            // Its worker is running and will come to it.
+            queue.push_back(job);
+            return;
+        }
+        partitions.insert(partition.to_owned(), VecDeque::from([job]));
+        let (subscription, partition, life_for_worker) = (self.clone(), partition.to_owned(), life.clone());
+        let kill = life.kill.clone();
+        life.workers.spawn(async move {
+            tokio::select! {
+                () = subscription.drain(partition, life_for_worker) => {}
+                () = kill.cancelled() => {}
+            }
+        });
+    }
+
+    /// Handles a partition's messages in order until its queue is empty (or delivery stops:
+    /// what is left is taken again after a restart, as the checkpoint did not pass it).
+    async fn drain(&self, partition: String, life: Lifecycle) {
+        loop {
+            let job = {
+                let mut partitions = self.partitions.lock().expect("partitions lock");
+                let queue = partitions.get_mut(&partition).expect("a worker's queue exists while it runs");
+                match queue.pop_front() {
+                    Some(job) if !life.stop.is_cancelled() => job,
+                    _ => {
+                        partitions.remove(&partition);
+                        return;
+                    }
+                }
+            };
+            let span = tracing::info_span!(
+                "handle_message",
+                consumer = self.handler.consumer(),
+                message_type = %job.envelope.message_type,
+                message_id = %job.envelope.message_id,
+                correlation_id = ?job.envelope.correlation_id,
+            );
+            if self.settle(&job.envelope, &life.stop).instrument(span).await {
+                self.progress.lock().expect("progress lock").unfinished.remove(&job.ticket);
+            }
+        }
+    }
+
+    /// Handles one message, retrying transient failures, and dead-letters it when it keeps
+    /// failing. Returns whether it is finished (handled or dead-lettered); `false` only when
+    /// delivery stopped first.
+    async fn settle(&self, envelope: &Envelope, stop: &CancellationToken) -> bool {
+        let consumer = self.handler.consumer();
+        let started = Instant::now();
+        let mut attempt = 1;
+        let outcome = loop {
+            match self.handler.handle(envelope).await {
+                Ok(()) => break Ok(()),
+                Err(HandlerError::Transient(error)) if attempt < MAX_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "handler failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff(attempt)) => {}
+                        () = stop.cancelled() => return false,
+                    }
+                    attempt += 1;
+                }
+                Err(error) => break Err(error),
+            }
+        };
+        metrics::histogram!("emporium_message_handling_seconds", "consumer" => consumer)
+            .record(started.elapsed().as_secs_f64());
+        let Err(error) = outcome else { return true };
+        tracing::error!(%error, attempt, "message dead-lettered");
+        metrics::counter!("emporium_dead_letters_total", "consumer" => consumer).increment(1);
+        let mut failures = 0;
+        // Never finished without a record: until the dead letter is stored, the message stays.
+        while let Err(store_error) = self.record_dead_letter(envelope, &error.to_string(), attempt).await {
+            failures += 1;
+            tracing::error!(%store_error, "cannot record dead letter; retrying");
+            tokio::select! {
+                () = tokio::time::sleep(backoff(failures)) => {}
+                () = stop.cancelled() => return false,
+            }
+        }
+        true
+    }
+
+    async fn record_dead_letter(&self, envelope: &Envelope, error: &str, attempts: u32) -> Result<(), StoreError> {
+        let db = self.sink.db();
+        let json = serde_json::to_string(envelope).map_err(StoreError::Encode)?;
+        let value = match db.backend() {
+            crate::db::Backend::Sqlite => "$5",
+            crate::db::Backend::Postgres => "cast($5 as jsonb)",
+        };
+        let sql = format!(
+            "insert into dead_letters (id, consumer, message_id, message_type, envelope, error, attempts, failed_at) \
+             values ($1, $2, $3, $4, {value}, $6, $7, $8)"
+        );
+        let mut uow = self.sink.begin().await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(self.handler.consumer())
+            .bind(envelope.message_id.to_string())
+            .bind(&envelope.message_type)
+            .bind(json)
+            .bind(error)
+            .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+            .bind(crate::time::format(self.sink.clock().now()))
+            .execute(uow.conn())
+            .await?;
+        uow.commit().await
+    }
+
+    /// Saves the checkpoint when it moved (and, for a subscription with nothing to do,
+    /// only now and then).
+    async fn save_checkpoint(&self, idle_due: bool) -> Result<(), StoreError> {
+        let position = {
+            let progress = self.progress.lock().expect("progress lock");
+            let position = progress.safe_checkpoint();
+            if position == progress.saved || !(progress.busy || idle_due) {
+                return Ok(());
+            }
+            position
+        };
+        let mut uow = self.sink.begin().await?;
+        uow.save_checkpoint(&self.checkpoint_name, position).await?;
+        uow.commit().await?;
+        let mut progress = self.progress.lock().expect("progress lock");
+        progress.saved = position;
+        progress.busy = false;
+        Ok(())
+    }
+}
+
+/// Reads one context's events once and delivers their messages to its subscriptions.
+pub struct Relay {
+    source: EventStore,
+    publications: Arc<dyn Publications>,
+    subscriptions: Vec<Arc<Subscription>>,
+}
+
+impl Relay {
+    /// A relay for `source`'s events, which `publications` turns into messages.
+    pub fn new(
+        source: EventStore,
+        publications: Arc<dyn Publications>,
+        subscriptions: Vec<Arc<Subscription>>,
+    ) -> Relay {
+        Relay { source, publications, subscriptions }
+    }
+
+    /// What `event` publishes: the command a saga issued, or the context's own messages.
+    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
+        if event.event_type != crate::saga::COMMAND_ISSUED {
+            return self.publications.messages_for(event);
+        }
+        match event.decode::<crate::saga::SagaEvent>()? {
+            crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => Ok(vec![envelope]),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Delivers until stopped, saving the subscriptions' checkpoints as they move.
+    pub async fn run(self, life: Lifecycle) {
+        let saver = save_checkpoints(self.subscriptions.clone(), life.clone());
+        tokio::join!(self.deliver(&life), saver);
+    }
+
+    async fn deliver(&self, life: &Lifecycle) {
+        let context = self.source.db().name().to_owned();
+        let stalled = metrics::gauge!("emporium_relay_stalled", "context" => context.clone());
+        let mut start = loop {
+            match self.load_checkpoints().await {
+                Ok(start) => break start,
+                Err(error) => {
+                    tracing::warn!(relay = %context, %error, "cannot read checkpoints; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        () = life.stop.cancelled() => return,
+                    }
+                }
+            }
+        };
+        let mut appends = self.source.subscribe_appends();
+        let mut failures = 0u32;
+        while !life.stop.is_cancelled() {
+            match self.deliver_batch(&mut start, life).await {
+                Ok(read) => {
+                    if failures > 0 {
+                        tracing::info!(relay = %context, "relay resumed");
+                        stalled.set(0.0);
+                        failures = 0;
+                    }
+                    if read == 0 {
+                        wait_for_appends(&mut appends, &life.stop).await;
+                    }
+                }
+                Err(error) => {
+                    failures += 1;
+                    if let RelayError::Event { position, event_type, .. } = &error {
+                        // Never skipped: everything behind this event waits until it is mended.
+                        stalled.set(1.0);
+                        tracing::error!(relay = %context, ?position, %event_type, %error,
+                            "relay stalled: cannot publish this event");
+                    } else {
+                        tracing::warn!(relay = %context, %error, "relay failed; retrying");
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff(failures)) => {}
+                        () = life.stop.cancelled() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where reading starts: the least advanced subscription's checkpoint.
+    async fn load_checkpoints(&self) -> Result<Position, StoreError> {
+        let mut start: Option<Position> = None;
+        for subscription in &self.subscriptions {
+            let position = subscription.load_checkpoint().await?;
+            start = Some(start.map_or(position, |s| s.min(position)));
+        }
+        Ok(start.unwrap_or_default())
+    }
+
+    /// Delivers the events after `after`, moving it along; returns how many were read.
+    async fn deliver_batch(&self, after: &mut Position, life: &Lifecycle) -> Result<usize, RelayError> {
+        let events = self.source.read_all(*after, READ_BATCH).await?;
+        for event in &events {
+            if life.stop.is_cancelled() {
+                break;
+            }
+            let envelopes = self.messages_for(event).map_err(|source| RelayError::Event {
+                position: event.position,
+                event_type: event.event_type.clone(),
+                source,
+            })?;
+            for subscription in &self.subscriptions {
+                if event.position <= subscription.progress.lock().expect("progress lock").read {
+                    continue; // handled before a restart
+                }
+                for envelope in envelopes.iter().filter(|e| subscription.wanted.contains(e.message_type.as_str())) {
+                    subscription.take(&event.stream_id, envelope.clone(), *after, life).await;
+                }
+                subscription.progress.lock().expect("progress lock").read = event.position;
+            }
+            *after = event.position;
+        }
+        Ok(events.len())
+    }
+}
+
+/// Saves every subscription's checkpoint as it moves, and a last time on the way out.
+async fn save_checkpoints(subscriptions: Vec<Arc<Subscription>>, life: Lifecycle) {
+    let mut last_idle_save = Instant::now();
+    loop {
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(CHECKPOINT_EVERY) => false,
+            () = life.stop.cancelled() => true,
+            () = life.kill.cancelled() => return,
+        };
+        if stopping {
+            // Finished messages of stopping workers count; unfinished ones keep their place.
+            life.workers.close();
+            tokio::select! {
+                () = life.workers.wait() => {}
+                () = life.kill.cancelled() => return,
+            }
+        }
+        let idle_due = stopping || last_idle_save.elapsed() >= IDLE_CHECKPOINT_EVERY;
+        for subscription in &subscriptions {
+            if let Err(error) = subscription.save_checkpoint(idle_due).await {
+                tracing::warn!(checkpoint = %subscription.checkpoint_name, %error, "cannot save checkpoint; retrying");
+            }
+        }
+        if idle_due {
+            last_idle_save = Instant::now();
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// This event cannot be published; the relay must not move past it.
+    #[error("event at {position:?} ({event_type}) cannot be published: {source}")]
+    Event { position: Position, event_type: String, source: PublishError },
+}

@@ -29,10 +29,30 @@ const BODY_LIMIT: usize = 256 * 1024;
 /// Longest a request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often recorded histogram samples are folded into their summaries.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
 /// The process-wide Prometheus recorder (installed once, shared by every router).
+///
+/// The recorder keeps every histogram sample until upkeep folds it in; with no scraper
+/// and no upkeep, memory would grow with every request. A thread of its own runs upkeep,
+/// so it works whatever runtime (or none) the caller has.
 pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().expect("no other metrics recorder is installed"))
+    HANDLE.get_or_init(|| {
+        let handle = PrometheusBuilder::new().install_recorder().expect("no other metrics recorder is installed");
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(METRICS_UPKEEP);
+                    upkeep.run_upkeep();
+                }
+            })
+            .expect("the metrics upkeep thread starts");
+        handle
+    })
 }
 
 /// The OpenAPI document's fixed parts; each context contributes its paths and schemas.

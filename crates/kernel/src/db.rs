@@ -187,7 +187,13 @@ impl Db {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.inner.writer.begin().await
+        match self.backend() {
+            // Take SQLite's write lock at once, waiting for another process's writer if need
+            // be: a transaction that read first cannot upgrade to a write after another
+            // connection wrote, and fails with "database is locked" instead of waiting.
+            Backend::Sqlite => self.inner.writer.begin_with("begin immediate").await,
+            Backend::Postgres => self.inner.writer.begin().await,
+        }
     }
 
     /// Checks that the database answers (readiness probe).

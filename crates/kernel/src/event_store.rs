@@ -556,6 +556,44 @@ impl UnitOfWork {
         Ok(())
     }
 
+    /// Moves checkpoint `name` from `from` to `to` if it still stands at `from` (absent
+    /// counts as the start); `false` means another writer moved it first, and the caller
+    /// must not apply what it read. The first statement of its transaction, so on SQLite it
+    /// takes the write lock and sees the latest commit, and on PostgreSQL a concurrent mover
+    /// waits on the row and then finds it moved.
+    pub async fn advance_checkpoint(&mut self, name: &str, from: Position, to: Position) -> Result<bool, StoreError> {
+        let now = crate::time::format(self.store.clock.now());
+        let moved = sqlx::query(
+            "update checkpoints set transaction_id = $2, position = $3, updated_at = $4 \
+             where name = $1 and transaction_id = $5 and position = $6",
+        )
+        .bind(name)
+        .bind(to.transaction)
+        .bind(to.sequence)
+        .bind(&now)
+        .bind(from.transaction)
+        .bind(from.sequence)
+        .execute(&mut *self.tx)
+        .await?;
+        if moved.rows_affected() == 1 {
+            return Ok(true);
+        }
+        if from != Position::default() {
+            return Ok(false);
+        }
+        let inserted = sqlx::query(
+            "insert into checkpoints (name, transaction_id, position, updated_at) values ($1, $2, $3, $4) \
+             on conflict (name) do nothing",
+        )
+        .bind(name)
+        .bind(to.transaction)
+        .bind(to.sequence)
+        .bind(&now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
     /// Commits, then wakes this process's catch-up readers if anything was appended.
     pub async fn commit(self) -> Result<(), StoreError> {
         let UnitOfWork { tx, store, appended } = self;

@@ -1,6 +1,6 @@
 //! Read models kept by projections: each consumes its context's events in global order
 //! and stores its checkpoint in the same transaction as its writes, so a crash can neither
-//! skip nor double-apply an event. `rebuild` replays from zero into an emptied read model.
+//! skip nor double-apply an event, nor can two runners (in two processes) apply one event twice. `rebuild` replays from zero into an emptied read model.
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::messaging::wait_for_appends;
@@ -52,8 +52,12 @@ impl ProjectionRunner {
         format!("projection:{}", self.projection.name())
     }
 
-    /// Applies every event available now; returns how many were applied. One process runs
-    /// a given projection at a time (calls within the process take turns).
+    /// Applies every event available now; returns how many were applied (by this runner).
+    ///
+    /// Safe beside another runner of the same projection, in this process or another (a
+    /// server and a CLI rebuild): each batch first moves the checkpoint from where this
+    /// runner read it to the batch's end, in the batch's own transaction; if another runner
+    /// moved it first, the batch is dropped and reading starts again from the new checkpoint.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
         let _turn = self.exclusive.lock().await;
         let name = self.checkpoint_name();
@@ -66,10 +70,12 @@ impl ProjectionRunner {
                 return Ok(applied);
             };
             let mut uow = self.store.begin().await?;
+            if !uow.advance_checkpoint(&name, after, last).await? {
+                continue; // another runner applied this batch first; rolled back
+            }
             for event in &events {
                 self.projection.apply(uow.conn(), event).await?;
             }
-            uow.save_checkpoint(&name, last).await?;
             uow.commit().await?;
             self.progress.send_replace(last);
             applied += events.len();

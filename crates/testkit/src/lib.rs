@@ -414,6 +414,7 @@ impl Drop for TestApp {
 pub struct TestStore {
     /// The store.
     pub store: kernel::EventStore,
+    target: kernel::DbTarget,
     _dir: tempfile::TempDir,
     schema: Option<(String, String)>,
 }
@@ -435,7 +436,14 @@ impl TestStore {
         };
         let db = kernel::Db::open(&target, TEST_STORE).await.expect("database opens");
         let store = kernel::EventStore::open(db, Arc::new(SystemClock)).await.expect("store opens");
-        TestStore { store, _dir: dir, schema }
+        TestStore { store, target, _dir: dir, schema }
+    }
+
+    /// A second, independent handle on the same database (its own connections), as
+    /// another process would open it.
+    pub async fn open_again(&self) -> kernel::EventStore {
+        let db = kernel::Db::open(&self.target, TEST_STORE).await.expect("database opens again");
+        kernel::EventStore::open(db, Arc::new(SystemClock)).await.expect("store opens again")
     }
 }
 

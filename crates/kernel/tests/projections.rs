@@ -1,0 +1,99 @@
+//! Projections across processes: two runners of one projection over the same database (a
+//! server and an `emporium projections rebuild` beside it) never apply the same events
+//! twice, even for read models kept by delta updates.
+
+use async_trait::async_trait;
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError};
+use kernel::projection::{Projection, ProjectionRunner};
+use serde_json::json;
+use std::sync::Arc;
+use testkit::{Backend, TestStore, on_every_backend};
+use uuid::Uuid;
+
+/// Counts events per stream with `n = n + 1`: applying an event twice counts it twice.
+struct Counts;
+
+#[async_trait]
+impl Projection for Counts {
+    fn name(&self) -> &'static str {
+        "counts"
+    }
+
+    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+        sqlx::query(
+            "insert into counts (stream_id, n) values ($1, 1) \
+             on conflict (stream_id) do update set n = counts.n + 1",
+        )
+        .bind(&event.stream_id)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        sqlx::query("delete from counts").execute(conn).await?;
+        Ok(())
+    }
+}
+
+async fn prepare(store: &EventStore) {
+    let mut tx = store.db().begin().await.unwrap();
+    sqlx::query("create table counts (stream_id text primary key, n bigint not null)").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Appends `count` events spread over ten streams.
+async fn append(store: &EventStore, count: usize) {
+    for chunk in 0..count / 10 {
+        let mut uow = store.begin().await.unwrap();
+        for stream in 0..10 {
+            let stream_id = format!("s-{stream}");
+            let version = uow.load(&stream_id).await.unwrap().len() as i64;
+            let event = NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "Counted".into(),
+                schema_version: 1,
+                payload: json!({ "chunk": chunk }),
+                metadata: Metadata::default(),
+            };
+            uow.append(&stream_id, ExpectedVersion::Exact(version), &[event]).await.unwrap();
+        }
+        uow.commit().await.unwrap();
+    }
+}
+
+async fn counted(store: &EventStore) -> i64 {
+    sqlx::query_scalar("select cast(coalesce(sum(n), 0) as bigint) from counts")
+        .fetch_one(store.db().reader())
+        .await
+        .unwrap()
+}
+
+on_every_backend!(two_processes_catching_up_apply_each_event_once, |backend: Backend| async move {
+    let fixture = TestStore::open(&backend).await;
+    let (one, other) = (fixture.store.clone(), fixture.open_again().await);
+    prepare(&one).await;
+    append(&one, 1000).await;
+    let (a, b) = (ProjectionRunner::new(one.clone(), Arc::new(Counts)), ProjectionRunner::new(other, Arc::new(Counts)));
+    let (applied_a, applied_b) = tokio::join!(a.catch_up(), b.catch_up());
+    assert_eq!(applied_a.unwrap() + applied_b.unwrap(), 1000, "together they applied every event once");
+    assert_eq!(counted(&one).await, 1000);
+});
+
+on_every_backend!(a_rebuild_beside_a_running_projection_applies_each_event_once, |backend: Backend| async move {
+    let fixture = TestStore::open(&backend).await;
+    let (serving, rebuilding) = (fixture.store.clone(), fixture.open_again().await);
+    prepare(&serving).await;
+    append(&serving, 600).await;
+    let live = ProjectionRunner::new(serving.clone(), Arc::new(Counts));
+    live.catch_up().await.unwrap();
+    let rebuild = ProjectionRunner::new(rebuilding, Arc::new(Counts));
+    let more = async {
+        append(&serving, 200).await;
+        live.catch_up().await.unwrap();
+    };
+    let (rebuilt, ()) = tokio::join!(rebuild.rebuild(), more);
+    rebuilt.unwrap();
+    live.catch_up().await.unwrap();
+    assert_eq!(counted(&serving).await, 800);
+});

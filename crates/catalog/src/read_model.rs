@@ -13,12 +13,24 @@ use uuid::Uuid;
 
 /// Read-model tables. Stock levels sit in their own table because Inventory, not the
 /// catalog's events, feeds them: rebuilding `products` must not forget them.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "products, categories and stock levels read models",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "products, categories and stock levels read models",
+        sqlite: SCHEMA,
+        postgres: SCHEMA,
+    },
+    // The stock item's stream version of the level kept, so an older message arriving late
+    // (PostgreSQL catch-up order) cannot replace a newer level.
+    Migration {
+        version: 2,
+        description: "stock levels remember the version they come from",
+        sqlite: STOCK_LEVEL_VERSION,
+        postgres: STOCK_LEVEL_VERSION,
+    },
+];
+
+const STOCK_LEVEL_VERSION: &str = "alter table stock_levels add column source_version bigint not null default 0;";
 
 const SCHEMA: &str = "
     create table products (

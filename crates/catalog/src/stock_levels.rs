@@ -8,7 +8,8 @@ use kernel::event_store::EventStore;
 use kernel::messaging::{HandlerError, MessageHandler};
 use std::sync::Arc;
 
-/// Stores each product's latest reported availability.
+/// Stores each product's latest reported availability: the one from the highest version of
+/// its stock item's stream, whatever order the messages arrive in.
 pub(crate) struct StockLevels {
     pub(crate) store: EventStore,
     pub(crate) cache: Arc<dyn Cache>,
@@ -26,18 +27,23 @@ impl MessageHandler for StockLevels {
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let change: StockLevelChanged = envelope.decode()?;
+        // Every delivered message carries it; without it "the latest" cannot be told apart.
+        let version = envelope
+            .source_version
+            .ok_or_else(|| HandlerError::Permanent("StockLevelChanged without a source version".into()))?;
         let mut uow = self.store.begin().await?;
         if !uow.claim_message(self.consumer(), envelope).await? {
             return Ok(());
         }
-        // Messages from one stream arrive in order, so the latest one wins.
         sqlx::query(
-            "insert into stock_levels (product_id, available, low_stock) values ($1, $2, $3) \
-             on conflict (product_id) do update set available = excluded.available, low_stock = excluded.low_stock",
+            "insert into stock_levels (product_id, available, low_stock, source_version) values ($1, $2, $3, $4) \
+             on conflict (product_id) do update set available = excluded.available, low_stock = excluded.low_stock, \
+             source_version = excluded.source_version where stock_levels.source_version < excluded.source_version",
         )
         .bind(change.product_id.to_string())
         .bind(change.available)
         .bind(i32::from(change.low_stock))
+        .bind(version)
         .execute(uow.conn())
         .await?;
         uow.commit().await?;

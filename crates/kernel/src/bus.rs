@@ -35,6 +35,15 @@ pub struct Envelope {
     pub causation_id: Option<Uuid>,
     /// W3C trace context, so one order's trace crosses every context.
     pub traceparent: Option<String>,
+    /// The stream (aggregate or saga) of the event this message comes from: its partition.
+    /// Set on delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_stream: Option<String>,
+    /// That event's version in its stream. Messages of one stream can arrive out of order on
+    /// PostgreSQL (transaction ids are handed out at a transaction's first write, not at
+    /// commit), so a receiver that keeps "the latest" value compares versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<i64>,
     /// The contract's fields.
     pub payload: Value,
 }
@@ -72,6 +81,8 @@ impl Envelope {
             correlation_id: None,
             causation_id: None,
             traceparent: None,
+            source_stream: None,
+            source_version: None,
             payload: serde_json::to_value(message)
                 .map_err(|source| BusError::Payload { message_type: M::TYPE.to_owned(), source })?,
         })

@@ -272,15 +272,22 @@ impl Relay {
         Relay { source, publications, subscriptions }
     }
 
-    /// What `event` publishes: the command a saga issued, or the context's own messages.
+    /// What `event` publishes: the command a saga issued, or the context's own messages,
+    /// each marked with the event's stream and version.
     fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
-        if event.event_type != crate::saga::COMMAND_ISSUED {
-            return self.publications.messages_for(event);
+        let mut messages = if event.event_type == crate::saga::COMMAND_ISSUED {
+            match event.decode::<crate::saga::SagaEvent>()? {
+                crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => vec![envelope],
+                _ => Vec::new(),
+            }
+        } else {
+            self.publications.messages_for(event)?
+        };
+        for message in &mut messages {
+            message.source_stream = Some(event.stream_id.clone());
+            message.source_version = Some(event.stream_version);
         }
-        match event.decode::<crate::saga::SagaEvent>()? {
-            crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => Ok(vec![envelope]),
-            _ => Ok(Vec::new()),
-        }
+        Ok(messages)
     }
 
     /// Delivers until stopped, saving the subscriptions' checkpoints as they move.

@@ -467,6 +467,8 @@ impl<D: SagaDefinition> Decision<'_, D> {
             correlation_id: Some(self.saga_id),
             causation_id: self.causation_id,
             traceparent: None,
+            source_stream: None,
+            source_version: None,
             payload: command.payload,
         };
         let deadline_at = self.now + self.definition.deadline(step);

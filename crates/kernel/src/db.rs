@@ -55,6 +55,25 @@ pub enum DbError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The stored events or checkpoints carry PostgreSQL transaction ids beyond this
+    /// cluster's counter (a dump restored into another cluster): new events would sort
+    /// before them and catch-up readers would never see them.
+    #[error(
+        "the {context} database holds transaction ids up to {saved}, but this PostgreSQL cluster's next \
+         transaction id is {next}: it was restored into another cluster, and new events would sort \
+         before the saved ones and never be read. Fix: stop PostgreSQL and raise its transaction id \
+         epoch above the saved one with `pg_resetwal --epoch={epoch} <data directory>`, then start again"
+    )]
+    AheadOfCluster {
+        /// The context.
+        context: String,
+        /// The highest transaction id stored in events or checkpoints.
+        saved: i64,
+        /// The cluster's next transaction id.
+        next: i64,
+        /// An epoch that puts new transaction ids above `saved`.
+        epoch: i64,
+    },
 }
 
 /// A context's connection pools.

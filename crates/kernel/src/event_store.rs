@@ -314,8 +314,13 @@ const SELECT_COLUMNS_POSTGRES: &str = "select cast(cast(transaction_id as text) 
 
 impl EventStore {
     /// Opens the store over `db`, creating its tables when missing.
+    /// On PostgreSQL, refuses a database whose stored transaction ids are ahead of the
+    /// cluster's counter ([`crate::db::DbError::AheadOfCluster`]).
     pub async fn open(db: Db, clock: SharedClock) -> Result<Self, crate::db::DbError> {
         db.migrate("kernel", MIGRATIONS).await?;
+        if db.backend() == Backend::Postgres {
+            refuse_if_ahead_of_cluster(&db).await?;
+        }
         let (appended, _) = watch::channel(0);
         Ok(EventStore { db, clock, appended: Arc::new(appended), upcasters: Arc::new(HashMap::new()) })
     }
@@ -422,6 +427,22 @@ impl EventStore {
             None => Position::default(),
         })
     }
+}
+
+/// Catch-up order on PostgreSQL is by transaction id: ids stored from a cluster whose counter
+/// was further on would put every new event before them.
+async fn refuse_if_ahead_of_cluster(db: &Db) -> Result<(), crate::db::DbError> {
+    let (next, saved): (i64, i64) = sqlx::query_as(
+        "select cast(cast(pg_snapshot_xmax(pg_current_snapshot()) as text) as bigint), \
+         greatest(coalesce((select max(transaction_id) from checkpoints), 0), \
+                  coalesce((select cast(cast(max(transaction_id) as text) as bigint) from events), 0))",
+    )
+    .fetch_one(db.reader())
+    .await?;
+    if saved < next {
+        return Ok(());
+    }
+    Err(crate::db::DbError::AheadOfCluster { context: db.name().to_owned(), saved, next, epoch: (saved >> 32) + 1 })
 }
 
 /// One transaction over a context's database: appends, inbox marks, read-model and

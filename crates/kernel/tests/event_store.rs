@@ -180,3 +180,20 @@ on_every_backend!(old_payload_shapes_are_upcast_on_read, |backend: Backend| asyn
     assert_eq!(loaded[0].schema_version, 2);
     assert_eq!(loaded[0].payload, json!({ "first_name": "Ada", "last_name": "Lovelace" }));
 });
+
+#[tokio::test]
+async fn a_store_restored_into_a_cluster_with_a_lower_transaction_counter_is_refused() {
+    let Some(backend) = Backend::postgres() else { return };
+    let fixture = store(&backend).await;
+    append(&fixture.store, "s", ExpectedVersion::NoStream, 1).await.unwrap();
+    fixture.open_again().await.expect("a store from this cluster opens");
+    // What a dump restored into a younger cluster looks like: a checkpoint far beyond its counter.
+    let ahead: i64 = (7 << 32) + 1000;
+    let mut uow = fixture.store.begin().await.unwrap();
+    uow.save_checkpoint("projection:somewhere", Position { transaction: ahead, sequence: 1 }).await.unwrap();
+    uow.commit().await.unwrap();
+    let refused = fixture.open_again().await;
+    let message = refused.expect_err("a store ahead of its cluster must not open").to_string();
+    assert!(message.contains(&ahead.to_string()), "{message}");
+    assert!(message.contains("pg_resetwal --epoch=8"), "the message names the fix: {message}");
+}

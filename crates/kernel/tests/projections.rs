@@ -71,7 +71,7 @@ async fn counted(store: &EventStore) -> i64 {
 
 on_every_backend!(two_processes_catching_up_apply_each_event_once, |backend: Backend| async move {
     let fixture = TestStore::open(&backend).await;
-    let (one, other) = (fixture.store.clone(), fixture.open_again().await);
+    let (one, other) = (fixture.store.clone(), fixture.open_again().await.unwrap());
     prepare(&one).await;
     append(&one, 1000).await;
     let (a, b) = (ProjectionRunner::new(one.clone(), Arc::new(Counts)), ProjectionRunner::new(other, Arc::new(Counts)));
@@ -82,7 +82,7 @@ on_every_backend!(two_processes_catching_up_apply_each_event_once, |backend: Bac
 
 on_every_backend!(a_rebuild_beside_a_running_projection_applies_each_event_once, |backend: Backend| async move {
     let fixture = TestStore::open(&backend).await;
-    let (serving, rebuilding) = (fixture.store.clone(), fixture.open_again().await);
+    let (serving, rebuilding) = (fixture.store.clone(), fixture.open_again().await.unwrap());
     prepare(&serving).await;
     append(&serving, 600).await;
     let live = ProjectionRunner::new(serving.clone(), Arc::new(Counts));

@@ -440,10 +440,10 @@ impl TestStore {
     }
 
     /// A second, independent handle on the same database (its own connections), as
-    /// another process would open it.
-    pub async fn open_again(&self) -> kernel::EventStore {
-        let db = kernel::Db::open(&self.target, TEST_STORE).await.expect("database opens again");
-        kernel::EventStore::open(db, Arc::new(SystemClock)).await.expect("store opens again")
+    /// another process would open it; `Err` is what such a process would be told.
+    pub async fn open_again(&self) -> Result<kernel::EventStore, kernel::db::DbError> {
+        let db = kernel::Db::open(&self.target, TEST_STORE).await?;
+        kernel::EventStore::open(db, Arc::new(SystemClock)).await
     }
 }
 

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use contracts::inventory::StockLevelChanged;
 use kernel::bus::{Envelope, Message};
 use kernel::cache::Cache;
-use kernel::event_store::EventStore;
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 use std::sync::Arc;
 
 /// Stores each product's latest reported availability: the one from the highest version of
@@ -31,22 +31,22 @@ impl MessageHandler for StockLevels {
         let version = envelope
             .source_version
             .ok_or_else(|| HandlerError::Permanent("StockLevelChanged without a source version".into()))?;
-        let mut uow = self.store.begin().await?;
-        if !uow.claim_message(self.consumer(), envelope).await? {
-            return Ok(());
-        }
-        sqlx::query(
-            "insert into stock_levels (product_id, available, low_stock, source_version) values ($1, $2, $3, $4) \
+        let change = &change;
+        handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
+            sqlx::query(
+                "insert into stock_levels (product_id, available, low_stock, source_version) values ($1, $2, $3, $4) \
              on conflict (product_id) do update set available = excluded.available, low_stock = excluded.low_stock, \
              source_version = excluded.source_version where stock_levels.source_version < excluded.source_version",
-        )
-        .bind(change.product_id.to_string())
-        .bind(change.available)
-        .bind(i32::from(change.low_stock))
-        .bind(version)
-        .execute(uow.conn())
+            )
+            .bind(change.product_id.to_string())
+            .bind(change.available)
+            .bind(i32::from(change.low_stock))
+            .bind(version)
+            .execute(uow.conn())
+            .await?;
+            Ok::<_, StoreError>((uow, ()))
+        })
         .await?;
-        uow.commit().await?;
         // After the commit, so a reader cannot re-cache the old level in between.
         self.cache.remove(&crate::get_product::cache_key(change.product_id)).await;
         Ok(())

@@ -4,8 +4,8 @@ use crate::stock::{InventoryEvent, StockItem, stock_stream};
 use async_trait::async_trait;
 use contracts::catalog::ProductCreated;
 use kernel::bus::{Envelope, Message};
-use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, Metadata, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 
 /// Opens stock items from `ProductCreated`.
 pub(crate) struct OpenStock {
@@ -25,11 +25,8 @@ impl MessageHandler for OpenStock {
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let product: ProductCreated = envelope.decode()?;
         let metadata = Metadata::caused_by(envelope);
-        retry_on_conflict(|| async {
-            let mut uow = self.store.begin().await?;
-            if !uow.claim_message(self.consumer(), envelope).await? {
-                return Ok(());
-            }
+        let (product, metadata) = (&product, &metadata);
+        handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
             let stream = stock_stream(product.product_id);
             let mut item = uow.load_aggregate::<StockItem>(&stream).await?;
             if !item.state.opened {
@@ -37,10 +34,9 @@ impl MessageHandler for OpenStock {
                     product_id: product.product_id,
                     on_hand: i64::from(product.initial_stock),
                 };
-                uow.append_decided(&stream, &mut item, &[opened], &metadata).await?;
+                uow.append_decided(&stream, &mut item, &[opened], metadata).await?;
             }
-            uow.commit().await?;
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>((uow, ()))
         })
         .await?;
         Ok(())

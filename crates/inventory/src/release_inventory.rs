@@ -6,7 +6,8 @@ use crate::reserve_inventory::CONSUMER;
 use crate::stock::{InventoryEvent, Reservation, StockItem, reservation_stream, stock_stream};
 use contracts::inventory::ReleaseInventory;
 use kernel::bus::Envelope;
-use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
+use kernel::event_store::{EventStore, Metadata, StoreError};
+use kernel::messaging::handle_once;
 
 pub(crate) async fn release(
     store: &EventStore,
@@ -15,16 +16,13 @@ pub(crate) async fn release(
 ) -> Result<(), StoreError> {
     let metadata = Metadata::caused_by(envelope);
     let order_id = command.order_id;
-    retry_on_conflict(|| async {
-        let mut uow = store.begin().await?;
-        if !uow.claim_message(CONSUMER, envelope).await? {
-            return Ok(());
-        }
+    let metadata = &metadata;
+    handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let stream = reservation_stream(order_id);
         let mut reservation = uow.load_aggregate::<Reservation>(&stream).await?;
         let released = match &reservation.state {
             // Already given back: the earlier release answered the saga.
-            Reservation::Released => return uow.commit().await,
+            Reservation::Released => return Ok::<_, StoreError>((uow, ())),
             Reservation::None | Reservation::Refused => Vec::new(),
             Reservation::Held(lines) => lines.clone(),
         };
@@ -34,11 +32,12 @@ pub(crate) async fn release(
             let quantity = i64::from(line.quantity);
             let available = item.state.available() + quantity;
             let event = InventoryEvent::StockReleased { product_id: line.product_id, order_id, quantity, available };
-            uow.append_decided(&stock, &mut item, &[event], &metadata).await?;
+            uow.append_decided(&stock, &mut item, &[event], metadata).await?;
         }
         let event = InventoryEvent::InventoryReleased { order_id, lines: released };
-        uow.append_decided(&stream, &mut reservation, &[event], &metadata).await?;
-        uow.commit().await
+        uow.append_decided(&stream, &mut reservation, &[event], metadata).await?;
+        Ok((uow, ()))
     })
-    .await
+    .await?;
+    Ok(())
 }

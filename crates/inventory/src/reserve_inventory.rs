@@ -8,8 +8,8 @@ use contracts::ProductQuantity;
 use contracts::inventory::{ReleaseInventory, ReserveInventory};
 use kernel::aggregate::Loaded;
 use kernel::bus::{Envelope, Message};
-use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, Metadata, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 use std::collections::BTreeMap;
 
 /// The consumer of the saga's inventory commands.
@@ -52,20 +52,17 @@ fn merge_lines(lines: &[ProductQuantity]) -> Vec<ProductQuantity> {
 async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInventory) -> Result<(), StoreError> {
     let metadata = Metadata::caused_by(envelope);
     let lines = merge_lines(&command.lines);
-    retry_on_conflict(|| async {
-        let mut uow = store.begin().await?;
-        if !uow.claim_message(CONSUMER, envelope).await? {
-            return Ok(());
-        }
+    let (command, lines, metadata) = (&command, &lines, &metadata);
+    handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let reservation_stream = reservation_stream(command.order_id);
         let mut reservation = uow.load_aggregate::<Reservation>(&reservation_stream).await?;
         if reservation.state != Reservation::None {
             // Decided before, or released before it arrived: a late command holds nothing.
             tracing::info!(order_id = %command.order_id, state = ?reservation.state, "reservation already settled");
-            return uow.commit().await;
+            return Ok::<_, StoreError>((uow, ()));
         }
         let mut items: Vec<Loaded<StockItem>> = Vec::with_capacity(lines.len());
-        for line in &lines {
+        for line in lines {
             items.push(uow.load_aggregate::<StockItem>(&stock_stream(line.product_id)).await?);
         }
         let decision_input: Vec<_> = lines.iter().copied().zip(items.iter().map(|i| Some(&i.state))).collect();
@@ -74,16 +71,17 @@ async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInvent
             match &event {
                 InventoryEvent::StockReserved { product_id, .. } => {
                     let index = lines.iter().position(|l| l.product_id == *product_id).expect("event for a line");
-                    uow.append_decided(&stock_stream(*product_id), &mut items[index], &[event], &metadata).await?;
+                    uow.append_decided(&stock_stream(*product_id), &mut items[index], &[event], metadata).await?;
                 }
                 _ => {
-                    uow.append_decided(&reservation_stream, &mut reservation, &[event], &metadata).await?;
+                    uow.append_decided(&reservation_stream, &mut reservation, &[event], metadata).await?;
                 }
             }
         }
-        uow.commit().await
+        Ok((uow, ()))
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

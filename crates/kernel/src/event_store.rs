@@ -637,14 +637,22 @@ where
     let mut tries = 0;
     loop {
         match attempt().await {
-            Err(error) if error.is_conflict() && tries < 9 => {
+            Err(error) if error.is_conflict() && tries < MAX_CONFLICT_RETRIES => {
                 tries += 1;
-                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 10;
-                tokio::time::sleep(std::time::Duration::from_millis(5 * tries + jitter)).await;
+                pause_after_conflict(tries).await;
             }
             other => return other,
         }
     }
+}
+
+/// How many times a conflicting attempt is retried before the conflict is reported.
+pub(crate) const MAX_CONFLICT_RETRIES: u64 = 9;
+
+/// A short, growing, jittered pause before retry number `tries`, so racers spread out.
+pub(crate) async fn pause_after_conflict(tries: u64) {
+    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 10;
+    tokio::time::sleep(std::time::Duration::from_millis(5 * tries + jitter)).await;
 }
 
 /// Errors that can say whether they are a version conflict worth retrying.

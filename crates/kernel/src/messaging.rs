@@ -4,7 +4,7 @@
 //! [`crate::delivery`].
 
 use crate::bus::Envelope;
-use crate::event_store::{RecordedEvent, StoreError};
+use crate::event_store::{AsConflict, EventStore, RecordedEvent, StoreError, UnitOfWork};
 use async_trait::async_trait;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -103,11 +103,50 @@ impl From<sqlx::Error> for HandlerError {
     }
 }
 
+/// Handles `envelope` at most once in effect for `consumer`: begins a unit of work, claims
+/// the message in the consumer's inbox, hands the unit of work to `decide` and commits the
+/// one it hands back. A version conflict starts again from the beginning (a few times, as
+/// [`crate::event_store::retry_on_conflict`] does). Returns `None`, without running
+/// `decide`, when the message was handled before (a redelivery).
+///
+/// `decide` takes the unit of work by value and returns it with its result, so its future
+/// borrows nothing from the helper (closures borrowing it cannot be shown `Send`).
+pub async fn handle_once<T, E, F, Fut>(
+    store: &EventStore,
+    consumer: &str,
+    envelope: &Envelope,
+    mut decide: F,
+) -> Result<Option<T>, E>
+where
+    F: FnMut(UnitOfWork) -> Fut,
+    Fut: std::future::Future<Output = Result<(UnitOfWork, T), E>>,
+    E: From<StoreError> + AsConflict,
+{
+    let mut tries = 0;
+    loop {
+        let attempt = async {
+            let mut uow = store.begin().await?;
+            if !uow.claim_message(consumer, envelope).await? {
+                return Ok(None);
+            }
+            let (uow, outcome) = decide(uow).await?;
+            uow.commit().await?;
+            Ok::<_, E>(Some(outcome))
+        };
+        match attempt.await {
+            Err(error) if error.is_conflict() && tries < crate::event_store::MAX_CONFLICT_RETRIES => {
+                tries += 1;
+                crate::event_store::pause_after_conflict(tries).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A context's reaction to messages from other contexts (or its own saga commands).
 ///
-/// Handlers must be idempotent per message: claim the message in the inbox
-/// ([`crate::event_store::UnitOfWork::claim_message`]) in the same transaction as the
-/// effects, and skip the effects when the claim says it was handled before.
+/// Handlers must be idempotent per message: [`handle_once`] claims the message in the
+/// inbox in the same transaction as the effects, and skips them for a redelivery.
 #[async_trait]
 pub trait MessageHandler: Send + Sync + 'static {
     /// The queue / inbox name, unique across the platform (e.g. `inventory`).

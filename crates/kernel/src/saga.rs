@@ -731,17 +731,14 @@ impl<D: SagaDefinition> SagaEngine<D> {
     pub async fn handle_reply(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let Some(reply) = self.definition.interpret(envelope)? else { return Ok(()) };
         let metadata = Metadata::caused_by(envelope);
-        crate::event_store::retry_on_conflict(|| async {
-            let mut uow = self.store.begin().await?;
-            if !uow.claim_message(D::CONSUMER, envelope).await? {
-                return Ok(());
-            }
+        let (reply, metadata) = (&reply, &metadata);
+        crate::messaging::handle_once(&self.store, D::CONSUMER, envelope, |mut uow| async move {
             let input = Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome.clone() };
-            self.transition(&mut uow, reply.saga_id, input, &metadata).await?;
-            uow.commit().await?;
-            Ok::<_, SagaError>(())
+            self.transition(&mut uow, reply.saga_id, input, metadata).await?;
+            Ok::<_, SagaError>((uow, ()))
         })
         .await
+        .map(|_| ())
         .map_err(|error| match error {
             SagaError::Data(e) => HandlerError::Permanent(e.to_string()),
             other => HandlerError::Transient(other.to_string()),

@@ -4,8 +4,8 @@ use crate::order::{Order, OrderCommand, order_stream};
 use async_trait::async_trait;
 use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder};
 use kernel::bus::{Envelope, Message};
-use kernel::event_store::{EventStore, Metadata, StoreError, retry_on_conflict};
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, Metadata, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 use uuid::Uuid;
 
 /// Applies saga commands to orders.
@@ -45,23 +45,20 @@ impl MessageHandler for OrderCommands {
         let Some((order_id, command)) = command_of(envelope)? else { return Ok(()) };
         let metadata = Metadata::caused_by(envelope);
         let stream = order_stream(order_id);
-        let refused = retry_on_conflict(|| async {
-            let mut uow = self.store.begin().await?;
-            if !uow.claim_message(self.consumer(), envelope).await? {
-                return Ok(None);
-            }
-            let mut order = uow.load_aggregate::<Order>(&stream).await?;
-            let refused = match order.state.decide(order_id, command.clone()) {
+        let (command_ref, stream, metadata) = (&command, &stream, &metadata);
+        let refused = handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
+            let mut order = uow.load_aggregate::<Order>(stream).await?;
+            let refused = match order.state.decide(order_id, command_ref.clone()) {
                 Ok(events) => {
-                    uow.append_decided(&stream, &mut order, &events, &metadata).await?;
+                    uow.append_decided(stream, &mut order, &events, metadata).await?;
                     None
                 }
                 Err(refused) => Some(refused),
             };
-            uow.commit().await?;
-            Ok::<_, StoreError>(refused)
+            Ok::<_, StoreError>((uow, refused))
         })
-        .await?;
+        .await?
+        .flatten();
         if let Some(refused) = refused {
             // The saga only asks for valid transitions; a refusal is a bug worth a dead letter.
             return Err(HandlerError::Permanent(format!(

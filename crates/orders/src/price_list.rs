@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use contracts::catalog::{ProductCreated, ProductPriceChanged};
 use kernel::bus::{Envelope, Message};
 use kernel::db::Db;
-use kernel::event_store::EventStore;
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 use kernel::money::{Currency, Money};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -28,34 +28,35 @@ impl MessageHandler for PriceList {
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let mut uow = self.store.begin().await?;
-        if !uow.claim_message(self.consumer(), envelope).await? {
-            return Ok(());
-        }
-        if envelope.is::<ProductCreated>() {
-            let product: ProductCreated = envelope.decode()?;
-            sqlx::query(
-                "insert into price_list (product_id, name, price_minor, currency, weight_grams) values ($1, $2, $3, $4, $5) \
-                 on conflict (product_id) do update set name = excluded.name, price_minor = excluded.price_minor, \
-                 currency = excluded.currency, weight_grams = excluded.weight_grams",
-            )
-            .bind(product.product_id.to_string())
-            .bind(product.name)
-            .bind(product.price.amount_minor)
-            .bind(product.price.currency.to_string())
-            .bind(i64::from(product.weight_grams))
-            .execute(uow.conn())
-            .await?;
-        } else if envelope.is::<ProductPriceChanged>() {
-            let change: ProductPriceChanged = envelope.decode()?;
-            sqlx::query("update price_list set price_minor = $2, currency = $3 where product_id = $1")
-                .bind(change.product_id.to_string())
-                .bind(change.price.amount_minor)
-                .bind(change.price.currency.to_string())
+        let created = envelope.is::<ProductCreated>().then(|| envelope.decode::<ProductCreated>()).transpose()?;
+        let changed =
+            envelope.is::<ProductPriceChanged>().then(|| envelope.decode::<ProductPriceChanged>()).transpose()?;
+        let (created, changed) = (&created, &changed);
+        handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
+            if let Some(product) = created {
+                sqlx::query(
+                    "insert into price_list (product_id, name, price_minor, currency, weight_grams) values ($1, $2, $3, $4, $5) \
+                     on conflict (product_id) do update set name = excluded.name, price_minor = excluded.price_minor, \
+                     currency = excluded.currency, weight_grams = excluded.weight_grams",
+                )
+                .bind(product.product_id.to_string())
+                .bind(product.name.clone())
+                .bind(product.price.amount_minor)
+                .bind(product.price.currency.to_string())
+                .bind(i64::from(product.weight_grams))
                 .execute(uow.conn())
                 .await?;
-        }
-        uow.commit().await?;
+            } else if let Some(change) = changed {
+                sqlx::query("update price_list set price_minor = $2, currency = $3 where product_id = $1")
+                    .bind(change.product_id.to_string())
+                    .bind(change.price.amount_minor)
+                    .bind(change.price.currency.to_string())
+                    .execute(uow.conn())
+                    .await?;
+            }
+            Ok::<_, StoreError>((uow, ()))
+        })
+        .await?;
         Ok(())
     }
 }

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use contracts::payments::{ProcessPayment, RefundPayment};
 use kernel::aggregate::fold;
 use kernel::bus::{Envelope, Message};
-use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{Metadata, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 use std::time::Duration;
 
 /// The consumer of the saga's payment commands.
@@ -101,17 +101,14 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
         })
     };
     let metadata = Metadata::caused_by(envelope);
-    let late_charge = retry_on_conflict(|| async {
-        let mut uow = store.begin().await?;
-        if !uow.claim_message(CONSUMER, envelope).await? {
-            return Ok(None);
-        }
-        let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
-        let Some(outcome) = outcome.clone() else { return uow.commit().await.map(|()| None) };
+    let (command_ref, stream_ref, outcome, metadata) = (&command, &stream, &outcome, &metadata);
+    let late_charge = handle_once(store, CONSUMER, envelope, |mut uow| async move {
+        let command = command_ref;
+        let mut payment = uow.load_aggregate::<Payment>(stream_ref).await?;
+        let Some(outcome) = outcome.clone() else { return Ok((uow, None)) };
         if payment.state != Payment::None {
             // Voided while the gateway was charging: the charge must go back.
-            uow.commit().await?;
-            return Ok(outcome.ok());
+            return Ok((uow, outcome.ok()));
         }
         let event = match outcome {
             Ok(charge_id) => PaymentsEvent::PaymentProcessed {
@@ -131,11 +128,11 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
                 message,
             },
         };
-        uow.append_decided(&stream, &mut payment, &[event], &metadata).await?;
-        uow.commit().await?;
-        Ok::<_, StoreError>(None)
+        uow.append_decided(stream_ref, &mut payment, &[event], metadata).await?;
+        Ok::<_, StoreError>((uow, None))
     })
-    .await?;
+    .await?
+    .flatten();
     if let Some(charge_id) = late_charge {
         tracing::warn!(order_id = %command.order_id, "charge completed after the payment was voided; refunding it");
         let key = format!("refund-{payment_id}");

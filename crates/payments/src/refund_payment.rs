@@ -7,8 +7,8 @@ use crate::process_payment::{CONSUMER, with_retries};
 use contracts::payments::RefundPayment;
 use kernel::aggregate::fold;
 use kernel::bus::Envelope;
-use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
-use kernel::messaging::HandlerError;
+use kernel::event_store::{Metadata, StoreError};
+use kernel::messaging::{HandlerError, handle_once};
 
 pub(crate) async fn refund(
     payments: &Payments,
@@ -31,13 +31,10 @@ pub(crate) async fn refund(
         _ => None,
     };
     let metadata = Metadata::caused_by(envelope);
-    retry_on_conflict(|| async {
-        let mut uow = store.begin().await?;
-        if !uow.claim_message(CONSUMER, envelope).await? {
-            return Ok(());
-        }
-        let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
-        let event = match (&payment.state, &refund) {
+    let (command, stream, refund, metadata) = (&command, &stream, &refund, &metadata);
+    handle_once(store, CONSUMER, envelope, |mut uow| async move {
+        let mut payment = uow.load_aggregate::<Payment>(stream).await?;
+        let event = match (&payment.state, refund) {
             (Payment::Processed { .. }, Some((amount, refund_id))) => PaymentsEvent::PaymentRefunded {
                 payment_id,
                 order_id: command.order_id,
@@ -52,10 +49,10 @@ pub(crate) async fn refund(
                 return Err(StoreError::Conflict { stream_id: stream.clone(), expected: 0, actual: payment.version });
             }
             // Already refunded or voided: that earlier answer reached the saga.
-            (Payment::Refunded | Payment::Voided, _) => return uow.commit().await,
+            (Payment::Refunded | Payment::Voided, _) => return Ok((uow, ())),
         };
-        uow.append_decided(&stream, &mut payment, &[event], &metadata).await?;
-        uow.commit().await
+        uow.append_decided(stream, &mut payment, &[event], metadata).await?;
+        Ok((uow, ()))
     })
     .await?;
     Ok(())

@@ -5,8 +5,8 @@ use crate::zones;
 use async_trait::async_trait;
 use contracts::shipping::CreateShipment;
 use kernel::bus::{Envelope, Message};
-use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError, retry_on_conflict};
-use kernel::messaging::{HandlerError, MessageHandler};
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 
 /// The consumer of `CreateShipment`.
 pub(crate) struct CreateShipments {
@@ -47,18 +47,14 @@ impl MessageHandler for CreateShipments {
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let command: CreateShipment = envelope.decode()?;
         let metadata = Metadata::caused_by(envelope);
-        retry_on_conflict(|| async {
-            let mut uow = self.store.begin().await?;
-            if !uow.claim_message(self.consumer(), envelope).await? {
-                return Ok(());
-            }
+        let (command, metadata) = (&command, &metadata);
+        handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
             let stream = shipment_stream(command.order_id);
             if uow.load(&stream).await?.is_empty() {
-                let event = NewEvent::from_domain(&decide(&command), &metadata)?;
+                let event = NewEvent::from_domain(&decide(command), metadata)?;
                 uow.append(&stream, ExpectedVersion::NoStream, &[event]).await?;
             }
-            uow.commit().await?;
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>((uow, ()))
         })
         .await?;
         Ok(())

@@ -109,11 +109,12 @@ impl Subscription {
         Ok(position)
     }
 
-    /// Takes `envelope` (derived from the event after `before`) into its partition.
-    async fn take(self: &Arc<Self>, partition: &str, envelope: Envelope, before: Position, life: &Lifecycle) {
+    /// Takes `envelope` (derived from the event after `before`) into its partition; `false`
+    /// when delivery stopped first, and then the event must not count as read.
+    async fn take(self: &Arc<Self>, partition: &str, envelope: Envelope, before: Position, life: &Lifecycle) -> bool {
         let permit = tokio::select! {
             permit = self.permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            () = life.stop.cancelled() => return,
+            () = life.stop.cancelled() => return false,
         };
         let ticket = {
             let mut progress = self.progress.lock().expect("progress lock");
@@ -128,7 +129,7 @@ impl Subscription {
         if let Some(queue) = partitions.get_mut(partition) {
             // Its worker is running and will come to it.
             queue.push_back(job);
-            return;
+            return true;
         }
         partitions.insert(partition.to_owned(), VecDeque::from([job]));
         let (subscription, partition, life_for_worker) = (self.clone(), partition.to_owned(), life.clone());
@@ -139,6 +140,7 @@ impl Subscription {
                 () = kill.cancelled() => {}
             }
         });
+        true
     }
 
     /// Handles a partition's messages in order until its queue is empty (or delivery stops:
@@ -371,7 +373,9 @@ impl Relay {
                     continue; // handled before a restart
                 }
                 for envelope in envelopes.iter().filter(|e| subscription.wanted.contains(e.message_type.as_str())) {
-                    subscription.take(&event.stream_id, envelope.clone(), *after, life).await;
+                    if !subscription.take(&event.stream_id, envelope.clone(), *after, life).await {
+                        return Ok(events.len()); // stopping: this event stays unread
+                    }
                 }
                 subscription.progress.lock().expect("progress lock").read = event.position;
             }

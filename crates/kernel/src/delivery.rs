@@ -12,9 +12,7 @@
 
 use crate::bus::Envelope;
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
-use crate::messaging::{
-    HandlerError, MAX_ATTEMPTS, MessageHandler, Publications, PublishError, backoff, wait_for_appends,
-};
+use crate::messaging::{AppendWaiter, HandlerError, MAX_ATTEMPTS, MessageHandler, Publications, PublishError, backoff};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -313,7 +311,7 @@ impl Relay {
                 }
             }
         };
-        let mut appends = self.source.subscribe_appends();
+        let mut appends = AppendWaiter::new(&self.source);
         let mut failures = 0u32;
         while !life.stop.is_cancelled() {
             match self.deliver_batch(&mut start, life).await {
@@ -323,8 +321,9 @@ impl Relay {
                         stalled.set(0.0);
                         failures = 0;
                     }
-                    if read == 0 {
-                        wait_for_appends(&mut appends, &life.stop).await;
+                    // A short read reached the end: wait rather than ask again at once.
+                    if read < READ_BATCH as usize {
+                        appends.wait(&life.stop).await;
                     }
                 }
                 Err(error) => {

@@ -57,12 +57,39 @@ pub fn stamp(mut envelope: Envelope, event: &RecordedEvent) -> Envelope {
 /// (other processes' appends on PostgreSQL, transactions that were still in flight).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
-/// Waits until the store reports an append or the poll interval passes.
-pub async fn wait_for_appends(appends: &mut tokio::sync::watch::Receiver<u64>, cancel: &CancellationToken) {
-    tokio::select! {
-        _ = appends.changed() => {}
-        _ = tokio::time::sleep(POLL_INTERVAL) => {}
-        _ = cancel.cancelled() => {}
+/// The least time between two reads of one catch-up loop: under load a store commits
+/// every millisecond or so, and reading once per commit costs a query per event.
+const MIN_READ_GAP: Duration = Duration::from_millis(2);
+
+/// Tells a catch-up loop when to read again: after an append in this process or the poll
+/// interval, and never sooner than [`MIN_READ_GAP`] after its previous read, so a busy
+/// store is read in batches while a quiet one is read at once.
+pub struct AppendWaiter {
+    appends: tokio::sync::watch::Receiver<u64>,
+    last_read: std::time::Instant,
+}
+
+impl AppendWaiter {
+    /// Waits on `store`'s appends.
+    pub fn new(store: &crate::event_store::EventStore) -> AppendWaiter {
+        AppendWaiter { appends: store.subscribe_appends(), last_read: std::time::Instant::now() }
+    }
+
+    /// Returns when it is time to read again (or at once when `cancel` fires).
+    pub async fn wait(&mut self, cancel: &CancellationToken) {
+        tokio::select! {
+            _ = self.appends.changed() => {}
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = cancel.cancelled() => return,
+        }
+        let since = self.last_read.elapsed();
+        if since < MIN_READ_GAP {
+            tokio::select! {
+                _ = tokio::time::sleep(MIN_READ_GAP - since) => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+        self.last_read = std::time::Instant::now();
     }
 }
 

@@ -3,7 +3,7 @@
 //! skip nor double-apply an event, nor can two runners (in two processes) apply one event twice. `rebuild` replays from zero into an emptied read model.
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
-use crate::messaging::wait_for_appends;
+use crate::messaging::AppendWaiter;
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +30,10 @@ pub struct ProjectionRunner {
     store: EventStore,
     projection: Arc<dyn Projection>,
     progress: Arc<watch::Sender<Position>>,
-    // Two catch-ups of one projection at once would apply the same events twice.
-    exclusive: Arc<tokio::sync::Mutex<()>>,
+    /// Where this runner believes the checkpoint stands (`None`: read it from the database).
+    /// Held for a whole catch-up, so this process's catch-ups take turns; a stale belief
+    /// only costs a failed compare-and-set.
+    cursor: Arc<tokio::sync::Mutex<Option<Position>>>,
 }
 
 const BATCH: i64 = 200;
@@ -40,7 +42,7 @@ impl ProjectionRunner {
     /// A runner for `projection` over `store`.
     pub fn new(store: EventStore, projection: Arc<dyn Projection>) -> Self {
         let (progress, _) = watch::channel(Position::default());
-        ProjectionRunner { store, projection, progress: Arc::new(progress), exclusive: Arc::default() }
+        ProjectionRunner { store, projection, progress: Arc::new(progress), cursor: Arc::default() }
     }
 
     /// The projection's name.
@@ -59,11 +61,14 @@ impl ProjectionRunner {
     /// runner read it to the batch's end, in the batch's own transaction; if another runner
     /// moved it first, the batch is dropped and reading starts again from the new checkpoint.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
-        let _turn = self.exclusive.lock().await;
+        let mut cursor = self.cursor.lock().await;
         let name = self.checkpoint_name();
         let mut applied = 0;
         loop {
-            let after = self.store.checkpoint(&name).await?;
+            let after = match *cursor {
+                Some(position) => position,
+                None => *cursor.insert(self.store.checkpoint(&name).await?),
+            };
             let events = self.store.read_all(after, BATCH).await?;
             let Some(last) = events.last().map(|e| e.position) else {
                 self.progress.send_replace(after);
@@ -71,23 +76,29 @@ impl ProjectionRunner {
             };
             let mut uow = self.store.begin().await?;
             if !uow.advance_checkpoint(&name, after, last).await? {
-                continue; // another runner applied this batch first; rolled back
+                // Another runner applied this batch first: rolled back; read where it got to.
+                *cursor = None;
+                continue;
             }
             for event in &events {
                 self.projection.apply(uow.conn(), event).await?;
             }
             uow.commit().await?;
+            *cursor = Some(last);
             self.progress.send_replace(last);
             applied += events.len();
+            if events.len() < BATCH as usize {
+                return Ok(applied); // that read reached the end
+            }
         }
     }
 
     /// Keeps the read model up to date until cancelled.
     pub async fn run(self, cancel: CancellationToken) {
-        let mut appends = self.store.subscribe_appends();
+        let mut appends = AppendWaiter::new(&self.store);
         while !cancel.is_cancelled() {
             match self.catch_up().await {
-                Ok(_) => wait_for_appends(&mut appends, &cancel).await,
+                Ok(_) => appends.wait(&cancel).await,
                 Err(error) => {
                     tracing::error!(projection = self.name(), %error, "projection failed; retrying");
                     tokio::select! {
@@ -101,12 +112,13 @@ impl ProjectionRunner {
 
     /// Empties the read model and replays every event into it.
     pub async fn rebuild(&self) -> Result<usize, StoreError> {
-        let turn = self.exclusive.lock().await;
+        let mut cursor = self.cursor.lock().await;
+        *cursor = None;
         let mut uow = self.store.begin().await?;
         self.projection.reset(uow.conn()).await?;
         sqlx::query("delete from checkpoints where name = $1").bind(self.checkpoint_name()).execute(uow.conn()).await?;
         uow.commit().await?;
-        drop(turn);
+        drop(cursor);
         self.catch_up().await
     }
 

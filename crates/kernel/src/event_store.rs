@@ -479,30 +479,31 @@ impl UnitOfWork {
             ExpectedVersion::NoStream => 0,
             ExpectedVersion::Exact(version) => version,
         };
-        let actual: i64 =
-            sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
-                .bind(stream_id)
-                .fetch_one(&mut *self.tx)
-                .await?;
-        if actual != expected {
-            return Err(StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual });
-        }
         let (insert, returning) = match self.store.db.backend() {
             Backend::Sqlite => ("$6, $7", "0"),
             Backend::Postgres => {
                 ("cast($6 as jsonb), cast($7 as jsonb)", "cast(cast(transaction_id as text) as bigint)")
             }
         };
-        let sql = format!(
-            "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, metadata, recorded_at) \
-             values ($1, $2, $3, $4, $5, {insert}, $8) returning {returning}, position"
+        let columns = "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, \
+                       metadata, recorded_at)";
+        // The first event goes in only if the stream is at the expected version: the check
+        // and the insert are one statement. The unique (stream_id, stream_version) catches
+        // a writer that commits in between.
+        let first = format!(
+            "{columns} select $1, $2, $3, $4, $5, {insert}, $8 \
+             where coalesce((select max(stream_version) from events where stream_id = $1), 0) = $9 \
+             returning {returning}, position"
         );
+        let rest = format!("{columns} values ($1, $2, $3, $4, $5, {insert}, $8) returning {returning}, position");
         let now = crate::time::format(self.store.clock.now());
+        let conflict = |actual| StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual };
         let mut last = None;
         for (offset, event) in (1..).zip(events) {
             let payload = serde_json::to_string(&event.payload).map_err(StoreError::Encode)?;
             let metadata = serde_json::to_string(&event.metadata).map_err(StoreError::Encode)?;
-            let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+            let sql = if offset == 1 { first.as_str() } else { rest.as_str() };
+            let mut query = sqlx::query(AssertSqlSafe(sql))
                 .bind(stream_id)
                 .bind(expected + offset)
                 .bind(event.event_id.to_string())
@@ -510,15 +511,22 @@ impl UnitOfWork {
                 .bind(event.schema_version)
                 .bind(payload)
                 .bind(metadata)
-                .bind(&now)
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(|error| match &error {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => {
-                        StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual: expected + 1 }
-                    }
-                    _ => StoreError::Database(error),
-                })?;
+                .bind(&now);
+            if offset == 1 {
+                query = query.bind(expected);
+            }
+            let row = query.fetch_optional(&mut *self.tx).await.map_err(|error| match &error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
+                _ => StoreError::Database(error),
+            })?;
+            let Some(row) = row else {
+                let actual: i64 =
+                    sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
+                        .bind(stream_id)
+                        .fetch_one(&mut *self.tx)
+                        .await?;
+                return Err(conflict(actual));
+            };
             last = Some(Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? });
             self.appended = true;
         }

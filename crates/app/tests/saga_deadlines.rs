@@ -40,3 +40,44 @@ on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, 
     let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
     assert_eq!(level["available"], 4);
 });
+
+on_every_backend!(a_saga_that_cannot_be_processed_does_not_freeze_other_deadlines, |backend: Backend| async move {
+    let app = TestApp::spawn_with(&backend, |settings| {
+        settings.saga_step_deadline_secs = 1;
+        settings.gateway_latency_ms = 2500;
+    })
+    .await;
+    // A saga due long ago whose stored start no longer decodes (a bad deploy, a hand edit):
+    // it fails every time the timer picks it up, and it is always picked first.
+    let orders = app.platform().database("orders").unwrap().clone();
+    let store =
+        kernel::EventStore::open(orders.clone(), std::sync::Arc::new(kernel::clock::SystemClock)).await.unwrap();
+    let broken = uuid::Uuid::now_v7();
+    let mut uow = store.begin().await.unwrap();
+    let start = kernel::NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: "SagaStarted".into(),
+        schema_version: 1,
+        payload: json!({ "not": "a saga start" }),
+        metadata: kernel::Metadata::default(),
+    };
+    uow.append(&format!("saga-{broken}"), kernel::ExpectedVersion::NoStream, &[start]).await.unwrap();
+    sqlx::query(
+        "insert into sagas (saga_id, saga_type, status, deadline_at, view, updated_at) \
+         values ($1, 'place_order', 'running', '2000-01-01T00:00:00.000000Z', '{}', '2000-01-01T00:00:00.000000Z')",
+    )
+    .bind(broken.to_string())
+    .execute(uow.conn())
+    .await
+    .unwrap();
+    uow.commit().await.unwrap();
+
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 4, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+    assert_eq!(order["status"], "cancelled", "the payment's deadline still fired: {order}");
+    assert_eq!(order["cancellation"]["code"], "timeout");
+});

@@ -746,6 +746,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
     }
 
     /// Acts on every deadline and scheduled retry that is due; returns how many sagas moved.
+    /// A saga that cannot be processed is logged, counted and skipped.
     pub async fn fire_due(&self) -> Result<usize, SagaError> {
         let now = crate::time::format(self.store.clock().now());
         let due: Vec<String> = sqlx::query_scalar(
@@ -766,8 +767,15 @@ impl<D: SagaDefinition> SagaEngine<D> {
                 uow.commit().await?;
                 Ok::<_, SagaError>(moved)
             })
-            .await?;
-            moved += usize::from(changed);
+            .await;
+            match changed {
+                Ok(changed) => moved += usize::from(changed),
+                // One saga that cannot be processed must not hold back every later deadline.
+                Err(error) => {
+                    metrics::counter!("emporium_saga_timer_failures_total", "saga" => D::NAME).increment(1);
+                    tracing::error!(saga = D::NAME, %saga_id, %error, "cannot act on this saga's deadline; skipping it");
+                }
+            }
         }
         Ok(moved)
     }

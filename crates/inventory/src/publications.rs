@@ -30,7 +30,8 @@ impl Publications for InventoryPublications {
                 envelope(event, &InventoryReserved { order_id, lines })
             }
             InventoryEvent::OutOfStock { order_id, shortages } => envelope(event, &OutOfStock { order_id, shortages }),
-            InventoryEvent::InventoryReleased { order_id, lines } => {
+            InventoryEvent::InventoryReleased { order_id, lines }
+            | InventoryEvent::ReleaseRepeated { order_id, lines } => {
                 envelope(event, &InventoryReleased { order_id, lines })
             }
         }

@@ -21,8 +21,13 @@ pub(crate) async fn release(
         let stream = reservation_stream(order_id);
         let mut reservation = uow.load_aggregate::<Reservation>(&stream).await?;
         let released = match &reservation.state {
-            // Already given back: the earlier release answered the saga.
-            Reservation::Released => return Ok::<_, StoreError>((uow, ())),
+            // Already given back. Asked again, so the first answer may have been lost: answer
+            // again with the same lines (this message's own inbox claim keeps it to one answer).
+            Reservation::Released(lines) => {
+                let event = InventoryEvent::ReleaseRepeated { order_id, lines: lines.clone() };
+                uow.append_decided(&stream, &mut reservation, &[event], metadata).await?;
+                return Ok::<_, StoreError>((uow, ()));
+            }
             Reservation::None | Reservation::Refused => Vec::new(),
             Reservation::Held(lines) => lines.clone(),
         };

@@ -30,6 +30,9 @@ pub enum InventoryEvent {
     /// The order's hold was given back (empty when there was none, which also bars a
     /// late reservation).
     InventoryReleased { order_id: Uuid, lines: Vec<ProductQuantity> },
+    /// A release was asked for again (its first answer may have been lost): answered with
+    /// what the first one gave back, and nothing else changes.
+    ReleaseRepeated { order_id: Uuid, lines: Vec<ProductQuantity> },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -41,6 +44,7 @@ impl DomainEvent for InventoryEvent {
         "InventoryReserved",
         "OutOfStock",
         "InventoryReleased",
+        "ReleaseRepeated",
     ];
 }
 
@@ -116,8 +120,8 @@ pub(crate) enum Reservation {
     Held(Vec<ProductQuantity>),
     /// Refused for lack of stock.
     Refused,
-    /// Given back (or barred before it was made).
-    Released,
+    /// Given back (or barred before it was made): these lines.
+    Released(Vec<ProductQuantity>),
 }
 
 impl Aggregate for Reservation {
@@ -127,7 +131,7 @@ impl Aggregate for Reservation {
         match event {
             InventoryEvent::InventoryReserved { lines, .. } => *self = Reservation::Held(lines.clone()),
             InventoryEvent::OutOfStock { .. } => *self = Reservation::Refused,
-            InventoryEvent::InventoryReleased { .. } => *self = Reservation::Released,
+            InventoryEvent::InventoryReleased { lines, .. } => *self = Reservation::Released(lines.clone()),
             _ => {}
         }
     }

@@ -42,10 +42,14 @@ pub enum OrdersEvent {
     OrderCompleted { order_id: Uuid, shipment_id: Uuid },
     /// Cancelled, with everything it held undone.
     OrderCancelled { order_id: Uuid, code: String, message: String },
+    /// A cancellation was asked for again (its first answer may have been lost): answered
+    /// again; the order is as it was.
+    CancellationRepeated { order_id: Uuid, code: String, message: String },
 }
 
 impl DomainEvent for OrdersEvent {
-    const TYPES: &'static [&'static str] = &["OrderPlaced", "OrderConfirmed", "OrderCompleted", "OrderCancelled"];
+    const TYPES: &'static [&'static str] =
+        &["OrderPlaced", "OrderConfirmed", "OrderCompleted", "OrderCancelled", "CancellationRepeated"];
 }
 
 /// Where an order stands.
@@ -74,6 +78,7 @@ impl Aggregate for Order {
             OrdersEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
             OrdersEvent::OrderCompleted { .. } => OrderStatus::Completed,
             OrdersEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
+            OrdersEvent::CancellationRepeated { .. } => return,
         };
     }
 }
@@ -93,8 +98,9 @@ pub(crate) struct InvalidTransition {
 }
 
 impl Order {
-    /// Decides a saga command. Asking for the state the order is already in decides
-    /// nothing (the command was handled before).
+    /// Decides a saga command. Asking again for the state the order is already in decides
+    /// nothing, except a cancellation: that is a compensation the saga retries when its
+    /// answer did not come, so it is answered again.
     pub(crate) fn decide(&self, order_id: Uuid, command: OrderCommand) -> Result<Vec<OrdersEvent>, InvalidTransition> {
         use OrderStatus::*;
         let event = match (self.status, command) {
@@ -105,9 +111,12 @@ impl Order {
             (Placed | Confirmed, OrderCommand::Cancel { code, message }) => {
                 OrdersEvent::OrderCancelled { order_id, code, message }
             }
-            (Confirmed, OrderCommand::Confirm { .. })
-            | (Completed, OrderCommand::Complete { .. })
-            | (Cancelled, OrderCommand::Cancel { .. }) => return Ok(Vec::new()),
+            (Cancelled, OrderCommand::Cancel { code, message }) => {
+                OrdersEvent::CancellationRepeated { order_id, code, message }
+            }
+            (Confirmed, OrderCommand::Confirm { .. }) | (Completed, OrderCommand::Complete { .. }) => {
+                return Ok(Vec::new());
+            }
             (from, _) => return Err(InvalidTransition { from }),
         };
         Ok(vec![event])
@@ -137,9 +146,16 @@ mod tests {
     }
 
     #[test]
-    fn repeating_a_command_decides_nothing() {
+    fn repeating_a_forward_command_decides_nothing() {
+        let complete = OrderCommand::Complete { shipment_id: Uuid::nil() };
+        assert_eq!(order(OrderStatus::Completed).decide(Uuid::nil(), complete), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_repeated_cancellation_is_answered_again() {
         let cancel = OrderCommand::Cancel { code: "x".into(), message: "y".into() };
-        assert_eq!(order(OrderStatus::Cancelled).decide(Uuid::nil(), cancel), Ok(vec![]));
+        let answered = order(OrderStatus::Cancelled).decide(Uuid::nil(), cancel).unwrap();
+        assert!(matches!(answered[..], [OrdersEvent::CancellationRepeated { .. }]));
     }
 
     #[test]

@@ -28,7 +28,8 @@ impl Publications for OrdersPublications {
             OrdersEvent::OrderCompleted { order_id, shipment_id } => {
                 envelope(event, &OrderCompleted { order_id, shipment_id })
             }
-            OrdersEvent::OrderCancelled { order_id, code, message } => {
+            OrdersEvent::OrderCancelled { order_id, code, message }
+            | OrdersEvent::CancellationRepeated { order_id, code, message } => {
                 envelope(event, &OrderCancelled { order_id, code, message })
             }
         }

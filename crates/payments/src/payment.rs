@@ -38,11 +38,20 @@ pub enum PaymentsEvent {
     /// A refund was asked for before anything was charged: nothing to give back, and a
     /// charge that arrives later is refused.
     PaymentVoided { payment_id: Uuid, order_id: Uuid },
+    /// A refund was asked for again (its first answer may have been lost): answered with
+    /// what the first one did (`amount` given back, or none for a void); nothing else changes.
+    RefundRepeated { payment_id: Uuid, order_id: Uuid, amount: Option<Money> },
 }
 
 impl DomainEvent for PaymentsEvent {
-    const TYPES: &'static [&'static str] =
-        &["PaymentMethodAdded", "PaymentProcessed", "PaymentFailed", "PaymentRefunded", "PaymentVoided"];
+    const TYPES: &'static [&'static str] = &[
+        "PaymentMethodAdded",
+        "PaymentProcessed",
+        "PaymentFailed",
+        "PaymentRefunded",
+        "PaymentVoided",
+        "RefundRepeated",
+    ];
 }
 
 /// A saved card, as charging needs it.
@@ -80,7 +89,7 @@ pub(crate) enum Payment {
     /// Charge refused.
     Failed,
     /// Charge given back.
-    Refunded,
+    Refunded { amount: Money },
     /// Refunded before any charge.
     Voided,
 }
@@ -94,9 +103,9 @@ impl Aggregate for Payment {
                 Payment::Processed { amount: *amount, charge_id: charge_id.clone() }
             }
             PaymentsEvent::PaymentFailed { .. } => Payment::Failed,
-            PaymentsEvent::PaymentRefunded { .. } => Payment::Refunded,
+            PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
-            PaymentsEvent::PaymentMethodAdded { .. } => return,
+            PaymentsEvent::PaymentMethodAdded { .. } | PaymentsEvent::RefundRepeated { .. } => return,
         };
     }
 }

@@ -29,6 +29,9 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::PaymentVoided { payment_id, order_id } => {
                 envelope(event, &PaymentRefunded { payment_id, order_id, amount: None })
             }
+            PaymentsEvent::RefundRepeated { payment_id, order_id, amount } => {
+                envelope(event, &PaymentRefunded { payment_id, order_id, amount })
+            }
             PaymentsEvent::PaymentMethodAdded { .. } => Ok(Vec::new()),
         }
     }

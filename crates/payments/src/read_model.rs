@@ -105,6 +105,8 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentVoided { payment_id, order_id } => {
                 (payment_id, order_id, None, None, "voided", None, None)
             }
+            // An answer given again; the payment is as it was.
+            PaymentsEvent::RefundRepeated { .. } => return Ok(()),
         };
         let (payment_id, order_id, customer_id, amount, status, code, message) = row;
         sqlx::query(upsert_payment())

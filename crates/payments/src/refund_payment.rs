@@ -48,8 +48,14 @@ pub(crate) async fn refund(
             (Payment::Processed { .. }, None) => {
                 return Err(StoreError::Conflict { stream_id: stream.clone(), expected: 0, actual: payment.version });
             }
-            // Already refunded or voided: that earlier answer reached the saga.
-            (Payment::Refunded | Payment::Voided, _) => return Ok((uow, ())),
+            // Already refunded or voided. Asked again, so the first answer may have been lost:
+            // answer again with what was done (this message's inbox claim keeps it to one).
+            (Payment::Refunded { amount }, _) => {
+                PaymentsEvent::RefundRepeated { payment_id, order_id: command.order_id, amount: Some(*amount) }
+            }
+            (Payment::Voided, _) => {
+                PaymentsEvent::RefundRepeated { payment_id, order_id: command.order_id, amount: None }
+            }
         };
         uow.append_decided(stream, &mut payment, &[event], metadata).await?;
         Ok((uow, ()))

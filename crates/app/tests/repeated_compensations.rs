@@ -1,0 +1,94 @@
+//! A compensation asked for again is answered again. The saga retries a compensation whose
+//! answer did not come in time (lost, or late behind a backlog); a receiver that had
+//! already undone the step used to record nothing and so answer nothing, leaving the saga
+//! waiting until it parked in `needs_attention`.
+
+use contracts::inventory::{InventoryReleased, ReleaseInventory};
+use contracts::orders::{CancelOrder, OrderCancelled};
+use contracts::payments::{PaymentRefunded, RefundPayment};
+use kernel::bus::{Envelope, Message};
+use kernel::clock::SystemClock;
+use kernel::event_store::{EventStore, Position};
+use kernel::module::ContextModule;
+use std::sync::Arc;
+use testkit::{Backend, TestApp, on_every_backend};
+use uuid::Uuid;
+
+/// The context `name` of `app` as a second process would open it: its own store handle
+/// and module over the same database.
+async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) {
+    let db = app.platform().database(name).expect("context database").clone();
+    let store = EventStore::open(db.clone(), Arc::new(SystemClock)).await.unwrap();
+    let module = match name {
+        "inventory" => inventory::module(store.clone()).await.unwrap(),
+        "payments" => {
+            let gateway = payments::SimulatedGateway::open(
+                db,
+                payments::SimulatedGatewayConfig { latency: std::time::Duration::ZERO, transient_failure_rate: 0.0 },
+            )
+            .await
+            .unwrap();
+            payments::module(store.clone(), Arc::new(gateway)).await.unwrap()
+        }
+        "orders" => orders::module(store.clone(), orders::OrdersConfig::default()).await.unwrap(),
+        other => panic!("no such context {other}"),
+    };
+    (store, module)
+}
+
+/// Delivers `command` (under a fresh message id, as a retry is) to the handler that wants it.
+async fn deliver<M: Message>(module: &ContextModule, command: &M) {
+    let envelope = Envelope::new(Uuid::now_v7(), "orders", chrono::Utc::now(), command).unwrap();
+    let handler = module.handlers.iter().find(|h| h.message_types().contains(&M::TYPE)).expect("a handler");
+    handler.handle(&envelope).await.expect("handled");
+}
+
+/// How many `R` replies the context's events would publish for `order_id`.
+async fn replies<R: Message>(store: &EventStore, module: &ContextModule, order_id: Uuid) -> usize {
+    let events = store.read_all(Position::default(), 100_000).await.unwrap();
+    events
+        .iter()
+        .flat_map(|event| module.publications.messages_for(event).unwrap())
+        .filter(|message| message.is::<R>() && message.payload["order_id"] == order_id.to_string())
+        .count()
+}
+
+on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    // No shipping zone: refund, release and cancel each ran once.
+    let (_, placed) = app.place_order(&customer, &[(product, 2)], card, "AQ").await;
+    let order_id: Uuid = placed["id"].as_str().unwrap().parse().unwrap();
+    let order = app.settled_order(&customer, &order_id.to_string()).await;
+    assert_eq!(order["status"], "cancelled", "{order}");
+
+    let (store, module) = open_context(&app, "inventory").await;
+    assert_eq!(replies::<InventoryReleased>(&store, &module, order_id).await, 1);
+    deliver(&module, &ReleaseInventory { order_id }).await;
+    assert_eq!(replies::<InventoryReleased>(&store, &module, order_id).await, 2, "release answered again");
+
+    let (store, module) = open_context(&app, "payments").await;
+    assert_eq!(replies::<PaymentRefunded>(&store, &module, order_id).await, 1);
+    deliver(&module, &RefundPayment { order_id }).await;
+    assert_eq!(replies::<PaymentRefunded>(&store, &module, order_id).await, 2, "refund answered again");
+
+    let (store, module) = open_context(&app, "orders").await;
+    assert_eq!(replies::<OrderCancelled>(&store, &module, order_id).await, 1);
+    let cancel = CancelOrder { order_id, code: "shipping_unavailable".into(), message: "again".into() };
+    deliver(&module, &cancel).await;
+    assert_eq!(replies::<OrderCancelled>(&store, &module, order_id).await, 2, "cancellation answered again");
+
+    // Answering again undid nothing twice: the stock and the money are as after the first time.
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!((level["on_hand"].as_i64(), level["reserved"].as_i64()), (Some(5), Some(0)), "{level}");
+    let payments = app.platform().database("payments").unwrap();
+    let refunds: i64 =
+        sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'refund'")
+            .fetch_one(payments.reader())
+            .await
+            .unwrap();
+    assert_eq!(refunds, 1, "the card was refunded once");
+});

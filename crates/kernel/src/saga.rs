@@ -10,8 +10,9 @@
 //! - a failed step compensates the steps that succeeded, newest first; a step that timed
 //!   out is compensated too, because it may have taken effect after all;
 //! - a step that misses its deadline has failed (deadlines are stored, so timers survive
-//!   restarts); a compensation that fails or misses its deadline is retried, and after
-//!   [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] the saga parks in `needs_attention`;
+//!   restarts); a compensation that fails or misses its deadline is retried for as long as
+//!   it takes, with growing pauses; after [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] the
+//!   saga is also flagged `needs_attention` (an alert for a person) until one succeeds;
 //! - commands carry deterministic ids (saga, step, phase, attempt), so receivers can
 //!   deduplicate; replies that do not match what the saga awaits are ignored.
 
@@ -169,14 +170,14 @@ pub enum SagaStatus {
     Completed,
     /// Failed and fully undone.
     Compensated,
-    /// A compensation keeps failing; a person must look.
+    /// A compensation keeps failing: it is still retried, and a person should look.
     NeedsAttention,
 }
 
 impl SagaStatus {
     /// Whether the saga will never change again by itself.
     pub fn is_terminal(self) -> bool {
-        matches!(self, SagaStatus::Completed | SagaStatus::Compensated | SagaStatus::NeedsAttention)
+        matches!(self, SagaStatus::Completed | SagaStatus::Compensated)
     }
 
     fn as_str(self) -> &'static str {
@@ -341,6 +342,8 @@ impl SagaState {
             }
             SagaEvent::SagaStepCompensated { step } => {
                 self.awaiting = None;
+                // A success clears the alert: undoing goes on as usual.
+                self.status = SagaStatus::Compensating;
                 self.steps.insert(step.clone(), (StepStatus::Compensated, None));
             }
             SagaEvent::SagaCompleted => {
@@ -352,7 +355,7 @@ impl SagaState {
                 self.status = SagaStatus::Compensated;
             }
             SagaEvent::SagaNeedsAttention { step, reason } => {
-                self.awaiting = None;
+                // Still waiting: the retry scheduled with it goes on.
                 self.status = SagaStatus::NeedsAttention;
                 self.steps.insert(step.clone(), (StepStatus::Compensating, Some(reason.clone())));
             }
@@ -537,14 +540,15 @@ impl<D: SagaDefinition> Decision<'_, D> {
         }
     }
 
+    /// A compensation cannot be given up: it is retried after a pause, and once it has
+    /// failed [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] times the saga is flagged too.
     fn compensation_failed(&mut self, step: D::Step, attempt: u32, failure: Failure) {
-        if attempt >= D::MAX_COMPENSATION_ATTEMPTS {
-            let reason = format!("undo failed {attempt} times, last: {}", failure.message);
+        if attempt >= D::MAX_COMPENSATION_ATTEMPTS && self.state.status != SagaStatus::NeedsAttention {
+            let reason = format!("undo failed {attempt} times and is still retried; last: {}", failure.message);
             self.emit(SagaEvent::SagaNeedsAttention { step: step.name().to_owned(), reason });
-        } else {
-            let retry_at = self.now + self.definition.retry_delay(attempt);
-            self.emit(SagaEvent::SagaCompensationFailed { step: step.name().to_owned(), attempt, failure, retry_at });
         }
+        let retry_at = self.now + self.definition.retry_delay(attempt);
+        self.emit(SagaEvent::SagaCompensationFailed { step: step.name().to_owned(), attempt, failure, retry_at });
     }
 }
 
@@ -750,7 +754,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
     pub async fn fire_due(&self) -> Result<usize, SagaError> {
         let now = crate::time::format(self.store.clock().now());
         let due: Vec<String> = sqlx::query_scalar(
-            "select saga_id from sagas where saga_type = $1 and status in ('running', 'compensating') \
+            "select saga_id from sagas where saga_type = $1 and status in ('running', 'compensating', 'needs_attention') \
              and deadline_at <= $2 order by deadline_at limit 100",
         )
         .bind(D::NAME)

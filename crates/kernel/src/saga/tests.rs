@@ -200,7 +200,7 @@ fn a_step_that_misses_its_deadline_fails_and_is_undone_too() {
 }
 
 #[test]
-fn a_failing_compensation_is_retried_then_parks_the_saga() {
+fn a_failing_compensation_is_retried_flags_the_saga_and_a_late_success_clears_it() {
     let mut scenario = Scenario::given_started();
     scenario.ok(Step::Reserve).fails(Step::Pay);
     for attempt in 1..Toy::MAX_COMPENSATION_ATTEMPTS {
@@ -211,8 +211,19 @@ fn a_failing_compensation_is_retried_then_parks_the_saga() {
         assert_eq!(scenario.after(1).sent(), ["release"], "retry {attempt}");
     }
     scenario.undo_fails(Step::Reserve);
+    assert_eq!(scenario.state.status, SagaStatus::NeedsAttention, "flagged for a person");
+    let wait = Toy.retry_delay(Toy::MAX_COMPENSATION_ATTEMPTS).num_seconds();
+    assert_eq!(scenario.after(wait).sent(), ["release"], "and still retried");
+    scenario.undo_fails(Step::Reserve);
     assert_eq!(scenario.state.status, SagaStatus::NeedsAttention);
-    assert!(scenario.after(3600).last.is_empty(), "a parked saga waits for a person");
+    let flags = scenario.last.iter().filter(|e| matches!(e, SagaEvent::SagaNeedsAttention { .. })).count();
+    assert_eq!(flags, 0, "flagged once, not at every failure");
+    let wait = Toy.retry_delay(Toy::MAX_COMPENSATION_ATTEMPTS + 1).num_seconds();
+    assert_eq!(scenario.after(wait).sent(), ["release"]);
+    assert_eq!(scenario.undone(Step::Reserve).sent(), ["cancel"], "a late success moves undoing on");
+    assert_eq!(scenario.state.status, SagaStatus::Compensating, "and clears the flag");
+    scenario.undone(Step::Place);
+    assert_eq!(scenario.state.status, SagaStatus::Compensated);
 }
 
 #[test]

@@ -37,4 +37,5 @@ on_every_backend!(fifty_orders_for_ten_units_complete_exactly_ten, |backend: Bac
     assert_eq!(level["on_hand"], json!(10));
     assert_eq!(level["reserved"], json!(10));
     assert_eq!(level["available"], json!(0), "never negative");
+    app.assert_invariants().await;
 });

@@ -36,6 +36,7 @@ on_every_backend!(slow_payments_for_many_orders_run_side_by_side, |backend: Back
     let serial = Duration::from_millis(GATEWAY_LATENCY_MS) * ORDERS as u32;
     eprintln!("{ORDERS} orders with a {GATEWAY_LATENCY_MS} ms gateway settled in {elapsed:?}");
     assert!(elapsed < serial / 5, "{ORDERS} orders took {elapsed:?}: payments were handled one after another");
+    app.assert_invariants().await;
 });
 
 on_every_backend!(an_older_stock_level_never_replaces_a_newer_one, |backend: Backend| async move {

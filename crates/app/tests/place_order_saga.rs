@@ -58,6 +58,7 @@ on_every_backend!(happy_path_completes_with_a_shipment, |backend: Backend| async
     let (_, history) = app.get("/api/v1/orders", Some(&customer)).await;
     assert_eq!(history["items"][0]["id"], order["id"]);
     assert_eq!(history["items"][0]["saga"]["status"], "completed", "order history shows each saga");
+    app.assert_invariants().await;
 });
 
 on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| async move {
@@ -78,6 +79,7 @@ on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| 
     assert!(order["payment_id"].is_null() && order["shipment_id"].is_null());
     let level = stock(&app, &admin, product).await;
     assert_eq!((level["reserved"].as_i64(), level["available"].as_i64()), (Some(0), Some(5)));
+    app.assert_invariants().await;
 });
 
 on_every_backend!(a_declined_payment_releases_stock_and_cancels, |backend: Backend| async move {
@@ -99,6 +101,7 @@ on_every_backend!(a_declined_payment_releases_stock_and_cancels, |backend: Backe
         let level = stock_settles(&app, &admin, product, 0).await;
         assert_eq!(level["available"], 5, "stock is back to available");
     }
+    app.assert_invariants().await;
 });
 
 on_every_backend!(an_unshippable_address_refunds_releases_and_cancels, |backend: Backend| async move {
@@ -136,6 +139,7 @@ on_every_backend!(an_unshippable_address_refunds_releases_and_cancels, |backend:
         .collect();
     assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
     assert_eq!(types.last(), Some(&"SagaCompensated"));
+    app.assert_invariants().await;
 });
 
 on_every_backend!(a_repeated_idempotency_key_returns_the_same_order, |backend: Backend| async move {
@@ -161,4 +165,24 @@ on_every_backend!(a_repeated_idempotency_key_returns_the_same_order, |backend: B
     assert_eq!(first["id"], second["id"]);
     let (_, list) = app.get("/api/v1/orders", Some(&customer)).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "one order per key");
+    app.assert_invariants().await;
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "I3: charged 2000 and refunded 0")]
+async fn the_money_invariant_notices_a_refund_that_never_happened() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 2)], card, "AQ").await;
+    app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+    // As if the gateway had lost the refund: the money taken is no longer given back.
+    let payments = app.platform().database("payments").unwrap();
+    sqlx::query("delete from simulated_gateway_operations where kind = 'refund'")
+        .execute(payments.reader())
+        .await
+        .unwrap();
+    app.assert_invariants().await;
+}

@@ -91,4 +91,5 @@ on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Bac
             .await
             .unwrap();
     assert_eq!(refunds, 1, "the card was refunded once");
+    app.assert_invariants().await;
 });

@@ -56,6 +56,7 @@ on_every_backend!(a_saga_resumes_after_a_crash_with_each_effect_once, |backend: 
             .unwrap()
             .get(0);
     assert_eq!(shipments, 1, "shipped once");
+    app.assert_invariants().await;
 });
 
 /// Every row of `table` as text, in key order.

@@ -39,6 +39,7 @@ on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, 
     assert_eq!(operations, ["charge", "refund"]);
     let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
     assert_eq!(level["available"], 4);
+    app.assert_invariants().await;
 });
 
 on_every_backend!(a_saga_that_cannot_be_processed_does_not_freeze_other_deadlines, |backend: Backend| async move {

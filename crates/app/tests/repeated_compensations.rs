@@ -6,6 +6,7 @@
 use contracts::inventory::{InventoryReleased, ReleaseInventory};
 use contracts::orders::{CancelOrder, OrderCancelled};
 use contracts::payments::{PaymentRefunded, RefundPayment};
+use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated};
 use kernel::bus::{Envelope, Message};
 use kernel::clock::SystemClock;
 use kernel::event_store::{EventStore, Position};
@@ -31,6 +32,7 @@ async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) 
             payments::module(store.clone(), Arc::new(gateway)).await.unwrap()
         }
         "orders" => orders::module(store.clone(), orders::OrdersConfig::default()).await.unwrap(),
+        "shipping" => shipping::module(store.clone()).await.unwrap(),
         other => panic!("no such context {other}"),
     };
     (store, module)
@@ -43,9 +45,25 @@ async fn deliver<M: Message>(module: &ContextModule, command: &M) {
     handler.handle(&envelope).await.expect("handled");
 }
 
+/// Every event of the store, once catch-up reading sees all that is committed (on
+/// PostgreSQL it waits for other transactions on the cluster, other tests' included).
+async fn all_events(store: &EventStore) -> Vec<kernel::event_store::RecordedEvent> {
+    let newest: Option<i64> =
+        sqlx::query_scalar("select max(position) from events").fetch_one(store.db().reader()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let events = store.read_all(Position::default(), 100_000).await.unwrap();
+        let seen = events.iter().map(|e| e.position.sequence).max();
+        if seen >= newest || std::time::Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// How many `R` replies the context's events would publish for `order_id`.
 async fn replies<R: Message>(store: &EventStore, module: &ContextModule, order_id: Uuid) -> usize {
-    let events = store.read_all(Position::default(), 100_000).await.unwrap();
+    let events = all_events(store).await;
     events
         .iter()
         .flat_map(|event| module.publications.messages_for(event).unwrap())
@@ -92,4 +110,50 @@ on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Bac
             .unwrap();
     assert_eq!(refunds, 1, "the card was refunded once");
     app.assert_invariants().await;
+});
+
+on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answered, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let (store, module) = open_context(&app, "shipping").await;
+    let destination = contracts::Address {
+        name: "Ada".into(),
+        line1: "1 Main St".into(),
+        line2: None,
+        city: "Springfield".into(),
+        postal_code: "12345".into(),
+        country: "US".into(),
+    };
+    let create = |order_id| CreateShipment {
+        order_id,
+        customer_id: Uuid::now_v7(),
+        destination: destination.clone(),
+        weight_grams: 500,
+    };
+
+    // Booking timed out and was cancelled before the booking itself was handled.
+    let late = Uuid::now_v7();
+    deliver(&module, &CancelShipment { order_id: late }).await;
+    deliver(&module, &create(late)).await;
+    assert_eq!(replies::<ShipmentCancelled>(&store, &module, late).await, 1);
+    assert_eq!(replies::<ShipmentCreated>(&store, &module, late).await, 0, "no parcel after its undo");
+
+    // Booked, then cancelled, then cancelled again (the first answer lost).
+    let booked = Uuid::now_v7();
+    deliver(&module, &create(booked)).await;
+    deliver(&module, &CancelShipment { order_id: booked }).await;
+    deliver(&module, &CancelShipment { order_id: booked }).await;
+    assert_eq!(replies::<ShipmentCreated>(&store, &module, booked).await, 1);
+    assert_eq!(replies::<ShipmentCancelled>(&store, &module, booked).await, 2, "each cancel answered");
+    let shipping = app.platform().database("shipping").unwrap();
+    let status = app
+        .eventually("the shipment shows cancelled", || async {
+            let status: Option<String> = sqlx::query_scalar("select status from shipments where order_id = $1")
+                .bind(booked.to_string())
+                .fetch_optional(shipping.reader())
+                .await
+                .unwrap();
+            status.filter(|s| s == "cancelled")
+        })
+        .await;
+    assert_eq!(status, "cancelled");
 });

@@ -262,6 +262,25 @@ pub mod shipping {
         pub message: String,
     }
     contract!(ShippingUnavailable, "shipping.ShippingUnavailable");
+
+    /// Compensation: cancel the order's shipment, or, when it is not booked yet, make sure
+    /// a late `CreateShipment` books nothing.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CancelShipment {
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(CancelShipment, "shipping.CancelShipment");
+
+    /// The order's shipment is cancelled (`shipment_id` is `None` when none was booked).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentCancelled {
+        /// The order.
+        pub order_id: Uuid,
+        /// The cancelled shipment, if one was booked.
+        pub shipment_id: Option<Uuid>,
+    }
+    contract!(ShipmentCancelled, "shipping.ShipmentCancelled");
 }
 
 /// Orders' facts and the commands its saga sends to Orders itself.

@@ -9,10 +9,11 @@
 //! - steps run in the order of [`SagaStep::ALL`]; a step without an action succeeds at once;
 //! - a failed step compensates the steps that succeeded, newest first; a step that timed
 //!   out is compensated too, because it may have taken effect after all;
-//! - a step that misses its deadline has failed (deadlines are stored, so timers survive
-//!   restarts); a compensation that fails or misses its deadline is retried for as long as
-//!   it takes, with growing pauses; after [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] the
-//!   saga is also flagged `needs_attention` (an alert for a person) until one succeeds;
+//! - a step that misses its deadline has failed, unless it is retried until done (its command
+//!   is sent again); deadlines are stored, so timers survive restarts;
+//! - a compensation that fails or misses its deadline is retried for as long as it takes,
+//!   with growing pauses; after [`SagaDefinition::MAX_COMPENSATION_ATTEMPTS`] the saga is
+//!   also flagged `needs_attention` (an alert for a person) until one succeeds;
 //! - commands carry deterministic ids (saga, step, phase, attempt), so receivers can
 //!   deduplicate; replies that do not match what the saga awaits are ignored.
 
@@ -147,6 +148,13 @@ pub trait SagaDefinition: Send + Sync + 'static {
     /// How long `step` (or its compensation) may take to answer.
     fn deadline(&self, _step: Self::Step) -> Duration {
         Duration::seconds(30)
+    }
+
+    /// Whether `step` can never fail: a missed deadline sends its command again (a new
+    /// attempt) instead of failing the saga. For steps after the point of no return, whose
+    /// receiver always succeeds in the end.
+    fn retried_until_done(&self, _step: Self::Step) -> bool {
+        false
     }
 
     /// Pause before retrying a compensation that failed for the `attempt`-th time.
@@ -497,6 +505,21 @@ impl<D: SagaDefinition> Decision<'_, D> {
         Ok(())
     }
 
+    /// Sends a forward step's command again, as attempt `attempt`.
+    fn reissue(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
+        let data = self.data()?;
+        let context = SagaContext {
+            saga_id: self.saga_id,
+            data: &data,
+            results: &self.state.results,
+            failure: self.state.failure.as_ref(),
+        };
+        match self.definition.action(step, &context)? {
+            Some(command) => self.issue(step, Phase::Forward, attempt, command),
+            None => Ok(()),
+        }
+    }
+
     fn fail(&mut self, step: D::Step, failure: Failure, compensate_step: bool) -> Result<(), SagaError> {
         self.emit(SagaEvent::SagaStepFailed { step: step.name().to_owned(), failure, compensate_step });
         self.compensate_next()
@@ -603,6 +626,9 @@ pub fn decide<D: SagaDefinition>(
             let Some(awaiting) = awaiting.filter(|a| now >= a.until) else { return Ok(Vec::new()) };
             let Some(step) = D::Step::from_name(&awaiting.step) else { return Ok(Vec::new()) };
             match awaiting.phase {
+                Phase::Forward if definition.retried_until_done(step) => {
+                    decision.reissue(step, awaiting.attempt + 1)?
+                }
                 Phase::Forward => {
                     let seconds = definition.deadline(step).num_seconds();
                     let failure = Failure::new("timeout", format!("{} got no answer within {seconds} s", step.name()));

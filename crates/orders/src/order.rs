@@ -45,11 +45,19 @@ pub enum OrdersEvent {
     /// A cancellation was asked for again (its first answer may have been lost): answered
     /// again; the order is as it was.
     CancellationRepeated { order_id: Uuid, code: String, message: String },
+    /// Completion was asked for again (the saga retries it until answered): answered again.
+    CompletionRepeated { order_id: Uuid, shipment_id: Uuid },
 }
 
 impl DomainEvent for OrdersEvent {
-    const TYPES: &'static [&'static str] =
-        &["OrderPlaced", "OrderConfirmed", "OrderCompleted", "OrderCancelled", "CancellationRepeated"];
+    const TYPES: &'static [&'static str] = &[
+        "OrderPlaced",
+        "OrderConfirmed",
+        "OrderCompleted",
+        "OrderCancelled",
+        "CancellationRepeated",
+        "CompletionRepeated",
+    ];
 }
 
 /// Where an order stands.
@@ -78,7 +86,7 @@ impl Aggregate for Order {
             OrdersEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
             OrdersEvent::OrderCompleted { .. } => OrderStatus::Completed,
             OrdersEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
-            OrdersEvent::CancellationRepeated { .. } => return,
+            OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return,
         };
     }
 }
@@ -99,8 +107,8 @@ pub(crate) struct InvalidTransition {
 
 impl Order {
     /// Decides a saga command. Asking again for the state the order is already in decides
-    /// nothing, except a cancellation: that is a compensation the saga retries when its
-    /// answer did not come, so it is answered again.
+    /// nothing, except a cancellation or a completion: the saga retries those when their
+    /// answer did not come, so they are answered again.
     pub(crate) fn decide(&self, order_id: Uuid, command: OrderCommand) -> Result<Vec<OrdersEvent>, InvalidTransition> {
         use OrderStatus::*;
         let event = match (self.status, command) {
@@ -114,9 +122,10 @@ impl Order {
             (Cancelled, OrderCommand::Cancel { code, message }) => {
                 OrdersEvent::CancellationRepeated { order_id, code, message }
             }
-            (Confirmed, OrderCommand::Confirm { .. }) | (Completed, OrderCommand::Complete { .. }) => {
-                return Ok(Vec::new());
+            (Completed, OrderCommand::Complete { shipment_id }) => {
+                OrdersEvent::CompletionRepeated { order_id, shipment_id }
             }
+            (Confirmed, OrderCommand::Confirm { .. }) => return Ok(Vec::new()),
             (from, _) => return Err(InvalidTransition { from }),
         };
         Ok(vec![event])
@@ -146,9 +155,16 @@ mod tests {
     }
 
     #[test]
-    fn repeating_a_forward_command_decides_nothing() {
+    fn repeating_a_confirmation_decides_nothing() {
+        let confirm = OrderCommand::Confirm { payment_id: Uuid::nil() };
+        assert_eq!(order(OrderStatus::Confirmed).decide(Uuid::nil(), confirm), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_repeated_completion_is_answered_again() {
         let complete = OrderCommand::Complete { shipment_id: Uuid::nil() };
-        assert_eq!(order(OrderStatus::Completed).decide(Uuid::nil(), complete), Ok(vec![]));
+        let answered = order(OrderStatus::Completed).decide(Uuid::nil(), complete).unwrap();
+        assert!(matches!(answered[..], [OrdersEvent::CompletionRepeated { .. }]));
     }
 
     #[test]

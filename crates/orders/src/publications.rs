@@ -25,7 +25,8 @@ impl Publications for OrdersPublications {
                 envelope(event, &OrderPlaced { order_id, customer_id, lines, total })
             }
             OrdersEvent::OrderConfirmed { order_id, .. } => envelope(event, &OrderConfirmed { order_id }),
-            OrdersEvent::OrderCompleted { order_id, shipment_id } => {
+            OrdersEvent::OrderCompleted { order_id, shipment_id }
+            | OrdersEvent::CompletionRepeated { order_id, shipment_id } => {
                 envelope(event, &OrderCompleted { order_id, shipment_id })
             }
             OrdersEvent::OrderCancelled { order_id, code, message }

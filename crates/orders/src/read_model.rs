@@ -98,7 +98,7 @@ impl Projection for OrdersProjection {
                 None,
             ),
             // An answer given again; the order is as it was.
-            OrdersEvent::CancellationRepeated { .. } => return Ok(()),
+            OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return Ok(()),
             OrdersEvent::OrderCancelled { order_id, code, message } => (
                 "update orders set status = 'cancelled', cancel_code = $2, cancel_message = $3, updated_at = $4 where id = $1",
                 order_id,

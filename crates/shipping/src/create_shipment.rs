@@ -1,17 +1,22 @@
 //! Saga step: book the parcel of a confirmed order (`CreateShipment`).
+//! Also receives the compensation, `CancelShipment` (see `cancel_shipment`): one consumer
+//! for both keeps them in order, so a cancellation always comes after the booking it undoes.
 
 use crate::events::{ShippingEvent, shipment_id, shipment_stream};
 use crate::zones;
 use async_trait::async_trait;
-use contracts::shipping::CreateShipment;
+use contracts::shipping::{CancelShipment, CreateShipment};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
 
-/// The consumer of `CreateShipment`.
-pub(crate) struct CreateShipments {
+/// The consumer of the saga's shipping commands.
+pub(crate) struct ShipmentCommands {
     pub(crate) store: EventStore,
 }
+
+/// Inbox name of [`ShipmentCommands`].
+pub(crate) const CONSUMER: &str = "shipping.commands";
 
 /// Decides the outcome for one order: a priced shipment, or no zone for the destination.
 fn decide(command: &CreateShipment) -> ShippingEvent {
@@ -35,21 +40,26 @@ fn decide(command: &CreateShipment) -> ShippingEvent {
 }
 
 #[async_trait]
-impl MessageHandler for CreateShipments {
+impl MessageHandler for ShipmentCommands {
     fn consumer(&self) -> &'static str {
-        "shipping.commands"
+        CONSUMER
     }
 
     fn message_types(&self) -> Vec<&'static str> {
-        vec![CreateShipment::TYPE]
+        vec![CreateShipment::TYPE, CancelShipment::TYPE]
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        if envelope.is::<CancelShipment>() {
+            crate::cancel_shipment::cancel(&self.store, envelope, envelope.decode()?).await?;
+            return Ok(());
+        }
         let command: CreateShipment = envelope.decode()?;
         let metadata = Metadata::caused_by(envelope);
         let (command, metadata) = (&command, &metadata);
-        handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
+        handle_once(&self.store, CONSUMER, envelope, |mut uow| async move {
             let stream = shipment_stream(command.order_id);
+            // Booked before, or cancelled before it arrived: a late command books nothing.
             if uow.load(&stream).await?.is_empty() {
                 let event = NewEvent::from_domain(&decide(command), metadata)?;
                 uow.append(&stream, ExpectedVersion::NoStream, &[event]).await?;

@@ -23,10 +23,14 @@ pub enum ShippingEvent {
     },
     /// No zone covers the destination.
     ShippingUnavailable { order_id: Uuid, country: String, message: String },
+    /// The order's shipment was cancelled (`shipment_id` is `None` when none was booked;
+    /// the stream is then closed, so a late `CreateShipment` books nothing). Recorded again
+    /// when asked again, to answer again.
+    ShipmentCancelled { order_id: Uuid, shipment_id: Option<Uuid> },
 }
 
 impl DomainEvent for ShippingEvent {
-    const TYPES: &'static [&'static str] = &["ShipmentCreated", "ShippingUnavailable"];
+    const TYPES: &'static [&'static str] = &["ShipmentCreated", "ShippingUnavailable", "ShipmentCancelled"];
 }
 
 /// The stream of an order's shipment.

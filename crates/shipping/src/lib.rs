@@ -1,8 +1,10 @@
 //! Shipping: prices parcels by zone and weight and creates shipments for confirmed orders.
 //!
-//! Subscribes to the saga's `CreateShipment`; publishes `ShipmentCreated` and
-//! `ShippingUnavailable` (a destination outside every zone).
+//! Subscribes to the saga's `CreateShipment` and its compensation `CancelShipment`;
+//! publishes `ShipmentCreated`, `ShippingUnavailable` (a destination outside every zone)
+//! and `ShipmentCancelled`.
 
+mod cancel_shipment;
 mod create_shipment;
 mod events;
 mod get_shipment;
@@ -37,7 +39,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         store: store.clone(),
         router,
         projections: vec![read_model],
-        handlers: vec![Arc::new(create_shipment::CreateShipments { store })],
+        handlers: vec![Arc::new(create_shipment::ShipmentCommands { store })],
         publications: Arc::new(publications::ShippingPublications),
         workers: Vec::new(),
     })

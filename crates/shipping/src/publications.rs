@@ -1,7 +1,7 @@
 //! What the shipping context tells other contexts.
 
 use crate::events::ShippingEvent;
-use contracts::shipping::{ShipmentCreated, ShippingUnavailable};
+use contracts::shipping::{ShipmentCancelled, ShipmentCreated, ShippingUnavailable};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
@@ -21,6 +21,9 @@ impl Publications for ShippingPublications {
             }
             Some(ShippingEvent::ShippingUnavailable { order_id, country, message }) => {
                 envelope(event, &ShippingUnavailable { order_id, country, message })
+            }
+            Some(ShippingEvent::ShipmentCancelled { order_id, shipment_id }) => {
+                envelope(event, &ShipmentCancelled { order_id, shipment_id })
             }
             None => Ok(Vec::new()),
         }

@@ -65,6 +65,13 @@ impl Projection for ShipmentsProjection {
             .bind(kernel::time::format(event.recorded_at))
             .execute(conn)
             .await?;
+        } else if let Some(ShippingEvent::ShipmentCancelled { shipment_id: Some(shipment_id), .. }) =
+            event.decode_known::<ShippingEvent>()?
+        {
+            sqlx::query("update shipments set status = 'cancelled' where id = $1")
+                .bind(shipment_id.to_string())
+                .execute(conn)
+                .await?;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@
 use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, ReleaseInventory, ReserveInventory};
 use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder, OrderCancelled, OrderCompleted, OrderConfirmed};
 use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, ProcessPayment, RefundPayment};
-use contracts::shipping::{CreateShipment, ShipmentCreated, ShippingUnavailable};
+use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShippingUnavailable};
 use contracts::{Address, ProductQuantity};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::money::Money;
@@ -20,15 +20,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// The steps, in the order they run.
+/// The steps, in the order they run, and what kind each is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// Done when the saga starts; undone by cancelling the order.
+    /// Compensable: done when the saga starts; undone by cancelling the order.
     PlaceOrder,
+    /// Compensable: undone by releasing the stock.
     ReserveInventory,
+    /// Compensable: undone by refunding (or voiding) the payment.
     ProcessPayment,
+    /// Orders' own bookkeeping; nothing to undo (cancelling the order covers it).
     ConfirmOrder,
+    /// Compensable, only when it timed out: the parcel may have been booked after all, so it
+    /// is cancelled (and a booking that had not happened yet is barred).
     CreateShipment,
+    /// Retried until done, never failed: past this point the parcel is booked and the money
+    /// taken, and Orders always completes its own order.
     CompleteOrder,
 }
 
@@ -133,7 +140,9 @@ impl SagaDefinition for PlaceOrderSaga {
             }
             Step::ReserveInventory => Command::new(&ReleaseInventory { order_id }),
             Step::ProcessPayment => Command::new(&RefundPayment { order_id }),
-            Step::ConfirmOrder | Step::CreateShipment | Step::CompleteOrder => return Ok(None),
+            // Only when booking timed out: the parcel may be booked after all.
+            Step::CreateShipment => Command::new(&CancelShipment { order_id }),
+            Step::ConfirmOrder | Step::CompleteOrder => return Ok(None),
         };
         command.map(Some)
     }
@@ -149,6 +158,7 @@ impl SagaDefinition for PlaceOrderSaga {
             OrderConfirmed::TYPE,
             ShipmentCreated::TYPE,
             ShippingUnavailable::TYPE,
+            ShipmentCancelled::TYPE,
             OrderCompleted::TYPE,
             OrderCancelled::TYPE,
         ]
@@ -203,6 +213,10 @@ impl SagaDefinition for PlaceOrderSaga {
                 let failure = Failure::new("shipping_unavailable", m.message);
                 reply(m.order_id, Step::CreateShipment, Phase::Forward, Outcome::Failed(failure))
             }
+            ShipmentCancelled::TYPE => {
+                let m: ShipmentCancelled = envelope.decode()?;
+                reply(m.order_id, Step::CreateShipment, Phase::Compensation, ok)
+            }
             OrderCompleted::TYPE => {
                 let m: OrderCompleted = envelope.decode()?;
                 reply(m.order_id, Step::CompleteOrder, Phase::Forward, ok)
@@ -217,6 +231,12 @@ impl SagaDefinition for PlaceOrderSaga {
 
     fn deadline(&self, _step: Step) -> chrono::Duration {
         self.step_deadline
+    }
+
+    /// Completing is past the point of no return: the parcel is booked and the money taken,
+    /// so a late answer means asking again, never undoing.
+    fn retried_until_done(&self, step: Step) -> bool {
+        step == Step::CompleteOrder
     }
 }
 
@@ -251,6 +271,102 @@ mod tests {
         let refunded = PaymentRefunded { payment_id: Uuid::now_v7(), order_id, amount: None };
         let reply = saga().interpret(&envelope(&refunded)).unwrap().unwrap();
         assert_eq!((reply.step, reply.phase), (Step::ProcessPayment, Phase::Compensation));
+    }
+
+    /// A saga driven step by step through the pure transition, as the engine would.
+    struct Run {
+        saga: PlaceOrderSaga,
+        id: Uuid,
+        state: kernel::saga::SagaState,
+        now: chrono::DateTime<Utc>,
+        last: Vec<kernel::saga::SagaEvent>,
+    }
+
+    impl Run {
+        fn started() -> Run {
+            let data = PlaceOrderData {
+                customer_id: Uuid::now_v7(),
+                lines: vec![ProductQuantity { product_id: Uuid::now_v7(), quantity: 1 }],
+                total: Money::new(1000, kernel::money::Currency::USD),
+                payment_method_id: Uuid::now_v7(),
+                shipping_address: Address {
+                    name: "Ada".into(),
+                    line1: "1 Main St".into(),
+                    line2: None,
+                    city: "Springfield".into(),
+                    postal_code: "12345".into(),
+                    country: "US".into(),
+                },
+                weight_grams: 500,
+            };
+            let mut run =
+                Run { saga: saga(), id: Uuid::now_v7(), state: Default::default(), now: Utc::now(), last: vec![] };
+            run.input(kernel::saga::Input::Start(serde_json::to_value(data).unwrap()));
+            run
+        }
+
+        fn input(&mut self, input: kernel::saga::Input<Step>) -> &mut Run {
+            self.last =
+                kernel::saga::decide(&self.saga, self.id, "orders", &self.state, input, self.now, None).unwrap();
+            for event in &self.last {
+                self.state.evolve(event);
+            }
+            self
+        }
+
+        fn ok(&mut self, step: Step, result: Value) -> &mut Run {
+            let outcome = Outcome::Succeeded(result);
+            self.input(kernel::saga::Input::Reply { step, phase: Phase::Forward, outcome })
+        }
+
+        fn after(&mut self, seconds: i64) -> &mut Run {
+            self.now += chrono::Duration::seconds(seconds);
+            self.input(kernel::saga::Input::Tick)
+        }
+
+        /// The commands the last input sent, with their attempt.
+        fn sent(&self) -> Vec<(String, u32)> {
+            self.last
+                .iter()
+                .filter_map(|e| match e {
+                    kernel::saga::SagaEvent::SagaCommandIssued { envelope, attempt, .. } => {
+                        Some((envelope.message_type.clone(), *attempt))
+                    }
+                    _ => None,
+                })
+                .collect()
+        }
+
+        fn up_to_shipment() -> Run {
+            let mut run = Run::started();
+            run.ok(Step::ReserveInventory, Value::Null)
+                .ok(Step::ProcessPayment, json!({ "payment_id": Uuid::now_v7() }))
+                .ok(Step::ConfirmOrder, Value::Null);
+            assert_eq!(run.sent(), [(CreateShipment::TYPE.to_owned(), 1)]);
+            run
+        }
+    }
+
+    #[test]
+    fn a_shipment_booking_that_times_out_is_cancelled_before_anything_else_is_undone() {
+        let mut run = Run::up_to_shipment();
+        assert_eq!(run.after(31).sent(), [(CancelShipment::TYPE.to_owned(), 1)]);
+        let cancelled = ShipmentCancelled { order_id: run.id, shipment_id: None };
+        let reply = saga().interpret(&envelope(&cancelled)).unwrap().unwrap();
+        assert_eq!((reply.step, reply.phase), (Step::CreateShipment, Phase::Compensation));
+        run.input(kernel::saga::Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome });
+        assert_eq!(run.sent(), [(RefundPayment::TYPE.to_owned(), 1)], "then the refund, release and cancel");
+    }
+
+    #[test]
+    fn completing_the_order_is_asked_again_and_never_fails() {
+        let mut run = Run::up_to_shipment();
+        run.ok(Step::CreateShipment, json!({ "shipment_id": Uuid::now_v7() }));
+        assert_eq!(run.sent(), [(CompleteOrder::TYPE.to_owned(), 1)]);
+        assert_eq!(run.after(31).sent(), [(CompleteOrder::TYPE.to_owned(), 2)], "sent again, not compensated");
+        assert_eq!(run.state.status, kernel::saga::SagaStatus::Running);
+        run.ok(Step::CompleteOrder, Value::Null);
+        assert_eq!(run.state.status, kernel::saga::SagaStatus::Completed);
     }
 
     #[test]

@@ -488,15 +488,8 @@ impl<D: SagaDefinition> Decision<'_, D> {
     }
 
     fn advance(&mut self, from: usize) -> Result<(), SagaError> {
-        let data = self.data()?;
         for step in D::Step::ALL.iter().copied().skip(from) {
-            let context = SagaContext {
-                saga_id: self.saga_id,
-                data: &data,
-                results: &self.state.results,
-                failure: self.state.failure.as_ref(),
-            };
-            match self.definition.action(step, &context)? {
+            match self.command_for(step, Phase::Forward)? {
                 Some(command) => return self.issue(step, Phase::Forward, 1, command),
                 None => self.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result: Value::Null }),
             }
@@ -505,8 +498,9 @@ impl<D: SagaDefinition> Decision<'_, D> {
         Ok(())
     }
 
-    /// Sends a forward step's command again, as attempt `attempt`.
-    fn reissue(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
+    /// What `step` sends in `phase` now: the definition's action or compensation, given the
+    /// saga's data, results and failure so far (`None`: nothing to send).
+    fn command_for(&self, step: D::Step, phase: Phase) -> Result<Option<Command>, SagaError> {
         let data = self.data()?;
         let context = SagaContext {
             saga_id: self.saga_id,
@@ -514,7 +508,15 @@ impl<D: SagaDefinition> Decision<'_, D> {
             results: &self.state.results,
             failure: self.state.failure.as_ref(),
         };
-        match self.definition.action(step, &context)? {
+        Ok(match phase {
+            Phase::Forward => self.definition.action(step, &context)?,
+            Phase::Compensation => self.definition.compensation(step, &context)?,
+        })
+    }
+
+    /// Sends a forward step's command again, as attempt `attempt`.
+    fn reissue(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
+        match self.command_for(step, Phase::Forward)? {
             Some(command) => self.issue(step, Phase::Forward, attempt, command),
             None => Ok(()),
         }
@@ -526,7 +528,6 @@ impl<D: SagaDefinition> Decision<'_, D> {
     }
 
     fn compensate_next(&mut self) -> Result<(), SagaError> {
-        let data = self.data()?;
         let candidates: Vec<String> =
             self.state.failed_with_effects.iter().chain(self.state.succeeded.iter().rev()).cloned().collect();
         for name in candidates {
@@ -534,13 +535,7 @@ impl<D: SagaDefinition> Decision<'_, D> {
                 continue;
             }
             let Some(step) = D::Step::from_name(&name) else { continue };
-            let context = SagaContext {
-                saga_id: self.saga_id,
-                data: &data,
-                results: &self.state.results,
-                failure: self.state.failure.as_ref(),
-            };
-            if let Some(command) = self.definition.compensation(step, &context)? {
+            if let Some(command) = self.command_for(step, Phase::Compensation)? {
                 return self.issue(step, Phase::Compensation, 1, command);
             }
         }
@@ -550,14 +545,7 @@ impl<D: SagaDefinition> Decision<'_, D> {
     }
 
     fn retry_compensation(&mut self, step: D::Step, attempt: u32) -> Result<(), SagaError> {
-        let data = self.data()?;
-        let context = SagaContext {
-            saga_id: self.saga_id,
-            data: &data,
-            results: &self.state.results,
-            failure: self.state.failure.as_ref(),
-        };
-        match self.definition.compensation(step, &context)? {
+        match self.command_for(step, Phase::Compensation)? {
             Some(command) => self.issue(step, Phase::Compensation, attempt, command),
             None => self.compensate_next(),
         }

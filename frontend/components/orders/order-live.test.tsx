@@ -4,7 +4,7 @@ import { SWRConfig } from "swr";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { toOrder } from "@/lib/api/reshape";
 import { apiOrder, steps } from "@/test/fixtures";
-import { OrderLive } from "./order-live";
+import { ATTENTION_POLL_MS, OrderLive, POLL_MS, pollInterval } from "./order-live";
 
 afterEach(() => {
   cleanup();
@@ -85,5 +85,16 @@ describe("OrderLive", () => {
     );
     expect(screen.getByRole("alert").textContent).toContain("Order cancelled: Payment declined");
     expect(screen.getByTestId("undone").textContent).toContain("The stock reserved for you was released.");
+  });
+});
+
+describe("pollInterval", () => {
+  it("re-reads a running order often, one flagged for attention slowly, a finished one never", () => {
+    expect(pollInterval(toOrder(apiOrder()))).toBe(POLL_MS);
+    const flagged = apiOrder({
+      saga: { status: "needs_attention", steps: steps({ reserve_inventory: "compensating", process_payment: "failed" }) },
+    });
+    expect(pollInterval(toOrder(flagged))).toBe(ATTENTION_POLL_MS);
+    expect(pollInterval(toOrder(completed))).toBe(0);
   });
 });

@@ -22,9 +22,16 @@ import { SagaSteps } from "./saga-steps";
 /** How often an order still being processed is re-read. */
 export const POLL_MS = 500;
 
-/** Whether the saga may still move this order on; polling stops otherwise. */
-function worthPolling(order: Order): boolean {
-  return order.inProgress && order.sagaStatus !== "needs_attention";
+/**
+ * How often an order flagged for attention is re-read: its undo is still retried, minutes
+ * apart, and the flag clears by itself when one succeeds.
+ */
+export const ATTENTION_POLL_MS = 5_000;
+
+/** How long to wait before re-reading the order; 0 once it is completed or cancelled. */
+export function pollInterval(order: Order): number {
+  if (!order.inProgress) return 0;
+  return order.sagaStatus === "needs_attention" ? ATTENTION_POLL_MS : POLL_MS;
 }
 
 /**
@@ -36,7 +43,7 @@ export function OrderLive({ initial }: { initial: Order }) {
   const { data, error } = useSWR(keys.order(initial.id), () => fetchOrder(initial.id), {
     fallbackData: initial,
     // SWR may ask before its cache holds anything (fallbackData is not cached), so fall back to `initial`.
-    refreshInterval: (latest) => (worthPolling(latest ?? initial) ? POLL_MS : 0),
+    refreshInterval: (latest) => pollInterval(latest ?? initial),
     revalidateOnFocus: false,
     dedupingInterval: 200,
   });
@@ -62,7 +69,7 @@ export function OrderLive({ initial }: { initial: Order }) {
         <div data-testid="order-outcome">
           <StatusPanel order={order} />
         </div>
-        {error && worthPolling(order) ? (
+        {error && pollInterval(order) > 0 ? (
           <Alert tone="warning" title="Live updates paused">
             {errorMessage(error)}
             {error instanceof ApiError && error.status === 401 ? (

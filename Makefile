@@ -12,8 +12,8 @@ BENCH_ARGS ?=
 run:
 	./scripts/run.sh
 
-## Every check CI runs: formatting, lints, Rust tests (PostgreSQL and Redis suites when
-## EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL are set), then the storefront's
+## Every check CI runs: formatting, lints, Rust tests (PostgreSQL, Redis and RabbitMQ suites
+## when EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL / EMPORIUM_TEST_AMQP_URL are set), then the storefront's
 ## lint, typecheck, unit tests, generated-types check, build and browser suite.
 test: check rust-test bench-smoke frontend-test
 

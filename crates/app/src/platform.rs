@@ -8,7 +8,7 @@ use kernel::cache::{Cache, InProcessCache, RedisCache};
 use kernel::clock::SharedClock;
 use kernel::db::{Db, DbTarget};
 use kernel::event_store::EventStore;
-use kernel::module::{ContextModule, Runtime};
+use kernel::module::{ContextModule, Runtime, Transport};
 use kernel::projection::ProjectionRunner;
 use payments::{SimulatedGateway, SimulatedGatewayConfig};
 use std::path::Path;
@@ -20,6 +20,7 @@ pub struct Platform {
     modules: Vec<ContextModule>,
     identity: Identity,
     dbs: Vec<Db>,
+    transport: Transport,
     runtime: Option<Runtime>,
 }
 
@@ -106,13 +107,16 @@ impl Platform {
             shipping::module(shipping).await?,
         ];
         let identity = Identity::open(identity_db, jwt_secret(settings)?, clock).await?;
-        Ok(Platform { modules, identity, dbs, runtime: None })
+        Ok(Platform { modules, identity, dbs, transport: settings.transport(), runtime: None })
     }
 
     /// Starts delivery between contexts, projections and saga timers.
     pub async fn start_background(&mut self) -> anyhow::Result<()> {
         anyhow::ensure!(self.runtime.is_none(), "background work already started");
-        self.runtime = Some(Runtime::start(&mut self.modules));
+        let runtime = Runtime::start(&mut self.modules, self.transport.clone())
+            .await
+            .context("declaring the queues on RabbitMQ")?;
+        self.runtime = Some(runtime);
         Ok(())
     }
 
@@ -138,6 +142,16 @@ impl Platform {
     /// A context's database by name (`orders`, `identity`, ...), for operations and tests.
     pub fn database(&self, name: &str) -> Option<&Db> {
         self.dbs.iter().find(|db| db.name() == name)
+    }
+
+    /// How its contexts exchange messages.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Every message consumer's name (one inbox and, on RabbitMQ, one set of queues each).
+    pub fn consumers(&self) -> Vec<&'static str> {
+        self.modules.iter().flat_map(|m| m.handlers.iter().map(|h| h.consumer())).collect()
     }
 
     /// Every projection, by name.

@@ -40,6 +40,28 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_REDIS_PREFIX", default_value = "emporium:")]
     pub redis_prefix: String,
 
+    /// An `amqp://` URL moves delivery between contexts to RabbitMQ (quorum queues,
+    /// publisher confirms); without it consumers follow the producers' event stores.
+    #[arg(long, env = "EMPORIUM_AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
+
+    /// Prefix of every RabbitMQ exchange and queue (lets several installations share a broker).
+    #[arg(long, env = "EMPORIUM_AMQP_NAMESPACE", default_value = "emporium")]
+    pub amqp_namespace: String,
+
+    /// Queues per consumer on RabbitMQ: how many replicas of one consumer can work at once.
+    /// Change it only with the queues drained (it re-routes partitions).
+    #[arg(long, env = "EMPORIUM_AMQP_SHARDS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub amqp_shards: u16,
+
+    /// Deliveries after which RabbitMQ dead-letters a message whose consumer keeps dying on it.
+    #[arg(long, env = "EMPORIUM_AMQP_DELIVERY_LIMIT", default_value_t = 20)]
+    pub amqp_delivery_limit: u32,
+
+    /// Unacknowledged messages RabbitMQ sends each shard's consumer ahead.
+    #[arg(long, env = "EMPORIUM_AMQP_PREFETCH", default_value_t = 256)]
+    pub amqp_prefetch: u16,
+
     /// Secret that signs access tokens; generated once and kept in the data folder when unset.
     #[arg(long, env = "EMPORIUM_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -62,6 +84,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How contexts reach each other: RabbitMQ when its URL is set.
+    pub fn transport(&self) -> kernel::module::Transport {
+        match &self.amqp_url {
+            Some(url) => kernel::module::Transport::Amqp(kernel::amqp::Broker::new(kernel::amqp::AmqpSettings {
+                url: url.clone(),
+                namespace: self.amqp_namespace.clone(),
+                shards: self.amqp_shards,
+                delivery_limit: self.amqp_delivery_limit,
+                prefetch: self.amqp_prefetch,
+            })),
+            None => kernel::module::Transport::Embedded,
+        }
+    }
+
     /// Settings for an embedded installation in `data_dir` with every other value at its
     /// default (what tests and the demo start from).
     pub fn embedded(data_dir: PathBuf) -> Self {
@@ -72,6 +108,11 @@ impl Settings {
             db_schema_prefix: String::new(),
             redis_url: None,
             redis_prefix: "emporium:".to_owned(),
+            amqp_url: None,
+            amqp_namespace: "emporium".to_owned(),
+            amqp_shards: 4,
+            amqp_delivery_limit: 20,
+            amqp_prefetch: 256,
             jwt_secret: None,
             saga_step_deadline_secs: 30,
             gateway_latency_ms: 0,

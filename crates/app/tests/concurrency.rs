@@ -4,10 +4,10 @@
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
-use testkit::{Backend, TestApp, on_every_backend};
+use testkit::{Backend, Bus, TestApp, on_every_backend_and_bus};
 
-on_every_backend!(fifty_orders_for_ten_units_complete_exactly_ten, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(fifty_orders_for_ten_units_complete_exactly_ten, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 10, 1500).await;
     let customer = app.new_customer().await;

@@ -8,7 +8,7 @@ use kernel::bus::{Envelope, Message};
 use kernel::cache::InProcessCache;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use testkit::{Backend, TestApp, TestStore, on_every_backend};
+use testkit::{Backend, Bus, TestApp, TestStore, on_every_backend, on_every_backend_and_bus};
 use uuid::Uuid;
 
 /// The simulated card gateway's delay in these tests.
@@ -16,8 +16,12 @@ const GATEWAY_LATENCY_MS: u64 = 1500;
 /// Orders placed at once.
 const ORDERS: usize = 20;
 
-on_every_backend!(slow_payments_for_many_orders_run_side_by_side, |backend: Backend| async move {
-    let app = TestApp::spawn_with(&backend, |settings| settings.gateway_latency_ms = GATEWAY_LATENCY_MS).await;
+on_every_backend_and_bus!(slow_payments_for_many_orders_run_side_by_side, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_with(&backend, |settings| {
+        bus.apply(settings);
+        settings.gateway_latency_ms = GATEWAY_LATENCY_MS;
+    })
+    .await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 100, 1000).await;
     let customer = app.new_customer().await;

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp, on_every_backend};
+use testkit::{Backend, Bus, TestApp, on_every_backend_and_bus};
 use uuid::Uuid;
 
 const APPROVED: &str = "4242424242424242";
@@ -29,8 +29,8 @@ async fn stock_settles(app: &TestApp, admin: &str, product: Uuid, reserved: i64)
     .await
 }
 
-on_every_backend!(happy_path_completes_with_a_shipment, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(happy_path_completes_with_a_shipment, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let admin = app.admin_token().await;
     let mug = app.create_product(&admin, 5, 1250).await;
     let lamp = app.create_product(&admin, 3, 8900).await;
@@ -61,8 +61,8 @@ on_every_backend!(happy_path_completes_with_a_shipment, |backend: Backend| async
     app.assert_invariants().await;
 });
 
-on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 5, 1000).await;
     let customer = app.new_customer().await;
@@ -82,8 +82,8 @@ on_every_backend!(out_of_stock_cancels_and_changes_no_stock, |backend: Backend| 
     app.assert_invariants().await;
 });
 
-on_every_backend!(a_declined_payment_releases_stock_and_cancels, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(a_declined_payment_releases_stock_and_cancels, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 5, 1000).await;
     let customer = app.new_customer().await;
@@ -104,46 +104,50 @@ on_every_backend!(a_declined_payment_releases_stock_and_cancels, |backend: Backe
     app.assert_invariants().await;
 });
 
-on_every_backend!(an_unshippable_address_refunds_releases_and_cancels, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
-    let admin = app.admin_token().await;
-    let product = app.create_product(&admin, 5, 2500).await;
-    let customer = app.new_customer().await;
-    let card = app.add_card(&customer, APPROVED).await;
+on_every_backend_and_bus!(
+    an_unshippable_address_refunds_releases_and_cancels,
+    |backend: Backend, bus: Bus| async move {
+        let app = TestApp::spawn_on(&backend, &bus).await;
+        let admin = app.admin_token().await;
+        let product = app.create_product(&admin, 5, 2500).await;
+        let customer = app.new_customer().await;
+        let card = app.add_card(&customer, APPROVED).await;
 
-    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "AQ").await;
-    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+        let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "AQ").await;
+        let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
 
-    assert_eq!(order["status"], "cancelled");
-    assert_eq!(order["cancellation"]["code"], "shipping_unavailable");
-    assert_eq!(step_status(&order, "create_shipment"), "failed");
-    assert_eq!(step_status(&order, "process_payment"), "compensated", "payment refunded");
-    assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
-    assert!(order["shipment_id"].is_null(), "no shipment after a failure");
-    let payment_id = order["payment_id"].as_str().expect("the payment was taken first");
-    let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
-    assert_eq!(payment["status"], "refunded");
-    let level = stock_settles(&app, &admin, product, 0).await;
-    assert_eq!(level["available"], 5);
+        assert_eq!(order["status"], "cancelled");
+        assert_eq!(order["cancellation"]["code"], "shipping_unavailable");
+        assert_eq!(step_status(&order, "create_shipment"), "failed");
+        assert_eq!(step_status(&order, "process_payment"), "compensated", "payment refunded");
+        assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
+        assert!(order["shipment_id"].is_null(), "no shipment after a failure");
+        let payment_id = order["payment_id"].as_str().expect("the payment was taken first");
+        let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
+        assert_eq!(payment["status"], "refunded");
+        let level = stock_settles(&app, &admin, product, 0).await;
+        assert_eq!(level["available"], 5);
 
-    let (status, history) =
-        app.get(&format!("/api/v1/orders/{}/saga", order["id"].as_str().unwrap()), Some(&admin)).await;
-    assert_eq!(status, StatusCode::OK);
-    let types: Vec<&str> = history["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-    let compensations: Vec<&str> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["data"]["phase"] == "compensation")
-        .map(|e| e["data"]["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
-    assert_eq!(types.last(), Some(&"SagaCompensated"));
-    app.assert_invariants().await;
-});
+        let (status, history) =
+            app.get(&format!("/api/v1/orders/{}/saga", order["id"].as_str().unwrap()), Some(&admin)).await;
+        assert_eq!(status, StatusCode::OK);
+        let types: Vec<&str> =
+            history["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+        let compensations: Vec<&str> = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["data"]["phase"] == "compensation")
+            .map(|e| e["data"]["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
+        assert_eq!(types.last(), Some(&"SagaCompensated"));
+        app.assert_invariants().await;
+    }
+);
 
-on_every_backend!(a_repeated_idempotency_key_returns_the_same_order, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(a_repeated_idempotency_key_returns_the_same_order, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 5, 1000).await;
     let customer = app.new_customer().await;

@@ -88,6 +88,15 @@ impl Envelope {
         })
     }
 
+    /// The partition it belongs to, within which messages keep their order: the stream of
+    /// the event it comes from (itself alone when that is unknown).
+    pub fn partition(&self) -> std::borrow::Cow<'_, str> {
+        match &self.source_stream {
+            Some(stream) => stream.as_str().into(),
+            None => self.message_id.to_string().into(),
+        }
+    }
+
     /// Whether this envelope carries an `M`.
     pub fn is<M: Message>(&self) -> bool {
         self.message_type == M::TYPE

@@ -22,12 +22,12 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 /// Events a relay reads per query.
-const READ_BATCH: i64 = 500;
+pub(crate) const READ_BATCH: i64 = 500;
 /// Messages one subscription may have taken but not finished; the relay waits beyond it.
 const MAX_IN_FLIGHT: usize = 1024;
 /// How often a subscription's checkpoint is saved while it makes progress. A crash replays
 /// at most this much work, which the consumers' inboxes then drop.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// A subscription whose source published nothing for it still saves its place this often,
 /// so a restart does not reread a long stretch of irrelevant events.
 const IDLE_CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
@@ -43,115 +43,103 @@ pub struct Lifecycle {
     pub workers: TaskTracker,
 }
 
-/// One consumer's view of one producing context: which messages it wants, its partitions,
-/// and how far it has got.
-pub struct Subscription {
+/// A consumer's messages in hand: one FIFO queue per partition, each drained by at most one
+/// worker, so partitions run concurrently and each keeps its order. Both ways of delivery
+/// (following an event store, or a RabbitMQ queue) feed one of these.
+pub(crate) struct Partitions {
     handler: Arc<dyn MessageHandler>,
-    /// The consumer's own store: its checkpoint and dead letters live there.
+    /// The consumer's own store: its dead letters live there.
     sink: EventStore,
-    wanted: HashSet<&'static str>,
-    checkpoint_name: String,
-    progress: Mutex<Progress>,
-    partitions: Mutex<HashMap<String, VecDeque<Job>>>,
+    queues: Mutex<HashMap<String, VecDeque<Job>>>,
     permits: Arc<Semaphore>,
 }
 
-/// Which messages a subscription has taken and which are finished.
-#[derive(Default)]
-struct Progress {
-    next_ticket: u64,
-    /// Unfinished messages by ticket (read order), each with the position a checkpoint may
-    /// safely stand at while it is unfinished: that of the event read before its own.
-    unfinished: BTreeMap<u64, Position>,
-    /// The last event the relay has gone through for this subscription.
-    read: Position,
-    saved: Position,
-    /// Whether a message was taken since the last save.
-    busy: bool,
+/// A message taken for handling, and what to do once it is finished.
+pub(crate) struct Job {
+    pub(crate) envelope: Envelope,
+    /// Attempts made before this delivery (by a process that stopped before finishing).
+    pub(crate) earlier_attempts: u32,
+    pub(crate) done: Done,
+    pub(crate) permit: OwnedSemaphorePermit,
 }
 
-impl Progress {
-    fn safe_checkpoint(&self) -> Position {
-        self.unfinished.first_key_value().map_or(self.read, |(_, before)| *before)
+/// What finishing a message means to where it came from.
+pub(crate) enum Done {
+    /// Embedded delivery: its ticket leaves the subscription's unfinished set, so the
+    /// checkpoint may pass it.
+    Ticket(Arc<Mutex<Progress>>, u64),
+    /// RabbitMQ: the broker may forget it.
+    Ack(lapin::Acker),
+}
+
+impl Done {
+    pub(crate) async fn finish(self) {
+        match self {
+            Done::Ticket(progress, ticket) => {
+                progress.lock().expect("progress lock").unfinished.remove(&ticket);
+            }
+            Done::Ack(acker) => {
+                // A lost ack only means a redelivery, which the consumer's inbox drops.
+                if let Err(error) = acker.ack(lapin::options::BasicAckOptions::default()).await {
+                    tracing::debug!(%error, "ack not delivered; the message will come again");
+                }
+            }
+        }
     }
 }
 
-struct Job {
-    envelope: Envelope,
-    ticket: u64,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Subscription {
-    /// `handler`'s subscription to the messages of context `source`, saving its checkpoint
-    /// and dead letters in `sink`.
-    pub fn new(handler: Arc<dyn MessageHandler>, sink: EventStore, source: &str) -> Arc<Subscription> {
-        let wanted = handler.message_types().into_iter().collect();
-        let checkpoint_name = format!("delivery:{}<-{source}", handler.consumer());
-        Arc::new(Subscription {
+impl Partitions {
+    pub(crate) fn new(handler: Arc<dyn MessageHandler>, sink: EventStore) -> Arc<Partitions> {
+        Arc::new(Partitions {
             handler,
             sink,
-            wanted,
-            checkpoint_name,
-            progress: Mutex::default(),
-            partitions: Mutex::default(),
+            queues: Mutex::default(),
             permits: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
-    async fn load_checkpoint(&self) -> Result<Position, StoreError> {
-        let position = self.sink.checkpoint(&self.checkpoint_name).await?;
-        let mut progress = self.progress.lock().expect("progress lock");
-        progress.read = position;
-        progress.saved = position;
-        Ok(position)
+    pub(crate) fn handler(&self) -> &Arc<dyn MessageHandler> {
+        &self.handler
     }
 
-    /// Takes `envelope` (derived from the event after `before`) into its partition; `false`
-    /// when delivery stopped first, and then the event must not count as read.
-    async fn take(self: &Arc<Self>, partition: &str, envelope: Envelope, before: Position, life: &Lifecycle) -> bool {
-        let permit = tokio::select! {
-            permit = self.permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            () = life.stop.cancelled() => return false,
-        };
-        let ticket = {
-            let mut progress = self.progress.lock().expect("progress lock");
-            let ticket = progress.next_ticket;
-            progress.next_ticket += 1;
-            progress.unfinished.insert(ticket, before);
-            progress.busy = true;
-            ticket
-        };
-        let job = Job { envelope, ticket, _permit: permit };
-        let mut partitions = self.partitions.lock().expect("partitions lock");
-        if let Some(queue) = partitions.get_mut(partition) {
+    /// Room for one more message in hand; `None` when delivery stopped first.
+    pub(crate) async fn permit(&self, life: &Lifecycle) -> Option<OwnedSemaphorePermit> {
+        tokio::select! {
+            permit = self.permits.clone().acquire_owned() => Some(permit.expect("the semaphore is never closed")),
+            () = life.stop.cancelled() => None,
+        }
+    }
+
+    /// Queues `job` behind the earlier messages of `partition`.
+    pub(crate) fn push(self: &Arc<Self>, partition: &str, job: Job, life: &Lifecycle) {
+        let mut queues = self.queues.lock().expect("partitions lock");
+        if let Some(queue) = queues.get_mut(partition) {
             // Its worker is running and will come to it.
             queue.push_back(job);
-            return true;
+            return;
         }
-        partitions.insert(partition.to_owned(), VecDeque::from([job]));
-        let (subscription, partition, life_for_worker) = (self.clone(), partition.to_owned(), life.clone());
+        queues.insert(partition.to_owned(), VecDeque::from([job]));
+        let (partitions, partition, life_for_worker) = (self.clone(), partition.to_owned(), life.clone());
         let kill = life.kill.clone();
         life.workers.spawn(async move {
             tokio::select! {
-                () = subscription.drain(partition, life_for_worker) => {}
+                () = partitions.drain(partition, life_for_worker) => {}
                 () = kill.cancelled() => {}
             }
         });
-        true
     }
 
     /// Handles a partition's messages in order until its queue is empty (or delivery stops:
-    /// what is left is taken again after a restart, as the checkpoint did not pass it).
+    /// what is left is delivered again after a restart).
     async fn drain(&self, partition: String, life: Lifecycle) {
         loop {
             let job = {
-                let mut partitions = self.partitions.lock().expect("partitions lock");
-                let queue = partitions.get_mut(&partition).expect("a worker's queue exists while it runs");
+                let mut queues = self.queues.lock().expect("partitions lock");
+                let queue = queues.get_mut(&partition).expect("a worker's queue exists while it runs");
                 match queue.pop_front() {
                     Some(job) if !life.stop.is_cancelled() => job,
                     _ => {
-                        partitions.remove(&partition);
+                        queues.remove(&partition);
                         return;
                     }
                 }
@@ -163,19 +151,20 @@ impl Subscription {
                 message_id = %job.envelope.message_id,
                 correlation_id = ?job.envelope.correlation_id,
             );
-            if self.settle(&job.envelope, &life.stop).instrument(span).await {
-                self.progress.lock().expect("progress lock").unfinished.remove(&job.ticket);
+            if self.settle(&job.envelope, job.earlier_attempts, &life.stop).instrument(span).await {
+                job.done.finish().await;
             }
+            drop(job.permit);
         }
     }
 
     /// Handles one message, retrying transient failures, and dead-letters it when it keeps
     /// failing. Returns whether it is finished (handled or dead-lettered); `false` only when
     /// delivery stopped first.
-    async fn settle(&self, envelope: &Envelope, stop: &CancellationToken) -> bool {
+    async fn settle(&self, envelope: &Envelope, earlier_attempts: u32, stop: &CancellationToken) -> bool {
         let consumer = self.handler.consumer();
         let started = Instant::now();
-        let mut attempt = 1;
+        let mut attempt = earlier_attempts + 1;
         let outcome = loop {
             match self.handler.handle(envelope).await {
                 Ok(()) => break Ok(()),
@@ -194,44 +183,148 @@ impl Subscription {
             .record(started.elapsed().as_secs_f64());
         let Err(error) = outcome else { return true };
         tracing::error!(%error, attempt, "message dead-lettered");
-        metrics::counter!("emporium_dead_letters_total", "consumer" => consumer).increment(1);
-        let mut failures = 0;
-        // Never finished without a record: until the dead letter is stored, the message stays.
-        while let Err(store_error) = self.record_dead_letter(envelope, &error.to_string(), attempt).await {
-            failures += 1;
-            tracing::error!(%store_error, "cannot record dead letter; retrying");
-            tokio::select! {
-                () = tokio::time::sleep(backoff(failures)) => {}
-                () = stop.cancelled() => return false,
-            }
+        let letter = DeadLetter::of(envelope, error.to_string(), attempt);
+        record_dead_letter(&self.sink, consumer, &letter, stop).await
+    }
+}
+
+/// A message its consumer gave up on, as the operator will see it.
+pub(crate) struct DeadLetter {
+    pub(crate) message_id: String,
+    pub(crate) message_type: String,
+    /// The whole envelope (or, when it did not decode, what arrived).
+    pub(crate) envelope: serde_json::Value,
+    pub(crate) error: String,
+    pub(crate) attempts: u32,
+}
+
+impl DeadLetter {
+    pub(crate) fn of(envelope: &Envelope, error: String, attempts: u32) -> DeadLetter {
+        DeadLetter {
+            message_id: envelope.message_id.to_string(),
+            message_type: envelope.message_type.clone(),
+            envelope: serde_json::to_value(envelope).unwrap_or_default(),
+            error,
+            attempts,
         }
-        true
+    }
+}
+
+/// Records `letter` in `sink`'s dead letters, retrying until it is stored (never finished
+/// without a record). Returns `false` only when delivery stopped first.
+pub(crate) async fn record_dead_letter(
+    sink: &EventStore,
+    consumer: &str,
+    letter: &DeadLetter,
+    stop: &CancellationToken,
+) -> bool {
+    metrics::counter!("emporium_dead_letters_total", "consumer" => consumer.to_owned()).increment(1);
+    let mut failures = 0;
+    while let Err(store_error) = insert_dead_letter(sink, consumer, letter).await {
+        failures += 1;
+        tracing::error!(%store_error, "cannot record dead letter; retrying");
+        tokio::select! {
+            () = tokio::time::sleep(backoff(failures)) => {}
+            () = stop.cancelled() => return false,
+        }
+    }
+    true
+}
+
+async fn insert_dead_letter(sink: &EventStore, consumer: &str, letter: &DeadLetter) -> Result<(), StoreError> {
+    let db = sink.db();
+    let value = match db.backend() {
+        crate::db::Backend::Sqlite => "$5",
+        crate::db::Backend::Postgres => "cast($5 as jsonb)",
+    };
+    let sql = format!(
+        "insert into dead_letters (id, consumer, message_id, message_type, envelope, error, attempts, failed_at) \
+         values ($1, $2, $3, $4, {value}, $6, $7, $8)"
+    );
+    let mut uow = sink.begin().await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(consumer)
+        .bind(&letter.message_id)
+        .bind(&letter.message_type)
+        .bind(letter.envelope.to_string())
+        .bind(&letter.error)
+        .bind(i32::try_from(letter.attempts).unwrap_or(i32::MAX))
+        .bind(crate::time::format(sink.clock().now()))
+        .execute(uow.conn())
+        .await?;
+    uow.commit().await
+}
+
+/// One consumer's view of one producing context: which messages it wants and how far it
+/// has got.
+pub struct Subscription {
+    partitions: Arc<Partitions>,
+    /// The consumer's own store: its checkpoint lives there.
+    sink: EventStore,
+    wanted: HashSet<&'static str>,
+    checkpoint_name: String,
+    progress: Arc<Mutex<Progress>>,
+}
+
+/// Which messages a subscription has taken and which are finished.
+#[derive(Default)]
+pub(crate) struct Progress {
+    next_ticket: u64,
+    /// Unfinished messages by ticket (read order), each with the position a checkpoint may
+    /// safely stand at while it is unfinished: that of the event read before its own.
+    unfinished: BTreeMap<u64, Position>,
+    /// The last event the relay has gone through for this subscription.
+    read: Position,
+    saved: Position,
+    /// Whether a message was taken since the last save.
+    busy: bool,
+}
+
+impl Progress {
+    fn safe_checkpoint(&self) -> Position {
+        self.unfinished.first_key_value().map_or(self.read, |(_, before)| *before)
+    }
+}
+
+impl Subscription {
+    /// `handler`'s subscription to the messages of context `source`, saving its checkpoint
+    /// and dead letters in `sink`.
+    pub fn new(handler: Arc<dyn MessageHandler>, sink: EventStore, source: &str) -> Arc<Subscription> {
+        let wanted = handler.message_types().into_iter().collect();
+        let checkpoint_name = format!("delivery:{}<-{source}", handler.consumer());
+        Arc::new(Subscription {
+            partitions: Partitions::new(handler, sink.clone()),
+            sink,
+            wanted,
+            checkpoint_name,
+            progress: Arc::default(),
+        })
     }
 
-    async fn record_dead_letter(&self, envelope: &Envelope, error: &str, attempts: u32) -> Result<(), StoreError> {
-        let db = self.sink.db();
-        let json = serde_json::to_string(envelope).map_err(StoreError::Encode)?;
-        let value = match db.backend() {
-            crate::db::Backend::Sqlite => "$5",
-            crate::db::Backend::Postgres => "cast($5 as jsonb)",
+    async fn load_checkpoint(&self) -> Result<Position, StoreError> {
+        let position = self.sink.checkpoint(&self.checkpoint_name).await?;
+        let mut progress = self.progress.lock().expect("progress lock");
+        progress.read = position;
+        progress.saved = position;
+        Ok(position)
+    }
+
+    /// Takes `envelope` (derived from the event after `before`) into its partition; `false`
+    /// when delivery stopped first, and then the event must not count as read.
+    async fn take(&self, partition: &str, envelope: Envelope, before: Position, life: &Lifecycle) -> bool {
+        let Some(permit) = self.partitions.permit(life).await else { return false };
+        let ticket = {
+            let mut progress = self.progress.lock().expect("progress lock");
+            let ticket = progress.next_ticket;
+            progress.next_ticket += 1;
+            progress.unfinished.insert(ticket, before);
+            progress.busy = true;
+            ticket
         };
-        let sql = format!(
-            "insert into dead_letters (id, consumer, message_id, message_type, envelope, error, attempts, failed_at) \
-             values ($1, $2, $3, $4, {value}, $6, $7, $8)"
-        );
-        let mut uow = self.sink.begin().await?;
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(self.handler.consumer())
-            .bind(envelope.message_id.to_string())
-            .bind(&envelope.message_type)
-            .bind(json)
-            .bind(error)
-            .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
-            .bind(crate::time::format(self.sink.clock().now()))
-            .execute(uow.conn())
-            .await?;
-        uow.commit().await
+        let done = Done::Ticket(self.progress.clone(), ticket);
+        self.partitions.push(partition, Job { envelope, earlier_attempts: 0, done, permit }, life);
+        true
     }
 
     /// Saves the checkpoint when it moved (and, for a subscription with nothing to do,
@@ -272,24 +365,6 @@ impl Relay {
         Relay { source, publications, subscriptions }
     }
 
-    /// What `event` publishes: the command a saga issued, or the context's own messages,
-    /// each marked with the event's stream and version.
-    fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
-        let mut messages = if event.event_type == crate::saga::COMMAND_ISSUED {
-            match event.decode::<crate::saga::SagaEvent>()? {
-                crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => vec![envelope],
-                _ => Vec::new(),
-            }
-        } else {
-            self.publications.messages_for(event)?
-        };
-        for message in &mut messages {
-            message.source_stream = Some(event.stream_id.clone());
-            message.source_version = Some(event.stream_version);
-        }
-        Ok(messages)
-    }
-
     /// Delivers until stopped, saving the subscriptions' checkpoints as they move.
     pub async fn run(self, life: Lifecycle) {
         let saver = save_checkpoints(self.subscriptions.clone(), life.clone());
@@ -298,8 +373,7 @@ impl Relay {
 
     async fn deliver(&self, life: &Lifecycle) {
         let context = self.source.db().name().to_owned();
-        let stalled = metrics::gauge!("emporium_relay_stalled", "context" => context.clone());
-        let mut start = loop {
+        let start = loop {
             match self.load_checkpoints().await {
                 Ok(start) => break start,
                 Err(error) => {
@@ -311,38 +385,7 @@ impl Relay {
                 }
             }
         };
-        let mut appends = AppendWaiter::new(&self.source);
-        let mut failures = 0u32;
-        while !life.stop.is_cancelled() {
-            match self.deliver_batch(&mut start, life).await {
-                Ok(read) => {
-                    if failures > 0 {
-                        tracing::info!(relay = %context, "relay resumed");
-                        stalled.set(0.0);
-                        failures = 0;
-                    }
-                    // A short read reached the end: wait rather than ask again at once.
-                    if read < READ_BATCH as usize {
-                        appends.wait(&life.stop).await;
-                    }
-                }
-                Err(error) => {
-                    failures += 1;
-                    if let RelayError::Event { position, event_type, .. } = &error {
-                        // Never skipped: everything behind this event waits until it is mended.
-                        stalled.set(1.0);
-                        tracing::error!(relay = %context, ?position, %event_type, %error,
-                            "relay stalled: cannot publish this event");
-                    } else {
-                        tracing::warn!(relay = %context, %error, "relay failed; retrying");
-                    }
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff(failures)) => {}
-                        () = life.stop.cancelled() => {}
-                    }
-                }
-            }
-        }
+        follow(&self.source, life, &mut Cursor { relay: self, after: start }).await;
     }
 
     /// Where reading starts: the least advanced subscription's checkpoint.
@@ -362,7 +405,7 @@ impl Relay {
             if life.stop.is_cancelled() {
                 break;
             }
-            let envelopes = self.messages_for(event).map_err(|source| RelayError::Event {
+            let envelopes = messages_for(self.publications.as_ref(), event).map_err(|source| RelayError::Event {
                 position: event.position,
                 event_type: event.event_type.clone(),
                 source,
@@ -381,6 +424,85 @@ impl Relay {
             *after = event.position;
         }
         Ok(events.len())
+    }
+}
+
+/// What `event` publishes: the command a saga issued, or the context's own messages, each
+/// marked with the event's stream (its partition) and version.
+pub(crate) fn messages_for(
+    publications: &dyn Publications,
+    event: &RecordedEvent,
+) -> Result<Vec<Envelope>, PublishError> {
+    let mut messages = if event.event_type == crate::saga::COMMAND_ISSUED {
+        match event.decode::<crate::saga::SagaEvent>()? {
+            crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => vec![envelope],
+            _ => Vec::new(),
+        }
+    } else {
+        publications.messages_for(event)?
+    };
+    for message in &mut messages {
+        message.source_stream = Some(event.stream_id.clone());
+        message.source_version = Some(event.stream_version);
+    }
+    Ok(messages)
+}
+
+/// A relay's reading position and what it does with each batch of events.
+pub(crate) trait Batches: Send {
+    /// Delivers the next events, moving the position along; returns how many were read.
+    fn deliver_batch(&mut self, life: &Lifecycle) -> impl Future<Output = Result<usize, RelayError>> + Send;
+}
+
+/// An embedded relay at its reading position.
+struct Cursor<'a> {
+    relay: &'a Relay,
+    after: Position,
+}
+
+impl Batches for Cursor<'_> {
+    async fn deliver_batch(&mut self, life: &Lifecycle) -> Result<usize, RelayError> {
+        self.relay.deliver_batch(&mut self.after, life).await
+    }
+}
+
+/// Runs `batches` until stopped: again at once after a full batch, after the next
+/// append when it reached the end, and after a growing pause when it failed. An event that
+/// cannot be published stalls the relay there, loudly (`emporium_relay_stalled`).
+pub(crate) async fn follow(source: &EventStore, life: &Lifecycle, batches: &mut impl Batches) {
+    let context = source.db().name().to_owned();
+    let stalled = metrics::gauge!("emporium_relay_stalled", "context" => context.clone());
+    let mut appends = AppendWaiter::new(source);
+    let mut failures = 0u32;
+    while !life.stop.is_cancelled() {
+        match batches.deliver_batch(life).await {
+            Ok(read) => {
+                if failures > 0 {
+                    tracing::info!(relay = %context, "relay resumed");
+                    stalled.set(0.0);
+                    failures = 0;
+                }
+                // A short read reached the end: wait rather than ask again at once.
+                if read < READ_BATCH as usize {
+                    appends.wait(&life.stop).await;
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                if let RelayError::Event { position, event_type, .. } = &error {
+                    // Never skipped: everything behind this event waits until it is mended.
+                    stalled.set(1.0);
+                    tracing::error!(relay = %context, ?position, %event_type, %error,
+                        "relay stalled: cannot publish this event");
+                } else {
+                    tracing::warn!(relay = %context, %error, "relay failed; retrying");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(backoff(failures)) => {}
+                    () = life.stop.cancelled() => {}
+                }
+            }
+        }
     }
 }
 
@@ -416,10 +538,14 @@ async fn save_checkpoints(subscriptions: Vec<Arc<Subscription>>, life: Lifecycle
     }
 }
 
+/// Why a relay could not deliver a batch.
 #[derive(Debug, thiserror::Error)]
-enum RelayError {
+pub(crate) enum RelayError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The broker did not take the messages (down, restarting, refused them): retried.
+    #[error("broker: {0}")]
+    Broker(String),
     /// This event cannot be published; the relay must not move past it.
     #[error("event at {position:?} ({event_type}) cannot be published: {source}")]
     Event { position: Position, event_type: String, source: PublishError },

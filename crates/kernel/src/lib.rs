@@ -5,6 +5,7 @@
 //! which database and bus they run on.
 
 pub mod aggregate;
+pub mod amqp;
 pub mod auth;
 pub mod bus;
 pub mod cache;

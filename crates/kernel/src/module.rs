@@ -2,6 +2,7 @@
 //! consumers, projections, the outbox relay and background workers, as tasks that stop
 //! together.
 
+use crate::amqp::{AmqpConsumer, AmqpRelay, Broker};
 use crate::delivery::{Lifecycle, Relay, Subscription};
 use crate::event_store::EventStore;
 use crate::messaging::{MessageHandler, Publications};
@@ -33,29 +34,58 @@ pub struct ContextModule {
     pub workers: Vec<Worker>,
 }
 
+/// How messages travel between contexts.
+#[derive(Clone, Default)]
+pub enum Transport {
+    /// Every consumer follows the producing context's event store (one process).
+    #[default]
+    Embedded,
+    /// Through RabbitMQ (contexts may run in separate processes).
+    Amqp(Arc<Broker>),
+}
+
 /// The running background tasks of every context.
 pub struct Runtime {
     life: Lifecycle,
     tasks: JoinSet<()>,
+    transport: Transport,
 }
 
 impl Runtime {
-    /// Starts one relay per context, delivering to every handler of every context that
-    /// wants its messages, then projections and workers.
-    pub fn start(modules: &mut [ContextModule]) -> Runtime {
+    /// Starts delivery for every context's handlers, then projections and workers. Embedded:
+    /// one relay per context hands its messages to every handler that wants them. RabbitMQ:
+    /// the topology is declared first, then one publishing relay per context and one
+    /// consumer per handler start.
+    pub async fn start(modules: &mut [ContextModule], transport: Transport) -> Result<Runtime, lapin::Error> {
         let life = Lifecycle::default();
         let mut tasks = JoinSet::new();
         let consumers: Vec<(Arc<dyn MessageHandler>, EventStore)> = modules
             .iter()
             .flat_map(|module| module.handlers.iter().map(|handler| (handler.clone(), module.store.clone())))
             .collect();
+        if let Transport::Amqp(broker) = &transport {
+            let handlers: Vec<_> = consumers.iter().map(|(handler, _)| handler.clone()).collect();
+            broker.declare(&handlers).await?;
+            for (handler, sink) in &consumers {
+                let consumer = AmqpConsumer::new(handler.clone(), sink.clone(), broker.clone());
+                tasks.spawn(consumer.run(life.clone()));
+            }
+        }
         for module in modules.iter_mut() {
-            let subscriptions = consumers
-                .iter()
-                .map(|(handler, sink)| Subscription::new(handler.clone(), sink.clone(), module.name))
-                .collect();
-            let relay = Relay::new(module.store.clone(), module.publications.clone(), subscriptions);
-            tasks.spawn(relay.run(life.clone()));
+            match &transport {
+                Transport::Embedded => {
+                    let subscriptions = consumers
+                        .iter()
+                        .map(|(handler, sink)| Subscription::new(handler.clone(), sink.clone(), module.name))
+                        .collect();
+                    let relay = Relay::new(module.store.clone(), module.publications.clone(), subscriptions);
+                    tasks.spawn(relay.run(life.clone()));
+                }
+                Transport::Amqp(broker) => {
+                    let relay = AmqpRelay::new(module.store.clone(), module.publications.clone(), broker.clone());
+                    tasks.spawn(relay.run(life.clone()));
+                }
+            }
             for runner in &module.projections {
                 tasks.spawn(runner.clone().run(life.stop.child_token()));
             }
@@ -63,7 +93,7 @@ impl Runtime {
                 tasks.spawn(worker(life.stop.child_token()));
             }
         }
-        Runtime { life, tasks }
+        Ok(Runtime { life, tasks, transport })
     }
 
     /// Stops every task, letting in-flight work finish for up to `grace`.
@@ -76,6 +106,13 @@ impl Runtime {
             self.tasks.abort_all();
             while self.tasks.join_next().await.is_some() {}
         }
+        self.close_broker().await;
+    }
+
+    async fn close_broker(&self) {
+        if let Transport::Amqp(broker) = &self.transport {
+            broker.close().await;
+        }
     }
 
     /// Stops every task at once, wherever it is: what a crash does to in-flight work.
@@ -85,5 +122,7 @@ impl Runtime {
         while self.tasks.join_next().await.is_some() {}
         self.life.workers.close();
         self.life.workers.wait().await;
+        // What was in hand goes back to the broker, as when a process dies.
+        self.close_broker().await;
     }
 }

@@ -29,16 +29,7 @@ impl Backend {
     /// The PostgreSQL backend, or `None` (with the reason printed) when it is not configured
     /// outside CI. Panics under `CI=true` when the URL is missing.
     pub fn postgres() -> Option<Backend> {
-        match std::env::var("EMPORIUM_TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
-            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("CI=true but EMPORIUM_TEST_DATABASE_URL is not set: the PostgreSQL suites must run in CI")
-            }
-            _ => {
-                eprintln!("skipping the PostgreSQL variant: EMPORIUM_TEST_DATABASE_URL is not set");
-                None
-            }
-        }
+        service_url("EMPORIUM_TEST_DATABASE_URL", "PostgreSQL").map(Backend::Postgres)
     }
 
     /// SQLite, plus PostgreSQL when available: what store tests run against.
@@ -50,14 +41,46 @@ impl Backend {
 /// The Redis URL for cache suites: `EMPORIUM_TEST_REDIS_URL`; required under `CI=true`,
 /// otherwise `None` with the reason printed.
 pub fn redis_url() -> Option<String> {
-    match std::env::var("EMPORIUM_TEST_REDIS_URL") {
+    service_url("EMPORIUM_TEST_REDIS_URL", "Redis")
+}
+
+/// The URL of an external service's test instance from `variable`. Under `CI=true` its
+/// suites must run, so a missing URL panics; elsewhere the variant is skipped, saying why.
+fn service_url(variable: &str, service: &str) -> Option<String> {
+    match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but EMPORIUM_TEST_REDIS_URL is not set: the Redis suites must run in CI")
+            panic!("CI=true but {variable} is not set: the {service} suites must run in CI")
         }
         _ => {
-            eprintln!("skipping the Redis variant: EMPORIUM_TEST_REDIS_URL is not set");
+            eprintln!("skipping the {service} variant: {variable} is not set");
             None
+        }
+    }
+}
+
+/// How contexts exchange messages in a test app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bus {
+    /// Consumers follow the producers' event stores (the embedded default).
+    Embedded,
+    /// RabbitMQ at this URL, with queues of the app's own (deleted when the app is dropped).
+    RabbitMq(String),
+}
+
+impl Bus {
+    /// RabbitMQ from `EMPORIUM_TEST_AMQP_URL`, or `None` (with the reason printed) when it
+    /// is not configured outside CI. Panics under `CI=true` when the URL is missing.
+    pub fn rabbitmq() -> Option<Bus> {
+        service_url("EMPORIUM_TEST_AMQP_URL", "RabbitMQ").map(Bus::RabbitMq)
+    }
+
+    /// Points `settings` at this bus: for RabbitMQ, a namespace no other app uses.
+    pub fn apply(&self, settings: &mut Settings) {
+        if let Bus::RabbitMq(url) = self {
+            settings.amqp_url = Some(url.clone());
+            settings.amqp_namespace = format!("test-{}", &Uuid::new_v4().simple().to_string()[..12]);
+            settings.amqp_shards = 2;
         }
     }
 }
@@ -84,6 +107,43 @@ macro_rules! on_every_backend {
     };
 }
 
+/// Runs an async test body on every backend with each bus: SQLite and PostgreSQL, each
+/// with embedded delivery and over RabbitMQ.
+#[macro_export]
+macro_rules! on_every_backend_and_bus {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::Backend::Sqlite, $crate::Bus::Embedded).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::Backend::postgres() {
+                    ($body)(backend, $crate::Bus::Embedded).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_rabbitmq() {
+                if let Some(bus) = $crate::Bus::rabbitmq() {
+                    ($body)($crate::Backend::Sqlite, bus).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_rabbitmq() {
+                if let (Some(backend), Some(bus)) = ($crate::Backend::postgres(), $crate::Bus::rabbitmq()) {
+                    ($body)(backend, bus).await;
+                }
+            }
+        }
+    };
+}
+
 /// A running platform and an HTTP client for it.
 pub struct TestApp {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
@@ -98,12 +158,19 @@ pub struct TestApp {
     // Kept for the app's lifetime: dropping it deletes the SQLite files.
     _data_dir: Arc<tempfile::TempDir>,
     schemas: Option<(String, String)>,
+    /// Every consumer, whose RabbitMQ queues go when the app is dropped.
+    consumers: Vec<&'static str>,
 }
 
 impl TestApp {
     /// Starts a fresh platform on `backend`.
     pub async fn spawn(backend: &Backend) -> TestApp {
         Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a fresh platform on `backend` whose contexts talk over `bus`.
+    pub async fn spawn_on(backend: &Backend, bus: &Bus) -> TestApp {
+        Self::spawn_with(backend, |settings| bus.apply(settings)).await
     }
 
     /// Starts a fresh platform on `backend` after `configure` adjusts its settings.
@@ -133,6 +200,7 @@ impl TestApp {
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("loopback port");
         let address = listener.local_addr().expect("bound address");
         let router = platform.router();
+        let consumers = platform.consumers();
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -152,6 +220,7 @@ impl TestApp {
             clock,
             _data_dir: data_dir,
             schemas,
+            consumers,
         }
     }
 
@@ -186,6 +255,7 @@ impl TestApp {
 
     async fn reopen(mut self) -> TestApp {
         let schemas = self.schemas.take();
+        self.consumers.clear(); // the new app's queues: they stay
         let data_dir = self._data_dir.clone();
         Self::start(self.settings.clone(), self.clock.clone(), data_dir, schemas).await
     }
@@ -484,8 +554,28 @@ fn drop_schemas(url: String, prefix: String, names: &'static [&'static str]) {
     let _ = dropped.join();
 }
 
+/// Deletes a test app's RabbitMQ queues and exchanges. Runs on its own thread so it works
+/// from `Drop`.
+fn delete_queues(settings: &Settings, consumers: Vec<&'static str>) {
+    let kernel::module::Transport::Amqp(broker) = settings.transport() else { return };
+    if consumers.is_empty() {
+        return; // handed over to a restarted app
+    }
+    let deleted = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(async move {
+            if let Err(error) = broker.delete(&consumers).await {
+                eprintln!("could not delete the test's RabbitMQ queues: {error}");
+            }
+            broker.close().await;
+        });
+    });
+    let _ = deleted.join();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
+        delete_queues(&self.settings, std::mem::take(&mut self.consumers));
         if let Some((url, prefix)) = self.schemas.take() {
             drop_schemas(url, prefix, &["catalog", "inventory", "orders", "payments", "shipping", "identity"]);
         }

@@ -18,10 +18,14 @@
 //! **Failures.** Transient handler failures are retried in place while the message stays
 //! unacknowledged, holding back only its partition; a message that keeps failing is
 //! recorded in the consumer's dead letters and acknowledged. A message whose consumer dies
-//! while holding it comes back with its `x-delivery-count`, which counts towards its
-//! attempts; past the queue's `x-delivery-limit` (a message that kills its consumer) the
-//! broker moves it to the consumer's dead-letter queue, whose watcher records it with the
-//! other dead letters. Either way the partition moves on.
+//! while holding it comes back marked redelivered. The broker's own count of returns cannot
+//! tell a message that kills its consumer from the innocent ones prefetched behind it (a
+//! crash returns them all), so the consumer counts *starts* of redelivered messages in its
+//! own database, and past `delivery_limit` starts records the message as a dead letter
+//! instead of handling it. The queue's `x-delivery-limit`, set to
+//! [`BROKER_LIMIT_FACTOR`] times that, is the backstop for a message that kills its consumer
+//! before it can be counted; the broker then moves it to the consumer's dead-letter queue,
+//! whose watcher records it with the other dead letters. Either way the partition moves on.
 
 use crate::bus::Envelope;
 use crate::delivery::{
@@ -41,6 +45,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Mutex;
 
+/// The queue's `x-delivery-limit` as a multiple of the consumer's own start limit: high
+/// enough that messages returned only because they waited behind a poison one never reach it.
+pub const BROKER_LIMIT_FACTOR: u32 = 10;
+
 /// How the platform reaches RabbitMQ and names what it declares there.
 #[derive(Debug, Clone)]
 pub struct AmqpSettings {
@@ -51,7 +59,8 @@ pub struct AmqpSettings {
     /// Queues per consumer: the most replicas of one consumer that can work at once.
     /// Changing it re-routes partitions, so change it only with the queues drained.
     pub shards: u16,
-    /// Deliveries after which the broker gives up on a message (`x-delivery-limit`).
+    /// Times handling may start before a redelivered message counts as one that kills its
+    /// consumer and is dead-lettered.
     pub delivery_limit: u32,
     /// Unacknowledged messages the broker sends one shard's consumer ahead.
     pub prefetch: u16,
@@ -147,8 +156,10 @@ impl Broker {
                 let queue = names.queue(consumer, shard);
                 let mut arguments = quorum();
                 arguments.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
-                arguments
-                    .insert("x-delivery-limit".into(), AMQPValue::LongLongInt(self.settings.delivery_limit.into()));
+                arguments.insert(
+                    "x-delivery-limit".into(),
+                    AMQPValue::LongLongInt((self.settings.delivery_limit * BROKER_LIMIT_FACTOR).into()),
+                );
                 arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(dead_letters.as_str().into()));
                 arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(consumer.into()));
                 channel.queue_declare(queue.as_str().into(), queue_options, arguments).await?;
@@ -387,7 +398,8 @@ pub struct AmqpConsumer {
 impl AmqpConsumer {
     /// `handler`'s consumer, recording dead letters in `sink` (its own store).
     pub fn new(handler: Arc<dyn MessageHandler>, sink: EventStore, broker: Arc<Broker>) -> AmqpConsumer {
-        AmqpConsumer { partitions: Partitions::new(handler, sink.clone()), sink, broker }
+        let partitions = Partitions::new(handler, sink.clone(), Some(broker.settings.delivery_limit));
+        AmqpConsumer { partitions, sink, broker }
     }
 
     fn consumer(&self) -> &'static str {
@@ -475,19 +487,18 @@ impl AmqpConsumer {
             }
         };
         let Some(permit) = self.partitions.permit(life).await else { return false };
-        let earlier_attempts = delivery_count(&delivery.properties);
         let partition = envelope.partition().into_owned();
-        let job = Job { envelope, earlier_attempts, done: Done::Ack(delivery.acker), permit };
+        let job = Job { envelope, redelivered: delivery.redelivered, done: Done::Ack(delivery.acker), permit };
         self.partitions.push(&partition, job, life);
         true
     }
 
     /// Records a message the broker dead-lettered (its delivery limit was reached).
     async fn record(&self, delivery: lapin::message::Delivery, life: &Lifecycle) -> bool {
-        let deliveries = delivery_count(&delivery.properties) + 1;
+        let deliveries = self.broker.settings.delivery_limit * BROKER_LIMIT_FACTOR;
         let error = format!(
-            "delivery limit reached: its consumer stopped without finishing it {deliveries} times \
-             (a message that crashes or hangs its handler)"
+            "delivery limit reached: the broker delivered it {deliveries} times and no consumer \
+             finished it (a message that crashes or hangs its consumer)"
         );
         let letter = match serde_json::from_slice::<Envelope>(&delivery.data) {
             Ok(envelope) => DeadLetter::of(&envelope, error, deliveries),
@@ -524,20 +535,7 @@ fn unreadable(delivery: &lapin::message::Delivery, error: String) -> DeadLetter 
         message_type: properties.kind().as_ref().map_or_else(|| "unknown".to_owned(), ShortString::to_string),
         envelope: serde_json::Value::String(String::from_utf8_lossy(&delivery.data).into_owned()),
         error,
-        attempts: delivery_count(properties) + 1,
-    }
-}
-
-/// How many times the broker delivered this message before (quorum queues count returns).
-fn delivery_count(properties: &BasicProperties) -> u32 {
-    let Some(headers) = properties.headers() else { return 0 };
-    match headers.inner().get("x-delivery-count") {
-        Some(AMQPValue::LongLongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
-        Some(AMQPValue::LongInt(n)) => u32::try_from(*n).unwrap_or(u32::MAX),
-        Some(AMQPValue::LongUInt(n)) => *n,
-        Some(AMQPValue::ShortInt(n)) => u32::try_from(*n).unwrap_or(0),
-        Some(AMQPValue::ShortShortInt(n)) => u32::try_from(*n).unwrap_or(0),
-        _ => 0,
+        attempts: 1,
     }
 }
 

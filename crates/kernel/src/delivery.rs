@@ -50,6 +50,9 @@ pub(crate) struct Partitions {
     handler: Arc<dyn MessageHandler>,
     /// The consumer's own store: its dead letters live there.
     sink: EventStore,
+    /// For redelivered messages: how many times handling may start before the message
+    /// counts as one that kills its consumer.
+    start_limit: Option<u32>,
     queues: Mutex<HashMap<String, VecDeque<Job>>>,
     permits: Arc<Semaphore>,
 }
@@ -57,8 +60,9 @@ pub(crate) struct Partitions {
 /// A message taken for handling, and what to do once it is finished.
 pub(crate) struct Job {
     pub(crate) envelope: Envelope,
-    /// Attempts made before this delivery (by a process that stopped before finishing).
-    pub(crate) earlier_attempts: u32,
+    /// Whether it came before, to a consumer that stopped without finishing it (the
+    /// message may have killed it).
+    pub(crate) redelivered: bool,
     pub(crate) done: Done,
     pub(crate) permit: OwnedSemaphorePermit,
 }
@@ -89,10 +93,12 @@ impl Done {
 }
 
 impl Partitions {
-    pub(crate) fn new(handler: Arc<dyn MessageHandler>, sink: EventStore) -> Arc<Partitions> {
+    /// A consumer's partitions; `start_limit` as in [`Partitions::start_limit`].
+    pub(crate) fn new(handler: Arc<dyn MessageHandler>, sink: EventStore, start_limit: Option<u32>) -> Arc<Partitions> {
         Arc::new(Partitions {
             handler,
             sink,
+            start_limit,
             queues: Mutex::default(),
             permits: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         })
@@ -151,7 +157,7 @@ impl Partitions {
                 message_id = %job.envelope.message_id,
                 correlation_id = ?job.envelope.correlation_id,
             );
-            if self.settle(&job.envelope, job.earlier_attempts, &life.stop).instrument(span).await {
+            if self.settle(&job.envelope, job.redelivered, &life.stop).instrument(span).await {
                 job.done.finish().await;
             }
             drop(job.permit);
@@ -161,10 +167,29 @@ impl Partitions {
     /// Handles one message, retrying transient failures, and dead-letters it when it keeps
     /// failing. Returns whether it is finished (handled or dead-lettered); `false` only when
     /// delivery stopped first.
-    async fn settle(&self, envelope: &Envelope, earlier_attempts: u32, stop: &CancellationToken) -> bool {
+    async fn settle(&self, envelope: &Envelope, redelivered: bool, stop: &CancellationToken) -> bool {
         let consumer = self.handler.consumer();
+        if let (true, Some(limit)) = (redelivered, self.start_limit) {
+            // The first start, before any redelivery, is not recorded: count it as made.
+            match self.count_start(envelope).await.map(|recorded| recorded + 1) {
+                Ok(starts) if starts >= limit => {
+                    let error = format!(
+                        "delivery limit reached: its consumer stopped {starts} times while handling it \
+                         (a message that crashes or hangs its handler)"
+                    );
+                    tracing::error!(%error, "message dead-lettered");
+                    return record_dead_letter(&self.sink, consumer, &DeadLetter::of(envelope, error, starts), stop)
+                        .await;
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    // Not counted this time: the broker's own delivery limit is the backstop.
+                    tracing::warn!(%error, "cannot count the start of a redelivered message");
+                }
+            }
+        }
         let started = Instant::now();
-        let mut attempt = earlier_attempts + 1;
+        let mut attempt = 1;
         let outcome = loop {
             match self.handler.handle(envelope).await {
                 Ok(()) => break Ok(()),
@@ -185,6 +210,25 @@ impl Partitions {
         tracing::error!(%error, attempt, "message dead-lettered");
         let letter = DeadLetter::of(envelope, error.to_string(), attempt);
         record_dead_letter(&self.sink, consumer, &letter, stop).await
+    }
+}
+
+impl Partitions {
+    /// Records that handling `envelope` starts again; returns how many recorded starts
+    /// came before this one.
+    async fn count_start(&self, envelope: &Envelope) -> Result<u32, StoreError> {
+        let mut uow = self.sink.begin().await?;
+        let starts: i32 = sqlx::query_scalar(
+            "insert into delivery_starts (consumer, message_id, starts) values ($1, $2, 1) \
+             on conflict (consumer, message_id) do update set starts = delivery_starts.starts + 1 \
+             returning starts",
+        )
+        .bind(self.handler.consumer())
+        .bind(envelope.message_id.to_string())
+        .fetch_one(uow.conn())
+        .await?;
+        uow.commit().await?;
+        Ok(u32::try_from(starts - 1).unwrap_or_default())
     }
 }
 
@@ -294,7 +338,7 @@ impl Subscription {
         let wanted = handler.message_types().into_iter().collect();
         let checkpoint_name = format!("delivery:{}<-{source}", handler.consumer());
         Arc::new(Subscription {
-            partitions: Partitions::new(handler, sink.clone()),
+            partitions: Partitions::new(handler, sink.clone(), None),
             sink,
             wanted,
             checkpoint_name,
@@ -323,7 +367,7 @@ impl Subscription {
             ticket
         };
         let done = Done::Ticket(self.progress.clone(), ticket);
-        self.partitions.push(partition, Job { envelope, earlier_attempts: 0, done, permit }, life);
+        self.partitions.push(partition, Job { envelope, redelivered: false, done, permit }, life);
         true
     }
 

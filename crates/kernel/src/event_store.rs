@@ -279,7 +279,25 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: PORTABLE_TABLES,
         postgres: PORTABLE_TABLES,
     },
+    Migration {
+        version: 3,
+        description: "handling starts of redelivered messages",
+        sqlite: DELIVERY_STARTS,
+        postgres: DELIVERY_STARTS,
+    },
 ];
+
+/// How many times a consumer started handling a message the broker delivered again: a
+/// message that kills its consumer is known by its starts, not by its redeliveries (which
+/// also count the messages that only waited behind it).
+const DELIVERY_STARTS: &str = "
+    create table delivery_starts (
+        consumer text not null,
+        message_id text not null,
+        starts integer not null,
+        primary key (consumer, message_id)
+    );
+";
 
 const PORTABLE_TABLES: &str = "
     create table checkpoints (

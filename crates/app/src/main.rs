@@ -58,7 +58,7 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ProjectionsCommand {
-    /// Empty a read model and replay every event into it.
+    /// Replay every event into a fresh copy of a read model and swap it in (queries keep the old one until then; safe while `serve` runs).
     Rebuild {
         /// Projection name (e.g. `orders`, `catalog_products`).
         name: String,

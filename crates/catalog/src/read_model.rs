@@ -109,10 +109,8 @@ impl Projection for ProductsProjection {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from products").execute(&mut *conn).await?;
-        sqlx::query("delete from categories").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["products", "categories"]
     }
 }
 

@@ -58,9 +58,8 @@ impl Projection for StockLevelsProjection {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from stock_levels").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["stock_levels"]
     }
 }
 

@@ -294,9 +294,8 @@ impl Projection for LineCounts {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from bench_line_counts").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["bench_line_counts"]
     }
 }
 

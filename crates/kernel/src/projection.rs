@@ -1,6 +1,8 @@
 //! Read models kept by projections: each consumes its context's events in global order
 //! and stores its checkpoint in the same transaction as its writes, so a crash can neither
-//! skip nor double-apply an event, nor can two runners (in two processes) apply one event twice. `rebuild` replays from zero into an emptied read model.
+//! skip nor double-apply an event, nor can two runners (in two processes) apply one event
+//! twice. `rebuild` replays from zero into shadow copies of the read model's tables and
+//! swaps them in at once: queries keep answering from the old read model until then.
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::messaging::AppendWaiter;
@@ -20,8 +22,9 @@ pub trait Projection: Send + Sync + 'static {
     /// about are ignored.
     async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError>;
 
-    /// Empties the read model before a rebuild.
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError>;
+    /// The tables it writes (and only it): a rebuild fills shadow copies of them and swaps
+    /// their contents in.
+    fn tables(&self) -> &'static [&'static str];
 }
 
 /// Runs one projection and reports how far it got.
@@ -71,6 +74,11 @@ impl ProjectionRunner {
             };
             let events = self.store.read_all(after, BATCH).await?;
             let Some(last) = events.last().map(|e| e.position) else {
+                // Nothing new, unless a rebuild swapped in a read model that stops earlier.
+                if applied == 0 && self.store.checkpoint(&name).await? != after {
+                    *cursor = None;
+                    continue;
+                }
                 self.progress.send_replace(after);
                 return Ok(applied);
             };
@@ -110,16 +118,73 @@ impl ProjectionRunner {
         }
     }
 
-    /// Empties the read model and replays every event into it.
+    /// Replays every event into shadow copies of the read model's tables, then swaps their
+    /// contents in, with the checkpoint, in one transaction; returns how many events it
+    /// applied. Until the swap, queries answer from the old read model; afterwards, any
+    /// runner of this projection (here or in a serving process) finds the checkpoint moved
+    /// and applies whatever came after the rebuild's last event.
+    ///
+    /// The shadows are temporary tables on a connection of the rebuild's own, which shadow
+    /// the real ones for that connection only (SQLite and PostgreSQL both look in the
+    /// temporary schema first), so a projection's SQL runs unchanged.
     pub async fn rebuild(&self) -> Result<usize, StoreError> {
-        let mut cursor = self.cursor.lock().await;
-        *cursor = None;
-        let mut uow = self.store.begin().await?;
-        self.projection.reset(uow.conn()).await?;
-        sqlx::query("delete from checkpoints where name = $1").bind(self.checkpoint_name()).execute(uow.conn()).await?;
-        uow.commit().await?;
-        drop(cursor);
-        self.catch_up().await
+        let mut conn = self.store.db().reader().acquire().await?.detach();
+        let rebuilt = self.rebuild_on(&mut conn).await;
+        // Closing the connection drops its temporary tables.
+        let _ = sqlx::Connection::close(conn).await;
+        rebuilt
+    }
+
+    async fn rebuild_on(&self, conn: &mut sqlx::AnyConnection) -> Result<usize, StoreError> {
+        let backend = self.store.db().backend();
+        let tables = self.projection.tables();
+        let live = create_shadows(conn, backend, tables).await?;
+        let mut after = Position::default();
+        let mut applied = 0;
+        loop {
+            let events = self.store.read_all(after, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.position) else { break };
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for event in &events {
+                self.projection.apply(&mut tx, event).await?;
+            }
+            tx.commit().await?;
+            after = last;
+            applied += events.len();
+            if events.len() < BATCH as usize {
+                break;
+            }
+        }
+        let begin = match backend {
+            crate::db::Backend::Sqlite => "begin immediate",
+            crate::db::Backend::Postgres => "begin",
+        };
+        let mut swap = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+        // The checkpoint first, as a catching-up runner does, so the two queue on its row.
+        sqlx::query(
+            "insert into checkpoints (name, transaction_id, position, updated_at) values ($1, $2, $3, $4) \
+             on conflict (name) do update set transaction_id = excluded.transaction_id, \
+             position = excluded.position, updated_at = excluded.updated_at",
+        )
+        .bind(self.checkpoint_name())
+        .bind(after.transaction)
+        .bind(after.sequence)
+        .bind(crate::time::format(self.store.clock().now()))
+        .execute(&mut *swap)
+        .await?;
+        let shadow = match backend {
+            crate::db::Backend::Sqlite => "temp",
+            crate::db::Backend::Postgres => "pg_temp",
+        };
+        for table in tables {
+            let delete = format!("delete from {live}.{table}");
+            sqlx::query(sqlx::AssertSqlSafe(delete)).execute(&mut *swap).await?;
+            let copy = format!("insert into {live}.{table} select * from {shadow}.{table}");
+            sqlx::query(sqlx::AssertSqlSafe(copy)).execute(&mut *swap).await?;
+        }
+        swap.commit().await?;
+        *self.cursor.lock().await = None;
+        Ok(applied)
     }
 
     /// Waits (at most `timeout`) until the read model includes the event at `position`,
@@ -128,4 +193,59 @@ impl ProjectionRunner {
         let mut progress = self.progress.subscribe();
         tokio::time::timeout(timeout, progress.wait_for(|reached| *reached >= position)).await.is_ok_and(|r| r.is_ok())
     }
+}
+
+/// Creates, on `conn` only, an empty temporary table for each of `tables` with its columns,
+/// keys and indexes; returns the schema that holds the live tables.
+async fn create_shadows(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::db::Backend,
+    tables: &[&str],
+) -> Result<String, StoreError> {
+    match backend {
+        crate::db::Backend::Postgres => {
+            let schema: String = sqlx::query_scalar("select current_schema()").fetch_one(&mut *conn).await?;
+            for table in tables {
+                let create = format!("create temp table {table} (like {schema}.{table} including all)");
+                sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await?;
+            }
+            Ok(schema)
+        }
+        crate::db::Backend::Sqlite => {
+            for table in tables {
+                let definitions: Vec<(String, String)> = sqlx::query_as(
+                    "select type, sql from main.sqlite_master where tbl_name = $1 and sql is not null \
+                     order by type desc",
+                )
+                .bind(*table)
+                .fetch_all(&mut *conn)
+                .await?;
+                for (kind, sql) in definitions {
+                    let create = match kind.as_str() {
+                        "table" => {
+                            sql.find('(').map(|columns| format!("create temp table {table} {}", &sql[columns..]))
+                        }
+                        "index" => in_temp_schema(&sql),
+                        _ => None,
+                    };
+                    if let Some(create) = create {
+                        sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await?;
+                    }
+                }
+            }
+            Ok("main".to_owned())
+        }
+    }
+}
+
+/// `create [unique] index NAME on TABLE (...)` rewritten to create the index in SQLite's
+/// temporary schema, where the shadow table is.
+fn in_temp_schema(create_index: &str) -> Option<String> {
+    let lower = create_index.to_ascii_lowercase();
+    let name_at = lower.find(" index ")? + " index ".len();
+    let rest = &lower[name_at..];
+    let name_at = name_at + rest.len() - rest.trim_start().len();
+    let name_at =
+        if lower[name_at..].starts_with("if not exists ") { name_at + "if not exists ".len() } else { name_at };
+    Some(format!("{}temp.{}", &create_index[..name_at], &create_index[name_at..]))
 }

@@ -1,6 +1,7 @@
 //! Projections across processes: two runners of one projection over the same database (a
 //! server and an `emporium projections rebuild` beside it) never apply the same events
-//! twice, even for read models kept by delta updates.
+//! twice, even for read models kept by delta updates; and while a rebuild runs, queries
+//! keep answering from the whole old read model until the rebuilt one is swapped in.
 
 use async_trait::async_trait;
 use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError};
@@ -20,19 +21,45 @@ impl Projection for Counts {
     }
 
     async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
-        sqlx::query(
-            "insert into counts (stream_id, n) values ($1, 1) \
-             on conflict (stream_id) do update set n = counts.n + 1",
-        )
-        .bind(&event.stream_id)
-        .execute(conn)
-        .await?;
+        count(conn, event).await
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["counts"]
+    }
+}
+
+async fn count(conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into counts (stream_id, n) values ($1, 1) \
+         on conflict (stream_id) do update set n = counts.n + 1",
+    )
+    .bind(&event.stream_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// [`Counts`], slowly, so a test can look at the read model in the middle of a rebuild.
+struct SlowCounts {
+    applied: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl Projection for SlowCounts {
+    fn name(&self) -> &'static str {
+        "counts"
+    }
+
+    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        count(conn, event).await?;
+        self.applied.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from counts").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["counts"]
     }
 }
 
@@ -62,6 +89,18 @@ async fn append(store: &EventStore, count: usize) {
     }
 }
 
+/// A store with 600 counted events, a second handle on it (another process) and the
+/// serving process's runner, caught up.
+async fn serving_600_events(backend: &Backend) -> (TestStore, EventStore, EventStore, ProjectionRunner) {
+    let fixture = TestStore::open(backend).await;
+    let (serving, rebuilding) = (fixture.store.clone(), fixture.open_again().await.unwrap());
+    prepare(&serving).await;
+    append(&serving, 600).await;
+    let live = ProjectionRunner::new(serving.clone(), Arc::new(Counts));
+    live.catch_up().await.unwrap();
+    (fixture, serving, rebuilding, live)
+}
+
 async fn counted(store: &EventStore) -> i64 {
     sqlx::query_scalar("select cast(coalesce(sum(n), 0) as bigint) from counts")
         .fetch_one(store.db().reader())
@@ -81,12 +120,7 @@ on_every_backend!(two_processes_catching_up_apply_each_event_once, |backend: Bac
 });
 
 on_every_backend!(a_rebuild_beside_a_running_projection_applies_each_event_once, |backend: Backend| async move {
-    let fixture = TestStore::open(&backend).await;
-    let (serving, rebuilding) = (fixture.store.clone(), fixture.open_again().await.unwrap());
-    prepare(&serving).await;
-    append(&serving, 600).await;
-    let live = ProjectionRunner::new(serving.clone(), Arc::new(Counts));
-    live.catch_up().await.unwrap();
+    let (_fixture, serving, rebuilding, live) = serving_600_events(&backend).await;
     let rebuild = ProjectionRunner::new(rebuilding, Arc::new(Counts));
     let more = async {
         append(&serving, 200).await;
@@ -96,4 +130,37 @@ on_every_backend!(a_rebuild_beside_a_running_projection_applies_each_event_once,
     rebuilt.unwrap();
     live.catch_up().await.unwrap();
     assert_eq!(counted(&serving).await, 800);
+});
+
+on_every_backend!(queries_answer_from_the_old_read_model_until_a_rebuild_swaps_in, |backend: Backend| async move {
+    let (_fixture, serving, rebuilding, live) = serving_600_events(&backend).await;
+
+    let slow = Arc::new(SlowCounts { applied: Default::default() });
+    let rebuild = ProjectionRunner::new(rebuilding, slow.clone());
+    let rebuilding = tokio::spawn(async move { rebuild.rebuild().await });
+    // Throughout the rebuild the read model is the whole old one, never empty or partial,
+    // and it still follows new events.
+    let (mut samples, mut appended) = (0, false);
+    while !rebuilding.is_finished() {
+        let seen = counted(&serving).await;
+        assert!(seen >= 600, "a query mid-rebuild saw {seen} of 600 counted events");
+        samples += 1;
+        if !appended && slow.applied.load(std::sync::atomic::Ordering::SeqCst) >= 250 {
+            append(&serving, 100).await;
+            live.catch_up().await.unwrap();
+            appended = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(appended && samples >= 10, "looked only {samples} times during the rebuild");
+    let replayed = rebuilding.await.unwrap().unwrap();
+    assert!(replayed >= 600, "replayed {replayed}");
+    // The serving runner finds the checkpoint where the rebuild left it and applies the rest.
+    live.catch_up().await.unwrap();
+    assert_eq!(counted(&serving).await, 700);
+    let streams: i64 = sqlx::query_scalar("select cast(count(*) as bigint) from counts")
+        .fetch_one(serving.db().reader())
+        .await
+        .unwrap();
+    assert_eq!(streams, 10);
 });

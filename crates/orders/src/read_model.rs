@@ -110,9 +110,8 @@ impl Projection for OrdersProjection {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from orders").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["orders"]
     }
 }
 

@@ -124,10 +124,8 @@ impl Projection for PaymentsProjection {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from payment_methods").execute(&mut *conn).await?;
-        sqlx::query("delete from payments").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["payment_methods", "payments"]
     }
 }
 

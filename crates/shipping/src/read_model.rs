@@ -76,9 +76,8 @@ impl Projection for ShipmentsProjection {
         Ok(())
     }
 
-    async fn reset(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        sqlx::query("delete from shipments").execute(conn).await?;
-        Ok(())
+    fn tables(&self) -> &'static [&'static str] {
+        &["shipments"]
     }
 }
 

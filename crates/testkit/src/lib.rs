@@ -188,6 +188,26 @@ impl TestApp {
         Self::start(settings, Arc::new(SystemClock), data_dir, schemas).await
     }
 
+    /// A client for a platform served by another process (a [`ServerProcess`]) from
+    /// `settings`: HTTP to `base`, and its databases opened here (no background work) for
+    /// seeding the admin and checking invariants. Cleans up like a spawned app.
+    pub async fn attach(server: &ServerProcess) -> TestApp {
+        let clock: SharedClock = Arc::new(SystemClock);
+        let platform = Platform::open(&server.settings, clock.clone()).await.expect("platform opens");
+        TestApp {
+            base: server.base.clone(),
+            settings: server.settings.clone(),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
+            consumers: platform.consumers(),
+            platform: Some(platform),
+            server: None,
+            shutdown: None,
+            clock,
+            _data_dir: server.data_dir.clone(),
+            schemas: server.schemas.clone(),
+        }
+    }
+
     async fn start(
         settings: Settings,
         clock: SharedClock,
@@ -527,6 +547,121 @@ impl TestApp {
             assert!(Instant::now() < deadline, "timed out waiting until {what}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// The real `emporium` binary serving on a loopback port, for tests that must kill a
+/// process (`kill -9`), not drop a runtime.
+pub struct ServerProcess {
+    /// Base URL, e.g. `http://127.0.0.1:41234` (the same after a restart).
+    pub base: String,
+    binary: std::path::PathBuf,
+    settings: Settings,
+    child: Option<std::process::Child>,
+    data_dir: Arc<tempfile::TempDir>,
+    schemas: Option<(String, String)>,
+    log: std::path::PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `binary serve --demo` on a fresh `backend` and `bus`, after `configure`
+    /// adjusts its settings, and waits until it is ready.
+    pub async fn start(
+        binary: &std::path::Path,
+        backend: &Backend,
+        bus: &Bus,
+        configure: impl FnOnce(&mut Settings),
+    ) -> ServerProcess {
+        let data_dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
+        let mut settings = Settings::embedded(data_dir.path().to_owned());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("port").port();
+        settings.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut schemas = None;
+        if let Backend::Postgres(url) = backend {
+            let prefix = format!("p{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            settings.database_url = Some(url.clone());
+            settings.db_schema_prefix.clone_from(&prefix);
+            schemas = Some((url.clone(), prefix));
+        }
+        bus.apply(&mut settings);
+        configure(&mut settings);
+        let log = data_dir.path().join("server.log");
+        let mut server = ServerProcess {
+            base: format!("http://{}", settings.listen),
+            binary: binary.to_owned(),
+            settings,
+            child: None,
+            data_dir,
+            schemas,
+            log,
+        };
+        server.spawn().await;
+        server
+    }
+
+    async fn spawn(&mut self) {
+        let settings = &self.settings;
+        let mut command = std::process::Command::new(&self.binary);
+        command
+            .args(["serve", "--demo"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_LOG", "warn")
+            .env("EMPORIUM_LISTEN", settings.listen.to_string())
+            .env("EMPORIUM_DATA_DIR", &settings.data_dir)
+            .env("EMPORIUM_DB_SCHEMA_PREFIX", &settings.db_schema_prefix)
+            .env("EMPORIUM_AMQP_NAMESPACE", &settings.amqp_namespace)
+            .env("EMPORIUM_AMQP_SHARDS", settings.amqp_shards.to_string())
+            .env("EMPORIUM_GATEWAY_LATENCY_MS", settings.gateway_latency_ms.to_string())
+            .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string());
+        if let Some(url) = &settings.database_url {
+            command.env("EMPORIUM_DATABASE_URL", url);
+        }
+        if let Some(url) = &settings.amqp_url {
+            command.env("EMPORIUM_AMQP_URL", url);
+        }
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("server log");
+        command.stdout(log.try_clone().expect("log handle")).stderr(log);
+        self.child = Some(command.spawn().expect("the emporium binary starts"));
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = client.get(format!("{}/readyz", self.base)).send().await
+                && response.status() == StatusCode::OK
+            {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("the server exited with {status}: {}", self.log_text());
+            }
+            assert!(Instant::now() < deadline, "the server was not ready within 60 s: {}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What the server wrote to its log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the process with SIGKILL, wherever it is, and waits for it to be gone.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL delivered");
+            child.wait().expect("the killed server is reaped");
+        }
+    }
+
+    /// Starts the server again on the same data, port and settings.
+    pub async fn restart(&mut self) {
+        self.kill9();
+        self.spawn().await;
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
     }
 }
 

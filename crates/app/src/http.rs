@@ -67,6 +67,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
         (name = "orders", description = "Orders and the place-order saga"),
         (name = "payments", description = "Saved cards and payments"),
         (name = "shipping", description = "Quotes and shipments"),
+        (name = "operations", description = "Dead letters and other tools for operators (admin)"),
     )
 )]
 struct ApiDoc;

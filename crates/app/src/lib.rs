@@ -3,6 +3,7 @@
 //! limits, tracing and metrics at the HTTP edge. The `emporium` binary is a thin CLI over it.
 
 pub mod http;
+pub mod operations;
 pub mod platform;
 pub mod seed;
 pub mod settings;

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Messages a consumer gave up on: list, replay or discard them.
+    DeadLetters {
+        #[command(subcommand)]
+        command: DeadLettersCommand,
+    },
     /// Administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -65,6 +70,26 @@ enum ProjectionsCommand {
     },
     /// List the projections.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadLettersCommand {
+    /// List dead letters (open ones unless `--all`), newest first.
+    List {
+        /// Include replayed and discarded ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Hand an open dead letter to its consumer again (once its cause is fixed).
+    Replay {
+        /// The dead letter's id.
+        id: uuid::Uuid,
+    },
+    /// Mark an open dead letter discarded (its record stays).
+    Discard {
+        /// The dead letter's id.
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +187,35 @@ async fn main() -> anyhow::Result<()> {
         Command::Projections { command: ProjectionsCommand::List } => {
             for projection in platform.projections() {
                 println!("{}", projection.name());
+            }
+            platform.shutdown().await;
+        }
+        Command::DeadLetters { command } => {
+            let operations = platform.operations();
+            match command {
+                DeadLettersCommand::List { all } => {
+                    let status = if all { None } else { Some(kernel::dead_letters::LetterStatus::Open) };
+                    for letter in operations.dead_letters(status).await? {
+                        println!(
+                            "{}  {:?}  {}  {}  {}  attempts={}  {}",
+                            letter.id,
+                            letter.status,
+                            letter.failed_at,
+                            letter.consumer,
+                            letter.message_type,
+                            letter.attempts,
+                            letter.error
+                        );
+                    }
+                }
+                DeadLettersCommand::Replay { id } => {
+                    let letter = operations.replay(id).await?;
+                    println!("replayed {} ({}) through {}", letter.id, letter.message_type, letter.consumer);
+                }
+                DeadLettersCommand::Discard { id } => {
+                    let letter = operations.discard(id).await?;
+                    println!("discarded {} ({})", letter.id, letter.message_type);
+                }
             }
             platform.shutdown().await;
         }

@@ -121,7 +121,19 @@ impl Platform {
     }
 
     fn routes(&self) -> utoipa_axum::router::OpenApiRouter {
-        self.modules.iter().fold(self.identity.router(), |api, module| api.merge(module.router.clone()))
+        let contexts = self.modules.iter().fold(self.identity.router(), |api, module| api.merge(module.router.clone()));
+        contexts.merge(crate::operations::routes(self.operations()))
+    }
+
+    /// The operator's tools over every context: dead letters to list, replay or discard.
+    pub fn operations(&self) -> crate::operations::Operations {
+        let stores = self.modules.iter().map(|m| m.store.clone()).collect();
+        let consumers = self
+            .modules
+            .iter()
+            .flat_map(|m| m.handlers.iter().map(|handler| (handler.clone(), m.store.clone())))
+            .collect();
+        crate::operations::Operations::new(stores, consumers)
     }
 
     /// The HTTP application: every context's endpoints plus operations endpoints.

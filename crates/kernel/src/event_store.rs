@@ -285,7 +285,20 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: DELIVERY_STARTS,
         postgres: DELIVERY_STARTS,
     },
+    Migration {
+        version: 4,
+        description: "dead letters an operator replayed or discarded",
+        sqlite: LETTER_RESOLUTION,
+        postgres: LETTER_RESOLUTION,
+    },
 ];
+
+/// What an operator did with a dead letter (`replayed`, `discarded`) and when; open ones
+/// have neither.
+const LETTER_RESOLUTION: &str = "
+    alter table dead_letters add column resolution text;
+    alter table dead_letters add column resolved_at text;
+";
 
 /// How many times a consumer started handling a message the broker delivered again: a
 /// message that kills its consumer is known by its starts, not by its redeliveries (which

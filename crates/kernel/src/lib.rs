@@ -11,6 +11,7 @@ pub mod bus;
 pub mod cache;
 pub mod clock;
 pub mod db;
+pub mod dead_letters;
 pub mod delivery;
 pub mod error;
 pub mod event_store;

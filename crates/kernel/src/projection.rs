@@ -204,7 +204,8 @@ async fn create_shadows(
 ) -> Result<String, StoreError> {
     match backend {
         crate::db::Backend::Postgres => {
-            let schema: String = sqlx::query_scalar("select current_schema()").fetch_one(&mut *conn).await?;
+            let schema: String =
+                sqlx::query_scalar("select cast(current_schema() as text)").fetch_one(&mut *conn).await?;
             for table in tables {
                 let create = format!("create temp table {table} (like {schema}.{table} including all)");
                 sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut *conn).await?;

@@ -16,9 +16,14 @@ const ORDERS: usize = 30;
 const PLACE_EVERY: Duration = Duration::from_millis(100);
 
 fn rabbitmqctl(action: &str) {
+    rabbitmqctl_output(&[action]);
+}
+
+fn rabbitmqctl_output(arguments: &[&str]) -> String {
     let output =
-        Command::new("rabbitmqctl").arg(action).output().expect("rabbitmqctl runs (is RabbitMQ installed here?)");
-    assert!(output.status.success(), "rabbitmqctl {action}: {}", String::from_utf8_lossy(&output.stderr));
+        Command::new("rabbitmqctl").args(arguments).output().expect("rabbitmqctl runs (is RabbitMQ installed here?)");
+    assert!(output.status.success(), "rabbitmqctl {arguments:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Makes sure the broker is up again even when the test fails half-way.
@@ -67,7 +72,21 @@ async fn survives_a_broker_restart(backend: Backend, bus: Bus) {
     let restarted = Instant::now();
 
     for id in &ids {
-        let order = app.settled_order(&customer, id).await;
+        let settled = app.try_eventually(|| async { app.settled(&customer, id).await }).await;
+        let Some(order) = settled else {
+            let (_, order) = app.get(&format!("/api/v1/orders/{id}"), Some(&customer)).await;
+            let queues = tokio::task::spawn_blocking(|| {
+                rabbitmqctl_output(&["list_queues", "name", "messages_ready", "messages_unacknowledged", "consumers"])
+            })
+            .await
+            .unwrap();
+            let namespace = &app.settings.amqp_namespace;
+            let ours: Vec<&str> = queues.lines().filter(|line| line.starts_with(namespace.as_str())).collect();
+            panic!(
+                "order {id} did not settle: {order}\nqueues (ready, unacknowledged, consumers):\n{}",
+                ours.join("\n")
+            );
+        };
         assert_eq!(order["status"], "completed", "{order}");
     }
     eprintln!("{ORDERS} orders settled {:?} after the broker came back", restarted.elapsed());

@@ -42,12 +42,41 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// The queue's `x-delivery-limit` as a multiple of the consumer's own start limit: high
 /// enough that messages returned only because they waited behind a poison one never reach it.
 pub const BROKER_LIMIT_FACTOR: u32 = 10;
+
+/// The longest the platform waits for any one answer from the broker (a connection, a
+/// channel, a confirm, an ack being sent). When a connection breaks at the wrong moment
+/// lapin can leave a promise unanswered; a wait without end would freeze a relay, or a
+/// partition behind an ack, for good, while a wait that gives up costs only a retry (or a
+/// redelivery, which the consumer's inbox drops).
+pub const BROKER_WAIT: Duration = Duration::from_secs(15);
+
+/// Why talking to the broker failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The broker (or the connection to it) refused or failed.
+    #[error(transparent)]
+    Amqp(#[from] lapin::Error),
+    /// No answer came within [`BROKER_WAIT`].
+    #[error("the broker did not answer {0} within {BROKER_WAIT:?}")]
+    NoAnswer(&'static str),
+}
+
+/// Waits at most [`BROKER_WAIT`] for `answer`, the broker's answer to `what`.
+pub(crate) async fn within<T>(
+    what: &'static str,
+    answer: impl Future<Output = Result<T, lapin::Error>>,
+) -> Result<T, BrokerError> {
+    match tokio::time::timeout(BROKER_WAIT, answer).await {
+        Ok(answer) => Ok(answer?),
+        Err(_elapsed) => Err(BrokerError::NoAnswer(what)),
+    }
+}
 
 /// How the platform reaches RabbitMQ and names what it declares there.
 #[derive(Debug, Clone)]
@@ -114,14 +143,14 @@ impl Broker {
         Names(&self.settings.namespace)
     }
 
-    async fn channel(&self) -> Result<Channel, lapin::Error> {
+    async fn channel(&self) -> Result<Channel, BrokerError> {
         let mut connection = self.connection.lock().await;
         if let Some(open) = connection.as_ref().filter(|c| c.status().connected()) {
-            return open.create_channel().await;
+            return within("a new channel", open.create_channel()).await;
         }
         let properties = ConnectionProperties::default().with_connection_name("emporium".into());
-        let opened = Connection::connect(&self.settings.url, properties).await?;
-        let channel = opened.create_channel().await;
+        let opened = within("a connection", Connection::connect(&self.settings.url, properties)).await?;
+        let channel = within("a new channel", opened.create_channel()).await;
         *connection = Some(opened);
         channel
     }
@@ -129,7 +158,7 @@ impl Broker {
     /// Declares the exchanges, and every consumer's shard queues with their bindings and
     /// its dead-letter queue. Runs before any relay publishes, so no message is routed to
     /// a queue that does not exist yet.
-    pub async fn declare(&self, handlers: &[Arc<dyn MessageHandler>]) -> Result<(), lapin::Error> {
+    pub async fn declare(&self, handlers: &[Arc<dyn MessageHandler>]) -> Result<(), BrokerError> {
         let channel = self.channel().await?;
         let names = self.names();
         let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
@@ -181,7 +210,7 @@ impl Broker {
 
     /// Deletes everything [`Broker::declare`] made for `consumers`, messages included (for
     /// test installations that come and go).
-    pub async fn delete(&self, consumers: &[&str]) -> Result<(), lapin::Error> {
+    pub async fn delete(&self, consumers: &[&str]) -> Result<(), BrokerError> {
         let channel = self.channel().await?;
         let names = self.names();
         for consumer in consumers {
@@ -198,7 +227,7 @@ impl Broker {
     /// Closes the connection: the broker returns whatever is still unacknowledged.
     pub async fn close(&self) {
         if let Some(connection) = self.connection.lock().await.take() {
-            let _ = connection.close(200, "shutting down".into()).await;
+            let _ = within("connection.close", connection.close(200, "shutting down".into())).await;
         }
     }
 }
@@ -264,7 +293,9 @@ impl Publisher<'_> {
             return Ok(channel.clone());
         }
         let channel = self.relay.broker.channel().await.map_err(broker_error)?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(broker_error)?;
+        within("confirm.select", channel.confirm_select(ConfirmSelectOptions::default()))
+            .await
+            .map_err(broker_error)?;
         self.channel = Some(channel.clone());
         Ok(channel)
     }
@@ -281,20 +312,18 @@ impl Publisher<'_> {
         for envelope in envelopes {
             let routing_key = format!("{}.{}", envelope.message_type, shard_of(&envelope.partition(), shards));
             let body = serde_json::to_vec(envelope).map_err(|e| RelayError::Broker(e.to_string()))?;
-            let confirm = channel
-                .basic_publish(
-                    exchange.as_str().into(),
-                    routing_key.into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties(envelope),
-                )
-                .await
-                .map_err(broker_error)?;
+            let publish = channel.basic_publish(
+                exchange.as_str().into(),
+                routing_key.into(),
+                BasicPublishOptions::default(),
+                &body,
+                properties(envelope),
+            );
+            let confirm = within("a publish", publish).await.map_err(broker_error)?;
             confirms.push(confirm);
         }
         for confirm in confirms {
-            match confirm.await.map_err(broker_error)? {
+            match within("a publisher confirm", confirm).await.map_err(broker_error)? {
                 Confirmation::Ack(_) => {}
                 Confirmation::Nack(_) | Confirmation::NotRequested => {
                     return Err(RelayError::Broker("the broker did not take a message".to_owned()));
@@ -363,7 +392,7 @@ impl Publisher<'_> {
     }
 }
 
-fn broker_error(error: lapin::Error) -> RelayError {
+fn broker_error(error: BrokerError) -> RelayError {
     RelayError::Broker(error.to_string())
 }
 
@@ -438,15 +467,17 @@ impl AmqpConsumer {
 
     async fn consume(&self, queue: &str, role: Role, life: &Lifecycle) -> Result<(), String> {
         let channel = self.broker.channel().await.map_err(|e| e.to_string())?;
-        channel
-            .basic_qos(self.broker.settings.prefetch, BasicQosOptions::default())
+        within("basic.qos", channel.basic_qos(self.broker.settings.prefetch, BasicQosOptions::default()))
             .await
             .map_err(|e| e.to_string())?;
         let tag = format!("{}-{}", self.consumer(), uuid::Uuid::new_v4().simple());
-        let mut deliveries = channel
-            .basic_consume(queue.into(), tag.as_str().into(), BasicConsumeOptions::default(), FieldTable::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        let consume = channel.basic_consume(
+            queue.into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        );
+        let mut deliveries = within("basic.consume", consume).await.map_err(|e| e.to_string())?;
         loop {
             let delivery = tokio::select! {
                 delivery = deliveries.next() => delivery,
@@ -466,7 +497,7 @@ impl AmqpConsumer {
         }
         // Stopping: hand nothing more out, and let the messages in hand finish and be
         // acknowledged on this channel before it closes.
-        let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
+        let _ = within("basic.cancel", channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
         life.workers.close();
         tokio::select! {
             () = life.workers.wait() => {}
@@ -513,7 +544,7 @@ impl AmqpConsumer {
         if !record_dead_letter(&self.sink, self.consumer(), letter, &life.stop).await {
             return false;
         }
-        Done::Ack(acker).finish().await;
+        Done::Ack(acker).finish(life);
         true
     }
 }

@@ -77,16 +77,27 @@ pub(crate) enum Done {
 }
 
 impl Done {
-    pub(crate) async fn finish(self) {
+    /// Lets the source forget the message. A RabbitMQ ack is sent in the background: a
+    /// partition's order is the order of handling, not of acks, so the next message need
+    /// not wait for the wire (nor for a connection that broke meanwhile).
+    pub(crate) fn finish(self, life: &Lifecycle) {
         match self {
             Done::Ticket(progress, ticket) => {
                 progress.lock().expect("progress lock").unfinished.remove(&ticket);
             }
             Done::Ack(acker) => {
-                // A lost ack only means a redelivery, which the consumer's inbox drops.
-                if let Err(error) = acker.ack(lapin::options::BasicAckOptions::default()).await {
-                    tracing::debug!(%error, "ack not delivered; the message will come again");
-                }
+                // Tracked, so a stopping consumer sends its acks before the channel closes.
+                life.workers.spawn(async move {
+                    // A lost ack only means a redelivery, which the consumer's inbox drops.
+                    let ack = acker.ack(lapin::options::BasicAckOptions::default());
+                    match crate::amqp::within("an ack", ack).await {
+                        Ok(_) => {}
+                        Err(error @ crate::amqp::BrokerError::NoAnswer(_)) => {
+                            tracing::warn!(%error, "gave up on an ack; the message will come again");
+                        }
+                        Err(error) => tracing::debug!(%error, "ack not delivered; the message will come again"),
+                    }
+                });
             }
         }
     }
@@ -158,7 +169,7 @@ impl Partitions {
                 correlation_id = ?job.envelope.correlation_id,
             );
             if self.settle(&job.envelope, job.redelivered, &life.stop).instrument(span).await {
-                job.done.finish().await;
+                job.done.finish(&life);
             }
             drop(job.permit);
         }

@@ -56,7 +56,10 @@ impl Runtime {
     /// one relay per context hands its messages to every handler that wants them. RabbitMQ:
     /// the topology is declared first, then one publishing relay per context and one
     /// consumer per handler start.
-    pub async fn start(modules: &mut [ContextModule], transport: Transport) -> Result<Runtime, lapin::Error> {
+    pub async fn start(
+        modules: &mut [ContextModule],
+        transport: Transport,
+    ) -> Result<Runtime, crate::amqp::BrokerError> {
         let life = Lifecycle::default();
         let mut tasks = JoinSet::new();
         let consumers: Vec<(Arc<dyn MessageHandler>, EventStore)> = modules

@@ -214,6 +214,7 @@ impl TestApp {
         data_dir: Arc<tempfile::TempDir>,
         schemas: Option<(String, String)>,
     ) -> TestApp {
+        capture_logs();
         let mut platform = Platform::open(&settings, clock.clone()).await.expect("platform opens");
         platform.start_background().await.expect("background work starts");
         let listener =
@@ -441,14 +442,20 @@ impl TestApp {
 
     /// Polls the order until it is completed or cancelled and its saga has finished.
     pub async fn settled_order(&self, token: &str, order_id: &str) -> Value {
-        self.eventually("the order settles", || async {
-            let (status, body) = self.get(&format!("/api/v1/orders/{order_id}"), Some(token)).await;
-            let settled = status == StatusCode::OK
-                && matches!(body["status"].as_str(), Some("completed" | "cancelled"))
-                && matches!(body["saga"]["status"].as_str(), Some("completed" | "compensated"));
-            settled.then_some(body)
-        })
-        .await
+        if let Some(order) = self.try_eventually(|| self.settled(token, order_id)).await {
+            return order;
+        }
+        let (_, last_seen) = self.get(&format!("/api/v1/orders/{order_id}"), Some(token)).await;
+        panic!("timed out waiting until order {order_id} settles; last seen: {last_seen}")
+    }
+
+    /// The order when it is completed or cancelled and its saga has finished.
+    pub async fn settled(&self, token: &str, order_id: &str) -> Option<Value> {
+        let (status, body) = self.get(&format!("/api/v1/orders/{order_id}"), Some(token)).await;
+        let settled = status == StatusCode::OK
+            && matches!(body["status"].as_str(), Some("completed" | "cancelled"))
+            && matches!(body["saga"]["status"].as_str(), Some("completed" | "compensated"));
+        settled.then_some(body)
     }
 
     /// Checks the platform's invariants once every saga has settled (retrying for a few
@@ -534,7 +541,17 @@ impl TestApp {
     }
 
     /// Retries `probe` every 50 ms for up to 20 s until it yields a value.
-    pub async fn eventually<T, F, Fut>(&self, what: &str, mut probe: F) -> T
+    pub async fn eventually<T, F, Fut>(&self, what: &str, probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        self.try_eventually(probe).await.unwrap_or_else(|| panic!("timed out waiting until {what}"))
+    }
+
+    /// Like [`TestApp::eventually`], but gives `None` on timeout so the caller can say
+    /// what it saw last.
+    pub async fn try_eventually<T, F, Fut>(&self, mut probe: F) -> Option<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
@@ -542,12 +559,23 @@ impl TestApp {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(value) = probe().await {
-                return value;
+                return Some(value);
             }
-            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            if Instant::now() >= deadline {
+                return None;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Sends the platform's logs (warnings and worse, or what `EMPORIUM_TEST_LOG` asks for) to
+/// the test harness's captured output, so a failing test shows what the platform said
+/// before it failed and a passing one stays quiet.
+fn capture_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMPORIUM_TEST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _already_installed = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }
 
 /// The real `emporium` binary serving on a loopback port, for tests that must kill a

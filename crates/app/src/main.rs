@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: DeadLettersCommand,
     },
+    /// Sagas: list them by status, or retry a parked one's compensation now.
+    Sagas {
+        #[command(subcommand)]
+        command: SagasCommand,
+    },
     /// Administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -88,6 +93,21 @@ enum DeadLettersCommand {
     /// Mark an open dead letter discarded (its record stays).
     Discard {
         /// The dead letter's id.
+        id: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SagasCommand {
+    /// List sagas with a status (parked ones, `needs_attention`, by default), most recently changed first.
+    List {
+        /// `needs_attention`, `running`, `compensating`, `completed`, `compensated` or `all`.
+        #[arg(long, default_value = "needs_attention")]
+        status: String,
+    },
+    /// Send a parked saga's compensation again now (once the cause of its failures is fixed).
+    Retry {
+        /// The saga's id (the order id for place-order).
         id: uuid::Uuid,
     },
 }
@@ -215,6 +235,38 @@ async fn main() -> anyhow::Result<()> {
                 DeadLettersCommand::Discard { id } => {
                     let letter = operations.discard(id).await?;
                     println!("discarded {} ({})", letter.id, letter.message_type);
+                }
+            }
+            platform.shutdown().await;
+        }
+        Command::Sagas { command } => {
+            let operations = platform.operations();
+            match command {
+                SagasCommand::List { status } => {
+                    let status = match status.as_str() {
+                        "all" => None,
+                        name => Some(
+                            serde_json::from_value::<kernel::saga::SagaStatus>(serde_json::Value::String(name.into()))
+                                .map_err(|_| anyhow::anyhow!("unknown saga status {name:?}"))?,
+                        ),
+                    };
+                    for saga in operations.sagas(status).await? {
+                        let waiting = saga.deadline_at.as_deref().unwrap_or("-");
+                        println!(
+                            "{}  {}  {}  {}  updated={}  next={}",
+                            saga.saga_id,
+                            saga.saga_type,
+                            saga.context,
+                            saga.status.as_str(),
+                            saga.updated_at,
+                            waiting
+                        );
+                    }
+                }
+                SagasCommand::Retry { id } => {
+                    let saga = operations.retry_saga(id).await?;
+                    let last = saga.timeline.last().map_or("", |entry| entry.detail.as_str());
+                    println!("retried {} ({}): {last}", saga.saga.saga_id, saga.saga.status.as_str());
                 }
             }
             platform.shutdown().await;

@@ -1,6 +1,7 @@
 //! Tools for a person running the platform (admin only): the dead letters of every
-//! context, and replaying or discarding one once its cause is fixed. The same operations
-//! back the REST endpoints and the `emporium dead-letters` commands.
+//! context, and replaying or discarding one once its cause is fixed; the sagas by status,
+//! one saga's timeline, and retrying a parked saga's compensation now. The same operations
+//! back the REST endpoints and the `emporium dead-letters` and `emporium sagas` commands.
 
 use axum::extract::State;
 use kernel::auth::Admin;
@@ -9,6 +10,8 @@ use kernel::error::ApiError;
 use kernel::event_store::EventStore;
 use kernel::http::{Json, Path, Query};
 use kernel::messaging::MessageHandler;
+use kernel::saga::{SagaControl, SagaStatus};
+use kernel::saga_operations::{self, SagaDetail, SagaSummary};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,12 +23,78 @@ use uuid::Uuid;
 pub struct Operations {
     stores: Vec<EventStore>,
     consumers: Vec<(Arc<dyn MessageHandler>, EventStore)>,
+    sagas: Vec<Arc<dyn SagaControl>>,
+}
+
+/// Why an operator's request about a saga was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SagaOpError {
+    /// No context runs a saga with this id.
+    #[error("no saga {0}")]
+    NotFound(Uuid),
+    /// It awaits no compensation, so there is nothing to retry.
+    #[error("saga {id} is {status}: only a compensation can be retried", status = .status.as_str())]
+    NothingToRetry {
+        /// The saga.
+        id: Uuid,
+        /// Where it stands.
+        status: SagaStatus,
+    },
+    /// Its engine does not run in this process.
+    #[error("no engine for {0} sagas runs here")]
+    NoEngine(String),
+    /// The saga could not move.
+    #[error(transparent)]
+    Saga(#[from] kernel::saga::SagaError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] kernel::event_store::StoreError),
 }
 
 impl Operations {
-    /// Operations over `stores`, replaying through `consumers` (each with its own store).
-    pub fn new(stores: Vec<EventStore>, consumers: Vec<(Arc<dyn MessageHandler>, EventStore)>) -> Operations {
-        Operations { stores, consumers }
+    /// Operations over `stores`, replaying through `consumers` (each with its own store) and
+    /// retrying through the `sagas` engines.
+    pub fn new(
+        stores: Vec<EventStore>,
+        consumers: Vec<(Arc<dyn MessageHandler>, EventStore)>,
+        sagas: Vec<Arc<dyn SagaControl>>,
+    ) -> Operations {
+        Operations { stores, consumers, sagas }
+    }
+
+    /// Every context's sagas with `status` (all when `None`), most recently changed first.
+    pub async fn sagas(&self, status: Option<SagaStatus>) -> Result<Vec<SagaSummary>, SagaOpError> {
+        let mut sagas = Vec::new();
+        for store in &self.stores {
+            sagas.extend(saga_operations::list(store, status).await?);
+        }
+        sagas.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        Ok(sagas)
+    }
+
+    /// Saga `id` with its timeline.
+    pub async fn saga(&self, id: Uuid) -> Result<SagaDetail, SagaOpError> {
+        for store in &self.stores {
+            if let Some(saga) = saga_operations::find(store, id).await? {
+                return Ok(saga);
+            }
+        }
+        Err(SagaOpError::NotFound(id))
+    }
+
+    /// Sends saga `id`'s awaited compensation again now, instead of at its scheduled retry
+    /// (for a saga parked in `needs_attention` once the cause is fixed).
+    pub async fn retry_saga(&self, id: Uuid) -> Result<SagaDetail, SagaOpError> {
+        let before = self.saga(id).await?;
+        let engine = self
+            .sagas
+            .iter()
+            .find(|engine| engine.saga_type() == before.saga.saga_type)
+            .ok_or_else(|| SagaOpError::NoEngine(before.saga.saga_type.clone()))?;
+        if !engine.retry(id).await? {
+            return Err(SagaOpError::NothingToRetry { id, status: before.saga.status });
+        }
+        self.saga(id).await
     }
 
     /// Every context's dead letters with `status` (all when `None`), newest first.
@@ -75,6 +144,15 @@ fn problem(error: LetterError) -> ApiError {
     }
 }
 
+fn saga_problem(error: SagaOpError) -> ApiError {
+    match error {
+        SagaOpError::NotFound(_) => ApiError::not_found(error.to_string()),
+        SagaOpError::NothingToRetry { .. } | SagaOpError::NoEngine(_) => ApiError::conflict(error.to_string()),
+        SagaOpError::Saga(saga) => ApiError::internal(&saga),
+        SagaOpError::Store(store) => ApiError::from(store),
+    }
+}
+
 /// Which dead letters to list.
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -101,13 +179,91 @@ struct LetterQuery {
     status: StatusFilter,
 }
 
+/// Which sagas to list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum SagaFilter {
+    /// Parked: a compensation keeps failing (the default).
+    #[default]
+    NeedsAttention,
+    /// Doing steps.
+    Running,
+    /// Undoing steps.
+    Compensating,
+    /// Finished with every step done.
+    Completed,
+    /// Finished with every step undone.
+    Compensated,
+    /// Every one.
+    All,
+}
+
+/// `?status=`
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct SagaQuery {
+    /// `needs_attention` (default), `running`, `compensating`, `completed`, `compensated` or `all`.
+    #[serde(default)]
+    #[param(inline)]
+    status: SagaFilter,
+}
+
 /// The operations endpoints, under `/admin`.
 pub fn routes(operations: Operations) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list_dead_letters))
         .routes(routes!(replay_dead_letter))
         .routes(routes!(discard_dead_letter))
+        .routes(routes!(list_sagas))
+        .routes(routes!(get_saga))
+        .routes(routes!(retry_saga))
         .with_state(operations)
+}
+
+/// Every context's sagas with a status, most recently changed first (admin).
+#[utoipa::path(get, path = "/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaQuery),
+    responses((status = 200, description = "Sagas", body = [SagaSummary]), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+async fn list_sagas(
+    State(operations): State<Operations>,
+    _admin: Admin,
+    Query(query): Query<SagaQuery>,
+) -> Result<Json<Vec<SagaSummary>>, ApiError> {
+    let status = match query.status {
+        SagaFilter::NeedsAttention => Some(SagaStatus::NeedsAttention),
+        SagaFilter::Running => Some(SagaStatus::Running),
+        SagaFilter::Compensating => Some(SagaStatus::Compensating),
+        SagaFilter::Completed => Some(SagaStatus::Completed),
+        SagaFilter::Compensated => Some(SagaStatus::Compensated),
+        SagaFilter::All => None,
+    };
+    operations.sagas(status).await.map(Json).map_err(saga_problem)
+}
+
+/// One saga with its whole timeline (admin).
+#[utoipa::path(get, path = "/admin/sagas/{id}", tag = "operations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Saga id (the order id for place-order)")),
+    responses((status = 200, description = "The saga", body = SagaDetail), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+async fn get_saga(
+    State(operations): State<Operations>,
+    _admin: Admin,
+    Path(id): Path<Uuid>,
+) -> Result<Json<SagaDetail>, ApiError> {
+    operations.saga(id).await.map(Json).map_err(saga_problem)
+}
+
+/// Sends a saga's awaited compensation again now rather than at its scheduled retry, once
+/// the cause of its failures is fixed (admin). Receivers answer a repeated compensation
+/// with the same reply, so a retry never undoes twice.
+#[utoipa::path(post, path = "/admin/sagas/{id}/retry", tag = "operations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Saga id")),
+    responses((status = 200, description = "Sent; the saga as it stands now", body = SagaDetail), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "It awaits no compensation: nothing to retry", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+async fn retry_saga(
+    State(operations): State<Operations>,
+    _admin: Admin,
+    Path(id): Path<Uuid>,
+) -> Result<Json<SagaDetail>, ApiError> {
+    operations.retry_saga(id).await.map(Json).map_err(saga_problem)
 }
 
 /// Every context's dead letters, newest first (admin).

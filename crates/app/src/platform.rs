@@ -89,6 +89,7 @@ impl Platform {
         .await?;
         let orders_config = orders::OrdersConfig {
             step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
+            compensation_retry_pause: chrono::Duration::milliseconds(i64::from(settings.saga_retry_pause_ms.max(1))),
             ..orders::OrdersConfig::default()
         };
         let cache: Arc<dyn Cache> = match &settings.redis_url {
@@ -125,7 +126,8 @@ impl Platform {
         contexts.merge(crate::operations::routes(self.operations()))
     }
 
-    /// The operator's tools over every context: dead letters to list, replay or discard.
+    /// The operator's tools over every context: dead letters to list, replay or discard;
+    /// sagas to list, inspect or retry.
     pub fn operations(&self) -> crate::operations::Operations {
         let stores = self.modules.iter().map(|m| m.store.clone()).collect();
         let consumers = self
@@ -133,7 +135,8 @@ impl Platform {
             .iter()
             .flat_map(|m| m.handlers.iter().map(|handler| (handler.clone(), m.store.clone())))
             .collect();
-        crate::operations::Operations::new(stores, consumers)
+        let sagas = self.modules.iter().flat_map(|m| m.sagas.iter().cloned()).collect();
+        crate::operations::Operations::new(stores, consumers, sagas)
     }
 
     /// The HTTP application: every context's endpoints plus operations endpoints.

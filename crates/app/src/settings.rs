@@ -70,6 +70,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_SAGA_STEP_DEADLINE_SECS", default_value_t = 30)]
     pub saga_step_deadline_secs: u32,
 
+    /// Milliseconds before the first retry of a failed saga compensation (doubling after
+    /// each failure, capped at 1,024 times).
+    #[arg(long, env = "EMPORIUM_SAGA_RETRY_PAUSE_MS", default_value_t = 2000)]
+    pub saga_retry_pause_ms: u32,
+
     /// Latency the simulated card gateway adds to every call, in milliseconds.
     #[arg(long, env = "EMPORIUM_GATEWAY_LATENCY_MS", default_value_t = 0)]
     pub gateway_latency_ms: u64,
@@ -115,6 +120,7 @@ impl Settings {
             amqp_prefetch: 256,
             jwt_secret: None,
             saga_step_deadline_secs: 30,
+            saga_retry_pause_ms: 2000,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
             log_format: LogFormat::Pretty,

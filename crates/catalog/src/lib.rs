@@ -51,5 +51,6 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
         handlers: vec![Arc::new(stock_levels::StockLevels { store, cache })],
         publications: Arc::new(publications::CatalogPublications),
         workers: Vec::new(),
+        sagas: Vec::new(),
     })
 }

@@ -51,5 +51,6 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         ],
         publications: Arc::new(publications::InventoryPublications),
         workers: Vec::new(),
+        sagas: Vec::new(),
     })
 }

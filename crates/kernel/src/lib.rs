@@ -22,6 +22,7 @@ pub mod module;
 pub mod money;
 pub mod projection;
 pub mod saga;
+pub mod saga_operations;
 pub mod time;
 
 pub use aggregate::Aggregate;

@@ -32,6 +32,8 @@ pub struct ContextModule {
     pub publications: Arc<dyn Publications>,
     /// Its other background loops.
     pub workers: Vec<Worker>,
+    /// The sagas it runs, for the operator's tools.
+    pub sagas: Vec<Arc<dyn crate::saga::SagaControl>>,
 }
 
 /// How messages travel between contexts.

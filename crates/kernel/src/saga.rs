@@ -188,7 +188,8 @@ impl SagaStatus {
         matches!(self, SagaStatus::Completed | SagaStatus::Compensated)
     }
 
-    fn as_str(self) -> &'static str {
+    /// The name stored in the `sagas` table and shown in the API.
+    pub fn as_str(self) -> &'static str {
         match self {
             SagaStatus::NotStarted => "not_started",
             SagaStatus::Running => "running",
@@ -417,6 +418,10 @@ pub enum Input<S> {
     },
     /// Time passed: act on a deadline or a scheduled retry that is due.
     Tick,
+    /// A person asks to retry the awaited compensation now, rather than at its scheduled
+    /// retry (the cause of its failures is fixed). Only a compensation can be retried: a
+    /// forward step has its own deadline and its own rules.
+    Retry,
 }
 
 /// Why a saga could not take an input.
@@ -631,6 +636,11 @@ pub fn decide<D: SagaDefinition>(
                 Phase::Compensation => decision.retry_compensation(step, awaiting.attempt + 1)?,
             }
         }
+        Input::Retry => {
+            let Some(awaiting) = awaiting.filter(|a| a.phase == Phase::Compensation) else { return Ok(Vec::new()) };
+            let Some(step) = D::Step::from_name(&awaiting.step) else { return Ok(Vec::new()) };
+            decision.retry_compensation(step, awaiting.attempt + 1)?;
+        }
     }
     Ok(decision.events)
 }
@@ -798,6 +808,18 @@ impl<D: SagaDefinition> SagaEngine<D> {
         Ok(moved)
     }
 
+    /// Sends the awaited compensation of saga `saga_id` again now (a person's retry);
+    /// `false` when the saga awaits no compensation, so there is nothing to retry.
+    pub async fn retry(&self, saga_id: Uuid) -> Result<bool, SagaError> {
+        crate::event_store::retry_on_conflict(|| async {
+            let mut uow = self.store.begin().await?;
+            let (_, moved) = self.transition(&mut uow, saga_id, Input::Retry, &Metadata::default()).await?;
+            uow.commit().await?;
+            Ok::<_, SagaError>(moved)
+        })
+        .await
+    }
+
     /// The saga as people see it, from the `sagas` table kept with every transition.
     pub async fn view(&self, saga_id: Uuid) -> Result<Option<SagaView>, StoreError> {
         let view: Option<String> = sqlx::query_scalar("select view from sagas where saga_id = $1")
@@ -839,6 +861,26 @@ impl<D: SagaDefinition> SagaEngine<D> {
                 _ = cancel.cancelled() => {}
             }
         }
+    }
+}
+
+/// A saga engine as the operator's tools see it, whatever its definition.
+#[async_trait]
+pub trait SagaControl: Send + Sync {
+    /// The saga type it runs (`sagas.saga_type`).
+    fn saga_type(&self) -> &'static str;
+    /// See [`SagaEngine::retry`].
+    async fn retry(&self, saga_id: Uuid) -> Result<bool, SagaError>;
+}
+
+#[async_trait]
+impl<D: SagaDefinition> SagaControl for SagaEngine<D> {
+    fn saga_type(&self) -> &'static str {
+        D::NAME
+    }
+
+    async fn retry(&self, saga_id: Uuid) -> Result<bool, SagaError> {
+        SagaEngine::retry(self, saga_id).await
     }
 }
 

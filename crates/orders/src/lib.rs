@@ -45,11 +45,18 @@ pub struct OrdersConfig {
     pub step_deadline: chrono::Duration,
     /// How often saga deadlines are checked.
     pub timer_interval: Duration,
+    /// The pause before the first retry of a failed compensation; it doubles with every
+    /// failure (capped at 1,024 times).
+    pub compensation_retry_pause: chrono::Duration,
 }
 
 impl Default for OrdersConfig {
     fn default() -> Self {
-        OrdersConfig { step_deadline: chrono::Duration::seconds(30), timer_interval: Duration::from_secs(1) }
+        OrdersConfig {
+            step_deadline: chrono::Duration::seconds(30),
+            timer_interval: Duration::from_secs(1),
+            compensation_retry_pause: chrono::Duration::seconds(2),
+        }
     }
 }
 
@@ -57,7 +64,9 @@ impl Default for OrdersConfig {
 pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("orders", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::OrdersProjection));
-    let saga = SagaEngine::new(PlaceOrderSaga { step_deadline: config.step_deadline }, store.clone());
+    let definition =
+        PlaceOrderSaga { step_deadline: config.step_deadline, retry_pause: config.compensation_retry_pause };
+    let saga = SagaEngine::new(definition, store.clone());
     let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())
@@ -70,11 +79,12 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         router,
         projections: vec![read_model],
         handlers: vec![
-            Arc::new(SagaReplies(saga)),
+            Arc::new(SagaReplies(saga.clone())),
             Arc::new(order_commands::OrderCommands { store: store.clone() }),
             Arc::new(price_list::PriceList { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),
         workers: vec![Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel)))],
+        sagas: vec![Arc::new(saga)],
     })
 }

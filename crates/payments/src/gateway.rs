@@ -3,7 +3,10 @@
 //! [`SimulatedGateway`] behaves like a test-mode provider: it tokenises cards, answers by
 //! test card number, honours idempotency keys (a retried charge returns the first answer
 //! and never charges twice), and can be made slow or flaky for fault tests. It keeps its
-//! own tables in the payments database, as a stand-in for the provider's side.
+//! own tables in the payments database, as a stand-in for the provider's side; a row in
+//! `simulated_gateway_outages` (`operation` = `charge` or `refund`) makes that operation
+//! fail transiently until the row is deleted, as a provider's partial outage would, and
+//! works across processes.
 
 use async_trait::async_trait;
 use kernel::db::{Db, Migration};
@@ -63,12 +66,12 @@ pub struct SimulatedGateway {
 }
 
 /// The simulator's own tables: tokens and operations (by idempotency key).
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "simulated gateway vault and operations",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "simulated gateway vault and operations", sqlite: SCHEMA, postgres: SCHEMA },
+    Migration { version: 2, description: "simulated gateway outages", sqlite: OUTAGES, postgres: OUTAGES },
+];
+
+const OUTAGES: &str = "create table simulated_gateway_outages (operation text primary key);";
 
 const SCHEMA: &str = "
     create table simulated_gateway_cards (
@@ -111,6 +114,20 @@ impl SimulatedGateway {
             return Err(GatewayError::Transient("simulated outage".into()));
         }
         Ok(())
+    }
+
+    /// Fails while an outage of `operation` is switched on.
+    async fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
+        let down: Option<String> =
+            sqlx::query_scalar("select operation from simulated_gateway_outages where operation = $1")
+                .bind(operation)
+                .fetch_optional(self.db.reader())
+                .await
+                .map_err(Self::db_error)?;
+        match down {
+            Some(_) => Err(GatewayError::Transient(format!("simulated outage of {operation}s"))),
+            None => Ok(()),
+        }
     }
 
     fn db_error(error: sqlx::Error) -> GatewayError {
@@ -174,6 +191,7 @@ impl CardGateway for SimulatedGateway {
             return Ok(charge_id);
         }
         self.behave().await?;
+        self.check_outage("charge").await?;
         let behaviour: Option<String> =
             sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
                 .bind(token)
@@ -194,6 +212,7 @@ impl CardGateway for SimulatedGateway {
             return Ok(refund_id);
         }
         self.behave().await?;
+        self.check_outage("refund").await?;
         self.record(idempotency_key, "refund", charge_id, amount).await
     }
 }

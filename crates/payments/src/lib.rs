@@ -52,5 +52,6 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
         handlers: vec![Arc::new(process_payment::PaymentCommands { payments })],
         publications: Arc::new(publications::PaymentsPublications),
         workers: Vec::new(),
+        sagas: Vec::new(),
     })
 }

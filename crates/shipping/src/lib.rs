@@ -42,5 +42,6 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         handlers: vec![Arc::new(create_shipment::ShipmentCommands { store })],
         publications: Arc::new(publications::ShippingPublications),
         workers: Vec::new(),
+        sagas: Vec::new(),
     })
 }

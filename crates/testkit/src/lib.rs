@@ -440,6 +440,22 @@ impl TestApp {
         .await
     }
 
+    /// Runs an operator's command (`emporium <arguments>`, the binary at `binary`) against
+    /// this app's databases, as a second process beside the running platform; returns its
+    /// standard output, and panics with its output if it fails.
+    pub async fn cli(&self, binary: &str, arguments: &[&str]) -> String {
+        let mut command = emporium_command(std::path::Path::new(binary), &self.settings);
+        command.args(arguments);
+        let output = tokio::task::spawn_blocking(move || command.output()).await.expect("cli task").expect("cli runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "emporium {arguments:?} failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
     /// Polls the order until it is completed or cancelled and its saga has finished.
     pub async fn settled_order(&self, token: &str, order_id: &str) -> Value {
         if let Some(order) = self.try_eventually(|| self.settled(token, order_id)).await {
@@ -569,6 +585,30 @@ impl TestApp {
     }
 }
 
+/// The `emporium` binary at `binary`, configured (by environment only) as `settings` say.
+fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("EMPORIUM_LISTEN", settings.listen.to_string())
+        .env("EMPORIUM_DATA_DIR", &settings.data_dir)
+        .env("EMPORIUM_DB_SCHEMA_PREFIX", &settings.db_schema_prefix)
+        .env("EMPORIUM_AMQP_NAMESPACE", &settings.amqp_namespace)
+        .env("EMPORIUM_AMQP_SHARDS", settings.amqp_shards.to_string())
+        .env("EMPORIUM_GATEWAY_LATENCY_MS", settings.gateway_latency_ms.to_string())
+        .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string())
+        .env("EMPORIUM_SAGA_RETRY_PAUSE_MS", settings.saga_retry_pause_ms.to_string());
+    if let Some(url) = &settings.database_url {
+        command.env("EMPORIUM_DATABASE_URL", url);
+    }
+    if let Some(url) = &settings.amqp_url {
+        command.env("EMPORIUM_AMQP_URL", url);
+    }
+    command
+}
+
 /// Sends the platform's logs (warnings and worse, or what `EMPORIUM_TEST_LOG` asks for) to
 /// the test harness's captured output, so a failing test shows what the platform said
 /// before it failed and a passing one stays quiet.
@@ -628,26 +668,8 @@ impl ServerProcess {
     }
 
     async fn spawn(&mut self) {
-        let settings = &self.settings;
-        let mut command = std::process::Command::new(&self.binary);
-        command
-            .args(["serve", "--demo"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("EMPORIUM_LISTEN", settings.listen.to_string())
-            .env("EMPORIUM_DATA_DIR", &settings.data_dir)
-            .env("EMPORIUM_DB_SCHEMA_PREFIX", &settings.db_schema_prefix)
-            .env("EMPORIUM_AMQP_NAMESPACE", &settings.amqp_namespace)
-            .env("EMPORIUM_AMQP_SHARDS", settings.amqp_shards.to_string())
-            .env("EMPORIUM_GATEWAY_LATENCY_MS", settings.gateway_latency_ms.to_string())
-            .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string());
-        if let Some(url) = &settings.database_url {
-            command.env("EMPORIUM_DATABASE_URL", url);
-        }
-        if let Some(url) = &settings.amqp_url {
-            command.env("EMPORIUM_AMQP_URL", url);
-        }
+        let mut command = emporium_command(&self.binary, &self.settings);
+        command.args(["serve", "--demo"]);
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("server log");
         command.stdout(log.try_clone().expect("log handle")).stderr(log);
         self.child = Some(command.spawn().expect("the emporium binary starts"));

@@ -58,6 +58,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/sagas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every context's sagas with a status, most recently changed first (admin). */
+        get: operations["list_sagas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sagas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saga with its whole timeline (admin). */
+        get: operations["get_saga"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sagas/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a saga's awaited compensation again now rather than at its scheduled retry, once
+         *     the cause of its failures is fixed (admin). Receivers answer a repeated compensation
+         *     with the same reply, so a retry never undoes twice.
+         */
+        post: operations["retry_saga"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -657,6 +712,13 @@ export interface components {
          * @enum {string}
          */
         Role: "customer" | "admin";
+        /** @description A saga with its whole timeline. */
+        SagaDetail: {
+            /** @description Where it stands. */
+            saga: components["schemas"]["SagaSummary"];
+            /** @description Everything that happened to it, oldest first. */
+            timeline: components["schemas"]["TimelineEntry"][];
+        };
         /** @description One recorded saga transition. */
         SagaEntry: {
             data: Record<string, never>;
@@ -676,6 +738,26 @@ export interface components {
          * @enum {string}
          */
         SagaStatus: "not_started" | "running" | "compensating" | "completed" | "compensated" | "needs_attention";
+        /** @description One saga in a listing. */
+        SagaSummary: {
+            /** @description The context that runs it. */
+            context: string;
+            /** @description When its awaited answer is due, or its failed compensation is retried. */
+            deadline_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The saga's id (the order's id for place-order).
+             */
+            saga_id: string;
+            /** @description Its type, e.g. `place_order`. */
+            saga_type: string;
+            /** @description Where it stands. */
+            status: components["schemas"]["SagaStatus"];
+            /** @description When it last changed. */
+            updated_at: string;
+            /** @description Its steps. */
+            view: components["schemas"]["SagaView"];
+        };
         /** @description A saga as shown to people and support staff. */
         SagaView: {
             failure?: components["schemas"]["Failure"] | null;
@@ -741,6 +823,22 @@ export interface components {
          * @enum {string}
          */
         StockStatus: "in_stock" | "low_stock" | "out_of_stock";
+        /** @description One event of a saga's life, as a line for a person. */
+        TimelineEntry: {
+            /** @description What happened, in words. */
+            detail: string;
+            /** @description The event, e.g. `SagaCompensationFailed`. */
+            event: string;
+            /** @description When it was recorded. */
+            recorded_at: string;
+            /** @description The step it concerns, if any. */
+            step?: string | null;
+            /**
+             * Format: int64
+             * @description Its place in the saga's stream, from 1.
+             */
+            version: number;
+        };
         /** @description A customer or admin account, as the API shows it (`{ id, email, name, role }`). */
         User: {
             /** @description Lower-cased and trimmed. */
@@ -950,6 +1048,183 @@ export interface operations {
             };
             /** @description Its consumer failed again; the letter stays open */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sagas: {
+        parameters: {
+            query?: {
+                /** @description `needs_attention` (default), `running`, `compensating`, `completed`, `compensated` or `all`. */
+                status?: "needs_attention" | "running" | "compensating" | "completed" | "compensated" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sagas */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaSummary"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_saga: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saga id (the order id for place-order) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The saga */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaDetail"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_saga: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Saga id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent; the saga as it stands now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaDetail"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description It awaits no compensation: nothing to retry */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -227,6 +227,29 @@ fn a_failing_compensation_is_retried_flags_the_saga_and_a_late_success_clears_it
 }
 
 #[test]
+fn a_person_can_retry_a_parked_compensation_at_once_but_nothing_else() {
+    let mut scenario = Scenario::given_started();
+    assert!(scenario.when(Input::Retry).last.is_empty(), "a forward step is not retried by hand");
+    scenario.ok(Step::Reserve).fails(Step::Pay);
+    for _ in 0..Toy::MAX_COMPENSATION_ATTEMPTS {
+        scenario.undo_fails(Step::Reserve);
+        let wait = Toy.retry_delay(Toy::MAX_COMPENSATION_ATTEMPTS).num_seconds();
+        scenario.after(wait);
+    }
+    scenario.undo_fails(Step::Reserve);
+    assert_eq!(scenario.state.status, SagaStatus::NeedsAttention);
+    let parked_attempt = scenario.state.awaiting.as_ref().unwrap().attempt;
+
+    assert_eq!(scenario.when(Input::Retry).sent(), ["release"], "sent now, not at the scheduled retry");
+    let awaiting = scenario.state.awaiting.clone().unwrap();
+    assert_eq!(awaiting.attempt, parked_attempt + 1, "a new attempt, so a new message id");
+    assert!(!awaiting.retry_scheduled, "it now waits for the answer");
+    scenario.undone(Step::Reserve).undone(Step::Place);
+    assert_eq!(scenario.state.status, SagaStatus::Compensated);
+    assert!(scenario.when(Input::Retry).last.is_empty(), "a finished saga has nothing to retry");
+}
+
+#[test]
 fn an_unanswered_compensation_is_sent_again_with_a_new_id() {
     let mut scenario = Scenario::given_started();
     scenario.fails(Step::Reserve);

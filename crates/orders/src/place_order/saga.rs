@@ -75,6 +75,8 @@ pub(crate) struct PlaceOrderData {
 /// The saga definition.
 pub(crate) struct PlaceOrderSaga {
     pub(crate) step_deadline: chrono::Duration,
+    /// Pause before the first retry of a failed compensation (doubling after each).
+    pub(crate) retry_pause: chrono::Duration,
 }
 
 fn result_id(saga: &SagaContext<'_, PlaceOrderData>, step: Step, field: &str) -> Result<Uuid, BusError> {
@@ -238,6 +240,10 @@ impl SagaDefinition for PlaceOrderSaga {
     fn retried_until_done(&self, step: Step) -> bool {
         step == Step::CompleteOrder
     }
+
+    fn retry_delay(&self, attempt: u32) -> chrono::Duration {
+        self.retry_pause * (1 << attempt.min(10))
+    }
 }
 
 #[cfg(test)]
@@ -251,7 +257,7 @@ mod tests {
     }
 
     fn saga() -> PlaceOrderSaga {
-        PlaceOrderSaga { step_deadline: chrono::Duration::seconds(30) }
+        PlaceOrderSaga { step_deadline: chrono::Duration::seconds(30), retry_pause: chrono::Duration::seconds(2) }
     }
 
     #[test]

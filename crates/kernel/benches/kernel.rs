@@ -13,7 +13,7 @@ use kernel::clock::SystemClock;
 use kernel::db::{Db, DbTarget, Migration};
 use kernel::event_store::{DomainEvent, EventStore, ExpectedVersion, Metadata, NewEvent, RecordedEvent, StoreError};
 use kernel::projection::{Projection, ProjectionRunner};
-use kernel::saga::{Command, Input, Outcome, Phase, Reply, SagaContext, SagaDefinition, SagaState, SagaStep};
+use kernel::saga::{Answer, Command, Input, Outcome, Phase, SagaContext, SagaDefinition, SagaState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::hint::black_box;
@@ -338,28 +338,14 @@ fn saga_decide(criterion: &mut Criterion) {
 
 /// Checkout as a five-step saga: accept (local), reserve stock, take payment, ship,
 /// confirm (local).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 enum CheckoutStep {
     Accept,
     Reserve,
     Pay,
     Ship,
     Confirm,
-}
-
-impl SagaStep for CheckoutStep {
-    const ALL: &'static [Self] =
-        &[CheckoutStep::Accept, CheckoutStep::Reserve, CheckoutStep::Pay, CheckoutStep::Ship, CheckoutStep::Confirm];
-
-    fn name(self) -> &'static str {
-        match self {
-            CheckoutStep::Accept => "accept",
-            CheckoutStep::Reserve => "reserve",
-            CheckoutStep::Pay => "pay",
-            CheckoutStep::Ship => "ship",
-            CheckoutStep::Confirm => "confirm",
-        }
-    }
 }
 
 /// What the checkout saga starts with.
@@ -476,13 +462,9 @@ impl SagaDefinition for Checkout {
         }
     }
 
-    // `decide` receives replies already interpreted, so these are never called here.
-    fn reply_types(&self) -> Vec<&'static str> {
+    // `decide` receives replies already read, so the reply mapping is never used here.
+    fn answers(&self) -> Vec<Answer<CheckoutStep>> {
         Vec::new()
-    }
-
-    fn interpret(&self, _envelope: &Envelope) -> Result<Option<Reply<CheckoutStep>>, BusError> {
-        Ok(None)
     }
 }
 

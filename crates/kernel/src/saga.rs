@@ -6,7 +6,7 @@
 //! stream. The transition function [`decide`] is pure; [`SagaEngine`] does the I/O.
 //!
 //! Rules:
-//! - steps run in the order of [`SagaStep::ALL`]; a step without an action succeeds at once;
+//! - steps run in the order their enum declares them; a step without an action succeeds at once;
 //! - a failed step compensates the steps that succeeded, newest first; a step that timed
 //!   out is compensated too, because it may have taken effect after all;
 //! - a step that misses its deadline has failed, unless it is retried until done (its command
@@ -27,19 +27,30 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use strum::VariantArray;
 use uuid::Uuid;
 
-/// The steps of one saga type, as an enum listing them in execution order.
-pub trait SagaStep: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
-    /// Every step, in forward order.
-    const ALL: &'static [Self];
+/// The steps of one saga type: an enum whose variants, in declaration order, are the
+/// steps in execution order. Derive `strum::VariantArray` (the order) and
+/// `strum::IntoStaticStr` with `#[strum(serialize_all = "snake_case")]` (the stored names)
+/// and the enum is a `SagaStep`: nothing to list by hand, so no step can be left out.
+pub trait SagaStep:
+    Copy + Eq + std::fmt::Debug + Send + Sync + 'static + strum::VariantArray + Into<&'static str>
+{
     /// Stable name stored in events and shown to people.
-    fn name(self) -> &'static str;
+    fn name(self) -> &'static str {
+        self.into()
+    }
 
     /// The step with stored name `name`.
     fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|s| s.name() == name)
+        Self::VARIANTS.iter().copied().find(|s| s.name() == name)
     }
+}
+
+impl<T> SagaStep for T where
+    T: Copy + Eq + std::fmt::Debug + Send + Sync + 'static + strum::VariantArray + Into<&'static str>
+{
 }
 
 /// Why a step or saga failed, in words for machines (`code`) and people (`message`).
@@ -90,6 +101,100 @@ pub struct Reply<S> {
     pub outcome: Outcome,
 }
 
+/// How one reply message answers a step: which step and phase it answers, and how to read
+/// the saga it is for and the outcome it carries. A definition's answers are its whole
+/// reply mapping: the engine subscribes to their message types and reads replies by them.
+pub struct Answer<S> {
+    message_type: &'static str,
+    step: S,
+    phase: Phase,
+    read: ReadReply,
+}
+
+/// Reads a reply's envelope: the saga it is for, and how the step went.
+type ReadReply = Box<dyn Fn(&Envelope) -> Result<(Uuid, Outcome), BusError> + Send + Sync>;
+
+impl<S: SagaStep> Answer<S> {
+    /// Message `M` answers `step`'s action; `read` names the saga and says how it went.
+    pub fn action<M: Message + 'static>(step: S, read: impl Fn(M) -> (Uuid, Outcome) + Send + Sync + 'static) -> Self {
+        Answer { message_type: M::TYPE, step, phase: Phase::Forward, read: Box::new(move |e| Ok(read(e.decode()?))) }
+    }
+
+    /// Message `M` says `step` was undone, for the saga `saga_of` names.
+    pub fn undone<M: Message + 'static>(step: S, saga_of: impl Fn(M) -> Uuid + Send + Sync + 'static) -> Self {
+        let read = move |e: &Envelope| Ok((saga_of(e.decode()?), Outcome::Succeeded(Value::Null)));
+        Answer { message_type: M::TYPE, step, phase: Phase::Compensation, read: Box::new(read) }
+    }
+}
+
+/// A definition's answers by message type: how its engine reads replies.
+pub struct Answers<S>(std::collections::HashMap<&'static str, Answer<S>>);
+
+impl<S: SagaStep> Answers<S> {
+    /// The answers of `definition`.
+    ///
+    /// # Panics
+    /// When two of them share a message type: one message could then answer two steps, a
+    /// mistake in the definition that must stop it at start.
+    pub fn of<D: SagaDefinition<Step = S>>(definition: &D) -> Self {
+        let mut answers = std::collections::HashMap::new();
+        for answer in definition.answers() {
+            let message_type = answer.message_type;
+            assert!(answers.insert(message_type, answer).is_none(), "{message_type} answers two steps of {}", D::NAME);
+        }
+        Answers(answers)
+    }
+
+    /// Reads `envelope` as a reply, if its type is one of the answers.
+    pub fn interpret(&self, envelope: &Envelope) -> Result<Option<Reply<S>>, BusError> {
+        let Some(answer) = self.0.get(envelope.message_type.as_str()) else { return Ok(None) };
+        let (saga_id, outcome) = (answer.read)(envelope)?;
+        Ok(Some(Reply { saga_id, step: answer.step, phase: answer.phase, outcome }))
+    }
+
+    /// The message types that are replies.
+    pub fn message_types(&self) -> Vec<&'static str> {
+        self.0.keys().copied().collect()
+    }
+}
+
+/// A step's result, typed: what [`Outcome::Succeeded`] carries for it, and what later
+/// steps read back with [`SagaContext::result`].
+pub fn succeeded<R: Serialize>(result: &R) -> Outcome {
+    Outcome::Succeeded(serde_json::to_value(result).unwrap_or(Value::Null))
+}
+
+/// The commands of `definition` that no answer would ever answer, in words (empty when
+/// every one is answered). A saga whose command has no answer waits for a reply that can
+/// never come, so every definition's tests call this with `sample` data from which every
+/// step's action and compensation can be built.
+pub fn unanswered<D: SagaDefinition>(definition: &D, sample: &SagaContext<'_, D::Data>) -> Vec<String> {
+    let answers = definition.answers();
+    let mut problems = Vec::new();
+    for step in D::Step::VARIANTS.iter().copied() {
+        for phase in [Phase::Forward, Phase::Compensation] {
+            let command = match phase {
+                Phase::Forward => definition.action(step, sample),
+                Phase::Compensation => definition.compensation(step, sample),
+            };
+            match command {
+                Ok(Some(command)) if !answers.iter().any(|a| a.step == step && a.phase == phase) => {
+                    problems.push(format!(
+                        "{} ({phase:?}) sends {} but nothing answers it",
+                        step.name(),
+                        command.message_type
+                    ));
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    problems.push(format!("{} ({phase:?}) cannot be built from the sample: {error}", step.name()))
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// A command a step sends: a contract message, enveloped by the engine.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Command {
@@ -123,6 +228,18 @@ pub struct SagaContext<'a, D> {
     pub failure: Option<&'a Failure>,
 }
 
+impl<D> SagaContext<'_, D> {
+    /// The typed result of `step`, which succeeded earlier (see [`succeeded`]).
+    pub fn result<R: DeserializeOwned>(&self, step: impl SagaStep) -> Result<R, BusError> {
+        let stored = self
+            .results
+            .get(step.name())
+            .ok_or_else(|| BusError::MissingData(format!("{} has no result yet", step.name())))?;
+        serde_json::from_value(stored.clone())
+            .map_err(|error| BusError::MissingData(format!("{}'s result does not decode: {error}", step.name())))
+    }
+}
+
 /// One saga type: its steps, what each sends and undoes, and how replies are read.
 pub trait SagaDefinition: Send + Sync + 'static {
     /// The step enum.
@@ -140,10 +257,8 @@ pub trait SagaDefinition: Send + Sync + 'static {
     fn action(&self, step: Self::Step, saga: &SagaContext<'_, Self::Data>) -> Result<Option<Command>, BusError>;
     /// The command that undoes `step`, or `None` when there is nothing to undo.
     fn compensation(&self, step: Self::Step, saga: &SagaContext<'_, Self::Data>) -> Result<Option<Command>, BusError>;
-    /// The message types that can be replies.
-    fn reply_types(&self) -> Vec<&'static str>;
-    /// Reads `envelope` as a reply, if it is one.
-    fn interpret(&self, envelope: &Envelope) -> Result<Option<Reply<Self::Step>>, BusError>;
+    /// Every reply message and the step it answers: the whole reply mapping.
+    fn answers(&self) -> Vec<Answer<Self::Step>>;
 
     /// How long `step` (or its compensation) may take to answer.
     fn deadline(&self, _step: Self::Step) -> Duration {
@@ -380,7 +495,7 @@ impl SagaState {
         SagaView {
             status: self.status,
             failure: self.failure.clone(),
-            steps: S::ALL
+            steps: S::VARIANTS
                 .iter()
                 .map(|step| {
                     let (status, detail) = self.steps.get(step.name()).cloned().unwrap_or_default();
@@ -493,7 +608,7 @@ impl<D: SagaDefinition> Decision<'_, D> {
     }
 
     fn advance(&mut self, from: usize) -> Result<(), SagaError> {
-        for step in D::Step::ALL.iter().copied().skip(from) {
+        for step in D::Step::VARIANTS.iter().copied().skip(from) {
             match self.command_for(step, Phase::Forward)? {
                 Some(command) => return self.issue(step, Phase::Forward, 1, command),
                 None => self.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result: Value::Null }),
@@ -569,7 +684,7 @@ impl<D: SagaDefinition> Decision<'_, D> {
 }
 
 fn index_of<S: SagaStep>(step: S) -> usize {
-    S::ALL.iter().position(|s| *s == step).expect("a step is listed in ALL")
+    S::VARIANTS.iter().position(|s| *s == step).expect("a step is a variant of its enum")
 }
 
 /// The transition function: the events that `input` causes in a saga at `state`.
@@ -648,12 +763,13 @@ pub fn decide<D: SagaDefinition>(
 /// Runs sagas of one definition over an event store.
 pub struct SagaEngine<D: SagaDefinition> {
     definition: Arc<D>,
+    answers: Arc<Answers<D::Step>>,
     store: EventStore,
 }
 
 impl<D: SagaDefinition> Clone for SagaEngine<D> {
     fn clone(&self) -> Self {
-        SagaEngine { definition: self.definition.clone(), store: self.store.clone() }
+        SagaEngine { definition: self.definition.clone(), answers: self.answers.clone(), store: self.store.clone() }
     }
 }
 
@@ -664,8 +780,12 @@ pub fn stream_id(saga_id: Uuid) -> String {
 
 impl<D: SagaDefinition> SagaEngine<D> {
     /// An engine storing sagas in `store`.
+    ///
+    /// # Panics
+    /// As [`Answers::of`], when the definition's reply mapping is ambiguous.
     pub fn new(definition: D, store: EventStore) -> Self {
-        SagaEngine { definition: Arc::new(definition), store }
+        let answers = Arc::new(Answers::of(&definition));
+        SagaEngine { definition: Arc::new(definition), answers, store }
     }
 
     /// Starts a saga inside the caller's unit of work, so it begins atomically with
@@ -757,7 +877,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
 
     /// Feeds a reply to its saga, exactly once per message (inbox in the same transaction).
     pub async fn handle_reply(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let Some(reply) = self.definition.interpret(envelope)? else { return Ok(()) };
+        let Some(reply) = self.answers.interpret(envelope)? else { return Ok(()) };
         let metadata = Metadata::caused_by(envelope);
         let (reply, metadata) = (&reply, &metadata);
         crate::messaging::handle_once(&self.store, D::CONSUMER, envelope, |mut uow| async move {
@@ -894,7 +1014,7 @@ impl<D: SagaDefinition> MessageHandler for SagaReplies<D> {
     }
 
     fn message_types(&self) -> Vec<&'static str> {
-        self.0.definition.reply_types()
+        self.0.answers.message_types()
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {

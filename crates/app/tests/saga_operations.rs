@@ -13,18 +13,6 @@ use uuid::Uuid;
 
 const EMPORIUM: &str = env!("CARGO_BIN_EXE_emporium");
 
-/// Switches the simulated gateway's refund outage on or off.
-async fn refunds_down(app: &TestApp, down: bool) {
-    let sql = if down {
-        "insert into simulated_gateway_outages (operation) values ('refund')"
-    } else {
-        "delete from simulated_gateway_outages where operation = 'refund'"
-    };
-    let mut tx = app.platform().database("payments").unwrap().begin().await.unwrap();
-    sqlx::query(sql).execute(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
-}
-
 /// Places an order that is charged and then cannot ship (Antarctica), so its payment must
 /// be refunded; returns the order's id, which is its saga's id.
 async fn order_needing_a_refund(app: &TestApp, admin: &str, customer: &str) -> String {
@@ -45,13 +33,6 @@ async fn parked(app: &TestApp, admin: &str, id: &str) -> Value {
     .await
 }
 
-async fn refunds(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'refund'")
-        .fetch_one(app.platform().database("payments").unwrap().reader())
-        .await
-        .unwrap()
-}
-
 on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends, |backend: Backend| async move {
     // Retries a minute apart (doubling): without the operator it would wait half an hour.
     let app = TestApp::spawn_with(&backend, |settings| {
@@ -61,7 +42,7 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     .await;
     let admin = app.admin_token().await;
     let customer = app.new_customer().await;
-    refunds_down(&app, true).await;
+    app.gateway_fault("refund", true).await;
     let id = order_needing_a_refund(&app, &admin, &customer).await;
 
     let listed = parked(&app, &admin, &id).await;
@@ -96,14 +77,14 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     assert_eq!(app.post(&retry(&unknown.to_string()), Some(&admin), json!({})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.post(&retry(&id), Some(&customer), json!({})).await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.post(&retry(&id), None, json!({})).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(refunds(&app).await, 0, "nothing refunded while the outage lasts");
+    assert_eq!(app.gateway_operations("refund").await, 0, "nothing refunded while the outage lasts");
 
-    refunds_down(&app, false).await;
+    app.gateway_fault("refund", false).await;
     let retried = app.cli(EMPORIUM, &["sagas", "retry", &id]).await;
     assert!(retried.contains(&format!("retried {id}")), "{retried}");
     let order = app.settled_order(&customer, &id).await;
     assert_eq!((order["status"].clone(), order["saga"]["status"].clone()), (json!("cancelled"), json!("compensated")));
-    assert_eq!(refunds(&app).await, 1, "refunded exactly once");
+    assert_eq!(app.gateway_operations("refund").await, 1, "refunded exactly once");
     app.assert_invariants().await;
 
     // A finished saga has nothing to retry; the listing of parked sagas is empty again.
@@ -122,13 +103,13 @@ on_every_backend!(a_parked_saga_resumes_by_itself_when_the_outage_ends, |backend
     .await;
     let admin = app.admin_token().await;
     let customer = app.new_customer().await;
-    refunds_down(&app, true).await;
+    app.gateway_fault("refund", true).await;
     let id = order_needing_a_refund(&app, &admin, &customer).await;
     parked(&app, &admin, &id).await;
 
-    refunds_down(&app, false).await;
+    app.gateway_fault("refund", false).await;
     let order = app.settled_order(&customer, &id).await;
     assert_eq!((order["status"].clone(), order["saga"]["status"].clone()), (json!("cancelled"), json!("compensated")));
-    assert_eq!(refunds(&app).await, 1, "refunded exactly once");
+    assert_eq!(app.gateway_operations("refund").await, 1, "refunded exactly once");
     app.assert_invariants().await;
 });

@@ -3,10 +3,14 @@
 //! [`SimulatedGateway`] behaves like a test-mode provider: it tokenises cards, answers by
 //! test card number, honours idempotency keys (a retried charge returns the first answer
 //! and never charges twice), and can be made slow or flaky for fault tests. It keeps its
-//! own tables in the payments database, as a stand-in for the provider's side; a row in
-//! `simulated_gateway_outages` (`operation` = `charge` or `refund`) makes that operation
-//! fail transiently until the row is deleted, as a provider's partial outage would, and
-//! works across processes.
+//! own tables in the payments database, as a stand-in for the provider's side. Rows in
+//! `simulated_gateway_outages` switch faults on until they are deleted (across processes):
+//! - `charge`, `refund`, `lookup`: the operation fails transiently and does nothing, as in
+//!   a provider's partial outage;
+//! - `charge_answer`: a charge is made, but its answer is lost (the call times out), and so
+//!   is the answer to every retry: only a lookup tells what happened;
+//! - `charge_crash`: the process aborts right after the charge is made, before the caller
+//!   can record it.
 
 use async_trait::async_trait;
 use kernel::db::{Db, Migration};
@@ -33,7 +37,11 @@ pub enum GatewayError {
     /// The token is unknown to the gateway.
     #[error("the card is unknown to the gateway")]
     UnknownCard,
-    /// A temporary failure: the same call may succeed later.
+    /// The provider answered that it could not process the charge: nothing was charged.
+    #[error("the card processor could not process the charge")]
+    ProcessingError,
+    /// No answer, or a temporary failure: the same call may succeed later, and whether a
+    /// charge was made is unknown until it is looked up.
     #[error("the card processor is unavailable: {0}")]
     Transient(String),
 }
@@ -48,6 +56,9 @@ pub trait CardGateway: Send + Sync + 'static {
     async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
     /// Refunds a charge; the same `idempotency_key` never refunds twice. Returns the refund id.
     async fn refund(&self, charge_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
+    /// The charge made with `idempotency_key`, if any: how an unknown outcome (a call that
+    /// timed out) is settled without guessing.
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError>;
 }
 
 /// Knobs for fault tests.
@@ -116,18 +127,36 @@ impl SimulatedGateway {
         Ok(())
     }
 
-    /// Fails while an outage of `operation` is switched on.
-    async fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
-        let down: Option<String> =
+    /// Whether fault `fault` is switched on.
+    async fn faulty(&self, fault: &str) -> Result<bool, GatewayError> {
+        let on: Option<String> =
             sqlx::query_scalar("select operation from simulated_gateway_outages where operation = $1")
-                .bind(operation)
+                .bind(fault)
                 .fetch_optional(self.db.reader())
                 .await
                 .map_err(Self::db_error)?;
-        match down {
-            Some(_) => Err(GatewayError::Transient(format!("simulated outage of {operation}s"))),
-            None => Ok(()),
+        Ok(on.is_some())
+    }
+
+    /// Fails while an outage of `operation` is switched on.
+    async fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
+        if self.faulty(operation).await? {
+            return Err(GatewayError::Transient(format!("simulated outage of {operation}s")));
         }
+        Ok(())
+    }
+
+    /// What a charge call answers once the charge `result` is made: the charge id, unless a
+    /// fault loses the answer or kills the process.
+    async fn answer_charge(&self, result: Result<String, GatewayError>) -> Result<String, GatewayError> {
+        if self.faulty("charge_crash").await? {
+            tracing::error!("simulated crash right after a charge");
+            std::process::abort();
+        }
+        if self.faulty("charge_answer").await? {
+            return Err(GatewayError::Transient("simulated timeout: the charge's answer was lost".into()));
+        }
+        result
     }
 
     fn db_error(error: sqlx::Error) -> GatewayError {
@@ -188,7 +217,7 @@ impl CardGateway for SimulatedGateway {
 
     async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
         if let Some(charge_id) = self.replay(idempotency_key).await? {
-            return Ok(charge_id);
+            return self.answer_charge(Ok(charge_id)).await;
         }
         self.behave().await?;
         self.check_outage("charge").await?;
@@ -202,8 +231,11 @@ impl CardGateway for SimulatedGateway {
             None => Err(GatewayError::UnknownCard),
             Some("decline") => Err(GatewayError::Declined),
             Some("insufficient_funds") => Err(GatewayError::InsufficientFunds),
-            Some("processing_error") => Err(GatewayError::Transient("processing error".into())),
-            Some(_) => self.record(idempotency_key, "charge", token, amount).await,
+            Some("processing_error") => Err(GatewayError::ProcessingError),
+            Some(_) => {
+                let charged = self.record(idempotency_key, "charge", token, amount).await;
+                self.answer_charge(charged).await
+            }
         }
     }
 
@@ -214,5 +246,17 @@ impl CardGateway for SimulatedGateway {
         self.behave().await?;
         self.check_outage("refund").await?;
         self.record(idempotency_key, "refund", charge_id, amount).await
+    }
+
+    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError> {
+        self.behave().await?;
+        self.check_outage("lookup").await?;
+        sqlx::query_scalar(
+            "select result_id from simulated_gateway_operations where idempotency_key = $1 and kind = 'charge'",
+        )
+        .bind(idempotency_key)
+        .fetch_optional(self.db.reader())
+        .await
+        .map_err(Self::db_error)
     }
 }

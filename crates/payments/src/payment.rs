@@ -22,6 +22,17 @@ pub enum PaymentsEvent {
         exp_year: i32,
         holder_name: String,
     },
+    /// An order's charge is about to be asked of the gateway with this idempotency key:
+    /// from here on its outcome is settled by the gateway's answer or, when none came, by
+    /// looking the key up, never guessed.
+    PaymentInitiated {
+        payment_id: Uuid,
+        order_id: Uuid,
+        customer_id: Uuid,
+        payment_method_id: Uuid,
+        amount: Money,
+        idempotency_key: String,
+    },
     /// An order's total was charged.
     PaymentProcessed {
         payment_id: Uuid,
@@ -41,16 +52,21 @@ pub enum PaymentsEvent {
     /// A refund was asked for again (its first answer may have been lost): answered with
     /// what the first one did (`amount` given back, or none for a void); nothing else changes.
     RefundRepeated { payment_id: Uuid, order_id: Uuid, amount: Option<Money> },
+    /// A charge that landed after the payment was voided was given back; the payment stays
+    /// voided.
+    LateChargeRefunded { payment_id: Uuid, order_id: Uuid, amount: Money, charge_id: String, refund_id: String },
 }
 
 impl DomainEvent for PaymentsEvent {
     const TYPES: &'static [&'static str] = &[
         "PaymentMethodAdded",
+        "PaymentInitiated",
         "PaymentProcessed",
         "PaymentFailed",
         "PaymentRefunded",
         "PaymentVoided",
         "RefundRepeated",
+        "LateChargeRefunded",
     ];
 }
 
@@ -84,6 +100,8 @@ pub(crate) enum Payment {
     /// Nothing happened yet.
     #[default]
     None,
+    /// The charge was asked for with `key`; its outcome is not recorded yet.
+    Initiated { amount: Money, key: String },
     /// Charged.
     Processed { amount: Money, charge_id: String },
     /// Charge refused.
@@ -99,13 +117,18 @@ impl Aggregate for Payment {
 
     fn evolve(&mut self, event: &PaymentsEvent) {
         *self = match event {
+            PaymentsEvent::PaymentInitiated { amount, idempotency_key, .. } => {
+                Payment::Initiated { amount: *amount, key: idempotency_key.clone() }
+            }
             PaymentsEvent::PaymentProcessed { amount, charge_id, .. } => {
                 Payment::Processed { amount: *amount, charge_id: charge_id.clone() }
             }
             PaymentsEvent::PaymentFailed { .. } => Payment::Failed,
             PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
-            PaymentsEvent::PaymentMethodAdded { .. } | PaymentsEvent::RefundRepeated { .. } => return,
+            PaymentsEvent::PaymentMethodAdded { .. }
+            | PaymentsEvent::RefundRepeated { .. }
+            | PaymentsEvent::LateChargeRefunded { .. } => return,
         };
     }
 }

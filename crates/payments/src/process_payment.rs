@@ -1,8 +1,11 @@
 //! Saga step: charge an order's total to the customer's saved card (`ProcessPayment`).
 //! Also receives the compensation, `RefundPayment` (see `refund_payment`).
 //!
-//! The gateway is called outside any database transaction (it may be slow) with the
-//! payment id as idempotency key, so a redelivered command can never charge twice.
+//! Settlement by intent: the charge is recorded as initiated, with its idempotency key,
+//! before the gateway is called (outside any transaction: it may be slow). Every later
+//! attempt asks with the same key, which the gateway never charges twice; an answer that
+//! does not come is settled by looking the key up, never guessed; and a charge that lands
+//! after the payment was voided is refunded before its message is finished.
 
 use crate::Payments;
 use crate::card::not_expired;
@@ -15,7 +18,9 @@ use kernel::aggregate::fold;
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{Metadata, StoreError};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
+use kernel::money::Money;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// The consumer of the saga's payment commands.
 pub(crate) struct PaymentCommands {
@@ -75,70 +80,179 @@ fn failure(error: &GatewayError) -> (&'static str, String) {
         GatewayError::UnknownCard => {
             ("payment_method_invalid", "The card is not known to the payment provider.".into())
         }
-        GatewayError::Transient(_) => ("payment_error", "The payment could not be processed; please try again.".into()),
+        GatewayError::ProcessingError | GatewayError::Transient(_) => {
+            ("payment_error", "The payment could not be processed; please try again.".into())
+        }
     }
+}
+
+/// A charge's outcome, once it is known.
+type Settled = Result<String, (&'static str, String)>;
+
+/// Asks the gateway for the charge with `key` and settles its outcome: the charge id, or a
+/// refusal the gateway gave. When no answer comes (a timeout, before or after charging) the
+/// outcome is unknown, and is settled by looking the key up; while nothing is on record the
+/// message is retried later (a `Transient` error), never failed on a guess.
+async fn settle_charge(payments: &Payments, token: &str, amount: Money, key: &str) -> Result<Settled, HandlerError> {
+    match with_retries(|| payments.gateway.charge(token, amount, key)).await {
+        Ok(charge_id) => Ok(Ok(charge_id)),
+        Err(GatewayError::Transient(reason)) => match payments.gateway.find_charge(key).await {
+            Ok(Some(charge_id)) => {
+                tracing::info!(%key, "a charge whose answer was lost was found by its key");
+                Ok(Ok(charge_id))
+            }
+            Ok(None) => Err(HandlerError::Transient(format!(
+                "the charge's outcome is unknown ({reason}) and none is on record yet; asking again later"
+            ))),
+            Err(lookup) => Err(HandlerError::Transient(format!(
+                "the charge's outcome is unknown ({reason}) and the lookup failed ({lookup}); asking again later"
+            ))),
+        },
+        Err(refused) => Ok(Err(failure(&refused))),
+    }
+}
+
+/// The idempotency key of an order's charge (stable, so every attempt asks the same charge).
+fn charge_key(payment_id: Uuid) -> String {
+    payment_id.to_string()
+}
+
+/// What handling a `ProcessPayment` found to do.
+enum Step {
+    /// The outcome is recorded already (or the payment was voided and nothing was charged).
+    Nothing,
+    /// Record this outcome.
+    Settle(Settled),
+    /// A charge landed after the payment was voided: give it back, then record that.
+    GiveBack(String),
 }
 
 async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayment) -> Result<(), HandlerError> {
     let store = &payments.store;
     let stream = payment_stream(command.order_id);
     let payment_id = payment_id(command.order_id);
-    let before = fold::<Payment>(&store.load(&stream).await?)?;
-    let outcome = if before.state != Payment::None {
-        None
-    } else {
-        let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
-        let now = store.clock().now();
-        Some(if method.state.customer_id != Some(command.customer_id) {
-            Err(("payment_method_invalid", "The payment method does not exist.".to_owned()))
-        } else if !not_expired(method.state.exp_month, method.state.exp_year, now) {
-            Err(("payment_method_invalid", "The card has expired.".to_owned()))
-        } else {
-            let key = payment_id.to_string();
-            with_retries(|| payments.gateway.charge(&method.state.token, command.amount, &key))
-                .await
-                .map_err(|e| failure(&e))
-        })
-    };
+    let key = charge_key(payment_id);
     let metadata = Metadata::caused_by(envelope);
-    let (command_ref, stream_ref, outcome, metadata) = (&command, &stream, &outcome, &metadata);
-    let late_charge = handle_once(store, CONSUMER, envelope, |mut uow| async move {
+    let before = fold::<Payment>(&store.load(&stream).await?)?;
+    let step = match &before.state {
+        Payment::None => match usable_card(payments, &command).await? {
+            Err(refusal) => Step::Settle(Err(refusal)),
+            Ok(token) => {
+                record_intent(payments, &command, &key, &metadata).await?;
+                Step::Settle(settle_charge(payments, &token, command.amount, &key).await?)
+            }
+        },
+        // Asked before without recording the answer (a crash, a lost answer): ask again with
+        // the same key, which the gateway never charges twice.
+        Payment::Initiated { .. } => {
+            let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
+            Step::Settle(settle_charge(payments, &method.state.token, command.amount, &key).await?)
+        }
+        // Voided while a charge was in flight: the provider may hold money for a cancelled order.
+        Payment::Voided => match payments.gateway.find_charge(&key).await {
+            Ok(Some(charge_id)) => Step::GiveBack(charge_id),
+            Ok(None) => Step::Nothing,
+            Err(error) => return Err(HandlerError::Transient(format!("cannot look the charge up: {error}"))),
+        },
+        Payment::Processed { .. } | Payment::Failed | Payment::Refunded { .. } => Step::Nothing,
+    };
+    let refund_id = match &step {
+        Step::GiveBack(charge_id) => {
+            tracing::warn!(order_id = %command.order_id, "a charge landed after the payment was voided; refunding it");
+            let refund_key = format!("refund-{payment_id}");
+            let refunded = with_retries(|| payments.gateway.refund(charge_id, command.amount, &refund_key)).await;
+            // Not given back yet: nothing is claimed, so the message comes again and so does the refund.
+            Some(refunded.map_err(|e| HandlerError::Transient(e.to_string()))?)
+        }
+        _ => None,
+    };
+    let (command_ref, stream_ref, step_ref, metadata_ref) = (&command, &stream, &step, &metadata);
+    let refund_id = &refund_id;
+    handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let command = command_ref;
         let mut payment = uow.load_aggregate::<Payment>(stream_ref).await?;
-        let Some(outcome) = outcome.clone() else { return Ok((uow, None)) };
-        if payment.state != Payment::None {
-            // Voided while the gateway was charging: the charge must go back.
-            return Ok((uow, outcome.ok()));
-        }
-        let event = match outcome {
-            Ok(charge_id) => PaymentsEvent::PaymentProcessed {
+        let event = match (step_ref, &payment.state) {
+            (Step::Nothing, _) => return Ok((uow, ())),
+            (Step::GiveBack(charge_id), _) => PaymentsEvent::LateChargeRefunded {
+                payment_id,
+                order_id: command.order_id,
+                amount: command.amount,
+                charge_id: charge_id.clone(),
+                refund_id: refund_id.clone().unwrap_or_default(),
+            },
+            (Step::Settle(Ok(charge_id)), Payment::Initiated { .. }) => PaymentsEvent::PaymentProcessed {
                 payment_id,
                 order_id: command.order_id,
                 customer_id: command.customer_id,
                 payment_method_id: command.payment_method_id,
                 amount: command.amount,
-                charge_id,
+                charge_id: charge_id.clone(),
             },
-            Err((code, message)) => PaymentsEvent::PaymentFailed {
-                payment_id,
-                order_id: command.order_id,
-                customer_id: command.customer_id,
-                amount: command.amount,
-                code: code.to_owned(),
-                message,
-            },
+            (Step::Settle(Err((code, message))), Payment::None | Payment::Initiated { .. }) => {
+                PaymentsEvent::PaymentFailed {
+                    payment_id,
+                    order_id: command.order_id,
+                    customer_id: command.customer_id,
+                    amount: command.amount,
+                    code: (*code).to_owned(),
+                    message: message.clone(),
+                }
+            }
+            // The payment moved while the gateway was asked (voided meanwhile): start over,
+            // so a charge that landed is given back before this message is finished.
+            (Step::Settle(_), _) => {
+                return Err(StoreError::Conflict {
+                    stream_id: stream_ref.clone(),
+                    expected: 0,
+                    actual: payment.version,
+                });
+            }
         };
-        uow.append_decided(stream_ref, &mut payment, &[event], metadata).await?;
-        Ok::<_, StoreError>((uow, None))
+        uow.append_decided(stream_ref, &mut payment, &[event], metadata_ref).await?;
+        Ok::<_, StoreError>((uow, ()))
     })
-    .await?
-    .flatten();
-    if let Some(charge_id) = late_charge {
-        tracing::warn!(order_id = %command.order_id, "charge completed after the payment was voided; refunding it");
-        let key = format!("refund-{payment_id}");
-        with_retries(|| payments.gateway.refund(&charge_id, command.amount, &key))
-            .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+    .await?;
+    Ok(())
+}
+
+/// The card token to charge, or why the command's payment method cannot be charged.
+async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Settled, HandlerError> {
+    let store = &payments.store;
+    let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
+    let now = store.clock().now();
+    Ok(if method.state.customer_id != Some(command.customer_id) {
+        Err(("payment_method_invalid", "The payment method does not exist.".to_owned()))
+    } else if !not_expired(method.state.exp_month, method.state.exp_year, now) {
+        Err(("payment_method_invalid", "The card has expired.".to_owned()))
+    } else {
+        Ok(method.state.token)
+    })
+}
+
+/// Records that the charge with `key` is about to be asked, before the gateway is called:
+/// from then on its outcome is settled, never guessed (see [`settle_charge`]).
+async fn record_intent(
+    payments: &Payments,
+    command: &ProcessPayment,
+    key: &str,
+    metadata: &Metadata,
+) -> Result<(), HandlerError> {
+    let stream = payment_stream(command.order_id);
+    let mut uow = payments.store.begin().await?;
+    let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
+    if payment.state != Payment::None {
+        // Moved since it was read: handle the message again from the top.
+        return Err(HandlerError::Transient("the payment changed while it was read".to_owned()));
     }
+    let event = PaymentsEvent::PaymentInitiated {
+        payment_id: payment_id(command.order_id),
+        order_id: command.order_id,
+        customer_id: command.customer_id,
+        payment_method_id: command.payment_method_id,
+        amount: command.amount,
+        idempotency_key: key.to_owned(),
+    };
+    uow.append_decided(&stream, &mut payment, &[event], metadata).await?;
+    uow.commit().await?;
     Ok(())
 }

@@ -32,7 +32,9 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::RefundRepeated { payment_id, order_id, amount } => {
                 envelope(event, &PaymentRefunded { payment_id, order_id, amount })
             }
-            PaymentsEvent::PaymentMethodAdded { .. } => Ok(Vec::new()),
+            PaymentsEvent::PaymentMethodAdded { .. }
+            | PaymentsEvent::PaymentInitiated { .. }
+            | PaymentsEvent::LateChargeRefunded { .. } => Ok(Vec::new()),
         }
     }
 }

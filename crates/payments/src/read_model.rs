@@ -93,6 +93,9 @@ impl Projection for PaymentsProjection {
                 .await?;
                 return Ok(());
             }
+            PaymentsEvent::PaymentInitiated { payment_id, order_id, customer_id, amount, .. } => {
+                (payment_id, order_id, Some(customer_id), Some(amount), "pending", None, None)
+            }
             PaymentsEvent::PaymentProcessed { payment_id, order_id, customer_id, amount, .. } => {
                 (payment_id, order_id, Some(customer_id), Some(amount), "processed", None, None)
             }
@@ -105,8 +108,8 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentVoided { payment_id, order_id } => {
                 (payment_id, order_id, None, None, "voided", None, None)
             }
-            // An answer given again; the payment is as it was.
-            PaymentsEvent::RefundRepeated { .. } => return Ok(()),
+            // An answer given again, or a late charge given back: the payment is as it was.
+            PaymentsEvent::RefundRepeated { .. } | PaymentsEvent::LateChargeRefunded { .. } => return Ok(()),
         };
         let (payment_id, order_id, customer_id, amount, status, code, message) = row;
         sqlx::query(upsert_payment())

@@ -1,5 +1,7 @@
 //! Saga compensation: give back an order's charge (`RefundPayment`). Refunding an order
-//! that was never charged voids it, which answers the saga and refuses a late charge.
+//! that was never charged voids it, which answers the saga and refuses a late charge; one
+//! whose charge was asked for but never recorded asks the provider by key, and refunds
+//! what it finds.
 
 use crate::Payments;
 use crate::payment::{Payment, PaymentsEvent, payment_id, payment_stream};
@@ -19,28 +21,45 @@ pub(crate) async fn refund(
     let stream = payment_stream(command.order_id);
     let payment_id = payment_id(command.order_id);
     let before = fold::<Payment>(&store.load(&stream).await?)?;
-    let refund = match &before.state {
-        Payment::Processed { amount, charge_id } => {
-            let key = format!("refund-{payment_id}");
-            let refund_id = with_retries(|| payments.gateway.refund(charge_id, *amount, &key))
-                .await
-                // The saga retries the compensation; the idempotency key keeps it single.
-                .map_err(|e| HandlerError::Transient(e.to_string()))?;
-            Some((*amount, refund_id))
-        }
+    let charge = match &before.state {
+        Payment::Processed { amount, charge_id } => Some((*amount, charge_id.clone())),
+        // Asked for, outcome never recorded: only the provider knows whether it charged.
+        Payment::Initiated { amount, key } => match payments.gateway.find_charge(key).await {
+            Ok(found) => found.map(|charge_id| (*amount, charge_id)),
+            Err(error) => return Err(HandlerError::Transient(format!("cannot look the charge up: {error}"))),
+        },
         _ => None,
+    };
+    let refund = match charge {
+        Some((amount, charge_id)) => {
+            let key = format!("refund-{payment_id}");
+            let refund_id = with_retries(|| payments.gateway.refund(&charge_id, amount, &key))
+                .await
+                // Nothing is claimed: the message is retried, the saga asks again, and the
+                // idempotency key keeps the refund single.
+                .map_err(|e| HandlerError::Transient(e.to_string()))?;
+            Some((amount, refund_id))
+        }
+        None => None,
     };
     let metadata = Metadata::caused_by(envelope);
     let (command, stream, refund, metadata) = (&command, &stream, &refund, &metadata);
     handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let mut payment = uow.load_aggregate::<Payment>(stream).await?;
         let event = match (&payment.state, refund) {
-            (Payment::Processed { .. }, Some((amount, refund_id))) => PaymentsEvent::PaymentRefunded {
-                payment_id,
-                order_id: command.order_id,
-                amount: *amount,
-                refund_id: refund_id.clone(),
-            },
+            (Payment::Processed { .. } | Payment::Initiated { .. }, Some((amount, refund_id))) => {
+                PaymentsEvent::PaymentRefunded {
+                    payment_id,
+                    order_id: command.order_id,
+                    amount: *amount,
+                    refund_id: refund_id.clone(),
+                }
+            }
+            // Asked for, and the provider has no charge under its key: void it, which also
+            // bars the charge from being asked again (one in flight is given back).
+            (Payment::Initiated { .. }, None) => {
+                PaymentsEvent::PaymentVoided { payment_id, order_id: command.order_id }
+            }
             (Payment::None | Payment::Failed, _) => {
                 PaymentsEvent::PaymentVoided { payment_id, order_id: command.order_id }
             }

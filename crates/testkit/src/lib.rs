@@ -456,6 +456,29 @@ impl TestApp {
         stdout
     }
 
+    /// Switches a fault of the simulated card gateway on or off (`charge`, `refund`,
+    /// `lookup`, `charge_answer`, `charge_crash`: see `payments::gateway`). It lives in the
+    /// payments database, so it reaches a gateway in another process too.
+    pub async fn gateway_fault(&self, fault: &str, on: bool) {
+        let sql = if on {
+            "insert into simulated_gateway_outages (operation) values ($1) on conflict (operation) do nothing"
+        } else {
+            "delete from simulated_gateway_outages where operation = $1"
+        };
+        let mut tx = self.platform().database("payments").expect("payments database").begin().await.expect("tx");
+        sqlx::query(sql).bind(fault).execute(&mut *tx).await.expect("gateway fault switched");
+        tx.commit().await.expect("gateway fault committed");
+    }
+
+    /// How many operations of `kind` (`charge` or `refund`) the simulated gateway made.
+    pub async fn gateway_operations(&self, kind: &str) -> i64 {
+        sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = $1")
+            .bind(kind)
+            .fetch_one(self.platform().database("payments").expect("payments database").reader())
+            .await
+            .expect("gateway operations")
+    }
+
     /// Polls the order until it is completed or cancelled and its saga has finished.
     pub async fn settled_order(&self, token: &str, order_id: &str) -> Value {
         if let Some(order) = self.try_eventually(|| self.settled(token, order_id)).await {
@@ -700,6 +723,19 @@ impl ServerProcess {
             child.kill().expect("SIGKILL delivered");
             child.wait().expect("the killed server is reaped");
         }
+    }
+
+    /// Waits up to `limit` for the process to end by itself (a crash); whether it did.
+    pub async fn exited_within(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if self.child.as_mut().is_none_or(|child| child.try_wait().expect("child status").is_some()) {
+                self.child = None;
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
     }
 
     /// Starts the server again on the same data, port and settings.

@@ -89,6 +89,7 @@ impl Platform {
         .await?;
         let orders_config = orders::OrdersConfig {
             step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
+            queue_deadline: chrono::Duration::seconds(i64::from(settings.saga_queue_deadline_secs.max(1))),
             compensation_retry_pause: chrono::Duration::milliseconds(i64::from(settings.saga_retry_pause_ms.max(1))),
             ..orders::OrdersConfig::default()
         };

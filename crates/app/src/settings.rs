@@ -70,6 +70,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_SAGA_STEP_DEADLINE_SECS", default_value_t = 30)]
     pub saga_step_deadline_secs: u32,
 
+    /// Seconds the payment step's command may wait for Payments to begin charging (a
+    /// backlog, a restart) before the step counts as failed.
+    #[arg(long, env = "EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", default_value_t = 600)]
+    pub saga_queue_deadline_secs: u32,
+
     /// Milliseconds before the first retry of a failed saga compensation (doubling after
     /// each failure, capped at 1,024 times).
     #[arg(long, env = "EMPORIUM_SAGA_RETRY_PAUSE_MS", default_value_t = 2000)]
@@ -121,6 +126,7 @@ impl Settings {
             jwt_secret: None,
             saga_step_deadline_secs: 30,
             saga_retry_pause_ms: 2000,
+            saga_queue_deadline_secs: 600,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
             log_format: LogFormat::Pretty,

@@ -1,5 +1,7 @@
 //! A step that does not answer in time fails the saga, and because it may still take
 //! effect, it is compensated too: a payment that completes after its deadline is refunded.
+//! But time a command spends waiting for its receiver to begin is not the receiver's work:
+//! a payment held up before Payments can begin is not failed at its step deadline.
 
 use serde_json::json;
 use testkit::{Backend, TestApp, on_every_backend};
@@ -81,4 +83,31 @@ on_every_backend!(a_saga_that_cannot_be_processed_does_not_freeze_other_deadline
     let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
     assert_eq!(order["status"], "cancelled", "the payment's deadline still fired: {order}");
     assert_eq!(order["cancellation"]["code"], "timeout");
+});
+
+on_every_backend!(a_payment_waiting_for_payments_to_begin_is_not_timed_out, |backend: Backend| async move {
+    let app = TestApp::spawn_with(&backend, |settings| settings.saga_step_deadline_secs = 1).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 4, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+
+    // Payments cannot begin for three step deadlines: another writer holds its event table
+    // (as a backlog, or Payments restarting, would hold the command back).
+    let payments = app.platform().database("payments").unwrap();
+    let mut held = payments.begin().await.unwrap();
+    if matches!(backend, Backend::Postgres(_)) {
+        sqlx::query("lock table events in exclusive mode").execute(&mut *held).await.unwrap();
+    }
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    let id = placed["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (_, waiting) = app.get(&format!("/api/v1/orders/{id}"), Some(&customer)).await;
+    assert_eq!(waiting["saga"]["status"], "running", "still waiting, not failed: {waiting}");
+    held.rollback().await.unwrap();
+
+    let order = app.settled_order(&customer, &id).await;
+    assert_eq!(order["status"], "completed", "{order}");
+    assert_eq!(app.gateway_operations("charge").await, 1);
+    app.assert_invariants().await;
 });

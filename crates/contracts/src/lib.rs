@@ -206,6 +206,17 @@ pub mod payments {
     }
     contract!(PaymentFailed, "payments.PaymentFailed");
 
+    /// Payments has begun to charge the order (again, after a restart): the payment step's
+    /// deadline counts the receiver's work from here, not the time its command waited.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PaymentStarted {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(PaymentStarted, "payments.PaymentStarted");
+
     /// The charge was given back.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct PaymentRefunded {

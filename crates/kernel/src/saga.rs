@@ -82,6 +82,8 @@ pub enum Phase {
 /// What a reply says about the step it answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// Its receiver has begun (or begun again): the step's deadline counts from now.
+    Started,
     /// Done; the value is kept and offered to later steps (e.g. a shipment id).
     Succeeded(Value),
     /// Could not be done.
@@ -108,6 +110,8 @@ pub struct Answer<S> {
     message_type: &'static str,
     step: S,
     phase: Phase,
+    /// Whether it only says the receiver began (it does not finish the step).
+    announces_start: bool,
     read: ReadReply,
 }
 
@@ -117,13 +121,21 @@ type ReadReply = Box<dyn Fn(&Envelope) -> Result<(Uuid, Outcome), BusError> + Se
 impl<S: SagaStep> Answer<S> {
     /// Message `M` answers `step`'s action; `read` names the saga and says how it went.
     pub fn action<M: Message + 'static>(step: S, read: impl Fn(M) -> (Uuid, Outcome) + Send + Sync + 'static) -> Self {
-        Answer { message_type: M::TYPE, step, phase: Phase::Forward, read: Box::new(move |e| Ok(read(e.decode()?))) }
+        let read = move |e: &Envelope| Ok(read(e.decode()?));
+        Answer { message_type: M::TYPE, step, phase: Phase::Forward, announces_start: false, read: Box::new(read) }
+    }
+
+    /// Message `M` says the receiver of `step`'s action began working on it, for the saga
+    /// `saga_of` names (see [`SagaDefinition::queue_deadline`]).
+    pub fn started<M: Message + 'static>(step: S, saga_of: impl Fn(M) -> Uuid + Send + Sync + 'static) -> Self {
+        let read = move |e: &Envelope| Ok((saga_of(e.decode()?), Outcome::Started));
+        Answer { message_type: M::TYPE, step, phase: Phase::Forward, announces_start: true, read: Box::new(read) }
     }
 
     /// Message `M` says `step` was undone, for the saga `saga_of` names.
     pub fn undone<M: Message + 'static>(step: S, saga_of: impl Fn(M) -> Uuid + Send + Sync + 'static) -> Self {
         let read = move |e: &Envelope| Ok((saga_of(e.decode()?), Outcome::Succeeded(Value::Null)));
-        Answer { message_type: M::TYPE, step, phase: Phase::Compensation, read: Box::new(read) }
+        Answer { message_type: M::TYPE, step, phase: Phase::Compensation, announces_start: false, read: Box::new(read) }
     }
 }
 
@@ -172,13 +184,19 @@ pub fn unanswered<D: SagaDefinition>(definition: &D, sample: &SagaContext<'_, D:
     let answers = definition.answers();
     let mut problems = Vec::new();
     for step in D::Step::VARIANTS.iter().copied() {
+        let announced = answers.iter().any(|a| a.step == step && a.phase == Phase::Forward && a.announces_start);
+        if definition.queue_deadline(step).is_some() && !announced {
+            problems.push(format!("{} waits for its receiver to begin, but nothing says it began", step.name()));
+        }
         for phase in [Phase::Forward, Phase::Compensation] {
             let command = match phase {
                 Phase::Forward => definition.action(step, sample),
                 Phase::Compensation => definition.compensation(step, sample),
             };
             match command {
-                Ok(Some(command)) if !answers.iter().any(|a| a.step == step && a.phase == phase) => {
+                Ok(Some(command))
+                    if !answers.iter().any(|a| a.step == step && a.phase == phase && !a.announces_start) =>
+                {
                     problems.push(format!(
                         "{} ({phase:?}) sends {} but nothing answers it",
                         step.name(),
@@ -260,9 +278,18 @@ pub trait SagaDefinition: Send + Sync + 'static {
     /// Every reply message and the step it answers: the whole reply mapping.
     fn answers(&self) -> Vec<Answer<Self::Step>>;
 
-    /// How long `step` (or its compensation) may take to answer.
+    /// How long `step` (or its compensation) may take to answer; for a step whose
+    /// receiver announces its start, how long its receiver may work once it began.
     fn deadline(&self, _step: Self::Step) -> Duration {
         Duration::seconds(30)
+    }
+
+    /// For a step whose receiver announces when it begins (an [`Answer::started`]), how
+    /// long its command may wait for that: a command still waiting for its receiver (a
+    /// backlog, a receiver restarting) has not failed, so queue time is not work time.
+    /// `None` (the default): the step's deadline counts from when its command is sent.
+    fn queue_deadline(&self, _step: Self::Step) -> Option<Duration> {
+        None
     }
 
     /// Whether `step` can never fail: a missed deadline sends its command again (a new
@@ -342,6 +369,7 @@ pub enum StepStatus {
 pub enum SagaEvent {
     SagaStarted { saga_type: String, data: Value },
     SagaCommandIssued { step: String, phase: Phase, attempt: u32, deadline_at: DateTime<Utc>, envelope: Envelope },
+    SagaStepStarted { step: String, deadline_at: DateTime<Utc> },
     SagaStepSucceeded { step: String, result: Value },
     SagaStepFailed { step: String, failure: Failure, compensate_step: bool },
     SagaCompensationFailed { step: String, attempt: u32, failure: Failure, retry_at: DateTime<Utc> },
@@ -355,6 +383,7 @@ impl DomainEvent for SagaEvent {
     const TYPES: &'static [&'static str] = &[
         "SagaStarted",
         COMMAND_ISSUED,
+        "SagaStepStarted",
         "SagaStepSucceeded",
         "SagaStepFailed",
         "SagaCompensationFailed",
@@ -381,6 +410,8 @@ pub struct Awaiting {
     pub until: DateTime<Utc>,
     /// Whether `until` is a scheduled retry rather than a deadline.
     pub retry_scheduled: bool,
+    /// Whether the receiver announced it began (so `until` counts its work, not the wait).
+    pub started: bool,
 }
 
 /// One step as shown to people.
@@ -430,6 +461,7 @@ impl SagaState {
                     attempt: *attempt,
                     until: *deadline_at,
                     retry_scheduled: false,
+                    started: false,
                 });
                 let status = match phase {
                     Phase::Forward => StepStatus::InProgress,
@@ -437,6 +469,12 @@ impl SagaState {
                 };
                 let detail = (*attempt > 1).then(|| format!("attempt {attempt}"));
                 self.steps.insert(step.clone(), (status, detail));
+            }
+            SagaEvent::SagaStepStarted { step, deadline_at } => {
+                if let Some(awaiting) = self.awaiting.as_mut().filter(|a| &a.step == step) {
+                    awaiting.until = *deadline_at;
+                    awaiting.started = true;
+                }
             }
             SagaEvent::SagaStepSucceeded { step, result } => {
                 self.awaiting = None;
@@ -460,6 +498,7 @@ impl SagaState {
                     attempt: *attempt,
                     until: *retry_at,
                     retry_scheduled: true,
+                    started: false,
                 });
                 let detail = format!("undo attempt {attempt} failed: {}", failure.message);
                 self.steps.insert(step.clone(), (StepStatus::Compensating, Some(detail)));
@@ -602,7 +641,11 @@ impl<D: SagaDefinition> Decision<'_, D> {
             source_version: None,
             payload: command.payload,
         };
-        let deadline_at = self.now + self.definition.deadline(step);
+        let wait = match phase {
+            Phase::Forward => self.definition.queue_deadline(step).unwrap_or_else(|| self.definition.deadline(step)),
+            Phase::Compensation => self.definition.deadline(step),
+        };
+        let deadline_at = self.now + wait;
         self.emit(SagaEvent::SagaCommandIssued { step: step.name().to_owned(), phase, attempt, deadline_at, envelope });
         Ok(())
     }
@@ -714,11 +757,18 @@ pub fn decide<D: SagaDefinition>(
                 return Ok(Vec::new());
             };
             match (phase, outcome) {
+                // Begun, or begun again after a restart: the receiver's work is timed from now.
+                (Phase::Forward, Outcome::Started) => {
+                    let deadline_at = decision.now + definition.deadline(step);
+                    decision.emit(SagaEvent::SagaStepStarted { step: step.name().to_owned(), deadline_at });
+                }
                 (Phase::Forward, Outcome::Succeeded(result)) => {
                     decision.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result });
                     decision.advance(index_of(step) + 1)?;
                 }
                 (Phase::Forward, Outcome::Failed(failure)) => decision.fail(step, failure, false)?,
+                // Compensations are not timed by their start: a missed deadline sends them again.
+                (Phase::Compensation, Outcome::Started) => {}
                 (Phase::Compensation, Outcome::Succeeded(_)) => {
                     decision.emit(SagaEvent::SagaStepCompensated { step: step.name().to_owned() });
                     decision.compensate_next()?;
@@ -738,9 +788,17 @@ pub fn decide<D: SagaDefinition>(
                     decision.reissue(step, awaiting.attempt + 1)?
                 }
                 Phase::Forward => {
-                    let seconds = definition.deadline(step).num_seconds();
-                    let failure = Failure::new("timeout", format!("{} got no answer within {seconds} s", step.name()));
-                    decision.fail(step, failure, true)?;
+                    let message = match definition.queue_deadline(step) {
+                        Some(wait) if !awaiting.started => {
+                            format!("{} was not taken up within {} s", step.name(), wait.num_seconds())
+                        }
+                        _ => format!(
+                            "{} got no answer within {} s",
+                            step.name(),
+                            definition.deadline(step).num_seconds()
+                        ),
+                    };
+                    decision.fail(step, Failure::new("timeout", message), true)?;
                 }
                 Phase::Compensation if awaiting.retry_scheduled => {
                     decision.retry_compensation(step, awaiting.attempt + 1)?;

@@ -117,6 +117,9 @@ fn describe(event: &SagaEvent) -> (Option<String>, String) {
             };
             (Some(step.clone()), format!("sent {} {what} (attempt {attempt})", envelope.message_type))
         }
+        SagaEvent::SagaStepStarted { step, deadline_at } => {
+            (Some(step.clone()), format!("its receiver began; it has until {}", crate::time::format(*deadline_at)))
+        }
         SagaEvent::SagaStepSucceeded { step, .. } => (Some(step.clone()), "succeeded".to_owned()),
         SagaEvent::SagaStepFailed { step, failure, .. } => {
             (Some(step.clone()), format!("failed ({}): {}", failure.code, failure.message))

@@ -41,8 +41,11 @@ pub(crate) const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
 /// Tunables of the orders context.
 #[derive(Debug, Clone, Copy)]
 pub struct OrdersConfig {
-    /// How long each saga step may take to answer.
+    /// How long each saga step may take to answer (for the payment step: once Payments
+    /// has begun charging).
     pub step_deadline: chrono::Duration,
+    /// How long the payment step's command may wait for Payments to begin.
+    pub queue_deadline: chrono::Duration,
     /// How often saga deadlines are checked.
     pub timer_interval: Duration,
     /// The pause before the first retry of a failed compensation; it doubles with every
@@ -54,6 +57,7 @@ impl Default for OrdersConfig {
     fn default() -> Self {
         OrdersConfig {
             step_deadline: chrono::Duration::seconds(30),
+            queue_deadline: chrono::Duration::seconds(600),
             timer_interval: Duration::from_secs(1),
             compensation_retry_pause: chrono::Duration::seconds(2),
         }
@@ -64,8 +68,11 @@ impl Default for OrdersConfig {
 pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("orders", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::OrdersProjection));
-    let definition =
-        PlaceOrderSaga { step_deadline: config.step_deadline, retry_pause: config.compensation_retry_pause };
+    let definition = PlaceOrderSaga {
+        step_deadline: config.step_deadline,
+        queue_deadline: config.queue_deadline,
+        retry_pause: config.compensation_retry_pause,
+    };
     let saga = SagaEngine::new(definition, store.clone());
     let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
     let router = utoipa_axum::router::OpenApiRouter::new()

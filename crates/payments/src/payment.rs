@@ -33,6 +33,9 @@ pub enum PaymentsEvent {
         amount: Money,
         idempotency_key: String,
     },
+    /// An initiated charge is being settled again after its first attempt ended without
+    /// an outcome (a restart, a lost answer): the saga times the work from here.
+    PaymentResumed { payment_id: Uuid, order_id: Uuid },
     /// An order's total was charged.
     PaymentProcessed {
         payment_id: Uuid,
@@ -61,6 +64,7 @@ impl DomainEvent for PaymentsEvent {
     const TYPES: &'static [&'static str] = &[
         "PaymentMethodAdded",
         "PaymentInitiated",
+        "PaymentResumed",
         "PaymentProcessed",
         "PaymentFailed",
         "PaymentRefunded",
@@ -127,6 +131,7 @@ impl Aggregate for Payment {
             PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
             PaymentsEvent::PaymentMethodAdded { .. }
+            | PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
             | PaymentsEvent::LateChargeRefunded { .. } => return,
         };

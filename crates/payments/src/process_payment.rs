@@ -138,13 +138,28 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
         Payment::None => match usable_card(payments, &command).await? {
             Err(refusal) => Step::Settle(Err(refusal)),
             Ok(token) => {
-                record_intent(payments, &command, &key, &metadata).await?;
+                let intent = PaymentsEvent::PaymentInitiated {
+                    payment_id,
+                    order_id: command.order_id,
+                    customer_id: command.customer_id,
+                    payment_method_id: command.payment_method_id,
+                    amount: command.amount,
+                    idempotency_key: key.clone(),
+                };
+                record(payments, &command, intent, &metadata).await?;
                 Step::Settle(settle_charge(payments, &token, command.amount, &key).await?)
             }
         },
         // Asked before without recording the answer (a crash, a lost answer): ask again with
         // the same key, which the gateway never charges twice.
         Payment::Initiated { .. } => {
+            record(
+                payments,
+                &command,
+                PaymentsEvent::PaymentResumed { payment_id, order_id: command.order_id },
+                &metadata,
+            )
+            .await?;
             let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
             Step::Settle(settle_charge(payments, &method.state.token, command.amount, &key).await?)
         }
@@ -229,29 +244,26 @@ async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Se
     })
 }
 
-/// Records that the charge with `key` is about to be asked, before the gateway is called:
-/// from then on its outcome is settled, never guessed (see [`settle_charge`]).
-async fn record_intent(
+/// Records `event` (the intent, or its resumption) before the gateway is called: from then
+/// on the charge's outcome is settled, never guessed (see [`settle_charge`]), and the saga
+/// times the payment from its start. Refused when the payment moved since it was read.
+async fn record(
     payments: &Payments,
     command: &ProcessPayment,
-    key: &str,
+    event: PaymentsEvent,
     metadata: &Metadata,
 ) -> Result<(), HandlerError> {
     let stream = payment_stream(command.order_id);
     let mut uow = payments.store.begin().await?;
     let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
-    if payment.state != Payment::None {
+    let expected = match &event {
+        PaymentsEvent::PaymentInitiated { .. } => payment.state == Payment::None,
+        _ => matches!(payment.state, Payment::Initiated { .. }),
+    };
+    if !expected {
         // Moved since it was read: handle the message again from the top.
         return Err(HandlerError::Transient("the payment changed while it was read".to_owned()));
     }
-    let event = PaymentsEvent::PaymentInitiated {
-        payment_id: payment_id(command.order_id),
-        order_id: command.order_id,
-        customer_id: command.customer_id,
-        payment_method_id: command.payment_method_id,
-        amount: command.amount,
-        idempotency_key: key.to_owned(),
-    };
     uow.append_decided(&stream, &mut payment, &[event], metadata).await?;
     uow.commit().await?;
     Ok(())

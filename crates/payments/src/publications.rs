@@ -1,7 +1,7 @@
 //! What the payments context tells other contexts.
 
 use crate::payment::PaymentsEvent;
-use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded};
+use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
@@ -32,9 +32,11 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::RefundRepeated { payment_id, order_id, amount } => {
                 envelope(event, &PaymentRefunded { payment_id, order_id, amount })
             }
-            PaymentsEvent::PaymentMethodAdded { .. }
-            | PaymentsEvent::PaymentInitiated { .. }
-            | PaymentsEvent::LateChargeRefunded { .. } => Ok(Vec::new()),
+            PaymentsEvent::PaymentInitiated { payment_id, order_id, .. }
+            | PaymentsEvent::PaymentResumed { payment_id, order_id } => {
+                envelope(event, &PaymentStarted { payment_id, order_id })
+            }
+            PaymentsEvent::PaymentMethodAdded { .. } | PaymentsEvent::LateChargeRefunded { .. } => Ok(Vec::new()),
         }
     }
 }

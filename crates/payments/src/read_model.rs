@@ -109,7 +109,9 @@ impl Projection for PaymentsProjection {
                 (payment_id, order_id, None, None, "voided", None, None)
             }
             // An answer given again, or a late charge given back: the payment is as it was.
-            PaymentsEvent::RefundRepeated { .. } | PaymentsEvent::LateChargeRefunded { .. } => return Ok(()),
+            PaymentsEvent::PaymentResumed { .. }
+            | PaymentsEvent::RefundRepeated { .. }
+            | PaymentsEvent::LateChargeRefunded { .. } => return Ok(()),
         };
         let (payment_id, order_id, customer_id, amount, status, code, message) = row;
         sqlx::query(upsert_payment())

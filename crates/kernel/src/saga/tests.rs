@@ -33,6 +33,7 @@ replies!(
     Refunded = "test.Refunded",
     Shipped = "test.Shipped",
     Cancelled = "test.Cancelled",
+    Paying = "test.Paying",
 );
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +99,97 @@ impl SagaDefinition for Forgetful {
     fn answers(&self) -> Vec<Answer<Step>> {
         Toy.answers().into_iter().filter(|answer| answer.message_type != self.0).collect()
     }
+}
+
+/// Toy whose payment receiver announces when it begins (when `announces`), so waiting for
+/// it is timed apart from its work.
+struct Patient {
+    announces: bool,
+}
+
+impl SagaDefinition for Patient {
+    type Step = Step;
+    type Data = String;
+    const NAME: &'static str = "patient";
+    const CONSUMER: &'static str = "patient";
+
+    fn action(&self, step: Step, saga: &SagaContext<'_, String>) -> Result<Option<Command>, BusError> {
+        Toy.action(step, saga)
+    }
+
+    fn compensation(&self, step: Step, saga: &SagaContext<'_, String>) -> Result<Option<Command>, BusError> {
+        Toy.compensation(step, saga)
+    }
+
+    fn answers(&self) -> Vec<Answer<Step>> {
+        let mut answers = Toy.answers();
+        if self.announces {
+            answers.push(Answer::started(Step::Pay, |m: Paying| m.saga));
+        }
+        answers
+    }
+
+    fn queue_deadline(&self, step: Step) -> Option<Duration> {
+        (step == Step::Pay).then(|| Duration::seconds(600))
+    }
+}
+
+#[test]
+fn a_command_waiting_for_its_receiver_has_not_failed_and_its_work_is_timed_from_its_start() {
+    let patient = Patient { announces: true };
+    let mut state = SagaState::default();
+    let mut now = t0();
+    let apply = |state: &mut SagaState, input: Input<Step>, now| {
+        let events = decide(&patient, SAGA, "test", state, input, now, None).unwrap();
+        for event in &events {
+            state.evolve(event);
+        }
+        events
+    };
+    let reply = |step, outcome| Input::Reply { step, phase: Phase::Forward, outcome };
+    apply(&mut state, Input::Start(Value::String("data".into())), now);
+    apply(&mut state, reply(Step::Reserve, Outcome::Succeeded(Value::Null)), now);
+    now += Duration::seconds(300);
+    assert!(apply(&mut state, Input::Tick, now).is_empty(), "five minutes in a queue is not a failure");
+
+    let started = apply(&mut state, reply(Step::Pay, Outcome::Started), now);
+    assert!(matches!(started.as_slice(), [SagaEvent::SagaStepStarted { .. }]), "{started:?}");
+    now += Duration::seconds(29);
+    assert!(apply(&mut state, Input::Tick, now).is_empty(), "its work has 30 s from its start");
+    let restarted = apply(&mut state, reply(Step::Pay, Outcome::Started), now);
+    assert_eq!(restarted.len(), 1, "a receiver that begins again (a restart) gets its time again");
+    now += Duration::seconds(31);
+    let failed = apply(&mut state, Input::Tick, now);
+    let Some(SagaEvent::SagaStepFailed { failure, .. }) = failed.first() else { panic!("{failed:?}") };
+    assert_eq!(failure.message, "pay got no answer within 30 s");
+}
+
+#[test]
+fn a_command_never_taken_up_fails_at_its_queue_deadline() {
+    let patient = Patient { announces: true };
+    let mut state = SagaState::default();
+    for (input, at) in [
+        (Input::Start(Value::String("data".into())), 0),
+        (Input::Reply { step: Step::Reserve, phase: Phase::Forward, outcome: Outcome::Succeeded(Value::Null) }, 0),
+    ] {
+        for event in decide(&patient, SAGA, "test", &state, input, t0() + Duration::seconds(at), None).unwrap() {
+            state.evolve(&event);
+        }
+    }
+    let late = decide(&patient, SAGA, "test", &state, Input::Tick, t0() + Duration::seconds(601), None).unwrap();
+    let Some(SagaEvent::SagaStepFailed { failure, .. }) = late.first() else { panic!("{late:?}") };
+    assert_eq!(failure.message, "pay was not taken up within 600 s");
+}
+
+#[test]
+fn waiting_for_a_start_nobody_announces_is_found() {
+    let (data, results) = sample();
+    let context = SagaContext { saga_id: SAGA, data: &data, results: &results, failure: None };
+    assert_eq!(unanswered(&Patient { announces: true }, &context), Vec::<String>::new());
+    assert_eq!(
+        unanswered(&Patient { announces: false }, &context),
+        ["pay waits for its receiver to begin, but nothing says it began"]
+    );
 }
 
 fn sample() -> (String, BTreeMap<String, Value>) {

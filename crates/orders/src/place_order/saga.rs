@@ -10,7 +10,9 @@
 
 use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, ReleaseInventory, ReserveInventory};
 use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder, OrderCancelled, OrderCompleted, OrderConfirmed};
-use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, ProcessPayment, RefundPayment};
+use contracts::payments::{
+    PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, ProcessPayment, RefundPayment,
+};
 use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShippingUnavailable};
 use contracts::{Address, ProductQuantity};
 use kernel::bus::BusError;
@@ -67,6 +69,8 @@ pub(crate) struct PlaceOrderData {
 /// The saga definition.
 pub(crate) struct PlaceOrderSaga {
     pub(crate) step_deadline: chrono::Duration,
+    /// How long the payment command may wait for Payments to begin charging.
+    pub(crate) queue_deadline: chrono::Duration,
     /// Pause before the first retry of a failed compensation (doubling after each).
     pub(crate) retry_pause: chrono::Duration,
 }
@@ -143,6 +147,7 @@ impl SagaDefinition for PlaceOrderSaga {
                 failed(m.order_id, "out_of_stock", out_of_stock_message(&m))
             }),
             Answer::undone(Step::ReserveInventory, |m: InventoryReleased| m.order_id),
+            Answer::started(Step::ProcessPayment, |m: PaymentStarted| m.order_id),
             Answer::action(Step::ProcessPayment, |m: PaymentProcessed| {
                 (m.order_id, succeeded(&Paid { payment_id: m.payment_id }))
             }),
@@ -162,6 +167,13 @@ impl SagaDefinition for PlaceOrderSaga {
 
     fn deadline(&self, _step: Step) -> chrono::Duration {
         self.step_deadline
+    }
+
+    /// Payments announces when it begins charging (and again after a restart), so waiting
+    /// for it is not timed as the charge. The other receivers answer in the transaction
+    /// that takes their command: their waiting and working are one.
+    fn queue_deadline(&self, step: Step) -> Option<chrono::Duration> {
+        (step == Step::ProcessPayment).then_some(self.queue_deadline)
     }
 
     /// Completing is past the point of no return: the parcel is booked and the money taken,
@@ -189,7 +201,11 @@ mod tests {
     }
 
     fn saga() -> PlaceOrderSaga {
-        PlaceOrderSaga { step_deadline: chrono::Duration::seconds(30), retry_pause: chrono::Duration::seconds(2) }
+        PlaceOrderSaga {
+            step_deadline: chrono::Duration::seconds(30),
+            queue_deadline: chrono::Duration::seconds(600),
+            retry_pause: chrono::Duration::seconds(2),
+        }
     }
 
     #[test]

@@ -87,7 +87,10 @@ impl Platform {
             },
         )
         .await?;
+        let step_deadlines = orders::step_deadlines(settings.saga_step_deadlines.as_deref().unwrap_or_default())
+            .map_err(|why| anyhow::anyhow!("EMPORIUM_SAGA_STEP_DEADLINES: {why}"))?;
         let orders_config = orders::OrdersConfig {
+            step_deadlines,
             step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
             queue_deadline: chrono::Duration::seconds(i64::from(settings.saga_queue_deadline_secs.max(1))),
             compensation_retry_pause: chrono::Duration::milliseconds(i64::from(settings.saga_retry_pause_ms.max(1))),

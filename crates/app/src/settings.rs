@@ -70,6 +70,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_SAGA_STEP_DEADLINE_SECS", default_value_t = 30)]
     pub saga_step_deadline_secs: u32,
 
+    /// Deadlines of particular saga steps instead of the one above, as
+    /// `step=seconds[,step=seconds...]`, e.g. `process_payment=45,create_shipment=20`.
+    #[arg(long, env = "EMPORIUM_SAGA_STEP_DEADLINES")]
+    pub saga_step_deadlines: Option<String>,
+
     /// Seconds the payment step's command may wait for Payments to begin charging (a
     /// backlog, a restart) before the step counts as failed.
     #[arg(long, env = "EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", default_value_t = 600)]
@@ -127,6 +132,7 @@ impl Settings {
             saga_step_deadline_secs: 30,
             saga_retry_pause_ms: 2000,
             saga_queue_deadline_secs: 600,
+            saga_step_deadlines: None,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
             log_format: LogFormat::Pretty,

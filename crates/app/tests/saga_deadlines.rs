@@ -7,8 +7,9 @@ use serde_json::json;
 use testkit::{Backend, TestApp, on_every_backend};
 
 on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, |backend: Backend| async move {
+    // Only the payment step is given a short deadline; the others keep the default.
     let app = TestApp::spawn_with(&backend, |settings| {
-        settings.saga_step_deadline_secs = 1;
+        settings.saga_step_deadlines = Some("process_payment=1".to_owned());
         settings.gateway_latency_ms = 2500;
     })
     .await;
@@ -111,3 +112,15 @@ on_every_backend!(a_payment_waiting_for_payments_to_begin_is_not_timed_out, |bac
     assert_eq!(app.gateway_operations("charge").await, 1);
     app.assert_invariants().await;
 });
+
+#[tokio::test]
+async fn a_bad_per_step_deadline_stops_the_platform_at_start_saying_why() {
+    let data = std::env::temp_dir().join(format!("emporium-deadlines-{}", uuid::Uuid::now_v7()));
+    let mut settings = emporium::Settings::embedded(data.clone());
+    settings.saga_step_deadlines = Some("pay=5".to_owned());
+    let clock: kernel::SharedClock = std::sync::Arc::new(kernel::clock::SystemClock);
+    let refused = emporium::Platform::open(&settings, clock).await.err().expect("refused");
+    let why = format!("{refused:#}");
+    assert!(why.contains("EMPORIUM_SAGA_STEP_DEADLINES") && why.contains("\"pay\" is not a step"), "{why}");
+    let _ = std::fs::remove_dir_all(data);
+}

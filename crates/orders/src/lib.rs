@@ -39,11 +39,13 @@ pub(crate) struct Orders {
 pub(crate) const READ_YOUR_WRITES: Duration = Duration::from_secs(2);
 
 /// Tunables of the orders context.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OrdersConfig {
     /// How long each saga step may take to answer (for the payment step: once Payments
     /// has begun charging).
     pub step_deadline: chrono::Duration,
+    /// Deadlines of particular steps, instead of `step_deadline` (see [`step_deadlines`]).
+    pub step_deadlines: Vec<(String, chrono::Duration)>,
     /// How long the payment step's command may wait for Payments to begin.
     pub queue_deadline: chrono::Duration,
     /// How often saga deadlines are checked.
@@ -57,11 +59,36 @@ impl Default for OrdersConfig {
     fn default() -> Self {
         OrdersConfig {
             step_deadline: chrono::Duration::seconds(30),
+            step_deadlines: Vec::new(),
             queue_deadline: chrono::Duration::seconds(600),
             timer_interval: Duration::from_secs(1),
             compensation_retry_pause: chrono::Duration::seconds(2),
         }
     }
+}
+
+/// Reads per-step saga deadlines written as `step=seconds[,step=seconds...]`, e.g.
+/// `process_payment=45,create_shipment=20`; every step must be one of the place-order
+/// saga's, and every number a whole count of seconds above zero.
+pub fn step_deadlines(spec: &str) -> Result<Vec<(String, chrono::Duration)>, String> {
+    use kernel::saga::SagaStep;
+    use strum::VariantArray;
+    let steps: Vec<&str> = place_order::saga::Step::VARIANTS.iter().map(|step| step.name()).collect();
+    spec.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, seconds) = part.split_once('=').ok_or_else(|| format!("{part:?} is not step=seconds"))?;
+            let name = name.trim();
+            if !steps.contains(&name) {
+                return Err(format!("{name:?} is not a step of the place-order saga ({})", steps.join(", ")));
+            }
+            match seconds.trim().parse::<u32>() {
+                Ok(seconds) if seconds > 0 => Ok((name.to_owned(), chrono::Duration::seconds(i64::from(seconds)))),
+                _ => Err(format!("{name}'s deadline {seconds:?} is not a whole number of seconds above zero")),
+            }
+        })
+        .collect()
 }
 
 /// Builds the orders context over its event store.
@@ -70,6 +97,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::OrdersProjection));
     let definition = PlaceOrderSaga {
         step_deadline: config.step_deadline,
+        step_deadlines: config.step_deadlines.iter().cloned().collect(),
         queue_deadline: config.queue_deadline,
         retry_pause: config.compensation_retry_pause,
     };
@@ -94,4 +122,32 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         workers: vec![Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel)))],
         sagas: vec![Arc::new(saga)],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_deadlines;
+
+    #[test]
+    fn per_step_deadlines_are_read_by_step_name() {
+        let read = step_deadlines(" process_payment=45, create_shipment=20 ,").unwrap();
+        assert_eq!(
+            read,
+            [
+                ("process_payment".to_owned(), chrono::Duration::seconds(45)),
+                ("create_shipment".to_owned(), chrono::Duration::seconds(20)),
+            ]
+        );
+        assert_eq!(step_deadlines("").unwrap(), []);
+    }
+
+    #[test]
+    fn an_unknown_step_or_a_bad_number_is_refused_with_the_reason() {
+        let unknown = step_deadlines("pay=5").unwrap_err();
+        assert!(unknown.contains("\"pay\" is not a step") && unknown.contains("process_payment"), "{unknown}");
+        assert!(step_deadlines("process_payment").unwrap_err().contains("is not step=seconds"));
+        for bad in ["process_payment=0", "process_payment=-3", "process_payment=1.5", "process_payment=soon"] {
+            assert!(step_deadlines(bad).unwrap_err().contains("above zero"), "{bad}");
+        }
+    }
 }

@@ -624,6 +624,9 @@ fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::proce
         .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string())
         .env("EMPORIUM_SAGA_RETRY_PAUSE_MS", settings.saga_retry_pause_ms.to_string())
         .env("EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", settings.saga_queue_deadline_secs.to_string());
+    if let Some(deadlines) = &settings.saga_step_deadlines {
+        command.env("EMPORIUM_SAGA_STEP_DEADLINES", deadlines);
+    }
     if let Some(url) = &settings.database_url {
         command.env("EMPORIUM_DATABASE_URL", url);
     }

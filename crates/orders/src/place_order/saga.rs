@@ -17,7 +17,7 @@ use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, Shi
 use contracts::{Address, ProductQuantity};
 use kernel::bus::BusError;
 use kernel::money::Money;
-use kernel::saga::{Answer, Command, Failure, Outcome, SagaContext, SagaDefinition, succeeded};
+use kernel::saga::{Answer, Command, Failure, Outcome, SagaContext, SagaDefinition, SagaStep, succeeded};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -69,6 +69,8 @@ pub(crate) struct PlaceOrderData {
 /// The saga definition.
 pub(crate) struct PlaceOrderSaga {
     pub(crate) step_deadline: chrono::Duration,
+    /// Deadlines of particular steps, by step name, instead of `step_deadline`.
+    pub(crate) step_deadlines: std::collections::HashMap<String, chrono::Duration>,
     /// How long the payment command may wait for Payments to begin charging.
     pub(crate) queue_deadline: chrono::Duration,
     /// Pause before the first retry of a failed compensation (doubling after each).
@@ -165,8 +167,8 @@ impl SagaDefinition for PlaceOrderSaga {
         ]
     }
 
-    fn deadline(&self, _step: Step) -> chrono::Duration {
-        self.step_deadline
+    fn deadline(&self, step: Step) -> chrono::Duration {
+        self.step_deadlines.get(step.name()).copied().unwrap_or(self.step_deadline)
     }
 
     /// Payments announces when it begins charging (and again after a restart), so waiting
@@ -203,6 +205,7 @@ mod tests {
     fn saga() -> PlaceOrderSaga {
         PlaceOrderSaga {
             step_deadline: chrono::Duration::seconds(30),
+            step_deadlines: std::collections::HashMap::new(),
             queue_deadline: chrono::Duration::seconds(600),
             retry_pause: chrono::Duration::seconds(2),
         }

@@ -73,7 +73,7 @@ where
     }
 }
 
-fn failure(error: &GatewayError) -> (&'static str, String) {
+fn failure(error: &GatewayError) -> Refusal {
     match error {
         GatewayError::Declined => ("payment_declined", "The card was declined.".into()),
         GatewayError::InsufficientFunds => ("insufficient_funds", "The card has insufficient funds.".into()),
@@ -87,7 +87,10 @@ fn failure(error: &GatewayError) -> (&'static str, String) {
 }
 
 /// A charge's outcome, once it is known.
-type Settled = Result<String, (&'static str, String)>;
+type Settled = Result<String, Refusal>;
+
+/// Why a payment fails, as a stable code and words for the customer.
+type Refusal = (&'static str, String);
 
 /// Asks the gateway for the charge with `key` and settles its outcome: the charge id, or a
 /// refusal the gateway gave. When no answer comes (a timeout, before or after charging) the
@@ -231,7 +234,7 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
 }
 
 /// The card token to charge, or why the command's payment method cannot be charged.
-async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Settled, HandlerError> {
+async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Result<String, Refusal>, HandlerError> {
     let store = &payments.store;
     let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
     let now = store.clock().now();

@@ -2,15 +2,23 @@
 //! answer did not come in time (lost, or late behind a backlog); a receiver that had
 //! already undone the step used to record nothing and so answer nothing, leaving the saga
 //! waiting until it parked in `needs_attention`.
+//!
+//! And the fences compensations set: a forward command that comes after its step was undone
+//! changes nothing, and its receiver says so in a reply (it used to say nothing).
 
-use contracts::inventory::{InventoryReleased, ReleaseInventory};
+use contracts::ProductQuantity;
+use contracts::inventory::{
+    InventoryReleased, InventoryReserved, ReleaseInventory, ReservationRefused, ReserveInventory,
+};
 use contracts::orders::{CancelOrder, OrderCancelled};
-use contracts::payments::{PaymentRefunded, RefundPayment};
-use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated};
+use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, ProcessPayment, RefundPayment};
+use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShipmentRefused};
 use kernel::bus::{Envelope, Message};
 use kernel::clock::SystemClock;
 use kernel::event_store::{EventStore, Position};
+use kernel::messaging::HandlerError;
 use kernel::module::ContextModule;
+use payments::CardGateway;
 use std::sync::Arc;
 use testkit::{Backend, TestApp, on_every_backend};
 use uuid::Uuid;
@@ -38,11 +46,24 @@ async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) 
     (store, module)
 }
 
+/// `command` as the saga sends it, under a fresh message id (as a retry is).
+fn command_envelope<M: Message>(command: &M) -> Envelope {
+    Envelope::new(Uuid::now_v7(), "orders", chrono::Utc::now(), command).unwrap()
+}
+
+/// Hands `envelope` to the handler that wants it.
+async fn try_deliver(module: &ContextModule, envelope: &Envelope) -> Result<(), HandlerError> {
+    let handler = module
+        .handlers
+        .iter()
+        .find(|h| h.message_types().contains(&envelope.message_type.as_str()))
+        .expect("a handler");
+    handler.handle(envelope).await
+}
+
 /// Delivers `command` (under a fresh message id, as a retry is) to the handler that wants it.
 async fn deliver<M: Message>(module: &ContextModule, command: &M) {
-    let envelope = Envelope::new(Uuid::now_v7(), "orders", chrono::Utc::now(), command).unwrap();
-    let handler = module.handlers.iter().find(|h| h.message_types().contains(&M::TYPE)).expect("a handler");
-    handler.handle(&envelope).await.expect("handled");
+    try_deliver(module, &command_envelope(command)).await.expect("handled");
 }
 
 /// Every event of the store, once catch-up reading sees all that is committed (on
@@ -61,14 +82,20 @@ async fn all_events(store: &EventStore) -> Vec<kernel::event_store::RecordedEven
     }
 }
 
-/// How many `R` replies the context's events would publish for `order_id`.
-async fn replies<R: Message>(store: &EventStore, module: &ContextModule, order_id: Uuid) -> usize {
+/// The `R` replies the context's events would publish for `order_id`.
+async fn published<R: Message>(store: &EventStore, module: &ContextModule, order_id: Uuid) -> Vec<R> {
     let events = all_events(store).await;
     events
         .iter()
         .flat_map(|event| module.publications.messages_for(event).unwrap())
         .filter(|message| message.is::<R>() && message.payload["order_id"] == order_id.to_string())
-        .count()
+        .map(|message| message.decode().unwrap())
+        .collect()
+}
+
+/// How many `R` replies the context's events would publish for `order_id`.
+async fn replies<R: Message>(store: &EventStore, module: &ContextModule, order_id: Uuid) -> usize {
+    published::<R>(store, module, order_id).await.len()
 }
 
 on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Backend| async move {
@@ -136,6 +163,9 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
     deliver(&module, &create(late)).await;
     assert_eq!(replies::<ShipmentCancelled>(&store, &module, late).await, 1);
     assert_eq!(replies::<ShipmentCreated>(&store, &module, late).await, 0, "no parcel after its undo");
+    let refused = published::<ShipmentRefused>(&store, &module, late).await;
+    assert_eq!(refused.len(), 1, "the late booking is refused in a reply");
+    assert!(refused[0].message.contains("cancelled"), "{:?}", refused[0]);
 
     // Booked, then cancelled, then cancelled again (the first answer lost).
     let booked = Uuid::now_v7();
@@ -156,4 +186,70 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
         })
         .await;
     assert_eq!(status, "cancelled");
+});
+
+on_every_backend!(a_reservation_after_its_release_is_refused_in_a_reply, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let (store, module) = open_context(&app, "inventory").await;
+    let order_id = Uuid::now_v7();
+    deliver(&module, &ReleaseInventory { order_id }).await;
+    deliver(&module, &ReserveInventory { order_id, lines: vec![ProductQuantity { product_id: product, quantity: 2 }] })
+        .await;
+
+    let refused = published::<ReservationRefused>(&store, &module, order_id).await;
+    assert_eq!(refused.len(), 1, "the late reservation is refused in a reply");
+    assert!(refused[0].message.contains("released"), "{:?}", refused[0]);
+    assert_eq!(replies::<InventoryReserved>(&store, &module, order_id).await, 0, "nothing held after the release");
+    // A later, unfenced order can still have all five units: the refusal held none.
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 5)], card, "US").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+    assert_eq!(order["status"], "completed", "{order}");
+});
+
+on_every_backend!(a_charge_after_its_void_is_refused_in_a_reply, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, me) = app.get("/api/v1/me", Some(&customer)).await;
+    let customer_id: Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    let amount = kernel::money::Money::new(2500, kernel::money::Currency::parse("USD").unwrap());
+    let charge = |order_id| ProcessPayment { order_id, customer_id, payment_method_id: card, amount };
+    let (store, module) = open_context(&app, "payments").await;
+    let cancelled_answer = |failed: &[PaymentFailed]| failed.iter().filter(|f| f.code == "payment_cancelled").count();
+
+    // Voided before the charge arrived: nothing is charged, and the charge is answered.
+    let voided = Uuid::now_v7();
+    deliver(&module, &RefundPayment { order_id: voided }).await;
+    deliver(&module, &charge(voided)).await;
+    assert_eq!(cancelled_answer(&published::<PaymentFailed>(&store, &module, voided).await), 1, "refused in a reply");
+    assert_eq!(app.gateway_operations("charge").await, 0, "nothing charged after the void");
+
+    // Voided while the charge was in flight, and the provider charged after all: the charge
+    // is given back, and the late command is answered the same way.
+    let late = Uuid::now_v7();
+    app.gateway_fault("charge", true).await;
+    let in_flight = command_envelope(&charge(late));
+    try_deliver(&module, &in_flight).await.expect_err("no answer from the provider: outcome unknown, asked later");
+    deliver(&module, &RefundPayment { order_id: late }).await;
+    app.gateway_fault("charge", false).await;
+    let payment_id = published::<PaymentRefunded>(&store, &module, late).await[0].payment_id;
+    let db = app.platform().database("payments").unwrap().clone();
+    let token: String =
+        sqlx::query_scalar("select token from simulated_gateway_cards").fetch_one(db.reader()).await.unwrap();
+    let gateway = payments::SimulatedGateway::open(
+        db,
+        payments::SimulatedGatewayConfig { latency: std::time::Duration::ZERO, transient_failure_rate: 0.0 },
+    )
+    .await
+    .unwrap();
+    gateway.charge(&token, amount, &payment_id.to_string()).await.expect("the request in flight lands");
+    try_deliver(&module, &in_flight).await.expect("asked again, the payment settles");
+
+    assert_eq!(cancelled_answer(&published::<PaymentFailed>(&store, &module, late).await), 1, "refused in a reply");
+    assert!(published::<PaymentProcessed>(&store, &module, late).await.is_empty(), "never answered as paid");
+    assert_eq!(app.gateway_operations("refund").await, 1, "the late charge was given back");
 });

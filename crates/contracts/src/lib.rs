@@ -140,6 +140,17 @@ pub mod inventory {
     }
     contract!(InventoryReleased, "inventory.InventoryReleased");
 
+    /// A reservation came after the order's hold was released (its saga is undoing the
+    /// order): nothing was held, and nothing will be for this order.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ReservationRefused {
+        /// The order.
+        pub order_id: Uuid,
+        /// Explanation for a person.
+        pub message: String,
+    }
+    contract!(ReservationRefused, "inventory.ReservationRefused");
+
     /// A product's sellable quantity changed (Catalog shows stock status).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct StockLevelChanged {
@@ -199,7 +210,9 @@ pub mod payments {
         pub payment_id: Uuid,
         /// The order.
         pub order_id: Uuid,
-        /// `payment_declined`, `insufficient_funds`, `payment_error`, `payment_method_invalid`.
+        /// `payment_declined`, `insufficient_funds`, `payment_error`, `payment_method_invalid`,
+        /// or `payment_cancelled` when the charge came after the payment was voided or
+        /// refunded (nothing stays charged: a charge that landed anyway was refunded).
         pub code: String,
         /// Explanation for a person.
         pub message: String,
@@ -292,6 +305,17 @@ pub mod shipping {
         pub shipment_id: Option<Uuid>,
     }
     contract!(ShipmentCancelled, "shipping.ShipmentCancelled");
+
+    /// A booking came after the order's shipment was cancelled (its saga is undoing the
+    /// order): no parcel was booked, and none will be for this order.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentRefused {
+        /// The order.
+        pub order_id: Uuid,
+        /// Explanation for a person.
+        pub message: String,
+    }
+    contract!(ShipmentRefused, "shipping.ShipmentRefused");
 }
 
 /// Orders' facts and the commands its saga sends to Orders itself.

@@ -1,7 +1,7 @@
 //! What the inventory tells other contexts.
 
 use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
-use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, StockLevelChanged};
+use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, ReservationRefused, StockLevelChanged};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
@@ -33,6 +33,10 @@ impl Publications for InventoryPublications {
             InventoryEvent::InventoryReleased { order_id, lines }
             | InventoryEvent::ReleaseRepeated { order_id, lines } => {
                 envelope(event, &InventoryReleased { order_id, lines })
+            }
+            InventoryEvent::ReservationRefused { order_id } => {
+                let message = "The order's hold was released before this reservation came; nothing was held.";
+                envelope(event, &ReservationRefused { order_id, message: message.to_owned() })
             }
         }
     }

@@ -56,10 +56,20 @@ async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInvent
     handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let reservation_stream = reservation_stream(command.order_id);
         let mut reservation = uow.load_aggregate::<Reservation>(&reservation_stream).await?;
-        if reservation.state != Reservation::None {
-            // Decided before, or released before it arrived: a late command holds nothing.
-            tracing::info!(order_id = %command.order_id, state = ?reservation.state, "reservation already settled");
-            return Ok::<_, StoreError>((uow, ()));
+        match reservation.state {
+            Reservation::None => {}
+            // Released before it arrived (the saga is undoing the order): refuse it, in a reply.
+            Reservation::Released(_) => {
+                tracing::info!(order_id = %command.order_id, "a reservation came after its release; refused");
+                let event = InventoryEvent::ReservationRefused { order_id: command.order_id };
+                uow.append_decided(&reservation_stream, &mut reservation, &[event], metadata).await?;
+                return Ok::<_, StoreError>((uow, ()));
+            }
+            // Decided before: this command's answer is already on its way.
+            Reservation::Held(_) | Reservation::Refused => {
+                tracing::info!(order_id = %command.order_id, state = ?reservation.state, "reservation already settled");
+                return Ok((uow, ()));
+            }
         }
         let mut items: Vec<Loaded<StockItem>> = Vec::with_capacity(lines.len());
         for line in lines {

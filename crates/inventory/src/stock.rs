@@ -33,6 +33,9 @@ pub enum InventoryEvent {
     /// A release was asked for again (its first answer may have been lost): answered with
     /// what the first one gave back, and nothing else changes.
     ReleaseRepeated { order_id: Uuid, lines: Vec<ProductQuantity> },
+    /// A reservation came after the order's hold was released: refused, nothing held. The
+    /// saga is undoing the order by then; this answers the late command all the same.
+    ReservationRefused { order_id: Uuid },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -45,6 +48,7 @@ impl DomainEvent for InventoryEvent {
         "OutOfStock",
         "InventoryReleased",
         "ReleaseRepeated",
+        "ReservationRefused",
     ];
 }
 

@@ -58,6 +58,9 @@ pub enum PaymentsEvent {
     /// A charge that landed after the payment was voided was given back; the payment stays
     /// voided.
     LateChargeRefunded { payment_id: Uuid, order_id: Uuid, amount: Money, charge_id: String, refund_id: String },
+    /// A charge came after the payment was voided or refunded: refused, nothing charged. The
+    /// saga is undoing the order by then; this answers the late command all the same.
+    ChargeRefused { payment_id: Uuid, order_id: Uuid },
 }
 
 impl DomainEvent for PaymentsEvent {
@@ -71,6 +74,7 @@ impl DomainEvent for PaymentsEvent {
         "PaymentVoided",
         "RefundRepeated",
         "LateChargeRefunded",
+        "ChargeRefused",
     ];
 }
 
@@ -133,7 +137,8 @@ impl Aggregate for Payment {
             PaymentsEvent::PaymentMethodAdded { .. }
             | PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
-            | PaymentsEvent::LateChargeRefunded { .. } => return,
+            | PaymentsEvent::LateChargeRefunded { .. }
+            | PaymentsEvent::ChargeRefused { .. } => return,
         };
     }
 }

@@ -122,8 +122,11 @@ fn charge_key(payment_id: Uuid) -> String {
 
 /// What handling a `ProcessPayment` found to do.
 enum Step {
-    /// The outcome is recorded already (or the payment was voided and nothing was charged).
+    /// The outcome is recorded already.
     Nothing,
+    /// The payment was voided or refunded first (the saga is undoing the order) and nothing
+    /// is left charged: refuse, in a reply.
+    Refuse,
     /// Record this outcome.
     Settle(Settled),
     /// A charge landed after the payment was voided: give it back, then record that.
@@ -169,10 +172,11 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
         // Voided while a charge was in flight: the provider may hold money for a cancelled order.
         Payment::Voided => match payments.gateway.find_charge(&key).await {
             Ok(Some(charge_id)) => Step::GiveBack(charge_id),
-            Ok(None) => Step::Nothing,
+            Ok(None) => Step::Refuse,
             Err(error) => return Err(HandlerError::Transient(format!("cannot look the charge up: {error}"))),
         },
-        Payment::Processed { .. } | Payment::Failed | Payment::Refunded { .. } => Step::Nothing,
+        Payment::Refunded { .. } => Step::Refuse,
+        Payment::Processed { .. } | Payment::Failed => Step::Nothing,
     };
     let refund_id = match &step {
         Step::GiveBack(charge_id) => {
@@ -191,6 +195,10 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
         let mut payment = uow.load_aggregate::<Payment>(stream_ref).await?;
         let event = match (step_ref, &payment.state) {
             (Step::Nothing, _) => return Ok((uow, ())),
+            (Step::Refuse, _) => {
+                tracing::info!(order_id = %command.order_id, "a charge came after its payment was undone; refused");
+                PaymentsEvent::ChargeRefused { payment_id, order_id: command.order_id }
+            }
             (Step::GiveBack(charge_id), _) => PaymentsEvent::LateChargeRefunded {
                 payment_id,
                 order_id: command.order_id,

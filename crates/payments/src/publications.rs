@@ -5,12 +5,29 @@ use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, Paym
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
+use uuid::Uuid;
 
-/// Maps payment outcomes to saga replies. A void answers a refund with amount zero.
+/// Maps payment outcomes to saga replies. A void answers a refund with amount zero; a charge
+/// refused (or given back) because the payment was undone first answers with `PaymentFailed`
+/// coded [`CHARGE_AFTER_UNDO`].
 pub(crate) struct PaymentsPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
     derived_message(event, "payments", message)
+}
+
+/// The failure code of a charge that came after its payment was voided or refunded.
+const CHARGE_AFTER_UNDO: &str = "payment_cancelled";
+
+/// The refusal of a charge that came after its payment was undone.
+fn charge_after_undo(
+    event: &RecordedEvent,
+    payment_id: Uuid,
+    order_id: Uuid,
+    message: &str,
+) -> Result<Vec<Envelope>, PublishError> {
+    let code = CHARGE_AFTER_UNDO.to_owned();
+    envelope(event, &PaymentFailed { payment_id, order_id, code, message: message.to_owned() })
 }
 
 impl Publications for PaymentsPublications {
@@ -36,7 +53,19 @@ impl Publications for PaymentsPublications {
             | PaymentsEvent::PaymentResumed { payment_id, order_id } => {
                 envelope(event, &PaymentStarted { payment_id, order_id })
             }
-            PaymentsEvent::PaymentMethodAdded { .. } | PaymentsEvent::LateChargeRefunded { .. } => Ok(Vec::new()),
+            PaymentsEvent::ChargeRefused { payment_id, order_id } => charge_after_undo(
+                event,
+                payment_id,
+                order_id,
+                "The payment was cancelled before this charge came; nothing more was charged.",
+            ),
+            PaymentsEvent::LateChargeRefunded { payment_id, order_id, .. } => charge_after_undo(
+                event,
+                payment_id,
+                order_id,
+                "The payment was cancelled before this charge came; what it charged anyway was refunded.",
+            ),
+            PaymentsEvent::PaymentMethodAdded { .. } => Ok(Vec::new()),
         }
     }
 }

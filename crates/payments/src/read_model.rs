@@ -108,10 +108,11 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentVoided { payment_id, order_id } => {
                 (payment_id, order_id, None, None, "voided", None, None)
             }
-            // An answer given again, or a late charge given back: the payment is as it was.
+            // An answer given again, or a late charge refused or given back: the payment is as it was.
             PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
-            | PaymentsEvent::LateChargeRefunded { .. } => return Ok(()),
+            | PaymentsEvent::LateChargeRefunded { .. }
+            | PaymentsEvent::ChargeRefused { .. } => return Ok(()),
         };
         let (payment_id, order_id, customer_id, amount, status, code, message) = row;
         sqlx::query(upsert_payment())

@@ -59,11 +59,24 @@ impl MessageHandler for ShipmentCommands {
         let (command, metadata) = (&command, &metadata);
         handle_once(&self.store, CONSUMER, envelope, |mut uow| async move {
             let stream = shipment_stream(command.order_id);
-            // Booked before, or cancelled before it arrived: a late command books nothing.
-            if uow.load(&stream).await?.is_empty() {
-                let event = NewEvent::from_domain(&decide(command), metadata)?;
-                uow.append(&stream, ExpectedVersion::NoStream, &[event]).await?;
+            let recorded = uow.load(&stream).await?;
+            let mut cancelled = false;
+            for event in &recorded {
+                cancelled |= matches!(event.decode_known()?, Some(ShippingEvent::ShipmentCancelled { .. }));
             }
+            let (outcome, expected) = if recorded.is_empty() {
+                (decide(command), ExpectedVersion::NoStream)
+            } else if cancelled {
+                // Cancelled before it arrived (the saga is undoing the order): refuse it, in a reply.
+                tracing::info!(order_id = %command.order_id, "a booking came after its cancellation; refused");
+                let version = i64::try_from(recorded.len()).unwrap_or(i64::MAX);
+                (ShippingEvent::ShipmentRefused { order_id: command.order_id }, ExpectedVersion::Exact(version))
+            } else {
+                // Decided before: this command's answer is already on its way.
+                return Ok((uow, ()));
+            };
+            let event = NewEvent::from_domain(&outcome, metadata)?;
+            uow.append(&stream, expected, &[event]).await?;
             Ok::<_, StoreError>((uow, ()))
         })
         .await?;

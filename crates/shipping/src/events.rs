@@ -27,10 +27,14 @@ pub enum ShippingEvent {
     /// the stream is then closed, so a late `CreateShipment` books nothing). Recorded again
     /// when asked again, to answer again.
     ShipmentCancelled { order_id: Uuid, shipment_id: Option<Uuid> },
+    /// A booking came after the order's shipment was cancelled: refused, nothing booked. The
+    /// saga is undoing the order by then; this answers the late command all the same.
+    ShipmentRefused { order_id: Uuid },
 }
 
 impl DomainEvent for ShippingEvent {
-    const TYPES: &'static [&'static str] = &["ShipmentCreated", "ShippingUnavailable", "ShipmentCancelled"];
+    const TYPES: &'static [&'static str] =
+        &["ShipmentCreated", "ShippingUnavailable", "ShipmentCancelled", "ShipmentRefused"];
 }
 
 /// The stream of an order's shipment.

@@ -1,7 +1,7 @@
 //! What the shipping context tells other contexts.
 
 use crate::events::ShippingEvent;
-use contracts::shipping::{ShipmentCancelled, ShipmentCreated, ShippingUnavailable};
+use contracts::shipping::{ShipmentCancelled, ShipmentCreated, ShipmentRefused, ShippingUnavailable};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
@@ -24,6 +24,10 @@ impl Publications for ShippingPublications {
             }
             Some(ShippingEvent::ShipmentCancelled { order_id, shipment_id }) => {
                 envelope(event, &ShipmentCancelled { order_id, shipment_id })
+            }
+            Some(ShippingEvent::ShipmentRefused { order_id }) => {
+                let message = "The order's shipment was cancelled before this booking came; nothing was booked.";
+                envelope(event, &ShipmentRefused { order_id, message: message.to_owned() })
             }
             None => Ok(Vec::new()),
         }

@@ -8,12 +8,16 @@
 //! shipping unavailable  => refund payment, release inventory, cancel order
 //! ```
 
-use contracts::inventory::{InventoryReleased, InventoryReserved, OutOfStock, ReleaseInventory, ReserveInventory};
+use contracts::inventory::{
+    InventoryReleased, InventoryReserved, OutOfStock, ReleaseInventory, ReservationRefused, ReserveInventory,
+};
 use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder, OrderCancelled, OrderCompleted, OrderConfirmed};
 use contracts::payments::{
     PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, ProcessPayment, RefundPayment,
 };
-use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShippingUnavailable};
+use contracts::shipping::{
+    CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShipmentRefused, ShippingUnavailable,
+};
 use contracts::{Address, ProductQuantity};
 use kernel::bus::BusError;
 use kernel::money::Money;
@@ -148,6 +152,11 @@ impl SagaDefinition for PlaceOrderSaga {
             Answer::action(Step::ReserveInventory, move |m: OutOfStock| {
                 failed(m.order_id, "out_of_stock", out_of_stock_message(&m))
             }),
+            // A refusal answers a command that came after its step was undone (a fence): by
+            // then the saga is compensating, so it only completes the record.
+            Answer::action(Step::ReserveInventory, move |m: ReservationRefused| {
+                failed(m.order_id, "reservation_refused", m.message)
+            }),
             Answer::undone(Step::ReserveInventory, |m: InventoryReleased| m.order_id),
             Answer::started(Step::ProcessPayment, |m: PaymentStarted| m.order_id),
             Answer::action(Step::ProcessPayment, |m: PaymentProcessed| {
@@ -161,6 +170,9 @@ impl SagaDefinition for PlaceOrderSaga {
             }),
             Answer::action(Step::CreateShipment, move |m: ShippingUnavailable| {
                 failed(m.order_id, "shipping_unavailable", m.message)
+            }),
+            Answer::action(Step::CreateShipment, move |m: ShipmentRefused| {
+                failed(m.order_id, "shipment_refused", m.message)
             }),
             Answer::undone(Step::CreateShipment, |m: ShipmentCancelled| m.order_id),
             Answer::action(Step::CompleteOrder, move |m: OrderCompleted| done(m.order_id)),

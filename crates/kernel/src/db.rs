@@ -12,6 +12,15 @@ use std::str::FromStr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use crate::group_commit::{CommitGroups, Member};
+
+/// Commit groups open side by side on PostgreSQL (each holds one of the pool's
+/// [`POSTGRES_CONNECTIONS`] while it is open; the others serve reads and plain transactions).
+const POSTGRES_COMMIT_LANES: usize = 2;
+
+/// Connections per PostgreSQL context database.
+const POSTGRES_CONNECTIONS: u32 = 5;
+
 /// A write transaction on a context's database.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
@@ -88,6 +97,8 @@ struct DbInner {
     reader: AnyPool,
     writer: AnyPool,
     name: String,
+    /// Units of work share write transactions here (see [`crate::group_commit`]).
+    groups: CommitGroups,
 }
 
 /// One schema change, written for both engines.
@@ -155,7 +166,15 @@ impl Db {
         };
         let writer = pool(1).await?;
         let reader = pool(8).await?;
-        Ok(Db { inner: Arc::new(DbInner { backend: Backend::Sqlite, reader, writer, name: name.to_owned() }) })
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                backend: Backend::Sqlite,
+                reader,
+                writer,
+                name: name.to_owned(),
+                groups: CommitGroups::new(1),
+            }),
+        })
     }
 
     async fn open_postgres(url: &str, schema: &str, name: &str) -> Result<Db, DbError> {
@@ -168,7 +187,7 @@ impl Db {
         // The schema name was checked to be a plain identifier above.
         let search_path: Arc<str> = format!("set search_path to {schema}").into();
         let pool = AnyPoolOptions::new()
-            .max_connections(4)
+            .max_connections(POSTGRES_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 let search_path = search_path.clone();
@@ -185,6 +204,7 @@ impl Db {
                 reader: pool.clone(),
                 writer: pool,
                 name: name.to_owned(),
+                groups: CommitGroups::new(POSTGRES_COMMIT_LANES),
             }),
         })
     }
@@ -213,6 +233,12 @@ impl Db {
             Backend::Sqlite => self.inner.writer.begin_with("begin immediate").await,
             Backend::Postgres => self.inner.writer.begin().await,
         }
+    }
+
+    /// A place for a unit of work in the database's open commit group (see
+    /// [`crate::group_commit`]).
+    pub(crate) async fn join_group(&self) -> Result<Member, sqlx::Error> {
+        self.inner.groups.join(self).await
     }
 
     /// Checks that the database answers (readiness probe).

@@ -7,7 +7,8 @@
 
 use crate::bus::Envelope;
 use crate::clock::SharedClock;
-use crate::db::{Backend, Db, Migration, Tx};
+use crate::db::{Backend, Db, Migration};
+use crate::group_commit::Member;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -176,6 +177,9 @@ pub enum StoreError {
     /// A stored payload does not match the event type.
     #[error("cannot decode event: {0}")]
     Decode(serde_json::Error),
+    /// The write transaction this unit shared with others did not commit.
+    #[error(transparent)]
+    GroupCommit(#[from] crate::group_commit::GroupCommitError),
 }
 
 impl StoreError {
@@ -380,7 +384,7 @@ impl EventStore {
 
     /// Starts a unit of work: one database transaction for appends, inbox and read models.
     pub async fn begin(&self) -> Result<UnitOfWork, StoreError> {
-        Ok(UnitOfWork { tx: self.db.begin().await?, store: self.clone(), appended: false })
+        Ok(UnitOfWork { member: self.db.join_group().await?, store: self.clone(), appended: false })
     }
 
     /// Loads a whole stream in version order (empty when it does not exist).
@@ -480,7 +484,7 @@ async fn refuse_if_ahead_of_cluster(db: &Db) -> Result<(), crate::db::DbError> {
 /// checkpoint writes commit or roll back together. Dropping it without
 /// [`UnitOfWork::commit`] rolls back.
 pub struct UnitOfWork {
-    tx: Tx,
+    member: Member,
     store: EventStore,
     appended: bool,
 }
@@ -488,13 +492,13 @@ pub struct UnitOfWork {
 impl UnitOfWork {
     /// The connection, for a slice's own SQL inside this transaction.
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        self.member.conn()
     }
 
     /// Loads a stream inside this transaction (sees this transaction's own appends).
     pub async fn load(&mut self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let sql = format!("{} where stream_id = $1 order by stream_version", self.store.select_columns());
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).fetch_all(&mut *self.tx).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).fetch_all(self.member.conn()).await?;
         rows.iter().map(|row| self.store.decode_row(row)).collect()
     }
 
@@ -546,7 +550,7 @@ impl UnitOfWork {
             if offset == 1 {
                 query = query.bind(expected);
             }
-            let row = query.fetch_optional(&mut *self.tx).await.map_err(|error| match &error {
+            let row = query.fetch_optional(self.member.conn()).await.map_err(|error| match &error {
                 sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
                 _ => StoreError::Database(error),
             })?;
@@ -554,7 +558,7 @@ impl UnitOfWork {
                 let actual: i64 =
                     sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
                         .bind(stream_id)
-                        .fetch_one(&mut *self.tx)
+                        .fetch_one(self.member.conn())
                         .await?;
                 return Err(conflict(actual));
             };
@@ -575,7 +579,7 @@ impl UnitOfWork {
         .bind(envelope.message_id.to_string())
         .bind(&envelope.message_type)
         .bind(crate::time::format(self.store.clock.now()))
-        .execute(&mut *self.tx)
+        .execute(self.member.conn())
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
@@ -611,7 +615,7 @@ impl UnitOfWork {
         .bind(position.transaction)
         .bind(position.sequence)
         .bind(crate::time::format(self.store.clock.now()))
-        .execute(&mut *self.tx)
+        .execute(self.member.conn())
         .await?;
         Ok(())
     }
@@ -633,7 +637,7 @@ impl UnitOfWork {
         .bind(&now)
         .bind(from.transaction)
         .bind(from.sequence)
-        .execute(&mut *self.tx)
+        .execute(self.member.conn())
         .await?;
         if moved.rows_affected() == 1 {
             return Ok(true);
@@ -649,15 +653,15 @@ impl UnitOfWork {
         .bind(to.transaction)
         .bind(to.sequence)
         .bind(&now)
-        .execute(&mut *self.tx)
+        .execute(self.member.conn())
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
 
     /// Commits, then wakes this process's catch-up readers if anything was appended.
     pub async fn commit(self) -> Result<(), StoreError> {
-        let UnitOfWork { tx, store, appended } = self;
-        tx.commit().await?;
+        let UnitOfWork { member, store, appended } = self;
+        member.commit().await?;
         if appended {
             store.appended.send_modify(|generation| *generation = generation.wrapping_add(1));
         }

@@ -105,10 +105,12 @@ async fn a_late_commit_with_a_lower_position_is_not_skipped() {
     let Some(backend) = Backend::postgres() else { return };
     let fixture = store(&backend).await;
     let store = &fixture.store;
-    // The slow transaction takes its position first but commits last.
+    // The slow transaction takes its position first but commits last. (Within one process
+    // the units of a database commit in turn, so the fast writer is another process.)
     let mut slow = store.begin().await.unwrap();
     let slow_position = slow.append("slow", ExpectedVersion::NoStream, &[event(1)]).await.unwrap().unwrap();
-    let fast_position = append(store, "fast", ExpectedVersion::NoStream, 2).await.unwrap().unwrap();
+    let other_process = fixture.open_again().await.unwrap();
+    let fast_position = append(&other_process, "fast", ExpectedVersion::NoStream, 2).await.unwrap().unwrap();
     assert!(slow_position.sequence < fast_position.sequence);
 
     let mut checkpoint = Position::default();
@@ -197,3 +199,47 @@ async fn a_store_restored_into_a_cluster_with_a_lower_transaction_counter_is_ref
     assert!(message.contains(&ahead.to_string()), "{message}");
     assert!(message.contains("pg_resetwal --epoch=8"), "the message names the fix: {message}");
 }
+
+on_every_backend!(units_that_share_a_commit_keep_their_work_apart, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    // One unit holds the database's transaction while three more queue behind it; they
+    // share its commit (group commit), and the two that fail must take nothing with them.
+    let mut first = store.begin().await.unwrap();
+    let first_position = first.append("first", ExpectedVersion::NoStream, &[event(1)]).await.unwrap().unwrap();
+    let broken = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut uow = store.begin().await.unwrap();
+            uow.append("broken", ExpectedVersion::NoStream, &[event(2)]).await.unwrap();
+            // A failed statement (which on PostgreSQL aborts the transaction it runs in).
+            sqlx::query("select * from no_such_table").execute(uow.conn()).await.expect_err("no such table");
+        }
+    });
+    let conflicted = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut uow = store.begin().await.unwrap();
+            uow.append("conflicted", ExpectedVersion::NoStream, &[event(3)]).await.unwrap();
+            uow.append("first", ExpectedVersion::NoStream, &[event(4)]).await.expect_err("first exists")
+        }
+    });
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move { append(&store, "second", ExpectedVersion::NoStream, 5).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    broken.await.unwrap();
+    assert!(conflicted.await.unwrap().is_conflict());
+    let second_position = second.await.unwrap().unwrap().unwrap();
+
+    // Committed means readable by anyone, at once.
+    let reader = fixture.open_again().await.unwrap();
+    for (stream, events) in [("first", 1), ("second", 1), ("broken", 0), ("conflicted", 0)] {
+        assert_eq!(reader.load(stream).await.unwrap().len(), events, "{stream}");
+    }
+    if matches!(backend, Backend::Postgres(_)) {
+        assert_eq!(first_position.transaction, second_position.transaction, "one transaction, one commit");
+    }
+});

@@ -1,0 +1,242 @@
+//! Group commit: the units of work on one database share a write transaction, each inside
+//! a savepoint of its own, and the transaction commits when no further unit is waiting for
+//! it (or after [`MAX_MEMBERS`] units). Under load many units pay for one commit — one WAL
+//! flush on PostgreSQL, one WAL append on SQLite — while a unit that comes alone commits at
+//! once, so an idle platform waits for nothing.
+//!
+//! A unit's commit returns only once its group's commit is durable, so whatever its caller
+//! does next (an ack, a checkpoint, an HTTP answer) is as safe as with a transaction of its
+//! own. A unit that fails, or is dropped without committing, is rolled back to its
+//! savepoint and leaves the others' work in the group untouched.
+//!
+//! One connection serves a group, so its units run one after another. SQLite has one writer,
+//! so one lane of groups; PostgreSQL writes on several connections at once, so several
+//! lanes, each with its own open group, and a unit takes a free lane before queueing.
+
+use crate::db::{Db, Tx};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+/// Units committed together at most; bounds a unit's wait and lets other writers of the
+/// database (plain transactions) in between groups.
+const MAX_MEMBERS: usize = 64;
+
+/// How often a unit waiting for its group's commit checks that someone will make it (a
+/// unit queued for the group may have given up).
+const STRAGGLER_CHECK: Duration = Duration::from_millis(5);
+
+/// The savepoint each unit runs in (one unit at a time, so one name serves).
+const SAVEPOINT: &str = "unit_of_work";
+
+/// A group's commit failed: nothing of its units took effect.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the transaction this unit shared with others did not commit: {0}")]
+pub struct GroupCommitError(Arc<str>);
+
+/// How a group ended, as its members learn it.
+type Outcome = Option<Result<(), GroupCommitError>>;
+
+/// One database's commit groups.
+pub(crate) struct CommitGroups {
+    lanes: Vec<Lane>,
+    /// The lane the next unit queues on when none is free.
+    next_lane: AtomicUsize,
+    next_group: AtomicU64,
+}
+
+/// A connection's worth of groups, one open at a time.
+#[derive(Default)]
+struct Lane {
+    slot: Arc<Mutex<Slot>>,
+    /// Units queued for the slot: while there are any, a committing unit hands the open
+    /// transaction over instead of committing it.
+    waiting: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for CommitGroups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommitGroups").field("lanes", &self.lanes.len()).finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    open: Option<OpenGroup>,
+}
+
+struct OpenGroup {
+    id: u64,
+    tx: Tx,
+    /// Units whose work is in the transaction and awaits its commit.
+    members: usize,
+    outcome: watch::Sender<Outcome>,
+}
+
+/// Counts a unit as queued for the slot until it has it (or gives up).
+struct Queued(Arc<AtomicUsize>);
+
+impl Queued {
+    fn enter(waiting: &Arc<AtomicUsize>) -> Queued {
+        waiting.fetch_add(1, Ordering::AcqRel);
+        Queued(waiting.clone())
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl CommitGroups {
+    /// Groups over `lanes` connections at once (at least one).
+    pub(crate) fn new(lanes: usize) -> CommitGroups {
+        let lanes = (0..lanes.max(1)).map(|_| Lane::default()).collect();
+        CommitGroups { lanes, next_lane: AtomicUsize::new(0), next_group: AtomicU64::new(0) }
+    }
+
+    /// Joins an open group of `db` (opening one when none is), inside a fresh savepoint: on
+    /// a lane nobody is using if there is one, else queued on the next lane in turn.
+    pub(crate) async fn join(&self, db: &Db) -> Result<Member, sqlx::Error> {
+        let free = self.lanes.iter().find_map(|lane| Some((lane, lane.slot.clone().try_lock_owned().ok()?)));
+        let (lane, mut guard) = match free {
+            Some(found) => found,
+            None => {
+                let lane = &self.lanes[self.next_lane.fetch_add(1, Ordering::Relaxed) % self.lanes.len()];
+                let _queued = Queued::enter(&lane.waiting);
+                (lane, lane.slot.clone().lock_owned().await)
+            }
+        };
+        if guard.open.is_none() {
+            let tx = db.begin().await?;
+            let id = self.next_group.fetch_add(1, Ordering::Relaxed);
+            guard.open = Some(OpenGroup { id, tx, members: 0, outcome: watch::channel(None).0 });
+        }
+        let open = guard.open.as_mut().expect("opened above");
+        let group = open.id;
+        if let Err(error) =
+            sqlx::query(sqlx::AssertSqlSafe(format!("savepoint {SAVEPOINT}"))).execute(&mut *open.tx).await
+        {
+            let _ = finish(guard, Some(error.to_string())).await;
+            return Err(error);
+        }
+        Ok(Member { guard: Some(guard), group, slot: lane.slot.clone(), waiting: lane.waiting.clone() })
+    }
+}
+
+/// One unit of work's place in a group: the shared transaction, while the unit runs.
+pub(crate) struct Member {
+    /// Held from joining until committing: no other unit uses the connection meanwhile.
+    guard: Option<OwnedMutexGuard<Slot>>,
+    group: u64,
+    slot: Arc<Mutex<Slot>>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl Member {
+    /// The shared transaction's connection.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        let guard = self.guard.as_mut().expect("a member holds the slot until it commits");
+        &mut guard.open.as_mut().expect("a member's group is open").tx
+    }
+
+    /// Keeps this unit's work and returns once the group holding it has committed.
+    pub(crate) async fn commit(mut self) -> Result<(), crate::event_store::StoreError> {
+        let mut guard = self.guard.take().expect("a member holds the slot until it commits");
+        let open = guard.open.as_mut().expect("a member's group is open");
+        let release = sqlx::query(sqlx::AssertSqlSafe(format!("release savepoint {SAVEPOINT}")));
+        if let Err(error) = release.execute(&mut *open.tx).await {
+            // The connection is in doubt: end the whole group rather than commit part of a unit.
+            let _ = finish(guard, Some(error.to_string())).await;
+            return Err(error.into());
+        }
+        open.members += 1;
+        let mut outcome = open.outcome.subscribe();
+        if self.waiting.load(Ordering::Acquire) == 0 || open.members >= MAX_MEMBERS {
+            return Ok(finish(guard, None).await?);
+        }
+        // Another unit is queued: it joins this transaction, and the last one commits.
+        drop(guard);
+        loop {
+            if let Some(result) = outcome.borrow_and_update().clone() {
+                return Ok(result?);
+            }
+            tokio::select! {
+                changed = outcome.changed() => if changed.is_err() {
+                    return Err(GroupCommitError("the group ended without committing".into()).into());
+                },
+                () = tokio::time::sleep(STRAGGLER_CHECK) => {
+                    // Whoever was queued gave up before joining: nobody else will commit.
+                    if let Ok(guard) = self.slot.clone().try_lock_owned()
+                        && guard.open.as_ref().is_some_and(|open| open.id == self.group)
+                    {
+                        return Ok(finish(guard, None).await?);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Member {
+    /// A unit dropped before committing (an error, a conflict, a cancelled task) is rolled
+    /// back to its savepoint; the group goes on without it.
+    fn drop(&mut self) {
+        let Some(guard) = self.guard.take() else { return };
+        let mut abandoned = Abandoned(Some(guard));
+        let waiting = self.waiting.clone();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        runtime.spawn(async move {
+            let guard = abandoned.0.as_mut().expect("held until undone");
+            let open = guard.open.as_mut().expect("a member's group is open");
+            let rollback = format!("rollback to savepoint {SAVEPOINT}");
+            let mut undone = sqlx::query(sqlx::AssertSqlSafe(rollback)).execute(&mut *open.tx).await;
+            if undone.is_ok() {
+                let release = format!("release savepoint {SAVEPOINT}");
+                undone = sqlx::query(sqlx::AssertSqlSafe(release)).execute(&mut *open.tx).await;
+            }
+            let guard = abandoned.0.take().expect("held until undone");
+            match undone {
+                Err(error) => drop(finish(guard, Some(error.to_string())).await),
+                Ok(_) if waiting.load(Ordering::Acquire) == 0 => drop(finish(guard, None).await),
+                Ok(_) => drop(guard),
+            }
+        });
+    }
+}
+
+/// A dropped unit's hold on the slot until its savepoint is rolled back. Should that never
+/// happen (no runtime, or it stops first), the whole group is dropped instead, which rolls
+/// its transaction back and tells its members it did not commit: a unit's abandoned work
+/// must never ride along in a later commit.
+struct Abandoned(Option<OwnedMutexGuard<Slot>>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(mut guard) = self.0.take() {
+            drop(guard.open.take());
+        }
+    }
+}
+
+/// Ends the open group: commits it, or rolls it back when `failure` is given (or when no
+/// unit's work is in it), and tells its members how it ended.
+async fn finish(mut guard: OwnedMutexGuard<Slot>, failure: Option<String>) -> Result<(), GroupCommitError> {
+    let Some(group) = guard.open.take() else { return Ok(()) };
+    let result = match failure {
+        Some(failure) => {
+            let _ = group.tx.rollback().await;
+            Err(failure)
+        }
+        None if group.members == 0 => group.tx.rollback().await.map_err(|error| error.to_string()),
+        None => group.tx.commit().await.map_err(|error| error.to_string()),
+    };
+    drop(guard);
+    #[allow(clippy::cast_precision_loss, reason = "a group holds at most MAX_MEMBERS units")]
+    metrics::histogram!("emporium_commit_group_units").record(group.members as f64);
+    let result = result.map_err(|error| GroupCommitError(error.into()));
+    group.outcome.send_replace(Some(result.clone()));
+    result
+}

@@ -1,5 +1,5 @@
-//! Group commit: the units of work on one database share a write transaction, each inside
-//! a savepoint of its own, and the transaction commits when no further unit is waiting for
+//! Group commit: the units of work on one database share a write transaction, each after
+//! the first inside a savepoint of its own, and the transaction commits when no further unit is waiting for
 //! it (or after [`MAX_MEMBERS`] units). Under load many units pay for one commit — one WAL
 //! flush on PostgreSQL, one WAL append on SQLite — while a unit that comes alone commits at
 //! once, so an idle platform waits for nothing.
@@ -7,7 +7,8 @@
 //! A unit's commit returns only once its group's commit is durable, so whatever its caller
 //! does next (an ack, a checkpoint, an HTTP answer) is as safe as with a transaction of its
 //! own. A unit that fails, or is dropped without committing, is rolled back to its
-//! savepoint and leaves the others' work in the group untouched.
+//! savepoint and leaves the others' work in the group untouched; the first unit of a
+//! transaction needs no savepoint, since rolling the whole transaction back undoes only it.
 //!
 //! One connection serves a group, so its units run one after another. SQLite has one writer,
 //! so one lane of groups; PostgreSQL writes on several connections at once, so several
@@ -100,6 +101,7 @@ impl CommitGroups {
     /// Joins an open group of `db` (opening one when none is), inside a fresh savepoint: on
     /// a lane nobody is using if there is one, else queued on the next lane in turn.
     pub(crate) async fn join(&self, db: &Db) -> Result<Member, sqlx::Error> {
+        let asked = std::time::Instant::now();
         let free = self.lanes.iter().find_map(|lane| Some((lane, lane.slot.clone().try_lock_owned().ok()?)));
         let (lane, mut guard) = match free {
             Some(found) => found,
@@ -116,13 +118,28 @@ impl CommitGroups {
         }
         let open = guard.open.as_mut().expect("opened above");
         let group = open.id;
-        if let Err(error) =
-            sqlx::query(sqlx::AssertSqlSafe(format!("savepoint {SAVEPOINT}"))).execute(&mut *open.tx).await
+        // Only kept work needs protecting: a unit first in its transaction that fails takes
+        // the whole transaction down with it, which holds nothing else (under light load, the
+        // common case, a unit pays no savepoint at all).
+        let savepoint = open.members > 0;
+        if savepoint
+            && let Err(error) =
+                sqlx::query(sqlx::AssertSqlSafe(format!("savepoint {SAVEPOINT}"))).execute(&mut *open.tx).await
         {
             let _ = finish(guard, Some(error.to_string())).await;
             return Err(error);
         }
-        Ok(Member { guard: Some(guard), group, slot: lane.slot.clone(), waiting: lane.waiting.clone() })
+        metrics::histogram!("emporium_unit_of_work_queued_seconds", "database" => db.name().to_owned())
+            .record(asked.elapsed().as_secs_f64());
+        Ok(Member {
+            guard: Some(guard),
+            group,
+            savepoint,
+            joined: std::time::Instant::now(),
+            database: db.name().to_owned(),
+            slot: lane.slot.clone(),
+            waiting: lane.waiting.clone(),
+        })
     }
 }
 
@@ -131,6 +148,13 @@ pub(crate) struct Member {
     /// Held from joining until committing: no other unit uses the connection meanwhile.
     guard: Option<OwnedMutexGuard<Slot>>,
     group: u64,
+    /// Whether the unit runs in a savepoint: only when earlier units' work shares the
+    /// transaction. Without one, undoing the unit means rolling the transaction back.
+    savepoint: bool,
+    /// When the unit got its lane, and on which database: how long units hold a lane is
+    /// what bounds a database's write throughput.
+    joined: std::time::Instant,
+    database: String,
     slot: Arc<Mutex<Slot>>,
     waiting: Arc<AtomicUsize>,
 }
@@ -146,13 +170,17 @@ impl Member {
     pub(crate) async fn commit(mut self) -> Result<(), crate::event_store::StoreError> {
         let mut guard = self.guard.take().expect("a member holds the slot until it commits");
         let open = guard.open.as_mut().expect("a member's group is open");
-        let release = sqlx::query(sqlx::AssertSqlSafe(format!("release savepoint {SAVEPOINT}")));
-        if let Err(error) = release.execute(&mut *open.tx).await {
-            // The connection is in doubt: end the whole group rather than commit part of a unit.
-            let _ = finish(guard, Some(error.to_string())).await;
-            return Err(error.into());
+        if self.savepoint {
+            let release = sqlx::query(sqlx::AssertSqlSafe(format!("release savepoint {SAVEPOINT}")));
+            if let Err(error) = release.execute(&mut *open.tx).await {
+                // The connection is in doubt: end the whole group rather than commit part of a unit.
+                let _ = finish(guard, Some(error.to_string())).await;
+                return Err(error.into());
+            }
         }
         open.members += 1;
+        metrics::histogram!("emporium_unit_of_work_held_seconds", "database" => self.database.clone())
+            .record(self.joined.elapsed().as_secs_f64());
         let mut outcome = open.outcome.subscribe();
         if self.waiting.load(Ordering::Acquire) == 0 || open.members >= MAX_MEMBERS {
             return Ok(finish(guard, None).await?);
@@ -182,13 +210,20 @@ impl Member {
 
 impl Drop for Member {
     /// A unit dropped before committing (an error, a conflict, a cancelled task) is rolled
-    /// back to its savepoint; the group goes on without it.
+    /// back to its savepoint, and the group goes on without it; a unit without one had the
+    /// transaction to itself, which is rolled back whole.
     fn drop(&mut self) {
         let Some(guard) = self.guard.take() else { return };
         let mut abandoned = Abandoned(Some(guard));
+        let savepoint = self.savepoint;
         let waiting = self.waiting.clone();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         runtime.spawn(async move {
+            if !savepoint {
+                let guard = abandoned.0.take().expect("held until undone");
+                drop(finish(guard, Some("the only unit in the transaction was abandoned".to_owned())).await);
+                return;
+            }
             let guard = abandoned.0.as_mut().expect("held until undone");
             let open = guard.open.as_mut().expect("a member's group is open");
             let rollback = format!("rollback to savepoint {SAVEPOINT}");

@@ -207,6 +207,16 @@ on_every_backend!(units_that_share_a_commit_keep_their_work_apart, |backend: Bac
     // share its commit (group commit), and the two that fail must take nothing with them.
     let mut first = store.begin().await.unwrap();
     let first_position = first.append("first", ExpectedVersion::NoStream, &[event(1)]).await.unwrap().unwrap();
+    // PostgreSQL has a second lane: hold it too, so the next unit queues behind `first`.
+    let other_lane = match backend {
+        Backend::Postgres(_) => Some(store.begin().await.unwrap()),
+        Backend::Sqlite => None,
+    };
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move { append(&store, "second", ExpectedVersion::NoStream, 5).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let broken = tokio::spawn({
         let store = store.clone();
         async move {
@@ -224,12 +234,11 @@ on_every_backend!(units_that_share_a_commit_keep_their_work_apart, |backend: Bac
             uow.append("first", ExpectedVersion::NoStream, &[event(4)]).await.expect_err("first exists")
         }
     });
-    let second = tokio::spawn({
-        let store = store.clone();
-        async move { append(&store, "second", ExpectedVersion::NoStream, 5).await }
-    });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     first.commit().await.unwrap();
+    if let Some(other_lane) = other_lane {
+        other_lane.commit().await.unwrap();
+    }
     broken.await.unwrap();
     assert!(conflicted.await.unwrap().is_conflict());
     let second_position = second.await.unwrap().unwrap().unwrap();
@@ -241,5 +250,33 @@ on_every_backend!(units_that_share_a_commit_keep_their_work_apart, |backend: Bac
     }
     if matches!(backend, Backend::Postgres(_)) {
         assert_eq!(first_position.transaction, second_position.transaction, "one transaction, one commit");
+    }
+});
+
+on_every_backend!(a_failed_first_unit_takes_only_its_own_work_down, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    // The first unit of a transaction runs without a savepoint: when it fails with others
+    // queued behind it, rolling the transaction back must take its work alone.
+    let mut first = store.begin().await.unwrap();
+    first.append("doomed", ExpectedVersion::NoStream, &[event(1)]).await.unwrap();
+    let queued = tokio::spawn({
+        let store = store.clone();
+        async move { append(&store, "queued", ExpectedVersion::NoStream, 2).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.append("doomed", ExpectedVersion::NoStream, &[event(3)]).await.expect_err("doomed exists");
+    drop(first);
+    queued.await.unwrap().unwrap();
+    // Alone and failing, with nobody queued: nothing of it stays, and the next unit works.
+    let mut alone = store.begin().await.unwrap();
+    alone.append("alone", ExpectedVersion::NoStream, &[event(4)]).await.unwrap();
+    sqlx::query("select * from no_such_table").execute(alone.conn()).await.expect_err("no such table");
+    drop(alone);
+    append(store, "after", ExpectedVersion::NoStream, 5).await.unwrap();
+
+    let reader = fixture.open_again().await.unwrap();
+    for (stream, events) in [("doomed", 0), ("queued", 1), ("alone", 0), ("after", 1)] {
+        assert_eq!(reader.load(stream).await.unwrap().len(), events, "{stream}");
     }
 });

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::{Backend, Bus, TestApp, on_every_backend_and_bus};
+use testkit::{Backend, Bus, TestApp, on_every_backend, on_every_backend_and_bus};
 use uuid::Uuid;
 
 const APPROVED: &str = "4242424242424242";
@@ -190,3 +190,43 @@ async fn the_money_invariant_notices_a_refund_that_never_happened() {
         .unwrap();
     app.assert_invariants().await;
 }
+
+on_every_backend!(a_saga_whose_snapshot_cannot_be_trusted_goes_on_from_its_stream, |backend: Backend| async move {
+    // Each transition reads the saga's state from a snapshot row instead of replaying its
+    // stream. A snapshot missing (a row from before snapshots), behind its stream or no
+    // longer decoding must never be acted on: the saga replays its stream and finishes.
+    let app = TestApp::spawn_with(&backend, |settings| settings.gateway_latency_ms = 1500).await;
+    let admin = app.admin_token().await;
+    let mug = app.create_product(&admin, 5, 1250).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        let (status, placed) = app.place_order(&customer, &[(mug, 1)], card, "US").await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{placed}");
+        orders.push(placed["id"].as_str().unwrap().to_owned());
+    }
+    // While each waits for its slow payment, spoil its snapshot: gone, a completed saga's
+    // state one version behind the stream (acting on it would stop the saga), unreadable.
+    let db = app.platform().database("orders").unwrap().reader().clone();
+    let completed_state = json!({ "status": "completed", "data": null, "awaiting": null, "steps": {},
+        "results": {}, "succeeded": [], "failed_with_effects": null, "failure": null });
+    let spoilers = [
+        ("update sagas set state = null, state_version = null where saga_id = $1", None),
+        ("update sagas set state = $2, state_version = state_version - 1 where saga_id = $1", Some(completed_state)),
+        ("update sagas set state = '{\"not\": \"a saga\"}' where saga_id = $1", None),
+    ];
+    for (order, (sql, state)) in orders.iter().zip(spoilers) {
+        let mut query = sqlx::query(sql).bind(order);
+        if let Some(state) = state {
+            query = query.bind(state.to_string());
+        }
+        assert_eq!(query.execute(&db).await.unwrap().rows_affected(), 1, "{sql}");
+    }
+    for order in &orders {
+        let settled = app.settled_order(&customer, order).await;
+        assert_eq!(settled["status"], "completed", "{settled}");
+        assert_eq!(settled["saga"]["status"], "completed", "{settled}");
+    }
+    app.assert_invariants().await;
+});

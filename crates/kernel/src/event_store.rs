@@ -295,7 +295,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: LETTER_RESOLUTION,
         postgres: LETTER_RESOLUTION,
     },
+    Migration { version: 5, description: "saga state snapshots", sqlite: SAGA_SNAPSHOTS, postgres: SAGA_SNAPSHOTS },
 ];
+
+/// Each saga's state as of a stream version, written with every transition, so the next
+/// one reads a row instead of replaying the stream. Rows from before it have none, and
+/// their sagas replay once.
+const SAGA_SNAPSHOTS: &str = "
+    alter table sagas add column state text;
+    alter table sagas add column state_version bigint;
+";
 
 /// What an operator did with a dead letter (`replayed`, `discarded`) and when; open ones
 /// have neither.
@@ -514,58 +523,75 @@ impl UnitOfWork {
             ExpectedVersion::NoStream => 0,
             ExpectedVersion::Exact(version) => version,
         };
-        let (insert, returning) = match self.store.db.backend() {
-            Backend::Sqlite => ("$6, $7", "0"),
-            Backend::Postgres => {
-                ("cast($6 as jsonb), cast($7 as jsonb)", "cast(cast(transaction_id as text) as bigint)")
-            }
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let (json, returning) = match self.store.db.backend() {
+            Backend::Sqlite => ("", "0"),
+            Backend::Postgres => ("::jsonb", "cast(cast(transaction_id as text) as bigint)"),
         };
-        let columns = "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, \
-                       metadata, recorded_at)";
-        // The first event goes in only if the stream is at the expected version: the check
-        // and the insert are one statement. The unique (stream_id, stream_version) catches
-        // a writer that commits in between.
-        let first = format!(
-            "{columns} select $1, $2, $3, $4, $5, {insert}, $8 \
-             where coalesce((select max(stream_version) from events where stream_id = $1), 0) = $9 \
-             returning {returning}, position"
+        // One statement for the whole batch, which goes in only if the stream is at the
+        // expected version: the check and the insert cannot be split by another writer in
+        // between, and the unique (stream_id, stream_version) catches one that commits first.
+        // $1 is the stream and $2 the expected version; each event binds seven more.
+        let rows: Vec<String> = (0..events.len())
+            .map(|row| {
+                let n = 3 + 7 * row;
+                format!(
+                    "($1, ${}, ${}, ${}, ${}, ${}{json}, ${}{json}, ${})",
+                    n,
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "insert into events (stream_id, stream_version, event_id, event_type, schema_version, payload, \
+             metadata, recorded_at) \
+             select v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 \
+             from (values {}) as v \
+             where coalesce((select max(stream_version) from events where stream_id = $1), 0) = $2 \
+             order by v.column2 \
+             returning {returning}, position",
+            rows.join(", ")
         );
-        let rest = format!("{columns} values ($1, $2, $3, $4, $5, {insert}, $8) returning {returning}, position");
         let now = crate::time::format(self.store.clock.now());
-        let conflict = |actual| StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual };
-        let mut last = None;
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).bind(expected);
         for (offset, event) in (1..).zip(events) {
             let payload = serde_json::to_string(&event.payload).map_err(StoreError::Encode)?;
             let metadata = serde_json::to_string(&event.metadata).map_err(StoreError::Encode)?;
-            let sql = if offset == 1 { first.as_str() } else { rest.as_str() };
-            let mut query = sqlx::query(AssertSqlSafe(sql))
-                .bind(stream_id)
+            query = query
                 .bind(expected + offset)
                 .bind(event.event_id.to_string())
                 .bind(&event.event_type)
                 .bind(event.schema_version)
                 .bind(payload)
                 .bind(metadata)
-                .bind(&now);
-            if offset == 1 {
-                query = query.bind(expected);
-            }
-            let row = query.fetch_optional(self.member.conn()).await.map_err(|error| match &error {
-                sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
-                _ => StoreError::Database(error),
-            })?;
-            let Some(row) = row else {
-                let actual: i64 =
-                    sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
-                        .bind(stream_id)
-                        .fetch_one(self.member.conn())
-                        .await?;
-                return Err(conflict(actual));
-            };
-            last = Some(Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? });
-            self.appended = true;
+                .bind(now.clone());
         }
-        Ok(last)
+        let conflict = |actual| StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual };
+        let inserted = query.fetch_all(self.member.conn()).await.map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
+            _ => StoreError::Database(error),
+        })?;
+        if inserted.is_empty() {
+            let actual: i64 =
+                sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
+                    .bind(stream_id)
+                    .fetch_one(self.member.conn())
+                    .await?;
+            return Err(conflict(actual));
+        }
+        self.appended = true;
+        let mut last = Position::default();
+        for row in &inserted {
+            last = last.max(Position { transaction: row.try_get(0)?, sequence: row.try_get(1)? });
+        }
+        Ok(Some(last))
     }
 
     /// Marks `envelope` as handled by `consumer`; `false` means it already was, and the

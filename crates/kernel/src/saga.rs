@@ -425,8 +425,10 @@ pub struct StepView {
     pub detail: Option<String>,
 }
 
-/// A saga's state: the fold of its events.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A saga's state: the fold of its events. Stored beside the stream as a snapshot (written
+/// in the transaction that appends, with the version it folds up to), so a transition reads
+/// one row instead of replaying a stream that grows with every step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SagaState {
     /// Where it stands.
     pub status: SagaStatus,
@@ -836,6 +838,33 @@ pub fn stream_id(saga_id: Uuid) -> String {
     format!("saga-{saga_id}")
 }
 
+/// The saga's stored state and the stream version it folds up to, read inside `uow`;
+/// `None` when there is none to trust (no row yet, a row from before snapshots, one behind
+/// its stream, or one that no longer decodes), and then the caller replays the stream,
+/// which is the truth.
+async fn load_snapshot(uow: &mut UnitOfWork, saga_id: Uuid) -> Result<Option<(SagaState, i64)>, StoreError> {
+    let row: Option<(Option<String>, Option<i64>, i64)> = sqlx::query_as(
+        "select state, state_version, \
+         (select coalesce(max(stream_version), 0) from events where stream_id = $2) \
+         from sagas where saga_id = $1",
+    )
+    .bind(saga_id.to_string())
+    .bind(stream_id(saga_id))
+    .fetch_optional(uow.conn())
+    .await?;
+    let Some((Some(state), Some(version), stream_version)) = row else { return Ok(None) };
+    if version != stream_version {
+        return Ok(None);
+    }
+    match serde_json::from_str(&state) {
+        Ok(state) => Ok(Some((state, version))),
+        Err(error) => {
+            tracing::debug!(%saga_id, %error, "saga snapshot does not decode; replaying its stream");
+            Ok(None)
+        }
+    }
+}
+
 impl<D: SagaDefinition> SagaEngine<D> {
     /// An engine storing sagas in `store`.
     ///
@@ -869,12 +898,17 @@ impl<D: SagaDefinition> SagaEngine<D> {
         metadata: &Metadata,
     ) -> Result<(SagaState, bool), SagaError> {
         let stream = stream_id(saga_id);
-        let recorded = uow.load(&stream).await?;
-        let mut state = SagaState::default();
-        for event in &recorded {
-            state.evolve(&event.decode::<SagaEvent>()?);
-        }
-        let version = recorded.last().map_or(0, |e| e.stream_version);
+        let (mut state, version) = match load_snapshot(uow, saga_id).await? {
+            Some(snapshot) => snapshot,
+            None => {
+                let recorded = uow.load(&stream).await?;
+                let mut state = SagaState::default();
+                for event in &recorded {
+                    state.evolve(&event.decode::<SagaEvent>()?);
+                }
+                (state, recorded.last().map_or(0, |e| e.stream_version))
+            }
+        };
         let now = self.store.clock().now();
         let source = self.store.db().name().to_owned();
         let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
@@ -893,7 +927,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
         }
         let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
         uow.append(&stream, expected, &new_events).await?;
-        self.save_view(uow, saga_id, &state).await?;
+        let version = version + i64::try_from(new_events.len()).unwrap_or(i64::MAX);
+        self.save_view(uow, saga_id, &state, version).await?;
         Ok((state, true))
     }
 
@@ -913,14 +948,25 @@ impl<D: SagaDefinition> SagaEngine<D> {
         }
     }
 
-    async fn save_view(&self, uow: &mut UnitOfWork, saga_id: Uuid, state: &SagaState) -> Result<(), StoreError> {
+    /// Writes the saga's row: status, deadline and view for queries and timers, and the
+    /// state at `version` as the next transition's snapshot.
+    async fn save_view(
+        &self,
+        uow: &mut UnitOfWork,
+        saga_id: Uuid,
+        state: &SagaState,
+        version: i64,
+    ) -> Result<(), StoreError> {
         let view = serde_json::to_string(&state.view::<D::Step>()).map_err(StoreError::Encode)?;
+        let snapshot = serde_json::to_string(state).map_err(StoreError::Encode)?;
         let deadline = state.awaiting.as_ref().map(|a| crate::time::format(a.until));
         let now = crate::time::format(self.store.clock().now());
         sqlx::query(
-            "insert into sagas (saga_id, saga_type, status, deadline_at, view, updated_at) values ($1, $2, $3, $4, $5, $6) \
+            "insert into sagas (saga_id, saga_type, status, deadline_at, view, updated_at, state, state_version) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) \
              on conflict (saga_id) do update set status = excluded.status, deadline_at = excluded.deadline_at, \
-             view = excluded.view, updated_at = excluded.updated_at",
+             view = excluded.view, updated_at = excluded.updated_at, state = excluded.state, \
+             state_version = excluded.state_version",
         )
         .bind(saga_id.to_string())
         .bind(D::NAME)
@@ -928,6 +974,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
         .bind(deadline)
         .bind(view)
         .bind(now)
+        .bind(snapshot)
+        .bind(version)
         .execute(uow.conn())
         .await?;
         Ok(())

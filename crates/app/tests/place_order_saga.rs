@@ -16,6 +16,18 @@ async fn stock(app: &TestApp, admin: &str, product: Uuid) -> Value {
     body
 }
 
+/// The commands the saga carried out in place (Orders' own), in the order it issued them,
+/// as its history shows them.
+async fn carried_out_in_place(app: &TestApp, admin: &str, order_id: &str) -> Vec<String> {
+    let (status, history) = app.get(&format!("/api/v1/orders/{order_id}/saga"), Some(admin)).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let issued = history["history"].as_array().unwrap().iter().filter(|e| e["type"] == "SagaCommandIssued");
+    issued
+        .filter(|e| e["data"]["in_place"] == true)
+        .map(|e| e["data"]["envelope"]["message_type"].to_string())
+        .collect()
+}
+
 fn step_status<'a>(order: &'a Value, step: &str) -> &'a str {
     order["saga"]["steps"].as_array().unwrap().iter().find(|s| s["name"] == step).unwrap()["status"].as_str().unwrap()
 }
@@ -58,6 +70,11 @@ on_every_backend_and_bus!(happy_path_completes_with_a_shipment, |backend: Backen
     let (_, history) = app.get("/api/v1/orders", Some(&customer)).await;
     assert_eq!(history["items"][0]["id"], order["id"]);
     assert_eq!(history["items"][0]["saga"]["status"], "completed", "order history shows each saga");
+    assert_eq!(
+        carried_out_in_place(&app, &admin, order["id"].as_str().unwrap()).await,
+        [r#""orders.ConfirmOrder""#, r#""orders.CompleteOrder""#],
+        "Orders' own steps run inside the saga's transitions, not as messages"
+    );
     app.assert_invariants().await;
 });
 
@@ -142,6 +159,11 @@ on_every_backend_and_bus!(
             .collect();
         assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
         assert_eq!(types.last(), Some(&"SagaCompensated"));
+        assert_eq!(
+            carried_out_in_place(&app, &admin, order["id"].as_str().unwrap()).await,
+            [r#""orders.ConfirmOrder""#, r#""orders.CancelOrder""#],
+            "the cancellation, too, is carried out in place"
+        );
         app.assert_invariants().await;
     }
 );

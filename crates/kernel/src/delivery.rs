@@ -490,7 +490,8 @@ pub(crate) fn messages_for(
 ) -> Result<Vec<Envelope>, PublishError> {
     let mut messages = if event.event_type == crate::saga::COMMAND_ISSUED {
         match event.decode::<crate::saga::SagaEvent>()? {
-            crate::saga::SagaEvent::SagaCommandIssued { envelope, .. } => vec![envelope],
+            // A command carried out in place has had its effect already.
+            crate::saga::SagaEvent::SagaCommandIssued { envelope, in_place: false, .. } => vec![envelope],
             _ => Vec::new(),
         }
     } else {

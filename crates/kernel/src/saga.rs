@@ -5,6 +5,11 @@
 //! relay publishes — before anything goes out, so a crash at any point resumes from the
 //! stream. The transition function [`decide`] is pure; [`SagaEngine`] does the I/O.
 //!
+//! A command for the saga's own context (Orders confirming its own order) need not travel:
+//! a [`LocalReceiver`] carries it out inside the transition that issues it, and its reply
+//! is fed straight back, as Temporal's local activities do. The command is still recorded,
+//! so the saga's history reads the same either way.
+//!
 //! Rules:
 //! - steps run in the order their enum declares them; a step without an action succeeds at once;
 //! - a failed step compensates the steps that succeeded, newest first; a step that timed
@@ -367,16 +372,51 @@ pub enum StepStatus {
 #[serde(tag = "type", content = "data")]
 #[allow(missing_docs, reason = "variants are documented by the module rules; fields by their names")]
 pub enum SagaEvent {
-    SagaStarted { saga_type: String, data: Value },
-    SagaCommandIssued { step: String, phase: Phase, attempt: u32, deadline_at: DateTime<Utc>, envelope: Envelope },
-    SagaStepStarted { step: String, deadline_at: DateTime<Utc> },
-    SagaStepSucceeded { step: String, result: Value },
-    SagaStepFailed { step: String, failure: Failure, compensate_step: bool },
-    SagaCompensationFailed { step: String, attempt: u32, failure: Failure, retry_at: DateTime<Utc> },
-    SagaStepCompensated { step: String },
+    SagaStarted {
+        saga_type: String,
+        data: Value,
+    },
+    SagaCommandIssued {
+        step: String,
+        phase: Phase,
+        attempt: u32,
+        deadline_at: DateTime<Utc>,
+        envelope: Envelope,
+        /// Carried out by the saga's [`LocalReceiver`] in the transition that issued it, so
+        /// the relay does not publish it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_place: bool,
+    },
+    SagaStepStarted {
+        step: String,
+        deadline_at: DateTime<Utc>,
+    },
+    SagaStepSucceeded {
+        step: String,
+        result: Value,
+    },
+    SagaStepFailed {
+        step: String,
+        failure: Failure,
+        compensate_step: bool,
+    },
+    SagaCompensationFailed {
+        step: String,
+        attempt: u32,
+        failure: Failure,
+        retry_at: DateTime<Utc>,
+    },
+    SagaStepCompensated {
+        step: String,
+    },
     SagaCompleted,
-    SagaCompensated { failure: Failure },
-    SagaNeedsAttention { step: String, reason: String },
+    SagaCompensated {
+        failure: Failure,
+    },
+    SagaNeedsAttention {
+        step: String,
+        reason: String,
+    },
 }
 
 impl DomainEvent for SagaEvent {
@@ -648,7 +688,14 @@ impl<D: SagaDefinition> Decision<'_, D> {
             Phase::Compensation => self.definition.deadline(step),
         };
         let deadline_at = self.now + wait;
-        self.emit(SagaEvent::SagaCommandIssued { step: step.name().to_owned(), phase, attempt, deadline_at, envelope });
+        self.emit(SagaEvent::SagaCommandIssued {
+            step: step.name().to_owned(),
+            phase,
+            attempt,
+            deadline_at,
+            envelope,
+            in_place: false,
+        });
         Ok(())
     }
 
@@ -820,16 +867,36 @@ pub fn decide<D: SagaDefinition>(
     Ok(decision.events)
 }
 
+/// A receiver of saga commands that lives in the saga's own database, so its commands are
+/// carried out inside the transition that issues them instead of travelling as messages.
+/// Each such command saves two hops (the command's and its reply's) and two units of work,
+/// and the step commits atomically with the saga's decision to take it.
+#[async_trait]
+pub trait LocalReceiver: Send + Sync + 'static {
+    /// The command types it carries out in place.
+    fn command_types(&self) -> Vec<&'static str>;
+    /// Carries out `command` inside `uow` and returns the reply its effect publishes, or
+    /// `None` when it refuses the command or has nothing to say: the saga then goes on
+    /// waiting, and the step's deadline decides as it would for a silent receiver.
+    async fn receive(&self, uow: &mut UnitOfWork, command: &Envelope) -> Result<Option<Envelope>, SagaError>;
+}
+
 /// Runs sagas of one definition over an event store.
 pub struct SagaEngine<D: SagaDefinition> {
     definition: Arc<D>,
     answers: Arc<Answers<D::Step>>,
     store: EventStore,
+    local: Option<Arc<dyn LocalReceiver>>,
 }
 
 impl<D: SagaDefinition> Clone for SagaEngine<D> {
     fn clone(&self) -> Self {
-        SagaEngine { definition: self.definition.clone(), answers: self.answers.clone(), store: self.store.clone() }
+        SagaEngine {
+            definition: self.definition.clone(),
+            answers: self.answers.clone(),
+            store: self.store.clone(),
+            local: self.local.clone(),
+        }
     }
 }
 
@@ -872,7 +939,20 @@ impl<D: SagaDefinition> SagaEngine<D> {
     /// As [`Answers::of`], when the definition's reply mapping is ambiguous.
     pub fn new(definition: D, store: EventStore) -> Self {
         let answers = Arc::new(Answers::of(&definition));
-        SagaEngine { definition: Arc::new(definition), answers, store }
+        SagaEngine { definition: Arc::new(definition), answers, store, local: None }
+    }
+
+    /// The same engine, carrying out `receiver`'s command types in place (see
+    /// [`LocalReceiver`]).
+    #[must_use]
+    pub fn with_local_receiver(mut self, receiver: Arc<dyn LocalReceiver>) -> Self {
+        self.local = Some(receiver);
+        self
+    }
+
+    /// The receiver that carries out `command` in place, if it is one of its types.
+    fn local_receiver_of(&self, command: &Envelope) -> Option<&Arc<dyn LocalReceiver>> {
+        self.local.as_ref().filter(|local| local.command_types().contains(&command.message_type.as_str()))
     }
 
     /// Starts a saga inside the caller's unit of work, so it begins atomically with
@@ -890,6 +970,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
         Ok(())
     }
 
+    /// Moves saga `saga_id` by `input` inside `uow`, and on through every reply a
+    /// [`LocalReceiver`] gives in place; returns the saga's state and whether it moved.
     async fn transition(
         &self,
         uow: &mut UnitOfWork,
@@ -898,7 +980,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
         metadata: &Metadata,
     ) -> Result<(SagaState, bool), SagaError> {
         let stream = stream_id(saga_id);
-        let (mut state, version) = match load_snapshot(uow, saga_id).await? {
+        let (mut state, mut version) = match load_snapshot(uow, saga_id).await? {
             Some(snapshot) => snapshot,
             None => {
                 let recorded = uow.load(&stream).await?;
@@ -909,27 +991,50 @@ impl<D: SagaDefinition> SagaEngine<D> {
                 (state, recorded.last().map_or(0, |e| e.stream_version))
             }
         };
-        let now = self.store.clock().now();
         let source = self.store.db().name().to_owned();
-        let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
-        if events.is_empty() {
-            return Ok((state, false));
-        }
-        let mut new_events = Vec::with_capacity(events.len());
-        for event in &events {
-            let mut event = event.clone();
-            if let SagaEvent::SagaCommandIssued { envelope, .. } = &mut event {
-                envelope.traceparent.clone_from(&metadata.traceparent);
+        let (mut input, mut metadata, mut moved) = (input, metadata.clone(), false);
+        loop {
+            let now = self.store.clock().now();
+            let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
+            if events.is_empty() {
+                break;
             }
-            new_events.push(NewEvent::from_domain(&event, metadata)?);
-            state.evolve(&event);
-            self.record_metrics(&event);
+            let mut new_events = Vec::with_capacity(events.len());
+            let mut in_place = None;
+            for mut event in events {
+                if let SagaEvent::SagaCommandIssued { envelope, in_place: local, .. } = &mut event {
+                    envelope.traceparent.clone_from(&metadata.traceparent);
+                    if let Some(receiver) = self.local_receiver_of(envelope) {
+                        *local = true;
+                        in_place = Some((receiver.clone(), envelope.clone()));
+                    }
+                }
+                new_events.push(NewEvent::from_domain(&event, &metadata)?);
+                state.evolve(&event);
+                self.record_metrics(&event);
+            }
+            let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+            uow.append(&stream, expected, &new_events).await?;
+            version += i64::try_from(new_events.len()).unwrap_or(i64::MAX);
+            moved = true;
+            let Some((receiver, command)) = in_place else { break };
+            let Some(reply) = receiver.receive(uow, &command).await? else { break };
+            match self.answers.interpret(&reply)? {
+                Some(reply) if reply.saga_id == saga_id => {
+                    input = Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome };
+                }
+                _ => {
+                    tracing::error!(saga = D::NAME, %saga_id, reply = %reply.message_type,
+                        "a command carried out in place gave a reply that does not answer it; the step waits for its deadline");
+                    break;
+                }
+            }
+            metadata = Metadata::caused_by(&reply);
         }
-        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-        uow.append(&stream, expected, &new_events).await?;
-        let version = version + i64::try_from(new_events.len()).unwrap_or(i64::MAX);
-        self.save_view(uow, saga_id, &state, version).await?;
-        Ok((state, true))
+        if moved {
+            self.save_view(uow, saga_id, &state, version).await?;
+        }
+        Ok((state, moved))
     }
 
     fn record_metrics(&self, event: &SagaEvent) {

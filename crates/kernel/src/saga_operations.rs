@@ -110,12 +110,13 @@ pub async fn find(store: &EventStore, saga_id: Uuid) -> Result<Option<SagaDetail
 fn describe(event: &SagaEvent) -> (Option<String>, String) {
     match event {
         SagaEvent::SagaStarted { saga_type, .. } => (None, format!("{saga_type} started")),
-        SagaEvent::SagaCommandIssued { step, phase, attempt, envelope, .. } => {
+        SagaEvent::SagaCommandIssued { step, phase, attempt, envelope, in_place, .. } => {
             let what = match phase {
                 Phase::Forward => "to do the step",
                 Phase::Compensation => "to undo the step",
             };
-            (Some(step.clone()), format!("sent {} {what} (attempt {attempt})", envelope.message_type))
+            let how = if *in_place { "carried out" } else { "sent" };
+            (Some(step.clone()), format!("{how} {} {what} (attempt {attempt})", envelope.message_type))
         }
         SagaEvent::SagaStepStarted { step, deadline_at } => {
             (Some(step.clone()), format!("its receiver began; it has until {}", crate::time::format(*deadline_at)))

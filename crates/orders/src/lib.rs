@@ -1,8 +1,8 @@
 //! Orders: customers' orders and the place-order saga that coordinates the other contexts.
 //!
 //! Placing an order records `OrderPlaced` and starts the saga in one transaction; the saga
-//! then sends commands to Inventory, Payments, Orders itself and Shipping, and compensates
-//! in reverse when a step fails. Prices come from Orders' own price list, kept from
+//! then sends commands to Inventory, Payments and Shipping, carries out its commands to
+//! Orders itself in place, and compensates in reverse when a step fails. Prices come from Orders' own price list, kept from
 //! Catalog's events, never from the client.
 //!
 //! Subscribes to `ProductCreated`, `ProductPriceChanged`, the saga's replies and its own
@@ -101,7 +101,8 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         queue_deadline: config.queue_deadline,
         retry_pause: config.compensation_retry_pause,
     };
-    let saga = SagaEngine::new(definition, store.clone());
+    let commands = Arc::new(order_commands::OrderCommands { store: store.clone() });
+    let saga = SagaEngine::new(definition, store.clone()).with_local_receiver(commands.clone());
     let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())
@@ -115,7 +116,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         projections: vec![read_model],
         handlers: vec![
             Arc::new(SagaReplies(saga.clone())),
-            Arc::new(order_commands::OrderCommands { store: store.clone() }),
+            commands,
             Arc::new(price_list::PriceList { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),

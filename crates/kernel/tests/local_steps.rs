@@ -1,0 +1,197 @@
+//! Commands a saga carries out in place: a step whose receiver lives in the saga's own
+//! database runs inside the transition that issues it, its reply moves the saga on in the
+//! same transaction, and a refusal leaves the step to its deadline like a silent receiver.
+
+use async_trait::async_trait;
+use kernel::bus::{BusError, Envelope, Message};
+use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError, UnitOfWork};
+use kernel::saga::{
+    Answer, Command, LocalReceiver, Outcome, SagaContext, SagaDefinition, SagaEngine, SagaError, SagaEvent, SagaStatus,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use testkit::{Backend, TestStore, on_every_backend};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+enum Step {
+    /// Done when the saga starts; undone in place.
+    Open,
+    /// Another context's work, answered by a message.
+    Ask,
+    /// The saga's own context's work, carried out in place.
+    Note,
+}
+
+/// The message types of this test, each a message naming its saga.
+const TYPES: [&str; 6] = ["test.AskIt", "test.Asked", "test.NoteIt", "test.Noted", "test.Close", "test.Closed"];
+
+/// A message naming its saga, of type `TYPES[K]`.
+#[derive(Serialize, Deserialize)]
+struct Said<const K: usize> {
+    saga: Uuid,
+}
+
+impl<const K: usize> Message for Said<K> {
+    const TYPE: &'static str = TYPES[K];
+}
+
+type AskIt = Said<0>;
+type Asked = Said<1>;
+type NoteIt = Said<2>;
+type Noted = Said<3>;
+type Close = Said<4>;
+type Closed = Said<5>;
+
+/// A three-step saga whose last step and first compensation are the saga's own.
+struct Errand;
+
+impl SagaDefinition for Errand {
+    type Step = Step;
+    type Data = ();
+    const NAME: &'static str = "errand";
+    const CONSUMER: &'static str = "errand";
+
+    fn action(&self, step: Step, saga: &SagaContext<'_, ()>) -> Result<Option<Command>, BusError> {
+        let saga = saga.saga_id;
+        match step {
+            Step::Open => Ok(None),
+            Step::Ask => Command::new(&AskIt { saga }).map(Some),
+            Step::Note => Command::new(&NoteIt { saga }).map(Some),
+        }
+    }
+
+    fn compensation(&self, step: Step, saga: &SagaContext<'_, ()>) -> Result<Option<Command>, BusError> {
+        match step {
+            Step::Open => Command::new(&Close { saga: saga.saga_id }).map(Some),
+            Step::Ask | Step::Note => Ok(None),
+        }
+    }
+
+    fn answers(&self) -> Vec<Answer<Step>> {
+        let done = |saga| (saga, Outcome::Succeeded(Value::Null));
+        vec![
+            Answer::action(Step::Ask, move |m: Asked| done(m.saga)),
+            Answer::action(Step::Note, move |m: Noted| done(m.saga)),
+            Answer::undone(Step::Open, |m: Closed| m.saga),
+        ]
+    }
+
+    fn deadline(&self, _step: Step) -> chrono::Duration {
+        chrono::Duration::seconds(1)
+    }
+}
+
+/// Notes and closes errands in the saga's own store: each effect is an event on the
+/// errand's own stream, caused by the command. Refuses to note while `refuse` is set.
+#[derive(Default)]
+struct Desk {
+    refuse: AtomicBool,
+}
+
+fn desk_stream(saga: Uuid) -> String {
+    format!("desk-{saga}")
+}
+
+#[async_trait]
+impl LocalReceiver for Desk {
+    fn command_types(&self) -> Vec<&'static str> {
+        vec![NoteIt::TYPE, Close::TYPE]
+    }
+
+    async fn receive(&self, uow: &mut UnitOfWork, command: &Envelope) -> Result<Option<Envelope>, SagaError> {
+        let (saga, reply) = match command.message_type.as_str() {
+            NoteIt::TYPE if self.refuse.load(Ordering::SeqCst) => return Ok(None),
+            NoteIt::TYPE => {
+                let NoteIt { saga } = command.decode()?;
+                (saga, Envelope::new(Uuid::now_v7(), "desk", chrono::Utc::now(), &Noted { saga })?)
+            }
+            _ => {
+                let Close { saga } = command.decode()?;
+                (saga, Envelope::new(Uuid::now_v7(), "desk", chrono::Utc::now(), &Closed { saga })?)
+            }
+        };
+        let effect = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: command.message_type.clone(),
+            schema_version: 1,
+            payload: Value::Null,
+            metadata: Metadata::caused_by(command),
+        };
+        let stream = desk_stream(saga);
+        let version = uow.load(&stream).await?.len();
+        let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version as i64) };
+        uow.append(&stream, expected, &[effect]).await?;
+        Ok(Some(reply))
+    }
+}
+
+async fn started(store: &EventStore, desk: &Arc<Desk>) -> (SagaEngine<Errand>, Uuid) {
+    let engine = SagaEngine::new(Errand, store.clone()).with_local_receiver(desk.clone());
+    let saga = Uuid::now_v7();
+    let mut uow = store.begin().await.unwrap();
+    engine.start(&mut uow, saga, &(), &Metadata::default()).await.unwrap();
+    uow.commit().await.unwrap();
+    (engine, saga)
+}
+
+async fn status(engine: &SagaEngine<Errand>, saga: Uuid) -> SagaStatus {
+    engine.view(saga).await.unwrap().expect("the saga exists").status
+}
+
+/// The saga's commands as (type, carried out in place).
+async fn issued(store: &EventStore, saga: Uuid) -> Result<Vec<(String, bool)>, StoreError> {
+    let mut commands = Vec::new();
+    for event in store.load(&kernel::saga::stream_id(saga)).await? {
+        if let SagaEvent::SagaCommandIssued { envelope, in_place, .. } = event.decode()? {
+            commands.push((envelope.message_type, in_place));
+        }
+    }
+    Ok(commands)
+}
+
+on_every_backend!(a_local_step_runs_in_the_transition_that_issues_it, |backend: Backend| async move {
+    let test = TestStore::open(&backend).await;
+    let desk = Arc::new(Desk::default());
+    let (engine, saga) = started(&test.store, &desk).await;
+    assert_eq!(issued(&test.store, saga).await.unwrap(), [(AskIt::TYPE.to_owned(), false)]);
+
+    let answer = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    engine.handle_reply(&answer).await.unwrap();
+
+    assert_eq!(status(&engine, saga).await, SagaStatus::Completed, "no message had to travel for the last step");
+    assert_eq!(
+        issued(&test.store, saga).await.unwrap(),
+        [(AskIt::TYPE.to_owned(), false), (NoteIt::TYPE.to_owned(), true)],
+        "the local command is recorded, marked as carried out in place (so the relay does not publish it)"
+    );
+    let effects = test.store.load(&desk_stream(saga)).await.unwrap();
+    assert_eq!(effects.len(), 1, "noted once");
+    assert_eq!(effects[0].metadata.correlation_id, Some(saga), "the effect belongs to the saga's conversation");
+});
+
+on_every_backend!(a_refused_local_command_is_left_to_its_deadline, |backend: Backend| async move {
+    let test = TestStore::open(&backend).await;
+    let desk = Arc::new(Desk { refuse: AtomicBool::new(true) });
+    let (engine, saga) = started(&test.store, &desk).await;
+    let answer = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    engine.handle_reply(&answer).await.unwrap();
+
+    assert_eq!(status(&engine, saga).await, SagaStatus::Running, "a refusal is no answer");
+    assert!(test.store.load(&desk_stream(saga)).await.unwrap().is_empty());
+    assert_eq!(engine.fire_due().await.unwrap(), 0, "not due yet");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(engine.fire_due().await.unwrap(), 1);
+    assert_eq!(
+        status(&engine, saga).await,
+        SagaStatus::Compensated,
+        "the missed deadline failed the step, and the compensation, also local, ran in the same transition"
+    );
+    let effects: Vec<String> =
+        test.store.load(&desk_stream(saga)).await.unwrap().into_iter().map(|e| e.event_type).collect();
+    assert_eq!(effects, [Close::TYPE], "closed, never noted");
+});

@@ -716,6 +716,11 @@ impl ServerProcess {
         }
     }
 
+    /// The running process's id, for reading what it uses (`/proc/{pid}/status`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// What the server wrote to its log so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -68,7 +68,8 @@ async fn get_saga(State(orders): State<Orders>, _: Admin, Path(id): Path<Uuid>) 
         .map(|e| SagaEntry {
             version: e.stream_version,
             event_type: e.event_type,
-            data: e.payload,
+            // An event without data (SagaCompleted) is stored as null; the API promises an object.
+            data: if e.payload.is_null() { Value::Object(serde_json::Map::new()) } else { e.payload },
             recorded_at: kernel::time::format(e.recorded_at),
         })
         .collect();

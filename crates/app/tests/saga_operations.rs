@@ -33,6 +33,15 @@ async fn parked(app: &TestApp, admin: &str, id: &str) -> Value {
     .await
 }
 
+/// How many times a saga's detail shows the refund sent (each attempt a new message).
+fn refunds_sent(detail: &Value) -> usize {
+    let timeline = detail["timeline"].as_array().unwrap();
+    timeline
+        .iter()
+        .filter(|e| e["step"] == "process_payment" && e["detail"].as_str().unwrap().contains("to undo"))
+        .count()
+}
+
 on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends, |backend: Backend| async move {
     // Retries a minute apart (doubling): without the operator it would wait half an hour.
     let app = TestApp::spawn_with(&backend, |settings| {
@@ -58,13 +67,7 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
         detail["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(timeline.first(), Some(&"SagaStarted"), "{detail}");
     assert!(timeline.contains(&"SagaNeedsAttention"), "{detail}");
-    let refund_attempts = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["step"] == "process_payment" && e["detail"].as_str().unwrap().contains("to undo"))
-        .count();
-    assert!(refund_attempts >= 5, "the refund was sent again and again: {detail}");
+    assert!(refunds_sent(&detail) >= 5, "the refund was sent again and again: {detail}");
 
     // Bad requests change nothing.
     assert_eq!(app.get("/api/v1/admin/sagas", None).await.0, StatusCode::UNAUTHORIZED);
@@ -79,9 +82,17 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     assert_eq!(app.post(&retry(&id), None, json!({})).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.gateway_operations("refund").await, 0, "nothing refunded while the outage lasts");
 
-    app.gateway_fault("refund", false).await;
+    // The operator's retry sends the refund again at once, not at the next scheduled
+    // retry half an hour away. It is taken while the saga is parked, so nothing else can
+    // have moved it first: Payments may still be retrying earlier attempts in line, and one
+    // of those could finish the saga by itself as soon as the outage ends.
+    let sent_before = refunds_sent(&app.get(&format!("/api/v1/admin/sagas/{id}"), Some(&admin)).await.1);
     let retried = app.cli(EMPORIUM, &["sagas", "retry", &id]).await;
     assert!(retried.contains(&format!("retried {id}")), "{retried}");
+    let (_, detail) = app.get(&format!("/api/v1/admin/sagas/{id}"), Some(&admin)).await;
+    assert_eq!(refunds_sent(&detail), sent_before + 1, "the retry sent the refund again: {detail}");
+
+    app.gateway_fault("refund", false).await;
     let order = app.settled_order(&customer, &id).await;
     assert_eq!((order["status"].clone(), order["saga"]["status"].clone()), (json!("cancelled"), json!("compensated")));
     assert_eq!(app.gateway_operations("refund").await, 1, "refunded exactly once");

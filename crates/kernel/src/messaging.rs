@@ -41,8 +41,18 @@ pub fn derived_message<M: crate::bus::Message>(
     context: &str,
     message: &M,
 ) -> Result<Vec<Envelope>, PublishError> {
+    Ok(vec![derived_envelope(event, context, message)?])
+}
+
+/// The envelope of [`derived_message`], for a publication that builds its one message
+/// itself.
+pub fn derived_envelope<M: crate::bus::Message>(
+    event: &RecordedEvent,
+    context: &str,
+    message: &M,
+) -> Result<Envelope, crate::bus::BusError> {
     let id = message_id_for(event, M::TYPE);
-    Ok(vec![stamp(Envelope::new(id, context, event.recorded_at, message)?, event)])
+    Ok(stamp(Envelope::new(id, context, event.recorded_at, message)?, event))
 }
 
 /// Copies an event's correlation, causation and trace data onto a message derived from it.

@@ -2,8 +2,8 @@
 //!
 //! Placing an order records `OrderPlaced` and starts the saga in one transaction; the saga
 //! then sends commands to Inventory, Payments and Shipping, carries out its commands to
-//! Orders itself in place, and compensates in reverse when a step fails. Prices come from Orders' own price list, kept from
-//! Catalog's events, never from the client.
+//! Orders itself in place, and compensates in reverse when a step fails. Prices come from
+//! Orders' own price list, kept from Catalog's events, never from the client.
 //!
 //! Subscribes to `ProductCreated`, `ProductPriceChanged`, the saga's replies and its own
 //! commands; publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.

@@ -6,7 +6,7 @@ use contracts::ProductQuantity;
 use contracts::orders::{OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
-use kernel::messaging::{Publications, PublishError, message_id_for, stamp};
+use kernel::messaging::{Publications, PublishError, derived_envelope};
 
 /// Maps order events to integration events.
 pub(crate) struct OrdersPublications;
@@ -24,8 +24,7 @@ struct FromRecorded<'a>(&'a RecordedEvent);
 
 impl Seal for FromRecorded<'_> {
     fn seal<M: Message>(&self, message: &M) -> Result<Envelope, BusError> {
-        let id = message_id_for(self.0, M::TYPE);
-        Ok(stamp(Envelope::new(id, "orders", self.0.recorded_at, message)?, self.0))
+        derived_envelope(self.0, "orders", message)
     }
 }
 

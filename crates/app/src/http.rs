@@ -1,8 +1,8 @@
 //! The HTTP edge: `/api/v1` routes of every context behind request ids, tracing, metrics,
-//! body and time limits, panic containment and security headers; plus health, readiness
-//! and Prometheus metrics.
+//! a request budget per client address, body and time limits, panic containment and
+//! security headers; plus health, readiness and Prometheus metrics.
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -11,8 +11,10 @@ use axum::{Extension, Json, Router};
 use kernel::auth::SharedTokenVerifier;
 use kernel::db::Db;
 use kernel::error::ApiError;
+use kernel::rate_limit::{ClientIp, RateLimit};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -92,9 +94,71 @@ pub fn api(routes: OpenApiRouter) -> (Router, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// Who is calling, and how much each caller may send. Shared by every router built from
+/// one platform, so budgets are counted once per process.
+pub struct Clients {
+    requests: RateLimit<IpAddr>,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl Clients {
+    /// `per_second` requests from one client address (0: unlimited); `trusted_proxies` may
+    /// name the client in `X-Forwarded-For`.
+    pub fn new(per_second: u32, trusted_proxies: Vec<IpAddr>) -> Clients {
+        Clients { requests: RateLimit::per_second(per_second, "requests from this address"), trusted_proxies }
+    }
+
+    /// The client behind a connection from `peer`: the peer itself, unless it is a trusted
+    /// proxy; then the nearest address in `X-Forwarded-For` that is not one (each proxy
+    /// appends the address it got the request from, so only the trusted hops' entries at the
+    /// right end can be believed; whatever a client wrote further left cannot).
+    fn client_of(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+        let mut client = peer;
+        if !self.trusted_proxies.contains(&peer) {
+            return client;
+        }
+        let hops = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .collect::<Vec<_>>();
+        for hop in hops.into_iter().rev() {
+            let Ok(address) = hop.trim().parse::<IpAddr>() else { break };
+            client = address;
+            if !self.trusted_proxies.contains(&address) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// Probes and scrapers, which must answer however busy their address is.
+fn exempt_from_limits(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Names the client of a request that came over a socket ([`ClientIp`], for the
+/// endpoints' own budgets) and spends one request of its budget.
+async fn identify_client(State(clients): State<Arc<Clients>>, mut request: Request, next: Next) -> Response {
+    let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+        return next.run(request).await;
+    };
+    let client = clients.client_of(peer.ip(), request.headers());
+    request.extensions_mut().insert(ClientIp(client));
+    if !exempt_from_limits(request.uri().path())
+        && let Err(refused) = clients.requests.check(&client)
+    {
+        return refused.into_response();
+    }
+    next.run(request).await
+}
+
 /// Wraps the API routes with everything every request gets, and serves the OpenAPI
-/// document at `/api/openapi.json` with a browsable UI at `/api/docs`.
-pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>) -> Router {
+/// document at `/api/openapi.json` with a browsable UI at `/api/docs`. Clients are known
+/// (and limited) when the router is served with `ConnectInfo<SocketAddr>`.
+pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>, clients: Arc<Clients>) -> Router {
     let handle = metrics_handle().clone();
     let (api, openapi) = api(routes);
     Router::new()
@@ -104,6 +168,7 @@ pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>) 
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(move || ready(dbs.clone())))
         .route("/metrics", get(move || std::future::ready(handle.render())))
+        .layer(middleware::from_fn_with_state(clients, identify_client))
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(verifier))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -151,4 +216,49 @@ async fn security_headers(request: Request, next: Next) -> Response {
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn clients() -> Clients {
+        Clients::new(0, vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from([10, 0, 0, 2])])
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_direct_client_is_its_peer_whatever_it_claims() {
+        assert_eq!(clients().client_of(ip("203.0.113.7"), &forwarded(&["198.51.100.1"])), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_nearest_untrusted_hop() {
+        let clients = clients();
+        assert_eq!(clients.client_of(ip("127.0.0.1"), &forwarded(&["203.0.113.7"])), ip("203.0.113.7"));
+        // A client's own claim further left is not believed; trusted hops are skipped.
+        let chain = forwarded(&["6.6.6.6, 203.0.113.7", "10.0.0.2"]);
+        assert_eq!(clients.client_of(ip("127.0.0.1"), &chain), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_without_a_usable_header_is_the_client() {
+        let clients = clients();
+        assert_eq!(clients.client_of(ip("127.0.0.1"), &HeaderMap::new()), ip("127.0.0.1"));
+        assert_eq!(clients.client_of(ip("127.0.0.1"), &forwarded(&["not an address"])), ip("127.0.0.1"));
+        // An unreadable hop ends the trust: the last hop read before it counts.
+        assert_eq!(clients.client_of(ip("127.0.0.1"), &forwarded(&["203.0.113.7, junk, 10.0.0.2"])), ip("10.0.0.2"));
+    }
 }

@@ -178,7 +178,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", cli.settings.listen))?;
             let address = listener.local_addr()?;
             tracing::info!(%address, "Emporium API listening on http://{address}/api/v1 (metrics on /metrics)");
-            axum::serve(listener, platform.router()).with_graceful_shutdown(shutdown_signal()).await?;
+            let app = platform.router().into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
             platform.shutdown().await;
         }
         Command::Openapi => {

@@ -20,6 +20,8 @@ pub struct Platform {
     modules: Vec<ContextModule>,
     identity: Identity,
     dbs: Vec<Db>,
+    /// Who is calling, and the per-address request budget, shared by every router built.
+    clients: Arc<crate::http::Clients>,
     transport: Transport,
     runtime: Option<Runtime>,
 }
@@ -111,8 +113,18 @@ impl Platform {
             payments::module(payments, Arc::new(gateway)).await?,
             shipping::module(shipping).await?,
         ];
-        let identity = Identity::open(identity_db, jwt_secret(settings)?, clock).await?;
-        Ok(Platform { modules, identity, dbs, transport: settings.transport(), runtime: None })
+        let identity = Identity::open(identity_db, jwt_secret(settings)?, clock)
+            .await?
+            .with_auth_rate_limit(settings.auth_rate_limit);
+        let clients = crate::http::Clients::new(settings.rate_limit, settings.trusted_proxies.clone());
+        Ok(Platform {
+            modules,
+            identity,
+            dbs,
+            clients: Arc::new(clients),
+            transport: settings.transport(),
+            runtime: None,
+        })
     }
 
     /// Starts delivery between contexts, projections and saga timers.
@@ -145,7 +157,7 @@ impl Platform {
 
     /// The HTTP application: every context's endpoints plus operations endpoints.
     pub fn router(&self) -> axum::Router {
-        crate::http::edge(self.routes(), self.identity.verifier(), self.dbs.clone())
+        crate::http::edge(self.routes(), self.identity.verifier(), self.dbs.clone(), self.clients.clone())
     }
 
     /// The OpenAPI document of every endpoint under `/api/v1`.

@@ -1,7 +1,7 @@
 //! Settings from flags or environment variables (flags mirror the variable names).
 
 use clap::{Args, ValueEnum};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// How log lines are written.
@@ -93,6 +93,23 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_GATEWAY_FAILURE_RATE", default_value_t = 0.0)]
     pub gateway_failure_rate: f64,
 
+    /// Requests a second one client address may send, as a burst refilled over the second;
+    /// beyond it the answer is 429 with `Retry-After` (0: unlimited). Health, readiness and
+    /// metrics are exempt.
+    #[arg(long, env = "EMPORIUM_RATE_LIMIT", default_value_t = 50)]
+    pub rate_limit: u32,
+
+    /// Sign-in, registration, refresh and password-change attempts a minute, per client
+    /// address and per account (0: unlimited).
+    #[arg(long, env = "EMPORIUM_AUTH_RATE_LIMIT", default_value_t = 20)]
+    pub auth_rate_limit: u32,
+
+    /// Addresses of proxies (the storefront's server, a load balancer) whose
+    /// `X-Forwarded-For` names the client, comma-separated; from anyone else the header is
+    /// ignored, so a client cannot choose the address its limits are counted under.
+    #[arg(long, env = "EMPORIUM_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1,::1")]
+    pub trusted_proxies: Vec<IpAddr>,
+
     /// Log line format.
     #[arg(long, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
@@ -135,6 +152,9 @@ impl Settings {
             saga_step_deadlines: None,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
+            rate_limit: 50,
+            auth_rate_limit: 20,
+            trusted_proxies: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
             log_format: LogFormat::Pretty,
         }
     }

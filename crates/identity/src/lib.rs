@@ -10,15 +10,23 @@
 //! table, so none of them depends on Identity.
 //!
 //! Layout: one module per slice (`register`, which also holds [`Identity::create_user`] and
-//! [`Identity::ensure_user`] for the admin CLI and the demo seed; `login`; `me`), plus
-//! `credentials` (parsing what people type), `passwords` (argon2id), `tokens` (issuing and
-//! verifying access tokens) and `users` (the table).
+//! [`Identity::ensure_user`] for the admin CLI and the demo seed; `login`; `refresh`;
+//! `logout`; `password`; `me`), plus `credentials` (parsing what people type), `passwords`
+//! (argon2id), `tokens` (issuing and verifying access tokens), `sessions` and
+//! `refresh_tokens` (the long-lived half of a session, rotated on every use), `limits`
+//! (attempt budgets) and `users` (the table).
 
 mod credentials;
+mod limits;
 mod login;
+mod logout;
 mod me;
+mod password;
 mod passwords;
+mod refresh;
+mod refresh_tokens;
 mod register;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -26,6 +34,7 @@ use kernel::auth::SharedTokenVerifier;
 use kernel::clock::SharedClock;
 use kernel::db::{Db, DbError};
 use kernel::error::{ApiError, FieldError};
+use limits::AuthLimits;
 use passwords::Passwords;
 use std::sync::Arc;
 use tokens::Tokens;
@@ -71,6 +80,7 @@ pub struct Identity {
     clock: SharedClock,
     passwords: Passwords,
     tokens: Arc<Tokens>,
+    limits: Arc<AuthLimits>,
 }
 
 impl Identity {
@@ -79,7 +89,17 @@ impl Identity {
     pub async fn open(db: Db, jwt_secret: impl AsRef<[u8]>, clock: SharedClock) -> Result<Self, DbError> {
         let tokens = Arc::new(Tokens::new(jwt_secret.as_ref(), clock.clone()));
         db.migrate("identity", MIGRATIONS).await?;
-        Ok(Identity { db, clock, passwords: Passwords::secure(), tokens })
+        let limits = Arc::new(AuthLimits::per_minute(0));
+        Ok(Identity { db, clock, passwords: Passwords::secure(), tokens, limits })
+    }
+
+    /// Allows `per_minute` sign-in, registration, refresh and password-change attempts a
+    /// minute from one client address, and as many for one account; beyond them the answer
+    /// is 429 before any password is hashed. 0 (what [`Identity::open`] starts with) means
+    /// no limit.
+    #[must_use]
+    pub fn with_auth_rate_limit(self, per_minute: u32) -> Self {
+        Identity { limits: Arc::new(AuthLimits::per_minute(per_minute)), ..self }
     }
 
     /// Hashes new passwords with argon2's minimum costs. Only for tests, where creating
@@ -89,12 +109,16 @@ impl Identity {
         Identity { passwords: Passwords::fast(), ..self }
     }
 
-    /// `POST /auth/register`, `POST /auth/login` and `GET /me`, to be mounted under
-    /// `/api/v1`. `/me` needs [`Identity::verifier`] installed as a request extension.
+    /// `POST /auth/register`, `/auth/login`, `/auth/refresh`, `/auth/logout`,
+    /// `/auth/password` and `GET /me`, to be mounted under `/api/v1`. `/me` and
+    /// `/auth/password` need [`Identity::verifier`] installed as a request extension.
     pub fn router(&self) -> utoipa_axum::router::OpenApiRouter {
         utoipa_axum::router::OpenApiRouter::new()
             .merge(register::routes())
             .merge(login::routes())
+            .merge(refresh::routes())
+            .merge(logout::routes())
+            .merge(password::routes())
             .merge(me::routes())
             .with_state(self.clone())
     }

@@ -4,12 +4,13 @@
 //! argon2 verification either way), so the endpoint does not reveal who has an account.
 
 use crate::credentials::Email;
-use crate::tokens::Session;
+use crate::sessions::Session;
 use crate::users::{self, User};
 use crate::{Identity, IdentityError};
 use axum::extract::State;
 use kernel::error::ApiError;
 use kernel::http::Json;
+use kernel::rate_limit::ClientIp;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,10 +32,15 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 #[tracing::instrument(skip_all)]
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "identity", request_body = Credentials,
-    responses((status = 200, description = "Signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Wrong email or password", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
-async fn login(State(identity): State<Identity>, Json(input): Json<Credentials>) -> Result<Json<Session>, ApiError> {
+    responses((status = 200, description = "Signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Wrong email or password", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+async fn login(
+    State(identity): State<Identity>,
+    client: Option<ClientIp>,
+    Json(input): Json<Credentials>,
+) -> Result<Json<Session>, ApiError> {
+    identity.limits.check(client, Some(&Email::normalize(&input.email)))?;
     match identity.authenticate(&input.email, input.password).await? {
-        Some(user) => Ok(Json(identity.tokens.session(user)?)),
+        Some(user) => Ok(Json(identity.open_session(user).await?)),
         None => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
     }
 }

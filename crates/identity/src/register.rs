@@ -2,7 +2,7 @@
 //! decision creates admins from the CLI and the demo seed's users.
 
 use crate::credentials::{Email, NewUser};
-use crate::tokens::Session;
+use crate::sessions::Session;
 use crate::users::{self, User};
 use crate::{Identity, IdentityError};
 use axum::extract::State;
@@ -11,6 +11,7 @@ use chrono::SubsecRound;
 use kernel::auth::Role;
 use kernel::error::ApiError;
 use kernel::http::Json;
+use kernel::rate_limit::ClientIp;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,15 +31,17 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 
 /// Open a customer account; answers a signed-in session.
 #[utoipa::path(post, path = "/auth/register", tag = "identity", request_body = Registration,
-    responses((status = 201, description = "Registered and signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Email taken", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Registered and signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Email taken", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all)]
 async fn register(
     State(identity): State<Identity>,
+    client: Option<ClientIp>,
     Json(input): Json<Registration>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
+    identity.limits.check(client, Some(&Email::normalize(&input.email)))?;
     let user = identity.create_user(&input.email, &input.password, &input.name, Role::Customer).await?;
     tracing::info!(user_id = %user.id, "customer registered");
-    Ok((StatusCode::CREATED, Json(identity.tokens.session(user)?)))
+    Ok((StatusCode::CREATED, Json(identity.open_session(user).await?)))
 }
 
 impl Identity {

@@ -34,16 +34,6 @@ struct Claims {
     iss: String,
 }
 
-/// What registering or signing in answers: the API's `Session`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct Session {
-    access_token: String,
-    token_type: &'static str,
-    /// Seconds until the token expires.
-    expires_in: i64,
-    user: User,
-}
-
 /// Issues and verifies access tokens with one shared secret.
 pub(crate) struct Tokens {
     encoding: EncodingKey,
@@ -68,8 +58,8 @@ impl Tokens {
         }
     }
 
-    /// A session for `user` with a fresh access token.
-    pub(crate) fn session(&self, user: User) -> Result<Session, ApiError> {
+    /// A fresh access token for `user`.
+    pub(crate) fn access_token(&self, user: &User) -> Result<String, ApiError> {
         let now = self.clock.now();
         let claims = Claims {
             sub: user.id,
@@ -78,9 +68,8 @@ impl Tokens {
             exp: (now + ACCESS_TOKEN_TTL).timestamp(),
             iss: ISSUER.to_owned(),
         };
-        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|error| ApiError::internal(&error))?;
-        Ok(Session { access_token, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL.num_seconds(), user })
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| ApiError::internal(&error))
     }
 }
 
@@ -142,20 +131,19 @@ mod tests {
     fn an_issued_token_names_its_user_and_role() {
         let (tokens, _) = tokens();
         let admin = user(Role::Admin);
-        let session = tokens.session(admin.clone()).unwrap();
-        assert_eq!((session.token_type, session.expires_in), ("Bearer", 900));
-        let principal = tokens.verify(&session.access_token).unwrap();
+        let token = tokens.access_token(&admin).unwrap();
+        let principal = tokens.verify(&token).unwrap();
         assert_eq!(principal, Principal { user_id: admin.id, role: Role::Admin });
     }
 
     #[test]
     fn a_token_is_accepted_until_fifteen_minutes_have_passed() {
         let (tokens, clock) = tokens();
-        let session = tokens.session(user(Role::Customer)).unwrap();
+        let token = tokens.access_token(&user(Role::Customer)).unwrap();
         clock.advance(Duration::minutes(15) - Duration::seconds(1));
-        assert!(tokens.verify(&session.access_token).is_ok());
+        assert!(tokens.verify(&token).is_ok());
         clock.advance(Duration::seconds(1));
-        assert_eq!(refusal_of(&tokens, &session.access_token), "the access token has expired: sign in again");
+        assert_eq!(refusal_of(&tokens, &token), "the access token has expired: sign in again");
     }
 
     #[test]
@@ -201,7 +189,7 @@ mod tests {
     #[test]
     fn an_unsigned_token_is_refused() {
         let (tokens, _) = tokens();
-        let genuine = tokens.session(user(Role::Admin)).unwrap().access_token;
+        let genuine = tokens.access_token(&user(Role::Admin)).unwrap();
         let claims = genuine.split('.').nth(1).unwrap();
         let unsigned_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
         assert!(tokens.verify(&format!("{unsigned_header}.{claims}.")).is_err());

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::auth::Role;
-use kernel::db::{Db, Migration};
+use kernel::db::{Db, Migration, Tx};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,8 +12,15 @@ use uuid::Uuid;
 /// The users table. Emails are stored lower-cased, so the unique constraint alone keeps
 /// one account per address whatever case it was typed in; the role check keeps a typo in
 /// a manual update from creating a role the API cannot name.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "users with argon2id password hashes", sqlite: SCHEMA, postgres: SCHEMA }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "users with argon2id password hashes", sqlite: SCHEMA, postgres: SCHEMA },
+    Migration {
+        version: 2,
+        description: "refresh tokens, by digest, in families",
+        sqlite: crate::refresh_tokens::SCHEMA,
+        postgres: crate::refresh_tokens::SCHEMA,
+    },
+];
 
 const SCHEMA: &str = "
     create table users (
@@ -118,6 +125,28 @@ pub(crate) async fn credentials(db: &Db, email: &str) -> Result<Option<(User, St
         return Ok(None);
     };
     Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?)))
+}
+
+/// The user with this id and their password hash, for a password change.
+pub(crate) async fn credentials_by_id(db: &Db, id: Uuid) -> Result<Option<(User, String)>, sqlx::Error> {
+    let Some(row) = sqlx::query("select id, email, name, role, created_at, password_hash from users where id = $1")
+        .bind(id.to_string())
+        .fetch_optional(db.reader())
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?)))
+}
+
+/// Replaces the password hash of the user with this id.
+pub(crate) async fn set_password_hash(tx: &mut Tx, id: Uuid, password_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set password_hash = $2 where id = $1")
+        .bind(id.to_string())
+        .bind(password_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The user with this id.

@@ -25,6 +25,9 @@ pub struct ApiError {
     detail: String,
     code: Option<String>,
     errors: Vec<FieldError>,
+    /// Seconds the client should wait before trying again (`Retry-After`); small, so
+    /// every `Result<_, ApiError>` stays small.
+    retry_after: Option<std::num::NonZeroU32>,
 }
 
 /// An RFC 9457 problem document: the body of every error the API answers.
@@ -50,7 +53,7 @@ pub struct ProblemDocument {
 
 impl ApiError {
     fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, title, detail: detail.into(), code: None, errors: Vec::new() }
+        Self { status, slug, title, detail: detail.into(), code: None, errors: Vec::new(), retry_after: None }
     }
 
     /// 400: the request could not be read (malformed JSON, bad path or query parameter).
@@ -92,6 +95,17 @@ impl ApiError {
         }
     }
 
+    /// 429: the client spent its budget of requests; `Retry-After` says when it refills
+    /// (in whole seconds, at least one).
+    pub fn too_many_requests(detail: impl Into<String>, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+        Self {
+            retry_after: Some(std::num::NonZeroU32::new(seconds).unwrap_or(std::num::NonZeroU32::MIN)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", detail)
+        }
+    }
+
     /// 503: a dependency is down.
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
@@ -113,6 +127,11 @@ impl ApiError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The seconds a 429 asks the client to wait.
+    pub fn retry_after_seconds(&self) -> Option<u32> {
+        self.retry_after.map(std::num::NonZeroU32::get)
     }
 
     /// The human-readable explanation.
@@ -146,7 +165,11 @@ impl IntoResponse for ApiError {
             errors: self.errors,
         };
         let json = serde_json::to_vec(&body).expect("problem documents serialise");
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
+        let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.get().into());
+        }
+        response
     }
 }
 

@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod module;
 pub mod money;
 pub mod projection;
+pub mod rate_limit;
 pub mod saga;
 pub mod saga_operations;
 pub mod time;

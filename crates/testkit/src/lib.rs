@@ -176,7 +176,7 @@ impl TestApp {
     /// Starts a fresh platform on `backend` after `configure` adjusts its settings.
     pub async fn spawn_with(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
-        let mut settings = Settings::embedded(data_dir.path().to_owned());
+        let mut settings = test_settings(data_dir.path());
         let mut schemas = None;
         if let Backend::Postgres(url) = backend {
             let prefix = format!("t{}_", &Uuid::new_v4().simple().to_string()[..12]);
@@ -608,6 +608,13 @@ impl TestApp {
     }
 }
 
+/// The settings a test platform starts from: the defaults, without the request budgets
+/// (a suite registers and signs in many users from one address in seconds); the tests of
+/// those budgets set them again.
+fn test_settings(data_dir: &std::path::Path) -> Settings {
+    Settings { rate_limit: 0, auth_rate_limit: 0, ..Settings::embedded(data_dir.to_owned()) }
+}
+
 /// The `emporium` binary at `binary`, configured (by environment only) as `settings` say.
 fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::process::Command {
     let mut command = std::process::Command::new(binary);
@@ -623,7 +630,13 @@ fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::proce
         .env("EMPORIUM_GATEWAY_LATENCY_MS", settings.gateway_latency_ms.to_string())
         .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string())
         .env("EMPORIUM_SAGA_RETRY_PAUSE_MS", settings.saga_retry_pause_ms.to_string())
-        .env("EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", settings.saga_queue_deadline_secs.to_string());
+        .env("EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", settings.saga_queue_deadline_secs.to_string())
+        .env("EMPORIUM_RATE_LIMIT", settings.rate_limit.to_string())
+        .env("EMPORIUM_AUTH_RATE_LIMIT", settings.auth_rate_limit.to_string())
+        .env(
+            "EMPORIUM_TRUSTED_PROXIES",
+            settings.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+        );
     if let Some(deadlines) = &settings.saga_step_deadlines {
         command.env("EMPORIUM_SAGA_STEP_DEADLINES", deadlines);
     }
@@ -668,7 +681,7 @@ impl ServerProcess {
         configure: impl FnOnce(&mut Settings),
     ) -> ServerProcess {
         let data_dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
-        let mut settings = Settings::embedded(data_dir.path().to_owned());
+        let mut settings = test_settings(data_dir.path());
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("port").port();
         settings.listen = SocketAddr::from(([127, 0, 0, 1], port));
         let mut schemas = None;

@@ -5,6 +5,9 @@
 mod support;
 
 mod accounts;
+mod limits;
 mod login;
 mod me;
+mod password;
 mod register;
+mod sessions;

@@ -9,9 +9,11 @@ use http_body_util::BodyExt;
 use identity::Identity;
 use kernel::clock::ManualClock;
 use kernel::db::{Db, DbTarget};
+use kernel::rate_limit::ClientIp;
 use serde_json::{Value, json};
 use sqlx::Executor;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -88,12 +90,42 @@ pub struct Reply {
     pub content_type: String,
     /// The body as JSON (`Null` when empty).
     pub body: Value,
+    /// The `Retry-After` header's seconds, when present.
+    pub retry_after: Option<u64>,
 }
 
 impl TestIdentity {
+    /// The same identity with attempt budgets of `per_minute` (see `Identity::with_auth_rate_limit`).
+    pub fn with_auth_rate_limit(self, per_minute: u32) -> TestIdentity {
+        let identity = self.identity.with_auth_rate_limit(per_minute);
+        let router = axum::Router::from(identity.router()).layer(Extension(identity.verifier()));
+        TestIdentity { identity, router, ..self }
+    }
+
     /// Sends a request with a raw body, as a client would.
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Reply {
+        self.send_from(None, method, path, token, body).await
+    }
+
+    /// POSTs a JSON value as a client at `address` (what the HTTP edge names from the
+    /// connection), for the per-address budgets.
+    pub async fn post_from(&self, address: IpAddr, path: &str, body: Value) -> Reply {
+        self.send_from(Some(address), Method::POST, path, None, Some(body.to_string())).await
+    }
+
+    /// Sends a request, from `address` when given.
+    pub async fn send_from(
+        &self,
+        address: Option<IpAddr>,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
+        if let Some(address) = address {
+            request = request.extension(ClientIp(address));
+        }
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -103,6 +135,11 @@ impl TestIdentity {
         let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("a valid request");
         let response = self.router.clone().oneshot(request).await.expect("the router answers");
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok());
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -111,7 +148,7 @@ impl TestIdentity {
             .to_owned();
         let bytes = response.into_body().collect().await.expect("a readable body").to_bytes();
         let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
-        Reply { status, content_type, body }
+        Reply { status, content_type, body, retry_after }
     }
 
     /// POSTs a JSON value.

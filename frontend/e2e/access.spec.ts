@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { api, apiToken, roomyProducts, uniqueEmail } from "./support";
+import { addToCart, api, apiToken, registerViaUi, roomyProducts, uniqueEmail } from "./support";
 
 test("order pages need sign-in and never show another customer's order", async ({ page }) => {
   // Customer A places an order straight through the API.
@@ -58,4 +58,52 @@ async function registerViaUiFromHere(page: import("@playwright/test").Page) {
 test("a signed-out visitor is asked to sign in before checkout", async ({ page }) => {
   await page.goto("/checkout");
   await expect(page).toHaveURL(/\/sign-in\?next=%2Fcheckout/);
+});
+
+test("a shopper stays signed in after the access token expires, until signing out", async ({ page, context }) => {
+  await registerViaUi(page, "Returning Shopper");
+  // The access cookie lasts 14 minutes; drop it as the browser then would.
+  await context.clearCookies({ name: "emporium_session" });
+  const before = (await context.cookies()).find((c) => c.name === "emporium_refresh");
+  expect(before?.httpOnly, "the refresh token is kept out of scripts' reach").toBe(true);
+
+  await page.goto("/orders");
+
+  await expect(page).toHaveURL(/\/orders$/);
+  await expect(page.getByTestId("account-name")).toHaveText("Returning Shopper");
+  const after = await context.cookies();
+  expect(after.find((c) => c.name === "emporium_session")?.value, "a new access token").toBeTruthy();
+  expect(after.find((c) => c.name === "emporium_refresh")?.value, "the refresh token was rotated").not.toBe(before?.value);
+
+  // Signing out revokes the sign-in: the refresh cookie, put back, signs nobody in.
+  const rotated = after.find((c) => c.name === "emporium_refresh");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  if (!rotated) throw new Error("no refresh cookie");
+  await context.addCookies([rotated]);
+  await page.goto("/orders");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Forders/);
+  expect((await context.cookies()).find((c) => c.name === "emporium_refresh"), "the dead cookie is cleared").toBeUndefined();
+});
+
+test("the shop runs whole under a nonce-based content policy", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const [product] = await roomyProducts(1);
+  if (!product) throw new Error("need a product");
+
+  const home = await page.goto("/");
+  const policy = home?.headers()["content-security-policy"] ?? "";
+  expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(policy).toContain("frame-ancestors 'none'");
+  const again = await page.goto("/");
+  expect(again?.headers()["content-security-policy"], "a fresh nonce for every page").not.toBe(policy);
+
+  // Scripts run: the cart, a client component, works; the product art's styles apply.
+  await addToCart(page, product.id, 1);
+  await page.goto("/cart");
+  await expect(page.getByRole("link", { name: "Go to checkout" })).toBeVisible();
+  expect(violations, "nothing the page needs is blocked").toEqual([]);
 });

@@ -11,6 +11,8 @@ const session = {
   access_token: "secret-token",
   token_type: "Bearer",
   expires_in: 900,
+  refresh_token: "refresh-secret",
+  refresh_expires_in: 2592000,
   user: { id: "u1", email: "ada@example.com", name: "Ada", role: "customer" },
 };
 
@@ -37,7 +39,12 @@ describe("sign-in route handler", () => {
     expect(token).toContain("secret-token");
     expect(token).toMatch(/HttpOnly/i);
     expect(token).toMatch(/SameSite=lax/i);
-    expect(token).toMatch(/Max-Age=900/);
+    expect(token).toMatch(/Max-Age=840/);
+    expect(text).not.toContain("refresh-secret");
+    const refresh = cookies.find((c) => c.startsWith("emporium_refresh="));
+    expect(refresh).toContain("refresh-secret");
+    expect(refresh).toMatch(/HttpOnly/i);
+    expect(refresh).toMatch(/Max-Age=2592000/);
   });
 
   it("passes the API's problem through in plain words", async () => {

@@ -10,11 +10,15 @@ import type { User } from "./api/types";
 
 export const TOKEN_COOKIE = "emporium_session";
 export const USER_COOKIE = "emporium_user";
+/** The refresh token: buys the next access token when the first cookie has expired. */
+export const REFRESH_COOKIE = "emporium_refresh";
 
 export interface StoredSession {
   token: string;
   user: User;
   expiresInSeconds: number;
+  refreshToken: string;
+  refreshExpiresInSeconds: number;
 }
 
 function encodeUser(user: User): string {
@@ -35,22 +39,26 @@ export function decodeUser(value: string | undefined): User | null {
   }
 }
 
-/** Writes both cookies; they expire together with the access token. */
+/**
+ * Writes the session's cookies. The access token's expires a minute before the token
+ * does, so the proxy refreshes it before the API would refuse it; the user and refresh
+ * cookies last as long as the refresh token.
+ */
 export function setSessionCookies(response: NextResponse, session: StoredSession, secure: boolean) {
-  const options = {
-    httpOnly: true,
-    sameSite: "lax" as const,
-    secure,
-    path: "/",
-    maxAge: Math.max(60, Math.floor(session.expiresInSeconds)),
-  };
-  response.cookies.set(TOKEN_COOKIE, session.token, options);
-  response.cookies.set(USER_COOKIE, encodeUser(session.user), options);
+  const options = { httpOnly: true, sameSite: "lax" as const, secure, path: "/" };
+  const lasting = { ...options, maxAge: Math.max(60, Math.floor(session.refreshExpiresInSeconds)) };
+  response.cookies.set(TOKEN_COOKIE, session.token, {
+    ...options,
+    maxAge: Math.max(30, Math.floor(session.expiresInSeconds) - 60),
+  });
+  response.cookies.set(USER_COOKIE, encodeUser(session.user), lasting);
+  response.cookies.set(REFRESH_COOKIE, session.refreshToken, lasting);
 }
 
 export function clearSessionCookies(response: NextResponse) {
-  response.cookies.set(TOKEN_COOKIE, "", { path: "/", maxAge: 0 });
-  response.cookies.set(USER_COOKIE, "", { path: "/", maxAge: 0 });
+  for (const name of [TOKEN_COOKIE, USER_COOKIE, REFRESH_COOKIE]) {
+    response.cookies.set(name, "", { path: "/", maxAge: 0 });
+  }
 }
 
 /** Token for backend calls made while rendering, or null when signed out. */

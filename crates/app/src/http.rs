@@ -3,7 +3,7 @@
 //! security headers; plus health, readiness and Prometheus metrics.
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -63,7 +64,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     info(title = "Emporium API", version = "1", description = "Event-sourced e-commerce platform. Errors are RFC 9457 problem documents."),
     modifiers(&BearerAuth),
     tags(
-        (name = "identity", description = "Accounts and access tokens"),
+        (name = "identity", description = "Accounts, sessions and their tokens"),
         (name = "catalog", description = "Products and categories"),
         (name = "inventory", description = "Stock (admin)"),
         (name = "orders", description = "Orders and the place-order saga"),
@@ -158,7 +159,14 @@ async fn identify_client(State(clients): State<Arc<Clients>>, mut request: Reque
 /// Wraps the API routes with everything every request gets, and serves the OpenAPI
 /// document at `/api/openapi.json` with a browsable UI at `/api/docs`. Clients are known
 /// (and limited) when the router is served with `ConnectInfo<SocketAddr>`.
-pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>, clients: Arc<Clients>) -> Router {
+pub fn edge(
+    routes: OpenApiRouter,
+    verifier: SharedTokenVerifier,
+    dbs: Vec<Db>,
+    clients: Arc<Clients>,
+    cors_origins: &[String],
+) -> Router {
+    let cors = cors(cors_origins);
     let handle = metrics_handle().clone();
     let (api, openapi) = api(routes);
     Router::new()
@@ -169,6 +177,7 @@ pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>, 
         .route("/readyz", get(move || ready(dbs.clone())))
         .route("/metrics", get(move || std::future::ready(handle.render())))
         .layer(middleware::from_fn_with_state(clients, identify_client))
+        .layer(cors)
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(verifier))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -182,6 +191,25 @@ pub fn edge(routes: OpenApiRouter, verifier: SharedTokenVerifier, dbs: Vec<Db>, 
             tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Lets pages of `origins` call the API from the browser (with a bearer token, never
+/// cookies); with no origins, browsers keep every other site's pages out.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins = origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect::<Vec<_>>();
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER, header::HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600))
 }
 
 async fn ready(dbs: Vec<Db>) -> Response {
@@ -208,9 +236,19 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     response
 }
 
+/// The API answers data, never pages to run: nothing in a response may load or run
+/// anything, and no site may frame it. The bundled API docs are a page; they get only
+/// their own scripts and styles.
+const API_CONTENT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+const DOCS_CONTENT_POLICY: &str =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
 async fn security_headers(request: Request, next: Next) -> Response {
+    let docs = request.uri().path().starts_with("/api/docs");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let policy = if docs { DOCS_CONTENT_POLICY } else { API_CONTENT_POLICY };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -22,6 +22,8 @@ pub struct Platform {
     dbs: Vec<Db>,
     /// Who is calling, and the per-address request budget, shared by every router built.
     clients: Arc<crate::http::Clients>,
+    /// Web origins whose pages may call the API from the browser.
+    cors_origins: Vec<String>,
     transport: Transport,
     runtime: Option<Runtime>,
 }
@@ -122,6 +124,7 @@ impl Platform {
             identity,
             dbs,
             clients: Arc::new(clients),
+            cors_origins: settings.cors_origins.clone(),
             transport: settings.transport(),
             runtime: None,
         })
@@ -157,7 +160,13 @@ impl Platform {
 
     /// The HTTP application: every context's endpoints plus operations endpoints.
     pub fn router(&self) -> axum::Router {
-        crate::http::edge(self.routes(), self.identity.verifier(), self.dbs.clone(), self.clients.clone())
+        crate::http::edge(
+            self.routes(),
+            self.identity.verifier(),
+            self.dbs.clone(),
+            self.clients.clone(),
+            &self.cors_origins,
+        )
     }
 
     /// The OpenAPI document of every endpoint under `/api/v1`.

@@ -110,9 +110,27 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1,::1")]
     pub trusted_proxies: Vec<IpAddr>,
 
+    /// Web origins (`https://shop.example.com`) whose pages may call the API from the
+    /// browser, comma-separated; empty (the default) allows none: the storefront calls the
+    /// API from its own server.
+    #[arg(long, env = "EMPORIUM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
     /// Log line format.
     #[arg(long, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
+}
+
+/// An origin as browsers send it: scheme, host and optional port; nothing else.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let origin = raw.trim();
+    let (scheme, rest) = origin.split_once("://").ok_or("an origin looks like https://shop.example.com")?;
+    let host_and_port_only =
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !matches!(scheme, "http" | "https") || !host_and_port_only {
+        return Err(format!("{origin:?} is not an origin (scheme://host[:port], no path or trailing slash)"));
+    }
+    Ok(origin.to_owned())
 }
 
 impl Settings {
@@ -155,7 +173,23 @@ impl Settings {
             rate_limit: 50,
             auth_rate_limit: 20,
             trusted_proxies: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
+            cors_origins: Vec::new(),
             log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origin;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for good in ["https://shop.example.com", "http://127.0.0.1:3000", " https://[::1]:8443 "] {
+            assert_eq!(parse_origin(good).as_deref(), Ok(good.trim()));
+        }
+        for bad in ["shop.example.com", "https://shop.example.com/", "https://shop.example.com/cart", "ftp://x", "*"] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }
 }

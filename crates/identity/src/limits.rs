@@ -7,6 +7,9 @@ use kernel::error::ApiError;
 use kernel::rate_limit::{ClientIp, RateLimit};
 use std::net::IpAddr;
 
+/// Longest account key kept: an email's longest (254) or a user id.
+const MAX_ACCOUNT_KEY: usize = 254;
+
 /// The two budgets, each `per_minute` attempts a minute (0: unlimited).
 pub(crate) struct AuthLimits {
     by_address: RateLimit<IpAddr>,
@@ -27,7 +30,9 @@ impl AuthLimits {
         if let Some(ClientIp(address)) = client {
             self.by_address.check(&address)?;
         }
-        if let Some(account) = account {
+        // No account has a longer name, so there is nothing to protect, and a key that long
+        // would only take memory.
+        if let Some(account) = account.filter(|account| account.len() <= MAX_ACCOUNT_KEY) {
             self.by_account.check(&account.to_owned())?;
         }
         Ok(())

@@ -220,7 +220,8 @@ impl TestApp {
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("loopback port");
         let address = listener.local_addr().expect("bound address");
-        let router = platform.router();
+        // Served as `emporium serve` serves it: with each connection's peer address.
+        let router = platform.router().into_make_service_with_connect_info::<SocketAddr>();
         let consumers = platform.consumers();
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {

@@ -5,6 +5,7 @@
  * are decided once.
  */
 import "server-only";
+import { headers as requestHeaders } from "next/headers";
 import { API_TIMEOUT_MS, apiBaseUrl } from "./config";
 import { ApiError, errorFromResponse, unreachable } from "./problem";
 import {
@@ -40,8 +41,26 @@ interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * The shopper's address as this server received it, for the API's per-address limits
+ * (it trusts this server's `X-Forwarded-For`); without it every shopper would share
+ * this server's one address. Empty outside a request (build time, unit tests).
+ */
+async function forwardedFor(): Promise<Record<string, string>> {
+  try {
+    const value = (await requestHeaders()).get("x-forwarded-for");
+    return value ? { "x-forwarded-for": value } : {};
+  } catch {
+    return {};
+  }
+}
+
 async function send(path: string, options: CallOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    ...(await forwardedFor()),
+    ...options.headers,
+  };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
   if (options.body !== undefined) {
@@ -88,6 +107,8 @@ function query(params: Record<string, string | number | null | undefined>): stri
 export interface SignedIn {
   token: string;
   expiresInSeconds: number;
+  refreshToken: string;
+  refreshExpiresInSeconds: number;
   user: User;
 }
 
@@ -95,6 +116,8 @@ function toSignedIn(session: ApiSession): SignedIn {
   return {
     token: session.access_token,
     expiresInSeconds: session.expires_in,
+    refreshToken: session.refresh_token,
+    refreshExpiresInSeconds: session.refresh_expires_in,
     user: toUser(session.user),
   };
 }
@@ -105,6 +128,22 @@ export async function login(body: LoginBody): Promise<SignedIn> {
 
 export async function register(body: RegisterBody): Promise<SignedIn> {
   return toSignedIn(await call<ApiSession>("/api/v1/auth/register", { method: "POST", body }));
+}
+
+/**
+ * The next session for a refresh token (which is spent). `forwarded` is the shopper's
+ * `X-Forwarded-For` where no request scope provides it (the proxy).
+ */
+export async function refreshSession(refreshToken: string, forwarded?: string | null): Promise<SignedIn> {
+  const headers: Record<string, string> = forwarded ? { "x-forwarded-for": forwarded } : {};
+  const body = { refresh_token: refreshToken };
+  return toSignedIn(await call<ApiSession>("/api/v1/auth/refresh", { method: "POST", body, headers }));
+}
+
+/** Ends the sign-in a refresh token belongs to, on every device that shares it. */
+export async function logout(refreshToken: string): Promise<void> {
+  const response = await send("/api/v1/auth/logout", { method: "POST", body: { refresh_token: refreshToken } });
+  if (!response.ok) throw await errorFromResponse(response);
 }
 
 export async function me(token: string): Promise<User> {
@@ -181,7 +220,7 @@ export async function getShipment(token: string, id: string): Promise<Shipment> 
 // --- Forwarding for the browser (/bff) --------------------------------------
 
 /** Request headers a browser call may pass through to the API. */
-const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "idempotency-key"];
+const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "idempotency-key", "x-forwarded-for"];
 
 /**
  * Relays one browser request to the API, adding the session's bearer token.

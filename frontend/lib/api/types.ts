@@ -46,6 +46,8 @@ export interface ApiSession {
   access_token: string;
   token_type: "Bearer";
   expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
   user: ApiUser;
 }
 

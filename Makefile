@@ -1,12 +1,13 @@
 # Emporium: the two commands of the README, and the pieces they are made of.
-# Needs: a Rust toolchain (1.94+), a C compiler, curl; the storefront needs Node.js 20+ and
+# Needs: a Rust toolchain (1.94+), a C compiler, curl, Python 3 with venv (the contract
+# check installs schemathesis from PyPI); the storefront needs Node.js 20+ and
 # npm; its browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it).
 
 CARGO ?= cargo
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 BENCH_ARGS ?=
 
-.PHONY: run test check rust-test bench-smoke frontend-test openapi bench bench-kernel
+.PHONY: run test check rust-test contract-test bench-smoke frontend-test openapi bench bench-kernel
 
 ## Start the API (SQLite files in ./data, in-process bus, demo data) and the storefront.
 run:
@@ -14,8 +15,9 @@ run:
 
 ## Every check CI runs: formatting, lints, Rust tests (PostgreSQL, Redis and RabbitMQ suites
 ## when EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL / EMPORIUM_TEST_AMQP_URL are set), then the storefront's
+## the API checked against its OpenAPI document (schemathesis), then the storefront's
 ## lint, typecheck, unit tests, generated-types check, build and browser suite.
-test: check rust-test bench-smoke frontend-test
+test: check rust-test contract-test bench-smoke frontend-test
 
 check:
 	$(CARGO) fmt --all -- --check
@@ -23,6 +25,12 @@ check:
 
 rust-test:
 	$(CARGO) test --workspace
+
+## schemathesis (installed from PyPI into target/contract-venv) against a fresh server:
+## no server errors, answers that conform to the document, bad input refused.
+contract-test:
+	$(CARGO) build --bin emporium
+	./scripts/contract-test.sh
 
 ## Five seconds of the load driver on a debug build: the journey works end to end and
 ## orders complete (no timing is asserted; figures belong to `make bench`).

@@ -15,6 +15,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 struct ListProducts {
     /// Items per page, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 /// it is worth a sign-in.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct RefreshToken {
+    #[schema(min_length = 1, max_length = 128)]
     pub(crate) refresh_token: String,
 }
 

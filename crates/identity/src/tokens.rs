@@ -196,6 +196,18 @@ mod tests {
     }
 
     #[test]
+    fn a_token_whose_claims_were_edited_is_refused() {
+        let (tokens, _) = tokens();
+        let genuine = tokens.access_token(&user(Role::Customer)).unwrap();
+        let [header, claims, signature] = genuine.split('.').collect::<Vec<_>>()[..] else { panic!("three parts") };
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let edited = String::from_utf8(engine.decode(claims).unwrap()).unwrap().replace("customer", "admin");
+        let forged = format!("{header}.{}.{signature}", engine.encode(edited));
+        assert!(refusal_of(&tokens, &forged).contains("signature"));
+    }
+
+    #[test]
     fn garbage_is_refused_as_malformed() {
         let (tokens, _) = tokens();
         assert_eq!(refusal_of(&tokens, "not-a-token"), "the access token is malformed");

@@ -38,7 +38,7 @@ async fn adjust_stock(
     let reason = input.reason.trim().to_owned();
     let mut v = Validation::new();
     v.check(
-        input.delta != 0 && input.delta.abs() <= 1_000_000,
+        input.delta != 0 && input.delta.unsigned_abs() <= 1_000_000,
         "delta",
         "must be a non-zero number of units up to 1000000",
     );

@@ -58,6 +58,7 @@ impl From<QueryRejection> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct PageRequest {
     /// Items per page, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -76,10 +77,12 @@ impl PageRequest {
         }
     }
 
-    /// The cursor decoded as the id it wraps; a cursor that is not one is a 400.
+    /// The cursor decoded as the id it wraps; a cursor that is not one is a 400. An empty
+    /// `?cursor=` (a form that sends every field) means the first page.
     pub fn cursor_id(&self) -> Result<Option<uuid::Uuid>, ApiError> {
         self.cursor
             .as_deref()
+            .filter(|cursor| !cursor.is_empty())
             .map(|c| uuid::Uuid::parse_str(c).map_err(|_| ApiError::bad_request("cursor is not one this API issued")))
             .transpose()
     }

@@ -90,9 +90,26 @@ impl Modify for BearerAuth {
 
 /// Splits the contexts' routes under `/api/v1` into the axum router and the OpenAPI document.
 pub fn api(routes: OpenApiRouter) -> (Router, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes.route_layer(middleware::from_fn(record_metrics)))
-        .split_for_parts()
+        .split_for_parts();
+    declare_request_budget(&mut openapi);
+    (router, openapi)
+}
+
+/// Every operation may answer 429 once its caller's address has spent its budget (the
+/// edge decides, before any handler): said once here rather than on every path.
+fn declare_request_budget(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::IntoResponses;
+    let budget = kernel::error::problems::TooManyRequests::responses();
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in &budget {
+                operation.responses.responses.entry(status.clone()).or_insert_with(|| response.clone());
+            }
+        }
+    }
 }
 
 /// Who is calling, and how much each caller may send. Shared by every router built from

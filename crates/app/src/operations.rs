@@ -223,7 +223,7 @@ pub fn routes(operations: Operations) -> OpenApiRouter {
 
 /// Every context's sagas with a status, most recently changed first (admin).
 #[utoipa::path(get, path = "/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaQuery),
-    responses((status = 200, description = "Sagas", body = [SagaSummary]), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Sagas", body = [SagaSummary]), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin))]
 async fn list_sagas(
     State(operations): State<Operations>,
     _admin: Admin,
@@ -243,7 +243,7 @@ async fn list_sagas(
 /// One saga with its whole timeline (admin).
 #[utoipa::path(get, path = "/admin/sagas/{id}", tag = "operations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Saga id (the order id for place-order)")),
-    responses((status = 200, description = "The saga", body = SagaDetail), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The saga", body = SagaDetail), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound))]
 async fn get_saga(
     State(operations): State<Operations>,
     _admin: Admin,
@@ -257,7 +257,7 @@ async fn get_saga(
 /// with the same reply, so a retry never undoes twice.
 #[utoipa::path(post, path = "/admin/sagas/{id}/retry", tag = "operations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Saga id")),
-    responses((status = 200, description = "Sent; the saga as it stands now", body = SagaDetail), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "It awaits no compensation: nothing to retry", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Sent; the saga as it stands now", body = SagaDetail), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, (status = 409, description = "It awaits no compensation: nothing to retry", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn retry_saga(
     State(operations): State<Operations>,
     _admin: Admin,
@@ -268,7 +268,7 @@ async fn retry_saga(
 
 /// Every context's dead letters, newest first (admin).
 #[utoipa::path(get, path = "/admin/dead-letters", tag = "operations", security(("bearer" = [])), params(LetterQuery),
-    responses((status = 200, description = "Dead letters", body = [DeadLetterView]), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Dead letters", body = [DeadLetterView]), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin))]
 async fn list_dead_letters(
     State(operations): State<Operations>,
     _admin: Admin,
@@ -287,7 +287,7 @@ async fn list_dead_letters(
 /// consumer's inbox keeps the effect single.
 #[utoipa::path(post, path = "/admin/dead-letters/{id}/replay", tag = "operations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Dead letter id")),
-    responses((status = 200, description = "Handled; the letter is marked replayed", body = DeadLetterView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Replayed or discarded already", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Its consumer failed again; the letter stays open", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Handled; the letter is marked replayed", body = DeadLetterView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, (status = 409, description = "Replayed or discarded already", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Its consumer failed again; the letter stays open", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn replay_dead_letter(
     State(operations): State<Operations>,
     _admin: Admin,
@@ -299,7 +299,7 @@ async fn replay_dead_letter(
 /// Marks an open dead letter discarded (admin); its record stays.
 #[utoipa::path(post, path = "/admin/dead-letters/{id}/discard", tag = "operations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Dead letter id")),
-    responses((status = 200, description = "The letter, marked discarded", body = DeadLetterView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Replayed or discarded already", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The letter, marked discarded", body = DeadLetterView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, (status = 409, description = "Replayed or discarded already", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn discard_dead_letter(
     State(operations): State<Operations>,
     _admin: Admin,

@@ -47,7 +47,7 @@ fn valid_slug(slug: &str) -> bool {
 
 /// Add a category (admin).
 #[utoipa::path(post, path = "/categories", tag = "catalog", request_body = NewCategory, security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = CategoryView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = CategoryView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
 async fn create_category(
     State(catalog): State<Catalog>,
     Admin(admin): Admin,

@@ -114,7 +114,7 @@ pub(crate) fn routes() -> OpenApiRouter<Catalog> {
 
 /// Add a product (admin).
 #[utoipa::path(post, path = "/products", tag = "catalog", request_body = NewProduct, security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ProductView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = ProductView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
 #[tracing::instrument(skip_all, fields(sku = %input.sku))]
 async fn create_product(
     State(catalog): State<Catalog>,

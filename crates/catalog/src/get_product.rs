@@ -28,7 +28,7 @@ pub(crate) fn cache_key(id: Uuid) -> String {
 
 /// One product.
 #[utoipa::path(get, path = "/products/{id}", tag = "catalog", params(("id" = Uuid, Path, description = "Product id")),
-    responses((status = 200, description = "The product", body = crate::read_model::ProductView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The product", body = crate::read_model::ProductView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotFound))]
 async fn get_product(State(catalog): State<Catalog>, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     let key = cache_key(id);
     let json = match catalog.cache.get(&key).await {

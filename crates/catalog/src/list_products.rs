@@ -29,7 +29,7 @@ pub(crate) fn routes() -> OpenApiRouter<Catalog> {
 
 /// Browse the catalog, a page at a time.
 #[utoipa::path(get, path = "/products", tag = "catalog", params(ListProducts),
-    responses((status = 200, description = "A page of products", body = Page<ProductView>), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "A page of products", body = Page<ProductView>), kernel::error::problems::MalformedRequest))]
 async fn list_products(
     State(catalog): State<Catalog>,
     Query(query): Query<ListProducts>,

@@ -32,7 +32,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 #[tracing::instrument(skip_all)]
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "identity", request_body = Credentials,
-    responses((status = 200, description = "Signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Wrong email or password", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Signed in", body = Session), kernel::error::problems::MalformedRequest, (status = 401, description = "Wrong email or password", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), kernel::error::problems::TooManyAttempts))]
 async fn login(
     State(identity): State<Identity>,
     client: Option<ClientIp>,

@@ -19,7 +19,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 /// Sign out: the refresh token and every token of its sign-in stop working. Answers 204
 /// also for a token that is unknown or already revoked, so it can be repeated safely.
 #[utoipa::path(post, path = "/auth/logout", tag = "identity", request_body = RefreshToken,
-    responses((status = 204, description = "Signed out"), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Signed out"), kernel::error::problems::MalformedRequest, kernel::error::problems::InvalidRequest))]
 #[tracing::instrument(skip_all)]
 async fn logout(State(identity): State<Identity>, Json(input): Json<RefreshToken>) -> Result<StatusCode, ApiError> {
     let token = input.validated()?;

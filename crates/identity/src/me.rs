@@ -15,7 +15,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/me", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, description = "The account", body = crate::users::User), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The account", body = crate::users::User), kernel::error::problems::NotSignedIn))]
 async fn me(State(identity): State<Identity>, principal: Principal) -> Result<Json<User>, ApiError> {
     users::by_id(&identity.db, principal.user_id)
         .await?

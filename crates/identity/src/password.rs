@@ -28,7 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 
 /// Change the signed-in user's password; answers a new session and ends every other one.
 #[utoipa::path(post, path = "/auth/password", tag = "identity", request_body = PasswordChange, security(("bearer" = [])),
-    responses((status = 200, description = "Changed; the new session", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "The current password does not match, or the new one is not acceptable", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Changed; the new session", body = Session), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, (status = 422, description = "The current password does not match, or the new one is not acceptable", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), kernel::error::problems::TooManyAttempts))]
 #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
 async fn change_password(
     State(identity): State<Identity>,

@@ -42,7 +42,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 
 /// Trade a refresh token for a new session (access token and refresh token).
 #[utoipa::path(post, path = "/auth/refresh", tag = "identity", request_body = RefreshToken,
-    responses((status = 200, description = "The next session; the offered token is spent", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "The token is not valid, or was used before (which ends every session of its sign-in)", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The next session; the offered token is spent", body = Session), kernel::error::problems::MalformedRequest, (status = 401, description = "The token is not valid, or was used before (which ends every session of its sign-in)", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), kernel::error::problems::InvalidRequest, kernel::error::problems::TooManyAttempts))]
 #[tracing::instrument(skip_all)]
 async fn refresh(
     State(identity): State<Identity>,

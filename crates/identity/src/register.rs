@@ -31,7 +31,7 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 
 /// Open a customer account; answers a signed-in session.
 #[utoipa::path(post, path = "/auth/register", tag = "identity", request_body = Registration,
-    responses((status = 201, description = "Registered and signed in", body = Session), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Email taken", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 429, description = "Too many attempts", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Registered and signed in", body = Session), kernel::error::problems::MalformedRequest, (status = 409, description = "Email taken", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), kernel::error::problems::InvalidRequest, kernel::error::problems::TooManyAttempts))]
 #[tracing::instrument(skip_all)]
 async fn register(
     State(identity): State<Identity>,

@@ -28,7 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 /// Restock, count or write off units (admin); on hand may not drop below what is held.
 #[utoipa::path(post, path = "/inventory/{product_id}/adjustments", tag = "inventory", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")), request_body = Adjustment,
-    responses((status = 200, description = "Stock level after the adjustment", body = StockLevel), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 409, description = "Conflict", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Stock level after the adjustment", body = StockLevel), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
 async fn adjust_stock(
     State(inventory): State<Inventory>,
     Admin(admin): Admin,

@@ -17,7 +17,7 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 /// One product's stock (admin).
 #[utoipa::path(get, path = "/inventory/{product_id}", tag = "inventory", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
-    responses((status = 200, description = "Stock level", body = StockLevel), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Stock level", body = StockLevel), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound))]
 async fn get_stock_level(
     State(inventory): State<Inventory>,
     _: Admin,

@@ -203,3 +203,53 @@ impl Validation {
         if self.errors.is_empty() { Ok(()) } else { Err(ApiError::validation(self.errors)) }
     }
 }
+
+/// The problem answers many operations share, declared once for the OpenAPI document:
+/// name them in a path's `responses(...)` instead of spelling each one out.
+pub mod problems {
+    use super::ProblemDocument;
+
+    /// 400: the body, path or query could not be read.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 400, description = "Malformed request", content_type = "application/problem+json")]
+    pub struct MalformedRequest(pub ProblemDocument);
+
+    /// 401: no valid access token.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 401, description = "Not signed in", content_type = "application/problem+json")]
+    pub struct NotSignedIn(pub ProblemDocument);
+
+    /// 403: signed in, but not an admin.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 403, description = "Not an admin", content_type = "application/problem+json")]
+    pub struct NotAnAdmin(pub ProblemDocument);
+
+    /// 404: nothing there, or it belongs to someone else.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 404, description = "Not found", content_type = "application/problem+json")]
+    pub struct NotFound(pub ProblemDocument);
+
+    /// 409: the request conflicts with the current state.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 409, description = "Conflict", content_type = "application/problem+json")]
+    pub struct Conflict(pub ProblemDocument);
+
+    /// 422: well-formed, but a field is invalid or the domain refuses it.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 422, description = "Invalid request", content_type = "application/problem+json")]
+    pub struct InvalidRequest(pub ProblemDocument);
+
+    /// 429: an attempt budget is spent (sign-in, registration, refresh, password change).
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 429, description = "Too many attempts", content_type = "application/problem+json")]
+    pub struct TooManyAttempts(pub ProblemDocument);
+
+    /// 429: the client's address spent its budget of requests (any operation).
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 429,
+        description = "Too many requests from this address",
+        content_type = "application/problem+json"
+    )]
+    pub struct TooManyRequests(pub ProblemDocument);
+}

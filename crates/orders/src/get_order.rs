@@ -20,7 +20,7 @@ pub(crate) fn routes() -> OpenApiRouter<Orders> {
 /// One of the caller's orders with its saga's progress (any order, for admins).
 #[utoipa::path(get, path = "/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, description = "The order", body = OrderView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The order", body = OrderView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotFound))]
 async fn get_order(
     State(orders): State<Orders>,
     principal: Principal,
@@ -57,7 +57,7 @@ struct SagaHistory {
 /// An order's saga with its full history (admin).
 #[utoipa::path(get, path = "/orders/{id}/saga", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, description = "Saga state and history", body = SagaHistory), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 403, description = "Not an admin", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Saga state and history", body = SagaHistory), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound))]
 async fn get_saga(State(orders): State<Orders>, _: Admin, Path(id): Path<Uuid>) -> Result<Json<SagaHistory>, ApiError> {
     let view = orders.saga.view(id).await?.ok_or_else(|| ApiError::not_found(format!("no saga for order {id}")))?;
     let history = orders

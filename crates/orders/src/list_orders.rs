@@ -9,7 +9,7 @@ use kernel::http::{Json, Page, PageRequest, Query};
 
 /// The caller's orders, newest first (every order, for admins).
 #[utoipa::path(get, path = "/orders", tag = "orders", security(("bearer" = [])), params(PageRequest),
-    responses((status = 200, description = "A page of orders", body = Page<OrderView>), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "A page of orders", body = Page<OrderView>), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn))]
 pub(crate) async fn list_orders(
     State(orders): State<Orders>,
     principal: Principal,

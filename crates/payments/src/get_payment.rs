@@ -17,7 +17,7 @@ pub(crate) fn routes() -> OpenApiRouter<Payments> {
 /// A payment of the caller's (any, for admins).
 #[utoipa::path(get, path = "/payments/{id}", tag = "payments", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Payment id")),
-    responses((status = 200, description = "Payment", body = PaymentView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Payment", body = PaymentView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotFound))]
 async fn get_payment(
     State(payments): State<Payments>,
     principal: Principal,

@@ -16,7 +16,7 @@ pub(crate) struct PaymentMethods {
 
 /// The caller's saved cards.
 #[utoipa::path(get, path = "/payment-methods", tag = "payments", security(("bearer" = [])),
-    responses((status = 200, description = "Saved cards", body = PaymentMethods), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Saved cards", body = PaymentMethods), kernel::error::problems::NotSignedIn))]
 pub(crate) async fn list(
     State(payments): State<Payments>,
     principal: Principal,

@@ -17,7 +17,7 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 /// A shipment of the caller's (any, for admins).
 #[utoipa::path(get, path = "/shipments/{id}", tag = "shipping", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Shipment id")),
-    responses((status = 200, description = "Shipment", body = ShipmentView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 404, description = "Not found", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Shipment", body = ShipmentView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotFound))]
 async fn get_shipment(
     State(shipping): State<Shipping>,
     principal: Principal,

@@ -30,7 +30,7 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 
 /// What shipping a parcel would cost; 422 `shipping_unavailable` outside every zone.
 #[utoipa::path(post, path = "/shipping/quotes", tag = "shipping", request_body = QuoteRequest,
-    responses((status = 200, description = "Quote", body = QuoteView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Quote", body = QuoteView), kernel::error::problems::MalformedRequest, kernel::error::problems::InvalidRequest))]
 async fn quote(Json(input): Json<QuoteRequest>) -> Result<Json<QuoteView>, ApiError> {
     let country = input.country.trim().to_ascii_uppercase();
     let weight = u64::try_from(input.weight_grams).ok().filter(|w| (1..=1_000_000_000).contains(w));

@@ -128,7 +128,7 @@ enum Placed {
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body = PlaceOrder, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key, 1 to 100 visible ASCII characters")),
     responses((status = 202, description = "Accepted; the saga runs", body = OrderView),
-        (status = 200, description = "Placed before with this key", body = OrderView), (status = 400, description = "Malformed request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 401, description = "Not signed in", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 422, description = "Invalid request", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), (status = 503, description = "Not readable yet", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+        (status = 200, description = "Placed before with this key", body = OrderView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::InvalidRequest, (status = 503, description = "Not readable yet", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(customer_id = %principal.user_id, order_id))]
 async fn place_order(
     State(orders): State<Orders>,

@@ -55,7 +55,8 @@ frontend-test:
 	cd frontend && NEXT_TELEMETRY_DISABLED=1 npm run build
 	cd frontend && CI=true NEXT_TELEMETRY_DISABLED=1 npm run e2e
 
-## Regenerate the OpenAPI document and the storefront's types after an API change.
+## Regenerate the OpenAPI document, the GraphQL schema and the storefront's types after an API change.
 openapi:
 	$(CARGO) run --quiet --bin emporium -- openapi > docs/openapi.json
+	$(CARGO) run --quiet --bin emporium -- graphql-schema > docs/schema.graphql
 	cd frontend && npm run gen:api

@@ -126,6 +126,11 @@ impl Clients {
         Clients { requests: RateLimit::per_second(per_second, "requests from this address"), trusted_proxies }
     }
 
+    /// Spends one request of `client`'s budget.
+    pub(crate) fn check(&self, client: IpAddr) -> Result<(), ApiError> {
+        self.requests.check(&client)
+    }
+
     /// The client behind a connection from `peer`: the peer itself, unless it is a trusted
     /// proxy; then the nearest address in `X-Forwarded-For` that is not one (each proxy
     /// appends the address it got the request from, so only the trusted hops' entries at the
@@ -173,11 +178,20 @@ async fn identify_client(State(clients): State<Arc<Clients>>, mut request: Reque
     next.run(request).await
 }
 
+/// The platform's endpoints: REST under `/api/v1` (with their OpenAPI description) and
+/// GraphQL at `/graphql`.
+pub struct Routes {
+    /// Every context's REST endpoints and the operator's.
+    pub rest: OpenApiRouter,
+    /// `POST /graphql`.
+    pub graphql: Router,
+}
+
 /// Wraps the API routes with everything every request gets, and serves the OpenAPI
 /// document at `/api/openapi.json` with a browsable UI at `/api/docs`. Clients are known
 /// (and limited) when the router is served with `ConnectInfo<SocketAddr>`.
 pub fn edge(
-    routes: OpenApiRouter,
+    routes: Routes,
     verifier: SharedTokenVerifier,
     dbs: Vec<Db>,
     clients: Arc<Clients>,
@@ -185,9 +199,10 @@ pub fn edge(
 ) -> Router {
     let cors = cors(cors_origins);
     let handle = metrics_handle().clone();
-    let (api, openapi) = api(routes);
+    let (api, openapi) = api(routes.rest);
     Router::new()
         .merge(api)
+        .merge(routes.graphql)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))

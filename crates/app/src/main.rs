@@ -44,6 +44,8 @@ enum Command {
     },
     /// Print the OpenAPI document (what `/api/openapi.json` serves).
     Openapi,
+    /// Print the GraphQL schema (what `/graphql` serves) in SDL.
+    GraphqlSchema,
     /// Read-model maintenance.
     Projections {
         #[command(subcommand)]
@@ -184,6 +186,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             println!("{}", platform.openapi().to_pretty_json()?);
+            platform.shutdown().await;
+        }
+        Command::GraphqlSchema => {
+            print!("{}", platform.graphql_sdl());
             platform.shutdown().await;
         }
         Command::Migrate => {

@@ -24,6 +24,8 @@ pub struct Platform {
     clients: Arc<crate::http::Clients>,
     /// Web origins whose pages may call the API from the browser.
     cors_origins: Vec<String>,
+    /// The GraphQL schema, built once.
+    graphql: crate::graphql::ApiSchema,
     transport: Transport,
     runtime: Option<Runtime>,
 }
@@ -125,6 +127,7 @@ impl Platform {
             dbs,
             clients: Arc::new(clients),
             cors_origins: settings.cors_origins.clone(),
+            graphql: crate::graphql::schema(settings.environment == crate::settings::Environment::Production),
             transport: settings.transport(),
             runtime: None,
         })
@@ -158,15 +161,23 @@ impl Platform {
         crate::operations::Operations::new(stores, consumers, sagas)
     }
 
-    /// The HTTP application: every context's endpoints plus operations endpoints.
+    /// The HTTP application: every context's endpoints plus operations endpoints, over REST
+    /// and GraphQL.
     pub fn router(&self) -> axum::Router {
-        crate::http::edge(
-            self.routes(),
+        let graphql = crate::graphql::Endpoint::new(
+            self.graphql.clone(),
+            self.modules.iter().filter_map(|module| module.graphql_data.clone()).collect(),
+            self.identity.clone(),
             self.identity.verifier(),
-            self.dbs.clone(),
             self.clients.clone(),
-            &self.cors_origins,
-        )
+        );
+        let routes = crate::http::Routes { rest: self.routes(), graphql: graphql.router() };
+        crate::http::edge(routes, self.identity.verifier(), self.dbs.clone(), self.clients.clone(), &self.cors_origins)
+    }
+
+    /// The GraphQL schema in SDL (what `docs/schema.graphql` holds).
+    pub fn graphql_sdl(&self) -> String {
+        self.graphql.sdl()
     }
 
     /// The OpenAPI document of every endpoint under `/api/v1`.

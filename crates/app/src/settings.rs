@@ -13,6 +13,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// What kind of installation this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// A developer's machine or a test: the GraphQL schema can be explored.
+    Development,
+    /// Serving shoppers: GraphQL introspection and field suggestions are off.
+    Production,
+}
+
 /// Everything the platform can be configured with.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -116,6 +125,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// `production` hides what helps developers explore the API (GraphQL introspection and
+    /// field suggestions).
+    #[arg(long = "env", env = "EMPORIUM_ENV", value_enum, default_value = "development")]
+    pub environment: Environment,
+
     /// Log line format.
     #[arg(long, env = "EMPORIUM_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
@@ -174,6 +188,7 @@ impl Settings {
             auth_rate_limit: 20,
             trusted_proxies: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],
             cors_origins: Vec::new(),
+            environment: Environment::Development,
             log_format: LogFormat::Pretty,
         }
     }

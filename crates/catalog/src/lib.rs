@@ -8,6 +8,7 @@ mod categories;
 mod create_product;
 mod events;
 mod get_product;
+mod graphql;
 mod list_products;
 mod publications;
 mod read_model;
@@ -20,6 +21,7 @@ use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
 pub use events::CatalogEvent;
+pub use graphql::CatalogQuery;
 
 /// What the catalog's endpoints and handlers share.
 #[derive(Clone)]
@@ -42,8 +44,9 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
         .merge(get_product::routes())
         .merge(list_products::routes())
         .merge(categories::routes())
-        .with_state(catalog);
+        .with_state(catalog.clone());
     Ok(ContextModule {
+        graphql_data: Some(Arc::new(move |data| data.insert(catalog.clone()))),
         name: "catalog",
         store: store.clone(),
         router,

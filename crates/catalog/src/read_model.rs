@@ -115,7 +115,7 @@ impl Projection for ProductsProjection {
 }
 
 /// Whether a shopper can buy it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 #[allow(clippy::enum_variant_names, reason = "the API's words: in_stock, low_stock, out_of_stock")]
 pub(crate) enum StockStatus {
@@ -125,7 +125,8 @@ pub(crate) enum StockStatus {
 }
 
 /// A product as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Product")]
 pub(crate) struct ProductView {
     pub(crate) id: Uuid,
     pub(crate) sku: String,
@@ -202,7 +203,8 @@ pub(crate) async fn products(
 }
 
 /// A category as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Category")]
 pub(crate) struct CategoryView {
     pub(crate) id: Uuid,
     pub(crate) name: String,

@@ -17,6 +17,7 @@
 //! (attempt budgets) and `users` (the table).
 
 mod credentials;
+mod graphql;
 mod limits;
 mod login;
 mod logout;
@@ -39,6 +40,7 @@ use passwords::Passwords;
 use std::sync::Arc;
 use tokens::Tokens;
 
+pub use graphql::IdentityQuery;
 pub use users::{MIGRATIONS, User};
 
 /// Why a user could not be created. Rejections (`Invalid`, `EmailTaken`) are the caller's

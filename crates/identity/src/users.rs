@@ -34,7 +34,7 @@ const SCHEMA: &str = "
 ";
 
 /// A customer or admin account, as the API shows it (`{ id, email, name, role }`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct User {
     /// UUIDv7; for customers this is also their customer id in every other context.
     pub id: Uuid,
@@ -47,6 +47,7 @@ pub struct User {
     /// When the account was created (not part of the API's `User`).
     #[serde(skip_serializing)]
     #[schema(ignore)]
+    #[graphql(skip)]
     pub created_at: DateTime<Utc>,
 }
 

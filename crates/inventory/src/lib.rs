@@ -41,6 +41,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         .merge(stock_level::routes())
         .with_state(inventory);
     Ok(ContextModule {
+        graphql_data: None,
         name: "inventory",
         store: store.clone(),
         router,

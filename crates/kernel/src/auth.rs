@@ -12,7 +12,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// What a principal may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Shops and sees only their own orders, payments and shipments.
@@ -55,17 +55,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
             .get::<SharedTokenVerifier>()
             .cloned()
             .ok_or_else(|| ApiError::internal(&std::io::Error::other("no token verifier installed")))?;
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("sign in: send Authorization: Bearer <token>"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
-        verifier.verify(token.trim())
+        bearer_principal(&parts.headers, verifier.as_ref())?
+            .ok_or_else(|| ApiError::unauthorized("sign in: send Authorization: Bearer <token>"))
     }
+}
+
+/// The principal the request's `Authorization: Bearer` token names; `None` without the
+/// header, an error when the header or its token is not acceptable.
+pub fn bearer_principal(
+    headers: &axum::http::HeaderMap,
+    verifier: &dyn TokenVerifier,
+) -> Result<Option<Principal>, ApiError> {
+    let Some(header) = headers.get(AUTHORIZATION) else { return Ok(None) };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+    verifier.verify(token.trim()).map(Some)
 }
 
 /// A principal with the admin role; anyone else gets 403.

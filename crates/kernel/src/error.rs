@@ -81,6 +81,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
     }
 
+    /// 415: the body is not in a media type this endpoint reads.
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", detail)
+    }
+
     /// 422 with one message per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
@@ -132,6 +137,16 @@ impl ApiError {
     /// The seconds a 429 asks the client to wait.
     pub fn retry_after_seconds(&self) -> Option<u32> {
         self.retry_after.map(std::num::NonZeroU32::get)
+    }
+
+    /// The machine-readable reason of a refused request (`rejected`), if this is one.
+    pub fn rejection_code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// Every invalid field, on validation problems.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
     }
 
     /// The human-readable explanation.

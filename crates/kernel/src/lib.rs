@@ -15,6 +15,7 @@ pub mod dead_letters;
 pub mod delivery;
 pub mod error;
 pub mod event_store;
+pub mod graphql;
 pub mod group_commit;
 pub mod http;
 pub mod ids;

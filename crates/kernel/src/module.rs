@@ -34,7 +34,13 @@ pub struct ContextModule {
     pub workers: Vec<Worker>,
     /// The sagas it runs, for the operator's tools.
     pub sagas: Vec<Arc<dyn crate::saga::SagaControl>>,
+    /// Puts what its GraphQL resolvers read (`ctx.data`) into each request's data; `None`
+    /// for a context with no part in the GraphQL schema yet.
+    pub graphql_data: Option<GraphqlData>,
 }
+
+/// See [`ContextModule::graphql_data`].
+pub type GraphqlData = Arc<dyn Fn(&mut async_graphql::Data) + Send + Sync>;
 
 /// How messages travel between contexts.
 #[derive(Clone, Default)]

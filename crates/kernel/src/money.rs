@@ -51,6 +51,8 @@ impl From<Currency> for String {
     }
 }
 
+async_graphql::scalar!(Currency, "Currency", "An ISO 4217 currency code, such as USD.");
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -58,7 +60,7 @@ impl fmt::Display for Currency {
 }
 
 /// An amount of money in minor units (cents for USD).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct Money {
     /// Amount in the currency's minor unit.
     #[schema(example = 1999)]

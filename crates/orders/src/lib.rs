@@ -110,6 +110,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         .with_state(orders);
     let timers = saga.clone();
     Ok(ContextModule {
+        graphql_data: None,
         name: "orders",
         store: store.clone(),
         router,

@@ -45,6 +45,7 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
         .merge(get_payment::routes())
         .with_state(payments.clone());
     Ok(ContextModule {
+        graphql_data: None,
         name: "payments",
         store,
         router,

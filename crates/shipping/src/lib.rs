@@ -35,6 +35,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         .merge(get_shipment::routes())
         .with_state(Shipping { store: store.clone() });
     Ok(ContextModule {
+        graphql_data: None,
         name: "shipping",
         store: store.clone(),
         router,

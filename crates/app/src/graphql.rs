@@ -1,0 +1,152 @@
+//! GraphQL at `POST /graphql`: one schema merged from the contexts' own pieces (each
+//! context's `graphql` module), answering with the same data, rules and errors as REST.
+//!
+//! Hardening: a query may nest at most [`MAX_DEPTH`] levels and cost at most
+//! [`MAX_COMPLEXITY`] (one per field; lists count per item asked for), a batch holds at most
+//! [`MAX_BATCH`] operations and each counts against the caller's request budget, a query is
+//! at most [`MAX_QUERY_BYTES`] long. Only `POST` with `application/json` is served, so a
+//! form on another site cannot send an operation (no CSRF) and nothing runs over `GET`. In
+//! production (`EMPORIUM_ENV=production`) introspection and field suggestions are off.
+
+use crate::http::Clients;
+use async_graphql::{BatchRequest, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use catalog::CatalogQuery;
+use identity::{Identity, IdentityQuery};
+use kernel::auth::{SharedTokenVerifier, bearer_principal};
+use kernel::error::ApiError;
+use kernel::graphql::Caller;
+use kernel::module::GraphqlData;
+use kernel::rate_limit::ClientIp;
+use std::sync::Arc;
+
+/// Deepest nesting of fields a query may ask for.
+pub const MAX_DEPTH: usize = 10;
+/// Most fields one query may ask for, counting each list item asked for.
+pub const MAX_COMPLEXITY: usize = 1_000;
+/// Most operations in one batch.
+pub const MAX_BATCH: usize = 10;
+/// Longest query text accepted.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// Every context's queries.
+#[derive(MergedObject, Default)]
+pub struct Query(CatalogQuery, IdentityQuery);
+
+/// The platform's GraphQL schema.
+pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema with its limits; `production` turns introspection and suggestions off.
+pub fn schema(production: bool) -> ApiSchema {
+    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(MAX_DEPTH * 4)
+        .limit_directives(MAX_DEPTH);
+    if production { builder.disable_introspection().disable_suggestions().finish() } else { builder.finish() }
+}
+
+/// What the endpoint needs besides the schema: the contexts' resolver data, who is calling
+/// and how much they may send.
+pub struct Endpoint {
+    schema: ApiSchema,
+    data: Vec<GraphqlData>,
+    identity: Identity,
+    verifier: SharedTokenVerifier,
+    clients: Arc<Clients>,
+}
+
+impl Endpoint {
+    /// An endpoint over `schema`, installing each context's `data` into every request.
+    pub fn new(
+        schema: ApiSchema,
+        data: Vec<GraphqlData>,
+        identity: Identity,
+        verifier: SharedTokenVerifier,
+        clients: Arc<Clients>,
+    ) -> Endpoint {
+        Endpoint { schema, data, identity, verifier, clients }
+    }
+
+    /// `POST /graphql`.
+    pub fn router(self) -> Router {
+        Router::new().route("/graphql", post(serve)).with_state(Arc::new(self))
+    }
+}
+
+/// Gives every error a code: the resolvers' errors carry theirs (see `kernel::graphql`);
+/// an error of the whole operation (it does not parse, asks for an unknown field, breaks a
+/// limit) is `GRAPHQL_VALIDATION_FAILED`; what is left, a field's argument that does not
+/// coerce to its type, `BAD_USER_INPUT`.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let coded = error.extensions.as_ref().is_some_and(|extensions| extensions.get("code").is_some());
+        if !coded {
+            let code = if error.path.is_empty() { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
+            error.extensions.get_or_insert_with(Default::default).set("code", code);
+        }
+    }
+    response
+}
+
+async fn serve(
+    State(endpoint): State<Arc<Endpoint>>,
+    client: Option<ClientIp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::unsupported_media_type("GraphQL operations are sent as application/json"));
+    }
+    let batch: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|error| ApiError::bad_request(format!("not a GraphQL request: {error}")))?;
+    let mut requests = match batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(requests) => requests,
+    };
+    if requests.is_empty() || requests.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!("a batch holds 1 to {MAX_BATCH} operations")));
+    }
+    if requests.iter().any(|request| request.query.trim().is_empty()) {
+        return Err(ApiError::bad_request("a GraphQL request needs a query"));
+    }
+    if requests.iter().any(|request| request.query.len() > MAX_QUERY_BYTES) {
+        return Err(ApiError::bad_request(format!("a query is at most {MAX_QUERY_BYTES} bytes")));
+    }
+    // The edge counted this HTTP request; each further operation of a batch counts too.
+    if let Some(ClientIp(address)) = client {
+        for _ in 1..requests.len() {
+            endpoint.clients.check(address)?;
+        }
+    }
+    let caller = Caller(bearer_principal(&headers, endpoint.verifier.as_ref()));
+    for request in &mut requests {
+        request.data.insert(caller.clone());
+        request.data.insert(endpoint.identity.clone());
+        for install in &endpoint.data {
+            install(&mut request.data);
+        }
+    }
+    let answer = if requests.len() == 1 {
+        let request = requests.pop().expect("one request");
+        serde_json::to_vec(&with_codes(endpoint.schema.execute(request).await))
+    } else {
+        let mut answers = Vec::with_capacity(requests.len());
+        for request in requests {
+            answers.push(with_codes(endpoint.schema.execute(request).await));
+        }
+        serde_json::to_vec(&answers)
+    };
+    let answer = answer.map_err(|error| ApiError::internal(&error))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
+}

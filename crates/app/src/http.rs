@@ -135,7 +135,9 @@ impl Clients {
     /// proxy; then the nearest address in `X-Forwarded-For` that is not one (each proxy
     /// appends the address it got the request from, so only the trusted hops' entries at the
     /// right end can be believed; whatever a client wrote further left cannot).
+    /// IPv4 addresses seen through an IPv6 socket (`::ffff:a.b.c.d`) count as themselves.
     fn client_of(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+        let peer = peer.to_canonical();
         let mut client = peer;
         if !self.trusted_proxies.contains(&peer) {
             return client;
@@ -147,7 +149,7 @@ impl Clients {
             .flat_map(|value| value.split(','))
             .collect::<Vec<_>>();
         for hop in hops.into_iter().rev() {
-            let Ok(address) = hop.trim().parse::<IpAddr>() else { break };
+            let Ok(address) = hop.trim().parse::<IpAddr>().map(|address| address.to_canonical()) else { break };
             client = address;
             if !self.trusted_proxies.contains(&address) {
                 break;
@@ -321,6 +323,12 @@ mod tests {
         // A client's own claim further left is not believed; trusted hops are skipped.
         let chain = forwarded(&["6.6.6.6, 203.0.113.7", "10.0.0.2"]);
         assert_eq!(clients.client_of(ip("127.0.0.1"), &chain), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ipv4_seen_through_ipv6_counts_as_itself() {
+        let clients = clients();
+        assert_eq!(clients.client_of(ip("::ffff:127.0.0.1"), &forwarded(&["::ffff:203.0.113.7"])), ip("203.0.113.7"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! production (`EMPORIUM_ENV=production`) introspection and field suggestions are off.
 
 use crate::http::Clients;
-use async_graphql::{BatchRequest, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{BatchRequest, EmptySubscription, MergedObject, Schema};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -17,12 +17,14 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use catalog::CatalogQuery;
-use identity::{Identity, IdentityQuery};
+use identity::{Identity, IdentityMutation, IdentityQuery};
 use kernel::auth::{SharedTokenVerifier, bearer_principal};
 use kernel::error::ApiError;
 use kernel::graphql::Caller;
 use kernel::module::GraphqlData;
 use kernel::rate_limit::ClientIp;
+use orders::{OrdersMutation, OrdersQuery};
+use payments::{PaymentsMutation, PaymentsQuery};
 use std::sync::Arc;
 
 /// Deepest nesting of fields a query may ask for.
@@ -36,14 +38,18 @@ pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 
 /// Every context's queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, IdentityQuery);
+pub struct Query(CatalogQuery, IdentityQuery, OrdersQuery, PaymentsQuery);
+
+/// Every context's mutations.
+#[derive(MergedObject, Default)]
+pub struct Mutation(IdentityMutation, PaymentsMutation, OrdersMutation);
 
 /// The platform's GraphQL schema.
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema with its limits; `production` turns introspection and suggestions off.
 pub fn schema(production: bool) -> ApiSchema {
-    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_DEPTH * 4)
@@ -131,6 +137,9 @@ async fn serve(
     }
     let caller = Caller(bearer_principal(&headers, endpoint.verifier.as_ref()));
     for request in &mut requests {
+        if let Some(client) = client {
+            request.data.insert(client);
+        }
         request.data.insert(caller.clone());
         request.data.insert(endpoint.identity.clone());
         for install in &endpoint.data {

@@ -169,3 +169,123 @@ async fn the_committed_schema_is_the_served_one() {
         "docs/schema.graphql is stale: run `cargo run --bin emporium -- graphql-schema > docs/schema.graphql`"
     );
 }
+
+const REGISTER: &str =
+    "mutation($email: String!) { register(email: $email, password: \"graphql-shopper-1\", name: \"Ada\") {
+    accessToken refreshToken user { id } } }";
+const ADD_CARD: &str = "mutation($number: String!) { addPaymentMethod(input: { cardNumber: $number, expMonth: 12,
+    expYear: 2040, cvc: \"123\", holderName: \"Ada\" }) { id brand last4 } }";
+const PLACE: &str =
+    "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) {
+    id status total { amountMinor currency } } }";
+const ORDER: &str = "query($id: UUID!) { order(id: $id) { id status cancellation { code message }
+    saga { status steps { name status } } lines { quantity lineTotal { amountMinor } } } }";
+
+/// A new customer, signed up through GraphQL, with a saved card `number`: its access token
+/// and the card's id.
+async fn shopper(app: &TestApp, number: &str) -> (String, Value) {
+    let email = format!("g{}@example.com", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let session = query(app, None, REGISTER, json!({ "email": email })).await;
+    let token = session["data"]["register"]["accessToken"].as_str().unwrap_or_else(|| panic!("{session}")).to_owned();
+    let card = query(app, Some(&token), ADD_CARD, json!({ "number": number })).await;
+    let card_id = card["data"]["addPaymentMethod"]["id"].clone();
+    assert!(card_id.is_string(), "{card}");
+    (token, card_id)
+}
+
+/// Places an order through GraphQL and follows it through `order(id)` until it settles.
+async fn order_through_graphql(app: &TestApp, token: &str, input: Value) -> Value {
+    let placed = query(app, Some(token), PLACE, json!({ "input": input })).await;
+    let id = placed["data"]["placeOrder"]["id"].clone();
+    assert!(id.is_string(), "{placed}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let order = query(app, Some(token), ORDER, json!({ "id": id })).await;
+        let order = order["data"]["order"].clone();
+        if order["status"] == "completed" || order["status"] == "cancelled" {
+            return order;
+        }
+        assert!(std::time::Instant::now() < deadline, "order never settled: {order}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn order_input(product: uuid::Uuid, quantity: i64, card: &Value, country: &str) -> Value {
+    json!({
+        "lines": [{ "productId": product, "quantity": quantity }],
+        "paymentMethodId": card,
+        "shippingAddress": { "name": "Ada", "line1": "1 Graph Lane", "city": "Springfield", "postalCode": "12345", "country": country },
+    })
+}
+
+on_every_backend!(the_saga_and_its_three_failures_driven_entirely_through_graphql, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1250).await;
+
+    let (token, card) = shopper(&app, "4242424242424242").await;
+    let completed = order_through_graphql(&app, &token, order_input(product, 2, &card, "US")).await;
+    assert_eq!(completed["status"], "completed", "{completed}");
+    assert_eq!(completed["saga"]["status"], "COMPLETED");
+    assert!(completed["saga"]["steps"].as_array().unwrap().iter().all(|s| s["status"] == "SUCCEEDED"), "{completed}");
+    assert_eq!(completed["lines"][0]["lineTotal"]["amountMinor"], 2500);
+
+    let out_of_stock = order_through_graphql(&app, &token, order_input(product, 4, &card, "US")).await;
+    assert_eq!(
+        (&out_of_stock["status"], &out_of_stock["cancellation"]["code"]),
+        (&json!("cancelled"), &json!("out_of_stock"))
+    );
+
+    let (declined_token, declined_card) = shopper(&app, "4000000000000002").await;
+    let declined = order_through_graphql(&app, &declined_token, order_input(product, 1, &declined_card, "US")).await;
+    assert_eq!(declined["cancellation"]["code"], "payment_declined", "{declined}");
+
+    let nowhere = order_through_graphql(&app, &token, order_input(product, 1, &card, "AQ")).await;
+    assert_eq!(nowhere["cancellation"]["code"], "shipping_unavailable", "{nowhere}");
+    assert_eq!(nowhere["saga"]["status"], "COMPENSATED");
+
+    // Stock: 5, less the 2 sold (held for the parcel); every failed order gave back what it held.
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!((level["available"].as_i64(), level["reserved"].as_i64()), (Some(3), Some(2)), "{level}");
+
+    // Orders are the caller's own: another customer's is NOT_FOUND, and the list shows only theirs.
+    let stranger = query(&app, Some(&declined_token), ORDER, json!({ "id": completed["id"] })).await;
+    assert_eq!(error_code(&stranger), "NOT_FOUND");
+    let mine = query(&app, Some(&declined_token), "{ orders { edges { node { id } } } }", json!({})).await;
+    assert_eq!(mine["data"]["orders"]["edges"].as_array().map(Vec::len), Some(1), "{mine}");
+});
+
+on_every_backend!(graphql_mutations_refuse_bad_input_and_change_nothing, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let (token, card) = shopper(&app, "4242424242424242").await;
+
+    let refused = query(&app, Some(&token), PLACE, json!({ "input": order_input(product, 0, &card, "USA") })).await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    let fields = refused["errors"][0]["extensions"]["fields"].to_string();
+    assert!(fields.contains("lines[0].quantity") && fields.contains("shipping_address.country"), "{fields}");
+    let anonymous = query(&app, None, PLACE, json!({ "input": order_input(product, 1, &card, "US") })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let bad_card = query(&app, Some(&token), ADD_CARD, json!({ "number": "4242424242424241" })).await;
+    assert_eq!(error_code(&bad_card), "BAD_USER_INPUT", "{bad_card}");
+    let wrong = query(
+        &app,
+        None,
+        "mutation { login(email: \"nobody@example.com\", password: \"wrong-password\") { accessToken } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+
+    let mine =
+        query(&app, Some(&token), "{ orders { edges { node { id } } } paymentMethods { last4 } }", json!({})).await;
+    assert_eq!(mine["data"]["orders"]["edges"], json!([]), "no order was placed: {mine}");
+    assert_eq!(mine["data"]["paymentMethods"], json!([{ "last4": "4242" }]), "no card was added: {mine}");
+
+    // The same idempotency key places one order.
+    let key = json!({ "input": order_input(product, 1, &card, "US"), "key": "graphql-key-1" });
+    let first = query(&app, Some(&token), PLACE, key.clone()).await;
+    let again = query(&app, Some(&token), PLACE, key).await;
+    assert_eq!(first["data"]["placeOrder"]["id"], again["data"]["placeOrder"]["id"], "{first} {again}");
+});

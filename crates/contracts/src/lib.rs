@@ -27,7 +27,7 @@ pub struct ProductQuantity {
 }
 
 /// A delivery address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct Address {
     /// Recipient.
     pub name: String,

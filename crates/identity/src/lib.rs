@@ -40,7 +40,7 @@ use passwords::Passwords;
 use std::sync::Arc;
 use tokens::Tokens;
 
-pub use graphql::IdentityQuery;
+pub use graphql::{IdentityMutation, IdentityQuery};
 pub use users::{MIGRATIONS, User};
 
 /// Why a user could not be created. Rejections (`Invalid`, `EmailTaken`) are the caller's

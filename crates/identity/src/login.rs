@@ -38,14 +38,24 @@ async fn login(
     client: Option<ClientIp>,
     Json(input): Json<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
-    identity.limits.check(client, Some(&Email::normalize(&input.email)))?;
-    match identity.authenticate(&input.email, input.password).await? {
-        Some(user) => Ok(Json(identity.open_session(user).await?)),
-        None => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
-    }
+    Ok(Json(identity.sign_in(client, &input.email, input.password).await?))
 }
 
 impl Identity {
+    /// Signs in with email and password (REST and GraphQL alike), within the attempt budgets.
+    pub(crate) async fn sign_in(
+        &self,
+        client: Option<ClientIp>,
+        email: &str,
+        password: String,
+    ) -> Result<Session, ApiError> {
+        self.limits.check(client, Some(&Email::normalize(email)))?;
+        match self.authenticate(email, password).await? {
+            Some(user) => self.open_session(user).await,
+            None => Err(ApiError::unauthorized(WRONG_CREDENTIALS)),
+        }
+    }
+
     /// The user these credentials belong to, or `None` when the email is unknown or the
     /// password does not match.
     async fn authenticate(&self, email: &str, password: String) -> Result<Option<User>, IdentityError> {

@@ -22,11 +22,19 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
     responses((status = 204, description = "Signed out"), kernel::error::problems::MalformedRequest, kernel::error::problems::InvalidRequest))]
 #[tracing::instrument(skip_all)]
 async fn logout(State(identity): State<Identity>, Json(input): Json<RefreshToken>) -> Result<StatusCode, ApiError> {
-    let token = input.validated()?;
-    let mut tx = identity.db.begin().await?;
-    if refresh_tokens::revoke_family_of(&mut tx, token, identity.clock.now()).await? {
-        tracing::info!("signed out");
-    }
-    tx.commit().await?;
+    identity.sign_out(&input).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+impl Identity {
+    /// Revokes the refresh token's sign-in (REST and GraphQL alike); nothing for an unknown one.
+    pub(crate) async fn sign_out(&self, input: &RefreshToken) -> Result<(), ApiError> {
+        let token = input.validated()?;
+        let mut tx = self.db.begin().await?;
+        if refresh_tokens::revoke_family_of(&mut tx, token, self.clock.now()).await? {
+            tracing::info!("signed out");
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -49,24 +49,31 @@ async fn refresh(
     client: Option<ClientIp>,
     Json(input): Json<RefreshToken>,
 ) -> Result<Json<Session>, ApiError> {
-    identity.limits.check(client, None)?;
-    let token = input.validated()?;
-    let mut tx = identity.db.begin().await?;
-    match refresh_tokens::redeem(&mut tx, token, identity.clock.now()).await? {
-        Redeemed::Spent { family, user_id } => {
-            // The account as it is now: a role changed since sign-in shows in the new token.
-            let user = users::by_id(&identity.db, user_id).await?.ok_or_else(|| ApiError::unauthorized(REFUSED))?;
-            let session = identity.session_in(&mut tx, user, family).await?;
-            tx.commit().await?;
-            Ok(Json(session))
+    Ok(Json(identity.refresh(client, &input).await?))
+}
+
+impl Identity {
+    /// Trades a refresh token for the next session (REST and GraphQL alike).
+    pub(crate) async fn refresh(&self, client: Option<ClientIp>, input: &RefreshToken) -> Result<Session, ApiError> {
+        self.limits.check(client, None)?;
+        let token = input.validated()?;
+        let mut tx = self.db.begin().await?;
+        match refresh_tokens::redeem(&mut tx, token, self.clock.now()).await? {
+            Redeemed::Spent { family, user_id } => {
+                // The account as it is now: a role changed since sign-in shows in the new token.
+                let user = users::by_id(&self.db, user_id).await?.ok_or_else(|| ApiError::unauthorized(REFUSED))?;
+                let session = self.session_in(&mut tx, user, family).await?;
+                tx.commit().await?;
+                Ok(session)
+            }
+            Redeemed::Reused => {
+                tx.commit().await?;
+                tracing::warn!("a spent refresh token was offered again; its family is revoked");
+                Err(ApiError::unauthorized(
+                    "this refresh token was used before, so every session of its sign-in has been ended: sign in again",
+                ))
+            }
+            Redeemed::Refused => Err(ApiError::unauthorized(REFUSED)),
         }
-        Redeemed::Reused => {
-            tx.commit().await?;
-            tracing::warn!("a spent refresh token was offered again; its family is revoked");
-            Err(ApiError::unauthorized(
-                "this refresh token was used before, so every session of its sign-in has been ended: sign in again",
-            ))
-        }
-        Redeemed::Refused => Err(ApiError::unauthorized(REFUSED)),
     }
 }

@@ -38,13 +38,26 @@ async fn register(
     client: Option<ClientIp>,
     Json(input): Json<Registration>,
 ) -> Result<(StatusCode, Json<Session>), ApiError> {
-    identity.limits.check(client, Some(&Email::normalize(&input.email)))?;
-    let user = identity.create_user(&input.email, &input.password, &input.name, Role::Customer).await?;
-    tracing::info!(user_id = %user.id, "customer registered");
-    Ok((StatusCode::CREATED, Json(identity.open_session(user).await?)))
+    let session = identity.register_customer(client, &input.email, &input.password, &input.name).await?;
+    Ok((StatusCode::CREATED, Json(session)))
 }
 
 impl Identity {
+    /// Opens a customer account and signs it in (REST and GraphQL alike), within the
+    /// attempt budgets.
+    pub(crate) async fn register_customer(
+        &self,
+        client: Option<ClientIp>,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<Session, ApiError> {
+        self.limits.check(client, Some(&Email::normalize(email)))?;
+        let user = self.create_user(email, password, name, Role::Customer).await?;
+        tracing::info!(user_id = %user.id, "customer registered");
+        self.open_session(user).await
+    }
+
     /// Creates an account after validating every field; [`IdentityError::EmailTaken`] when
     /// the email (in any letter case) already has one. Used by registration and by
     /// `emporium admin create`.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub(crate) const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 
 /// What registering, signing in or refreshing answers: the API's `Session`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct Session {
     access_token: String,
     token_type: &'static str,

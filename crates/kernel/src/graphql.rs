@@ -23,6 +23,25 @@ pub fn state<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> async_gra
     })
 }
 
+/// A page of a list as a Relay connection whose cursors are the items' `cursor`s (what the
+/// REST list's `next_cursor` would be): `after` was given, so there are earlier items.
+pub fn connection<T: async_graphql::OutputType>(
+    page: crate::http::Page<T>,
+    after_given: bool,
+    cursor: impl Fn(&T) -> String,
+) -> async_graphql::connection::Connection<String, T> {
+    let mut connection = async_graphql::connection::Connection::new(after_given, page.next_cursor.is_some());
+    connection
+        .edges
+        .extend(page.items.into_iter().map(|item| async_graphql::connection::Edge::new(cursor(&item), item)));
+    connection
+}
+
+/// `first` and `after` of a Relay connection as the REST lists' `limit` and `cursor`.
+pub fn page_request(first: Option<i32>, after: Option<String>) -> crate::http::PageRequest {
+    crate::http::PageRequest { limit: first.map(i64::from), cursor: after }
+}
+
 /// The signed-in caller, or `UNAUTHENTICATED`.
 pub fn signed_in(ctx: &Context<'_>) -> async_graphql::Result<Principal> {
     match ctx.data_opt::<Caller>().map(|caller| &caller.0) {

@@ -59,7 +59,7 @@ impl<T> SagaStep for T where
 }
 
 /// Why a step or saga failed, in words for machines (`code`) and people (`message`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct Failure {
     /// Stable code, e.g. `out_of_stock`.
     pub code: String,
@@ -311,7 +311,7 @@ pub trait SagaDefinition: Send + Sync + 'static {
 }
 
 /// Where a saga stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 pub enum SagaStatus {
     /// No event yet.
@@ -349,7 +349,7 @@ impl SagaStatus {
 }
 
 /// Where one step stands, as shown to people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Not reached.
@@ -455,7 +455,7 @@ pub struct Awaiting {
 }
 
 /// One step as shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct StepView {
     /// Step name.
     pub name: String,
@@ -588,7 +588,7 @@ impl SagaState {
 }
 
 /// A saga as shown to people and support staff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct SagaView {
     /// Where it stands.
     pub status: SagaStatus,

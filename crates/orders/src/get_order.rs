@@ -26,11 +26,15 @@ async fn get_order(
     principal: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Json<OrderView>, ApiError> {
-    read_model::order(&orders, id)
+    visible_order(&orders, principal, id).await.map(Json)
+}
+
+/// Order `id` if `principal` may see it (REST and GraphQL alike). Another customer's order
+/// is "not found": its existence is not theirs to learn.
+pub(crate) async fn visible_order(orders: &Orders, principal: Principal, id: Uuid) -> Result<OrderView, ApiError> {
+    read_model::order(orders, id)
         .await?
-        // Another customer's order is "not found": its existence is not theirs to learn.
         .filter(|order| principal.can_see(order.customer_id))
-        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no order {id}")))
 }
 

@@ -9,6 +9,7 @@
 //! commands; publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
 
 mod get_order;
+mod graphql;
 mod list_orders;
 mod order;
 mod order_commands;
@@ -25,6 +26,7 @@ use place_order::saga::PlaceOrderSaga;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use graphql::{OrdersMutation, OrdersQuery};
 pub use order::OrdersEvent;
 
 /// What the orders endpoints and handlers share.
@@ -107,10 +109,10 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())
         .merge(get_order::routes())
-        .with_state(orders);
+        .with_state(orders.clone());
     let timers = saga.clone();
     Ok(ContextModule {
-        graphql_data: None,
+        graphql_data: Some(Arc::new(move |data| data.insert(orders.clone()))),
         name: "orders",
         store: store.clone(),
         router,

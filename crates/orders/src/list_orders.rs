@@ -15,8 +15,17 @@ pub(crate) async fn list_orders(
     principal: Principal,
     Query(page): Query<PageRequest>,
 ) -> Result<Json<Page<OrderView>>, ApiError> {
+    Ok(Json(page_of_orders(&orders, principal, &page).await?))
+}
+
+/// A page of the orders `principal` may see (REST and GraphQL alike).
+pub(crate) async fn page_of_orders(
+    orders: &Orders,
+    principal: Principal,
+    page: &PageRequest,
+) -> Result<Page<OrderView>, ApiError> {
     let limit = page.limit()?;
     let customer = (principal.role != Role::Admin).then_some(principal.user_id);
-    let rows = read_model::orders(&orders, customer, page.cursor_id()?, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |o| o.id.to_string())))
+    let rows = read_model::orders(orders, customer, page.cursor_id()?, limit + 1).await?;
+    Ok(Page::from_rows(rows, limit, |o| o.id.to_string()))
 }

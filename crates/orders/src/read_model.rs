@@ -145,7 +145,8 @@ pub(crate) async fn claim_idempotency_key(
 }
 
 /// A line as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "OrderLine")]
 pub(crate) struct LineView {
     product_id: Uuid,
     name: String,
@@ -155,14 +156,16 @@ pub(crate) struct LineView {
 }
 
 /// Why an order was cancelled.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Cancellation")]
 pub(crate) struct CancellationView {
     code: String,
     message: String,
 }
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Order")]
 pub(crate) struct OrderView {
     pub(crate) id: Uuid,
     pub(crate) customer_id: Uuid,

@@ -19,9 +19,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (deliberately without `Debug`).
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[graphql(name = "NewPaymentMethodInput")]
 #[serde(deny_unknown_fields)]
-struct NewPaymentMethod {
+pub(crate) struct NewPaymentMethod {
     card_number: String,
     exp_month: i64,
     exp_year: i64,
@@ -42,6 +43,15 @@ async fn add_payment_method(
     principal: Principal,
     Json(input): Json<NewPaymentMethod>,
 ) -> Result<(StatusCode, Json<PaymentMethodView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(add(&payments, principal, input).await?)))
+}
+
+/// Saves `input` as a card of `principal` (REST and GraphQL alike).
+pub(crate) async fn add(
+    payments: &Payments,
+    principal: Principal,
+    input: NewPaymentMethod,
+) -> Result<PaymentMethodView, ApiError> {
     let now = payments.store.clock().now();
     let mut v = Validation::new();
     let card = CardNumber::parse(&input.card_number);
@@ -93,8 +103,7 @@ async fn add_payment_method(
     if let Some(position) = position {
         payments.read_model.wait_for(position, READ_YOUR_WRITES).await;
     }
-    let view = read_model::payment_method(payments.store.db(), payment_method_id)
+    read_model::payment_method(payments.store.db(), payment_method_id)
         .await?
-        .ok_or_else(|| ApiError::unavailable("the card was saved but is not readable yet"))?;
-    Ok((StatusCode::CREATED, Json(view)))
+        .ok_or_else(|| ApiError::unavailable("the card was saved but is not readable yet"))
 }

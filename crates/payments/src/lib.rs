@@ -9,6 +9,7 @@ mod add_payment_method;
 mod card;
 pub mod gateway;
 mod get_payment;
+mod graphql;
 mod list_payment_methods;
 mod payment;
 mod process_payment;
@@ -22,6 +23,7 @@ use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
 pub use gateway::{CardGateway, SimulatedGateway, SimulatedGatewayConfig};
+pub use graphql::{PaymentsMutation, PaymentsQuery};
 pub use payment::PaymentsEvent;
 
 /// What the payments endpoints and handlers share.
@@ -44,8 +46,9 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
         .merge(add_payment_method::routes())
         .merge(get_payment::routes())
         .with_state(payments.clone());
+    let for_graphql = payments.clone();
     Ok(ContextModule {
-        graphql_data: None,
+        graphql_data: Some(Arc::new(move |data| data.insert(for_graphql.clone()))),
         name: "payments",
         store,
         router,

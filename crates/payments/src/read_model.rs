@@ -140,7 +140,8 @@ fn uuid(text: String) -> Result<Uuid, sqlx::Error> {
 }
 
 /// A saved card as its owner sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "PaymentMethod")]
 pub(crate) struct PaymentMethodView {
     pub(crate) id: Uuid,
     pub(crate) brand: String,

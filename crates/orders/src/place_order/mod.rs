@@ -24,7 +24,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[graphql(name = "PlaceOrderInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlaceOrder {
     lines: Vec<LineInput>,
@@ -33,7 +34,8 @@ pub(crate) struct PlaceOrder {
 }
 
 /// One line as ordered.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[graphql(name = "OrderLineInput")]
 #[serde(deny_unknown_fields)]
 struct LineInput {
     product_id: Uuid,
@@ -41,7 +43,7 @@ struct LineInput {
 }
 
 /// Where to ship, as entered.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 struct AddressInput {
     name: String,
@@ -106,12 +108,20 @@ impl PlaceOrder {
     }
 }
 
-/// The `Idempotency-Key` header, if sent: 1 to 100 visible ASCII characters.
+/// The `Idempotency-Key` header, if sent.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().ok().filter(|k| (1..=100).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
-    key.map(|k| Some(k.to_owned()))
-        .ok_or_else(|| ApiError::bad_request("Idempotency-Key must be 1 to 100 visible ASCII characters"))
+    let key = value.to_str().map_err(|_| ApiError::bad_request(KEY_SHAPE))?;
+    checked_idempotency_key(key).map(Some)
+}
+
+/// What an idempotency key must look like.
+const KEY_SHAPE: &str = "Idempotency-Key must be 1 to 100 visible ASCII characters";
+
+/// An idempotency key as given (header or GraphQL argument): 1 to 100 visible ASCII characters.
+pub(crate) fn checked_idempotency_key(key: &str) -> Result<String, ApiError> {
+    let valid = (1..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+    if valid { Ok(key.to_owned()) } else { Err(ApiError::bad_request(KEY_SHAPE)) }
 }
 
 pub(crate) fn routes() -> OpenApiRouter<Orders> {
@@ -137,6 +147,18 @@ async fn place_order(
     Json(input): Json<PlaceOrder>,
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let key = idempotency_key(&headers)?;
+    let (new, view) = place(&orders, principal, key, input).await?;
+    Ok((if new { StatusCode::ACCEPTED } else { StatusCode::OK }, Json(view)))
+}
+
+/// Places `input` for `principal` (REST and GraphQL alike): the order as it now reads, and
+/// whether it is new (`false`: placed before under the same idempotency `key`).
+pub(crate) async fn place(
+    orders: &Orders,
+    principal: Principal,
+    key: Option<String>,
+    input: PlaceOrder,
+) -> Result<(bool, OrderView), ApiError> {
     let (lines, payment_method_id, shipping_address) = input.validate()?;
     let product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     let prices = price_list::prices(orders.store.db(), &product_ids).await?;
@@ -197,19 +219,19 @@ async fn place_order(
         SagaError::Store(e) => ApiError::from(e),
         other => ApiError::internal(&other),
     })?;
-    let (status, order_id) = match outcome {
+    let (new, order_id) = match outcome {
         Placed::New(position) => {
             if let Some(position) = position {
                 orders.read_model.wait_for(position, READ_YOUR_WRITES).await;
             }
-            (StatusCode::ACCEPTED, order_id)
+            (true, order_id)
         }
-        Placed::Existing(existing) => (StatusCode::OK, existing),
+        Placed::Existing(existing) => (false, existing),
     };
-    let view = read_model::order(&orders, order_id)
+    let view = read_model::order(orders, order_id)
         .await?
         .ok_or_else(|| ApiError::unavailable("the order was placed but is not readable yet; retry the GET"))?;
-    Ok((status, Json(view)))
+    Ok((new, view))
 }
 
 #[cfg(test)]

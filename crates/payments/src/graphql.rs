@@ -1,0 +1,37 @@
+//! Payments' part of the GraphQL schema: a customer's saved cards, through the same
+//! functions as the REST slices (`add_payment_method`, `list_payment_methods`).
+
+use crate::Payments;
+use crate::add_payment_method::{NewPaymentMethod, add};
+use crate::read_model::{self, PaymentMethodView};
+use async_graphql::{Context, Object, Result, ResultExt};
+use kernel::error::ApiError;
+use kernel::graphql::{signed_in, state};
+
+/// Payments' queries, merged into the platform's `Query`.
+#[derive(Default)]
+pub struct PaymentsQuery;
+
+#[Object]
+impl PaymentsQuery {
+    /// The caller's saved cards.
+    async fn payment_methods(&self, ctx: &Context<'_>) -> Result<Vec<PaymentMethodView>> {
+        let principal = signed_in(ctx)?;
+        let payments = state::<Payments>(ctx)?;
+        read_model::payment_methods(payments.store.db(), principal.user_id).await.map_err(ApiError::from).extend()
+    }
+}
+
+/// Payments' mutations, merged into the platform's `Mutation`.
+#[derive(Default)]
+pub struct PaymentsMutation;
+
+#[Object]
+impl PaymentsMutation {
+    /// Save a card: the gateway tokenises it; only token, brand, last four digits and
+    /// expiry are kept.
+    async fn add_payment_method(&self, ctx: &Context<'_>, input: NewPaymentMethod) -> Result<PaymentMethodView> {
+        let principal = signed_in(ctx)?;
+        add(state::<Payments>(ctx)?, principal, input).await.extend()
+    }
+}

@@ -9,13 +9,15 @@
 //! production (`EMPORIUM_ENV=production`) introspection and field suggestions are off.
 
 use crate::http::Clients;
-use async_graphql::{BatchRequest, EmptySubscription, MergedObject, Schema};
+use async_graphql::{BatchRequest, Data, MergedObject, MergedSubscription, Schema};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use catalog::CatalogQuery;
 use identity::{Identity, IdentityMutation, IdentityQuery};
 use kernel::auth::{SharedTokenVerifier, bearer_principal};
@@ -23,7 +25,7 @@ use kernel::error::ApiError;
 use kernel::graphql::Caller;
 use kernel::module::GraphqlData;
 use kernel::rate_limit::ClientIp;
-use orders::{OrdersMutation, OrdersQuery};
+use orders::{OrdersMutation, OrdersQuery, OrdersSubscription};
 use payments::{PaymentsMutation, PaymentsQuery};
 use std::sync::Arc;
 
@@ -44,12 +46,16 @@ pub struct Query(CatalogQuery, IdentityQuery, OrdersQuery, PaymentsQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(IdentityMutation, PaymentsMutation, OrdersMutation);
 
+/// Every context's subscriptions.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(OrdersSubscription);
+
 /// The platform's GraphQL schema.
-pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits; `production` turns introspection and suggestions off.
 pub fn schema(production: bool) -> ApiSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_DEPTH * 4)
@@ -79,10 +85,60 @@ impl Endpoint {
         Endpoint { schema, data, identity, verifier, clients }
     }
 
-    /// `POST /graphql`.
+    /// `POST /graphql`, and subscriptions over a WebSocket at `GET /graphql/ws`.
     pub fn router(self) -> Router {
-        Router::new().route("/graphql", post(serve)).with_state(Arc::new(self))
+        Router::new().route("/graphql", post(serve)).route("/graphql/ws", get(subscribe)).with_state(Arc::new(self))
     }
+
+    /// What every operation's resolvers read: the contexts' state, Identity, the client.
+    fn install(&self, data: &mut Data, client: Option<ClientIp>) {
+        if let Some(client) = client {
+            data.insert(client);
+        }
+        data.insert(self.identity.clone());
+        for install in &self.data {
+            install(data);
+        }
+    }
+}
+
+/// Subscriptions over `graphql-transport-ws` (or the older `graphql-ws`). The caller is
+/// named by the `connection_init` payload's `Authorization` (`"Bearer <token>"`), as
+/// browsers cannot set headers on a WebSocket, or else by the upgrade request's header.
+async fn subscribe(
+    State(endpoint): State<Arc<Endpoint>>,
+    client: Option<ClientIp>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let from_header = bearer_principal(&headers, endpoint.verifier.as_ref());
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        let mut data = Data::default();
+        endpoint.install(&mut data, client);
+        let verifier = endpoint.verifier.clone();
+        GraphQLWebSocket::new(socket, endpoint.schema.clone(), protocol)
+            .with_data(data)
+            .on_connection_init(move |payload| async move {
+                let token = ["Authorization", "authorization"]
+                    .iter()
+                    .find_map(|key| payload.get(*key).and_then(serde_json::Value::as_str));
+                let caller = match token {
+                    Some(value) => {
+                        let mut headers = HeaderMap::new();
+                        let value = value.parse().map_err(|_| async_graphql::Error::new("unreadable Authorization"))?;
+                        headers.insert(header::AUTHORIZATION, value);
+                        bearer_principal(&headers, verifier.as_ref())
+                    }
+                    None => from_header,
+                };
+                let mut data = Data::default();
+                data.insert(Caller(caller));
+                Ok(data)
+            })
+            .serve()
+            .await;
+    })
 }
 
 /// Gives every error a code: the resolvers' errors carry theirs (see `kernel::graphql`);
@@ -137,14 +193,8 @@ async fn serve(
     }
     let caller = Caller(bearer_principal(&headers, endpoint.verifier.as_ref()));
     for request in &mut requests {
-        if let Some(client) = client {
-            request.data.insert(client);
-        }
         request.data.insert(caller.clone());
-        request.data.insert(endpoint.identity.clone());
-        for install in &endpoint.data {
-            install(&mut request.data);
-        }
+        endpoint.install(&mut request.data, client);
     }
     let answer = if requests.len() == 1 {
         let request = requests.pop().expect("one request");

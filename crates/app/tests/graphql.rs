@@ -289,3 +289,85 @@ on_every_backend!(graphql_mutations_refuse_bad_input_and_change_nothing, |backen
     let again = query(&app, Some(&token), PLACE, key).await;
     assert_eq!(first["data"]["placeOrder"]["id"], again["data"]["placeOrder"]["id"], "{first} {again}");
 });
+
+const FOLLOW: &str = "subscription($id: UUID!) { orderUpdated(id: $id) {
+    event version order { status saga { status steps { name status } } } } }";
+
+/// Subscribes to `orderUpdated(id)` over `graphql-transport-ws` as `token`; returns every
+/// update, then the errors if the subscription failed.
+async fn follow_order(app: &TestApp, token: Option<&str>, id: &Value) -> (Vec<Value>, Option<Value>) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}/graphql/ws", app.base.replacen("http", "ws", 1)).into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the WebSocket opens");
+    let payload = token.map_or_else(|| json!({}), |token| json!({ "Authorization": format!("Bearer {token}") }));
+    socket.send(Message::text(json!({ "type": "connection_init", "payload": payload }).to_string())).await.unwrap();
+    let subscribe =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": FOLLOW, "variables": { "id": id } } });
+    let mut updates = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("the subscription settles in time");
+        let Some(Ok(Message::Text(text))) = message else { panic!("unexpected frame: {message:?}") };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        match message["type"].as_str() {
+            Some("connection_ack") => socket.send(Message::text(subscribe.to_string())).await.unwrap(),
+            Some("next") => {
+                if message["payload"]["errors"].is_array() {
+                    return (updates, Some(message["payload"]["errors"].clone()));
+                }
+                updates.push(message["payload"]["data"]["orderUpdated"].clone());
+            }
+            Some("error") => return (updates, Some(message["payload"].clone())),
+            Some("complete") => return (updates, None),
+            Some("ping") => socket.send(Message::text(json!({ "type": "pong" }).to_string())).await.unwrap(),
+            _ => panic!("unexpected message: {message}"),
+        }
+    }
+}
+
+on_every_backend!(a_subscriber_sees_every_step_of_the_saga_live_and_in_order, |backend: Backend| async move {
+    let app = TestApp::spawn_with(&backend, |settings| settings.gateway_latency_ms = 300).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 900).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+
+    let (updates, failure) = follow_order(&app, Some(&customer), &placed["id"]).await;
+
+    assert!(failure.is_none(), "{failure:?}");
+    let versions: Vec<i64> = updates.iter().map(|u| u["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>(), "every step, in order: {updates:#?}");
+    assert!(updates.len() >= 6, "{updates:#?}");
+    assert_ne!(updates[0]["order"]["status"], "completed", "updates arrive while the saga runs: {updates:#?}");
+    let last = updates.last().unwrap();
+    assert_eq!(
+        (&last["order"]["status"], &last["order"]["saga"]["status"]),
+        (&json!("completed"), &json!("COMPLETED"))
+    );
+    // An admin may follow it too, from the start, and the stream ends with the saga.
+    let (replayed, failure) = follow_order(&app, Some(&admin), &placed["id"]).await;
+    assert!(failure.is_none(), "{failure:?}");
+    assert_eq!(replayed.len(), updates.len());
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_customer_or_an_admin_may_follow_an_order() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 900).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+
+    let stranger = app.new_customer().await;
+    let (updates, failure) = follow_order(&app, Some(&stranger), &placed["id"]).await;
+    assert!(updates.is_empty());
+    assert_eq!(failure.expect("refused")[0]["extensions"]["code"], "NOT_FOUND");
+    let (updates, failure) = follow_order(&app, None, &placed["id"]).await;
+    assert!(updates.is_empty());
+    assert_eq!(failure.expect("refused")[0]["extensions"]["code"], "UNAUTHENTICATED");
+}

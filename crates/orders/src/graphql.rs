@@ -7,7 +7,11 @@ use crate::list_orders::page_of_orders;
 use crate::place_order::{PlaceOrder, checked_idempotency_key, place};
 use crate::read_model::OrderView;
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object, Result, ResultExt};
+use async_graphql::{Context, Object, Result, ResultExt, SimpleObject, Subscription};
+use futures::Stream;
+use kernel::auth::Principal;
+use kernel::error::ApiError;
+use kernel::event_store::RecordedEvent;
 use kernel::graphql::{connection, page_request, signed_in, state};
 use uuid::Uuid;
 
@@ -57,5 +61,122 @@ impl OrdersMutation {
         let key = idempotency_key.as_deref().map(checked_idempotency_key).transpose().extend()?;
         let (_, order) = place(state::<Orders>(ctx)?, principal, key, input).await.extend()?;
         Ok(order)
+    }
+}
+
+/// One step of an order's saga as it happens, with the order as it stands right after it.
+#[derive(SimpleObject)]
+pub struct OrderUpdate {
+    /// What the saga recorded (`SagaStarted`, `SagaCommandIssued`, `SagaReplyReceived`, ...).
+    event: String,
+    /// The saga event's number: updates of one order count up by one, with no gaps.
+    version: i64,
+    /// The order, its status and its saga's steps, as of this event.
+    order: OrderView,
+}
+
+/// Orders' subscriptions, merged into the platform's `Subscription`.
+#[derive(Default)]
+pub struct OrdersSubscription;
+
+/// How long an update waits for the order's read model to include its event before it is
+/// sent with the order as the read model has it.
+const READ_MODEL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[Subscription]
+impl OrdersSubscription {
+    /// Every step of the order's saga as it is recorded, from the first, each with the
+    /// order as it stands after it; ends once the saga has finished. Only the order's
+    /// customer or an admin may follow it (`NOT_FOUND` for anyone else).
+    async fn order_updated(&self, ctx: &Context<'_>, id: Uuid) -> Result<impl Stream<Item = Result<OrderUpdate>>> {
+        let principal = signed_in(ctx)?;
+        let orders = state::<Orders>(ctx)?.clone();
+        visible_order(&orders, principal, id).await.extend()?;
+        let appends = orders.store.subscribe_appends();
+        let follow = Follow {
+            orders,
+            principal,
+            id,
+            appends,
+            pending: Vec::new().into_iter(),
+            sent: 0,
+            order_settled: None,
+            finished: false,
+        };
+        Ok(futures::stream::unfold(follow, |mut follow| async move {
+            let update = follow.next().await?;
+            Some((update.extend(), follow))
+        }))
+    }
+}
+
+/// A subscriber's place in one order's saga.
+struct Follow {
+    orders: Orders,
+    principal: Principal,
+    id: Uuid,
+    /// Wakes when Orders records anything.
+    appends: tokio::sync::watch::Receiver<u64>,
+    /// Saga events read but not yet sent.
+    pending: std::vec::IntoIter<RecordedEvent>,
+    /// The last version sent.
+    sent: i64,
+    /// Where the order's own latest event stands: in-place steps record it beside the saga's
+    /// event, so the last update waits for it too.
+    order_settled: Option<kernel::event_store::Position>,
+    finished: bool,
+}
+
+impl Follow {
+    /// The next update, waiting for the saga to record one; `None` once the saga finished.
+    async fn next(&mut self) -> Option<Result<OrderUpdate, ApiError>> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if let Some(event) = self.pending.next() {
+                return Some(self.update(event).await);
+            }
+            let store = &self.orders.store;
+            let read = async {
+                let saga = store.load(&kernel::saga::stream_id(self.id)).await?;
+                let order = store.load(&crate::order::order_stream(self.id)).await?;
+                Ok::<_, kernel::event_store::StoreError>((saga, order.last().map(|event| event.position)))
+            };
+            match read.await {
+                Ok((events, order_settled)) => {
+                    let fresh: Vec<_> = events.into_iter().filter(|event| event.stream_version > self.sent).collect();
+                    if !fresh.is_empty() {
+                        self.pending = fresh.into_iter();
+                        self.order_settled = order_settled;
+                        continue;
+                    }
+                }
+                Err(error) => {
+                    self.finished = true;
+                    return Some(Err(ApiError::from(error)));
+                }
+            }
+            // Nothing new yet: wait for Orders' next append (the channel closes only at shutdown).
+            if self.appends.changed().await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The update for `event`, once the read model shows it.
+    async fn update(&mut self, event: RecordedEvent) -> Result<OrderUpdate, ApiError> {
+        let last_read = self.pending.len() == 0;
+        let shown = match self.order_settled {
+            Some(order) if last_read => order.max(event.position),
+            _ => event.position,
+        };
+        self.orders.read_model.wait_for(shown, READ_MODEL_WAIT).await;
+        let order = visible_order(&self.orders, self.principal, self.id).await?;
+        self.sent = event.stream_version;
+        let finished = order.saga.as_ref().is_some_and(|saga| saga.status.is_terminal());
+        // The last event of a finished saga closes the stream.
+        self.finished = finished && last_read;
+        Ok(OrderUpdate { event: event.event_type, version: event.stream_version, order })
     }
 }

@@ -26,7 +26,7 @@ use place_order::saga::PlaceOrderSaga;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use graphql::{OrdersMutation, OrdersQuery};
+pub use graphql::{OrdersMutation, OrdersQuery, OrdersSubscription};
 pub use order::OrdersEvent;
 
 /// What the orders endpoints and handlers share.

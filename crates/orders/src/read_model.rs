@@ -177,7 +177,7 @@ pub(crate) struct OrderView {
     payment_id: Option<Uuid>,
     shipment_id: Option<Uuid>,
     cancellation: Option<CancellationView>,
-    saga: Option<SagaView>,
+    pub(crate) saga: Option<SagaView>,
     placed_at: String,
     updated_at: String,
 }

@@ -13,4 +13,6 @@ mkdir -p "$here/.data"
 data="$(mktemp -d "$here/.data/run.XXXXXX")"
 export EMPORIUM_LISTEN=127.0.0.1:18080
 export EMPORIUM_DATA_DIR="$data"
+# A card gateway that takes its time, as real ones do: order pages open while the saga runs.
+export EMPORIUM_GATEWAY_LATENCY_MS="${EMPORIUM_GATEWAY_LATENCY_MS:-1000}"
 exec "$bin" serve --demo

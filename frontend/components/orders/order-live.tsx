@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import useSWR from "swr";
+import { useCallback, useEffect, useState } from "react";
+import useSWR, { useSWRConfig } from "swr";
 import { Alert } from "@/components/ui/alert";
 import { Spinner } from "@/components/ui/spinner";
 import { fetchOrder, fetchShipment, keys } from "@/lib/api/browser";
@@ -35,16 +36,49 @@ export function pollInterval(order: Order): number {
 }
 
 /**
- * The order page body. It starts from the server-rendered order and polls
- * while the place-order saga runs, stopping by itself once the order is
- * completed or cancelled.
+ * Follows the order's saga live while it runs: a Server-Sent Event stream from this site's
+ * server (which follows the API's GraphQL subscription) hands each update to `onUpdate`.
+ * Returns whether the stream is open; when it fails or ends, the caller polls instead.
+ */
+export function useLiveOrder(initial: Order, onUpdate: (order: Order) => void): boolean {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!initial.inProgress || typeof EventSource === "undefined") return;
+    const source = new EventSource(`/bff/orders/${encodeURIComponent(initial.id)}/live`);
+    const stop = () => {
+      source.close();
+      setOpen(false);
+    };
+    source.onopen = () => setOpen(true);
+    source.onmessage = (event: MessageEvent<string>) => onUpdate(JSON.parse(event.data) as Order);
+    source.addEventListener("end", stop);
+    source.onerror = stop;
+    return () => source.close();
+  }, [initial.id, initial.inProgress, onUpdate]);
+  return open;
+}
+
+/**
+ * The order page body. It starts from the server-rendered order and follows it live while
+ * the place-order saga runs; when live updates are unavailable it polls instead, stopping
+ * by itself once the order is completed or cancelled.
  */
 export function OrderLive({ initial }: { initial: Order }) {
+  const { mutate } = useSWRConfig();
+  // A streamed order goes into SWR's cache as it is, without re-reading it.
+  const put = useCallback(
+    (order: Order) => void mutate(keys.order(initial.id), order, { revalidate: false }),
+    [mutate, initial.id],
+  );
+  const live = useLiveOrder(initial, put);
   const { data, error } = useSWR(keys.order(initial.id), () => fetchOrder(initial.id), {
     fallbackData: initial,
     // SWR may ask before its cache holds anything (fallbackData is not cached), so fall back to `initial`.
-    refreshInterval: (latest) => pollInterval(latest ?? initial),
+    // No polling while the live stream is open.
+    refreshInterval: (latest) => (live ? 0 : pollInterval(latest ?? initial)),
     revalidateOnFocus: false,
+    // The server just rendered it, and the live stream starts with the saga's first step.
+    revalidateOnMount: false,
     dedupingInterval: 200,
   });
   const order = data ?? initial;

@@ -437,6 +437,11 @@ impl DomainEvent for SagaEvent {
 /// The event type the relay publishes commands from.
 pub const COMMAND_ISSUED: &str = "SagaCommandIssued";
 
+/// Whether a saga event of this type is its last: it completed, or it compensated.
+pub fn is_final_event(event_type: &str) -> bool {
+    matches!(event_type, "SagaCompleted" | "SagaCompensated")
+}
+
 /// The reply a saga waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Awaiting {

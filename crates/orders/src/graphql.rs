@@ -164,19 +164,20 @@ impl Follow {
         }
     }
 
-    /// The update for `event`, once the read model shows it.
+    /// The update for `event`, once the read model shows it. The saga's final event closes
+    /// the stream; it is recorded beside the order's own final event (the in-place step that
+    /// completes or cancels the order), so its update waits for that one too. (The saga's
+    /// state in the view is current, not as of `event`: it cannot tell when to stop.)
     async fn update(&mut self, event: RecordedEvent) -> Result<OrderUpdate, ApiError> {
-        let last_read = self.pending.len() == 0;
+        let last = kernel::saga::is_final_event(&event.event_type);
         let shown = match self.order_settled {
-            Some(order) if last_read => order.max(event.position),
+            Some(order) if last => order.max(event.position),
             _ => event.position,
         };
         self.orders.read_model.wait_for(shown, READ_MODEL_WAIT).await;
         let order = visible_order(&self.orders, self.principal, self.id).await?;
         self.sent = event.stream_version;
-        let finished = order.saga.as_ref().is_some_and(|saga| saga.status.is_terminal());
-        // The last event of a finished saga closes the stream.
-        self.finished = finished && last_read;
+        self.finished = last;
         Ok(OrderUpdate { event: event.event_type, version: event.stream_version, order })
     }
 }

@@ -2,11 +2,12 @@
 //! read model and answers as the REST slices (`list_products`, `get_product`, `categories`).
 
 use crate::Catalog;
+use crate::list_products::page_of_products;
 use crate::read_model::{self, CategoryView, ProductView};
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ErrorExtensions, Object, Result, ResultExt};
 use kernel::error::ApiError;
-use kernel::http::PageRequest;
+use kernel::graphql::{connection, page_request};
 use uuid::Uuid;
 
 /// Catalog's queries, merged into the platform's `Query`.
@@ -27,18 +28,9 @@ impl CatalogQuery {
         category: Option<Uuid>,
     ) -> Result<Connection<String, ProductView>> {
         let catalog = kernel::graphql::state::<Catalog>(ctx)?;
-        let page = PageRequest { limit: first.map(i64::from), cursor: after };
-        let limit = page.limit().extend()?;
-        let after = page.cursor_id().extend()?;
-        let mut products = read_model::products(catalog.store.db(), after, category, limit + 1)
-            .await
-            .map_err(ApiError::from)
-            .extend()?;
-        let has_next = products.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        products.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges.extend(products.into_iter().map(|product| Edge::new(product.id.to_string(), product)));
-        Ok(connection)
+        let after_given = after.is_some();
+        let page = page_of_products(catalog, &page_request(first, after), category).await.extend()?;
+        Ok(connection(page, after_given, |product| product.id.to_string()))
     }
 
     /// One product; `NOT_FOUND` when there is none with this id.

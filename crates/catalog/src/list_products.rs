@@ -35,8 +35,16 @@ async fn list_products(
     Query(query): Query<ListProducts>,
 ) -> Result<Json<Page<ProductView>>, ApiError> {
     let page = PageRequest { limit: query.limit, cursor: query.cursor };
+    Ok(Json(page_of_products(&catalog, &page, query.category).await?))
+}
+
+/// A page of products, optionally of one category (REST and GraphQL alike).
+pub(crate) async fn page_of_products(
+    catalog: &Catalog,
+    page: &PageRequest,
+    category: Option<Uuid>,
+) -> Result<Page<ProductView>, ApiError> {
     let limit = page.limit()?;
-    let after = page.cursor_id()?;
-    let rows = read_model::products(catalog.store.db(), after, query.category, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |p| p.id.to_string())))
+    let rows = read_model::products(catalog.store.db(), page.cursor_id()?, category, limit + 1).await?;
+    Ok(Page::from_rows(rows, limit, |p| p.id.to_string()))
 }

@@ -4,11 +4,14 @@
 //! Hardening: a query may nest at most [`MAX_DEPTH`] levels and cost at most
 //! [`MAX_COMPLEXITY`] (one per field; lists count per item asked for), a batch holds at most
 //! [`MAX_BATCH`] operations and each counts against the caller's request budget, a query is
-//! at most [`MAX_QUERY_BYTES`] long. Only `POST` with `application/json` is served, so a
+//! at most [`MAX_QUERY_BYTES`] long and its text selects at most [`MAX_FIELDS`] fields,
+//! [`MAX_ALIASES`] aliases and [`MAX_DIRECTIVES_PER_FIELD`] directives on any one field. Only `POST` with `application/json` is served, so a
 //! form on another site cannot send an operation (no CSRF) and nothing runs over `GET`. In
 //! production (`EMPORIUM_ENV=production`) introspection and field suggestions are off.
 
 use crate::http::Clients;
+use crate::operations::{OperationsMutation, OperationsQuery};
+use async_graphql::parser::types::{Selection, SelectionSet};
 use async_graphql::{BatchRequest, Data, MergedObject, MergedSubscription, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
@@ -18,8 +21,9 @@ use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use catalog::CatalogQuery;
+use catalog::{CatalogMutation, CatalogQuery};
 use identity::{Identity, IdentityMutation, IdentityQuery};
+use inventory::{InventoryMutation, InventoryQuery};
 use kernel::auth::{SharedTokenVerifier, bearer_principal};
 use kernel::error::ApiError;
 use kernel::graphql::Caller;
@@ -27,24 +31,50 @@ use kernel::module::GraphqlData;
 use kernel::rate_limit::ClientIp;
 use orders::{OrdersMutation, OrdersQuery, OrdersSubscription};
 use payments::{PaymentsMutation, PaymentsQuery};
+use shipping::ShippingQuery;
 use std::sync::Arc;
 
 /// Deepest nesting of fields a query may ask for.
 pub const MAX_DEPTH: usize = 10;
 /// Most fields one query may ask for, counting each list item asked for.
 pub const MAX_COMPLEXITY: usize = 1_000;
-/// Most operations in one batch.
-pub const MAX_BATCH: usize = 10;
+/// Most operations in one batch: fewer than the ten a batching attack (graphql-cop's check)
+/// starts at, and each costs its share of the caller's request budget anyway.
+pub const MAX_BATCH: usize = 5;
+/// Most aliases one query may use: a real client needs a handful, an alias-overloading
+/// attack hundreds.
+pub const MAX_ALIASES: usize = 30;
+/// Most fields one query's text may select (however often each runs): a duplicated-field
+/// attack repeats one field hundreds of times at no cost the complexity limit sees.
+pub const MAX_FIELDS: usize = 250;
+/// Most directives on one field: an overloading attack piles up unknown ones, each of which
+/// would cost an error of its own.
+pub const MAX_DIRECTIVES_PER_FIELD: usize = 3;
 /// Longest query text accepted.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 
 /// Every context's queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, IdentityQuery, OrdersQuery, PaymentsQuery);
+pub struct Query(
+    CatalogQuery,
+    IdentityQuery,
+    InventoryQuery,
+    OrdersQuery,
+    PaymentsQuery,
+    ShippingQuery,
+    OperationsQuery,
+);
 
 /// Every context's mutations.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, PaymentsMutation, OrdersMutation);
+pub struct Mutation(
+    IdentityMutation,
+    CatalogMutation,
+    InventoryMutation,
+    PaymentsMutation,
+    OrdersMutation,
+    OperationsMutation,
+);
 
 /// Every context's subscriptions.
 #[derive(MergedSubscription, Default)]
@@ -141,6 +171,62 @@ async fn subscribe(
     })
 }
 
+/// What one query's text asks for, counted before anything runs.
+#[derive(Default)]
+struct Shape {
+    fields: usize,
+    aliases: usize,
+    most_directives: usize,
+}
+
+impl Shape {
+    fn count(&mut self, selections: &SelectionSet) {
+        for selection in &selections.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    self.fields += 1;
+                    self.aliases += usize::from(field.node.alias.is_some());
+                    self.most_directives = self.most_directives.max(field.node.directives.len());
+                    self.count(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.most_directives = self.most_directives.max(spread.node.directives.len());
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.most_directives = self.most_directives.max(fragment.node.directives.len());
+                    self.count(&fragment.node.selection_set.node);
+                }
+            }
+        }
+    }
+}
+
+/// Why `query` is refused before it runs, if it overloads fields, aliases or directives
+/// (see [`MAX_FIELDS`], [`MAX_ALIASES`], [`MAX_DIRECTIVES_PER_FIELD`]). A query that does
+/// not parse is left to the schema, which says where.
+fn overloaded(query: &str) -> Option<String> {
+    let document = async_graphql::parser::parse_query(query).ok()?;
+    let mut shape = Shape::default();
+    for (_, operation) in document.operations.iter() {
+        shape.count(&operation.node.selection_set.node);
+    }
+    for fragment in document.fragments.values() {
+        shape.count(&fragment.node.selection_set.node);
+    }
+    if shape.fields > MAX_FIELDS {
+        Some(format!("the query selects {} fields; at most {MAX_FIELDS} are allowed", shape.fields))
+    } else if shape.aliases > MAX_ALIASES {
+        Some(format!("the query uses {} aliases; at most {MAX_ALIASES} are allowed", shape.aliases))
+    } else if shape.most_directives > MAX_DIRECTIVES_PER_FIELD {
+        Some(format!(
+            "a field carries {} directives; at most {MAX_DIRECTIVES_PER_FIELD} are allowed",
+            shape.most_directives
+        ))
+    } else {
+        None
+    }
+}
+
 /// Gives every error a code: the resolvers' errors carry theirs (see `kernel::graphql`);
 /// an error of the whole operation (it does not parse, asks for an unknown field, breaks a
 /// limit) is `GRAPHQL_VALIDATION_FAILED`; what is left, a field's argument that does not
@@ -184,6 +270,13 @@ async fn serve(
     }
     if requests.iter().any(|request| request.query.len() > MAX_QUERY_BYTES) {
         return Err(ApiError::bad_request(format!("a query is at most {MAX_QUERY_BYTES} bytes")));
+    }
+    if let Some(refusal) = requests.iter().find_map(|request| overloaded(&request.query)) {
+        let mut refused = async_graphql::ServerError::new(refusal, None);
+        refused.extensions.get_or_insert_with(Default::default).set("code", "GRAPHQL_VALIDATION_FAILED");
+        let answer = async_graphql::Response::from_errors(vec![refused]);
+        let body = serde_json::to_vec(&answer).map_err(|error| ApiError::internal(&error))?;
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
     // The edge counted this HTTP request; each further operation of a batch counts too.
     if let Some(ClientIp(address)) = client {

@@ -185,7 +185,8 @@ async fn identify_client(State(clients): State<Arc<Clients>>, mut request: Reque
 pub struct Routes {
     /// Every context's REST endpoints and the operator's.
     pub rest: OpenApiRouter,
-    /// `POST /graphql`.
+    /// `POST /graphql`, subscriptions at `GET /graphql/ws` and, outside production, GraphiQL
+    /// at `GET /graphiql`.
     pub graphql: Router,
 }
 
@@ -271,22 +272,30 @@ async fn record_metrics(request: Request, next: Next) -> Response {
 }
 
 /// The API answers data, never pages to run: nothing in a response may load or run
-/// anything, and no site may frame it. The bundled API docs are a page; they get only
-/// their own scripts and styles.
+/// anything, and no site may frame it. The bundled API docs and GraphiQL (development
+/// only) are pages; they get only their own scripts and styles.
 const API_CONTENT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_CONTENT_POLICY: &str =
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
+/// Answers are not stored anywhere unless their handler says otherwise (GraphiQL's
+/// fingerprinted assets do).
 async fn security_headers(request: Request, next: Next) -> Response {
-    let docs = request.uri().path().starts_with("/api/docs");
+    let path = request.uri().path();
+    let policy = if path.starts_with("/api/docs") {
+        DOCS_CONTENT_POLICY
+    } else if path == "/graphiql" {
+        crate::graphiql::CONTENT_POLICY
+    } else {
+        API_CONTENT_POLICY
+    };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let policy = if docs { DOCS_CONTENT_POLICY } else { API_CONTENT_POLICY };
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }
 

@@ -3,11 +3,13 @@
 //! one saga's timeline, and retrying a parked saga's compensation now. The same operations
 //! back the REST endpoints and the `emporium dead-letters` and `emporium sagas` commands.
 
+use async_graphql::ErrorExtensions;
 use axum::extract::State;
 use kernel::auth::Admin;
 use kernel::dead_letters::{self, DeadLetterView, LetterError, LetterStatus};
 use kernel::error::ApiError;
 use kernel::event_store::EventStore;
+use kernel::graphql::{admin, state};
 use kernel::http::{Json, Path, Query};
 use kernel::messaging::MessageHandler;
 use kernel::saga::{SagaControl, SagaStatus};
@@ -154,8 +156,9 @@ fn saga_problem(error: SagaOpError) -> ApiError {
 }
 
 /// Which dead letters to list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
+#[graphql(name = "DeadLetterFilter")]
 enum StatusFilter {
     /// Waiting for a person (the default).
     #[default]
@@ -166,6 +169,18 @@ enum StatusFilter {
     Discarded,
     /// Every one.
     All,
+}
+
+impl StatusFilter {
+    /// The status it picks; `None` for every one.
+    fn status(self) -> Option<LetterStatus> {
+        match self {
+            StatusFilter::Open => Some(LetterStatus::Open),
+            StatusFilter::Replayed => Some(LetterStatus::Replayed),
+            StatusFilter::Discarded => Some(LetterStatus::Discarded),
+            StatusFilter::All => None,
+        }
+    }
 }
 
 /// `?status=`
@@ -180,7 +195,7 @@ struct LetterQuery {
 }
 
 /// Which sagas to list.
-#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 enum SagaFilter {
     /// Parked: a compensation keeps failing (the default).
@@ -196,6 +211,20 @@ enum SagaFilter {
     Compensated,
     /// Every one.
     All,
+}
+
+impl SagaFilter {
+    /// The status it picks; `None` for every one.
+    fn status(self) -> Option<SagaStatus> {
+        match self {
+            SagaFilter::NeedsAttention => Some(SagaStatus::NeedsAttention),
+            SagaFilter::Running => Some(SagaStatus::Running),
+            SagaFilter::Compensating => Some(SagaStatus::Compensating),
+            SagaFilter::Completed => Some(SagaStatus::Completed),
+            SagaFilter::Compensated => Some(SagaStatus::Compensated),
+            SagaFilter::All => None,
+        }
+    }
 }
 
 /// `?status=`
@@ -229,15 +258,7 @@ async fn list_sagas(
     _admin: Admin,
     Query(query): Query<SagaQuery>,
 ) -> Result<Json<Vec<SagaSummary>>, ApiError> {
-    let status = match query.status {
-        SagaFilter::NeedsAttention => Some(SagaStatus::NeedsAttention),
-        SagaFilter::Running => Some(SagaStatus::Running),
-        SagaFilter::Compensating => Some(SagaStatus::Compensating),
-        SagaFilter::Completed => Some(SagaStatus::Completed),
-        SagaFilter::Compensated => Some(SagaStatus::Compensated),
-        SagaFilter::All => None,
-    };
-    operations.sagas(status).await.map(Json).map_err(saga_problem)
+    operations.sagas(query.status.status()).await.map(Json).map_err(saga_problem)
 }
 
 /// One saga with its whole timeline (admin).
@@ -274,13 +295,7 @@ async fn list_dead_letters(
     _admin: Admin,
     Query(query): Query<LetterQuery>,
 ) -> Result<Json<Vec<DeadLetterView>>, ApiError> {
-    let status = match query.status {
-        StatusFilter::Open => Some(LetterStatus::Open),
-        StatusFilter::Replayed => Some(LetterStatus::Replayed),
-        StatusFilter::Discarded => Some(LetterStatus::Discarded),
-        StatusFilter::All => None,
-    };
-    operations.dead_letters(status).await.map(Json).map_err(problem)
+    operations.dead_letters(query.status.status()).await.map(Json).map_err(problem)
 }
 
 /// Hands an open dead letter to its consumer again, once its cause is fixed (admin). The
@@ -306,4 +321,73 @@ async fn discard_dead_letter(
     Path(id): Path<Uuid>,
 ) -> Result<Json<DeadLetterView>, ApiError> {
     operations.discard(id).await.map(Json).map_err(problem)
+}
+
+/// The operator's tools in the GraphQL schema (admin only), merged into the platform's
+/// `Query`: the same operations as the REST endpoints above.
+#[derive(Default)]
+pub struct OperationsQuery;
+
+#[async_graphql::Object]
+impl OperationsQuery {
+    /// Every context's dead letters with a status (open by default), newest first.
+    async fn dead_letters(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(default)] status: StatusFilter,
+    ) -> async_graphql::Result<Vec<DeadLetterView>> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.dead_letters(status.status()).await.map_err(|error| problem(error).extend())
+    }
+
+    /// Every context's sagas with a status (parked ones by default), most recently changed first.
+    async fn sagas(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(default)] status: SagaFilter,
+    ) -> async_graphql::Result<Vec<SagaSummary>> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.sagas(status.status()).await.map_err(|error| saga_problem(error).extend())
+    }
+
+    /// One saga (the order's id for place-order) with its whole timeline.
+    async fn saga(&self, ctx: &async_graphql::Context<'_>, id: Uuid) -> async_graphql::Result<SagaDetail> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.saga(id).await.map_err(|error| saga_problem(error).extend())
+    }
+}
+
+/// The operator's actions in the GraphQL schema (admin only), merged into the platform's
+/// `Mutation`.
+#[derive(Default)]
+pub struct OperationsMutation;
+
+#[async_graphql::Object]
+impl OperationsMutation {
+    /// Hands an open dead letter to its consumer again once its cause is fixed; `REJECTED`
+    /// (`still_failing`) when the consumer fails again, `CONFLICT` when already resolved.
+    async fn replay_dead_letter(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<DeadLetterView> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.replay(id).await.map_err(|error| problem(error).extend())
+    }
+
+    /// Marks an open dead letter discarded; its record stays.
+    async fn discard_dead_letter(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<DeadLetterView> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.discard(id).await.map_err(|error| problem(error).extend())
+    }
+
+    /// Sends a parked saga's awaited compensation again now; `CONFLICT` when it awaits none.
+    async fn retry_saga(&self, ctx: &async_graphql::Context<'_>, id: Uuid) -> async_graphql::Result<SagaDetail> {
+        admin(ctx)?;
+        state::<Operations>(ctx)?.retry_saga(id).await.map_err(|error| saga_problem(error).extend())
+    }
 }

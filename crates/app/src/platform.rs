@@ -26,6 +26,8 @@ pub struct Platform {
     cors_origins: Vec<String>,
     /// The GraphQL schema, built once.
     graphql: crate::graphql::ApiSchema,
+    /// Whether GraphiQL is served: outside production only.
+    graphiql: bool,
     transport: Transport,
     runtime: Option<Runtime>,
 }
@@ -128,6 +130,7 @@ impl Platform {
             clients: Arc::new(clients),
             cors_origins: settings.cors_origins.clone(),
             graphql: crate::graphql::schema(settings.environment == crate::settings::Environment::Production),
+            graphiql: settings.environment != crate::settings::Environment::Production,
             transport: settings.transport(),
             runtime: None,
         })
@@ -164,14 +167,20 @@ impl Platform {
     /// The HTTP application: every context's endpoints plus operations endpoints, over REST
     /// and GraphQL.
     pub fn router(&self) -> axum::Router {
+        let operations = self.operations();
+        let operations_data: kernel::module::GraphqlData = Arc::new(move |data| data.insert(operations.clone()));
         let graphql = crate::graphql::Endpoint::new(
             self.graphql.clone(),
-            self.modules.iter().filter_map(|module| module.graphql_data.clone()).collect(),
+            self.modules.iter().filter_map(|module| module.graphql_data.clone()).chain([operations_data]).collect(),
             self.identity.clone(),
             self.identity.verifier(),
             self.clients.clone(),
         );
-        let routes = crate::http::Routes { rest: self.routes(), graphql: graphql.router() };
+        let mut graphql = graphql.router();
+        if self.graphiql {
+            graphql = graphql.merge(crate::graphiql::router(self.graphql.sdl()));
+        }
+        let routes = crate::http::Routes { rest: self.routes(), graphql };
         crate::http::edge(routes, self.identity.verifier(), self.dbs.clone(), self.clients.clone(), &self.cors_origins)
     }
 

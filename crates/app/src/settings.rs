@@ -125,8 +125,8 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
-    /// `production` hides what helps developers explore the API (GraphQL introspection and
-    /// field suggestions).
+    /// `production` hides what helps developers explore the API (GraphQL introspection,
+    /// field suggestions, GraphiQL at `/graphiql`).
     #[arg(long = "env", env = "EMPORIUM_ENV", value_enum, default_value = "development")]
     pub environment: Environment,
 

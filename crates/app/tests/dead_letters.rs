@@ -119,3 +119,48 @@ async fn stock_level_id(app: &TestApp, id: Uuid) -> String {
         .await
         .unwrap()
 }
+
+on_every_backend!(an_operator_handles_dead_letters_over_graphql, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let customer = app.new_customer().await;
+    let product = app.create_product(&admin, 5, 1200).await;
+    let fixable = give_up_on(&app, stock_level(product, 42), "database is locked").await;
+    let mut broken = stock_level(product, 7);
+    broken["payload"] = json!({ "product_id": "not-a-uuid" });
+    let hopeless = give_up_on(&app, broken, "payload does not match").await;
+
+    const LIST: &str = "query($status: DeadLetterFilter!) { deadLetters(status: $status) { id status messageType } }";
+    const REPLAY: &str = "mutation($id: UUID!) { replayDeadLetter(id: $id) { id status resolvedAt } }";
+    const DISCARD: &str = "mutation($id: UUID!) { discardDeadLetter(id: $id) { id status } }";
+    let code = |body: &Value| body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(code(&app.graphql(Some(&customer), LIST, json!({ "status": "OPEN" })).await), "FORBIDDEN");
+    assert_eq!(code(&app.graphql(None, LIST, json!({ "status": "OPEN" })).await), "UNAUTHENTICATED");
+    let lost = app.graphql(Some(&admin), LIST, json!({ "status": "LOST" })).await;
+    assert_eq!(code(&lost), "GRAPHQL_VALIDATION_FAILED", "an unknown filter: {lost}");
+    let open = app.graphql(Some(&admin), "{ deadLetters { id status } }", json!({})).await;
+    assert_eq!(open["data"]["deadLetters"].as_array().map(Vec::len), Some(2), "open by default: {open}");
+
+    // Refusals change nothing: an unknown letter, a customer, a consumer that still fails.
+    assert_eq!(code(&app.graphql(Some(&admin), REPLAY, json!({ "id": Uuid::now_v7() })).await), "NOT_FOUND");
+    assert_eq!(code(&app.graphql(Some(&customer), REPLAY, json!({ "id": fixable })).await), "FORBIDDEN");
+    let still = app.graphql(Some(&admin), REPLAY, json!({ "id": hopeless })).await;
+    assert_eq!(
+        (code(&still), &still["errors"][0]["extensions"]["reason"]),
+        ("REJECTED".to_owned(), &json!("still_failing"))
+    );
+    assert_eq!(app.get(&format!("/api/v1/products/{product}"), None).await.1["available"], 5);
+
+    let replayed = app.graphql(Some(&admin), REPLAY, json!({ "id": fixable })).await;
+    assert_eq!(replayed["data"]["replayDeadLetter"]["status"], "REPLAYED", "{replayed}");
+    assert_eq!(app.get(&format!("/api/v1/products/{product}"), None).await.1["available"], 42);
+    assert_eq!(code(&app.graphql(Some(&admin), REPLAY, json!({ "id": fixable })).await), "CONFLICT");
+    let discarded = app.graphql(Some(&admin), DISCARD, json!({ "id": hopeless })).await;
+    assert_eq!(discarded["data"]["discardDeadLetter"]["status"], "DISCARDED", "{discarded}");
+    assert_eq!(code(&app.graphql(Some(&admin), DISCARD, json!({ "id": hopeless })).await), "CONFLICT");
+    let all = app.graphql(Some(&admin), LIST, json!({ "status": "ALL" })).await;
+    let mut outcomes: Vec<&str> =
+        all["data"]["deadLetters"].as_array().unwrap().iter().map(|l| l["status"].as_str().unwrap()).collect();
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, ["DISCARDED", "REPLAYED"]);
+});

@@ -15,12 +15,6 @@ async fn graphql(app: &TestApp, token: Option<&str>, body: Value) -> (StatusCode
     (status, reply.json().await.unwrap_or(Value::Null))
 }
 
-async fn query(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let (status, body) = graphql(app, token, json!({ "query": query, "variables": variables })).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
-}
-
 fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("an error with a code: {body}"))
 }
@@ -36,12 +30,12 @@ on_every_backend!(products_page_through_as_over_rest, |backend: Backend| async m
         app.create_product(&admin, 50 + n, 10).await;
     }
 
-    let first = query(&app, None, PRODUCTS, json!({ "first": 2 })).await;
+    let first = app.graphql(None, PRODUCTS, json!({ "first": 2 })).await;
     let page = &first["data"]["products"];
     assert_eq!(page["edges"].as_array().unwrap().len(), 2, "{first}");
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
     let after = page["pageInfo"]["endCursor"].clone();
-    let second = query(&app, None, PRODUCTS, json!({ "first": 2, "after": after })).await;
+    let second = app.graphql(None, PRODUCTS, json!({ "first": 2, "after": after })).await;
     assert_eq!(second["data"]["products"]["pageInfo"]["hasNextPage"], false);
 
     let (_, rest) = app.get("/api/v1/products?limit=3", None).await;
@@ -55,25 +49,25 @@ on_every_backend!(products_page_through_as_over_rest, |backend: Backend| async m
     assert_eq!(node["price"]["currency"], "USD");
     assert_eq!(node["stockStatus"], "IN_STOCK");
 
-    let one = query(&app, None, "query($id: UUID!) { product(id: $id) { name } }", json!({ "id": node["id"] })).await;
+    let one = app.graphql(None, "query($id: UUID!) { product(id: $id) { name } }", json!({ "id": node["id"] })).await;
     assert_eq!(one["data"]["product"]["name"], node["name"]);
 });
 
 on_every_backend!(bad_arguments_and_missing_things_have_stable_codes, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;
     let missing = uuid::Uuid::now_v7();
-    let unknown = query(&app, None, "query($id: UUID!) { product(id: $id) { name } }", json!({ "id": missing })).await;
+    let unknown = app.graphql(None, "query($id: UUID!) { product(id: $id) { name } }", json!({ "id": missing })).await;
     assert_eq!(error_code(&unknown), "NOT_FOUND", "{unknown}");
     assert!(unknown["data"].is_null(), "{unknown}");
     let light = "query($first: Int, $after: String) { products(first: $first, after: $after) { edges { cursor } } }";
     for variables in [json!({ "first": 0 }), json!({ "first": 101 }), json!({ "after": "not-a-cursor" })] {
-        let refused = query(&app, None, light, variables.clone()).await;
+        let refused = app.graphql(None, light, variables.clone()).await;
         assert_eq!(error_code(&refused), "BAD_REQUEST", "{variables}: {refused}");
     }
-    let mistyped = query(&app, None, "{ product(id: \"not-a-uuid\") { name } }", json!({})).await;
+    let mistyped = app.graphql(None, "{ product(id: \"not-a-uuid\") { name } }", json!({})).await;
     assert!(mistyped["errors"][0]["message"].as_str().unwrap().contains("UUID"), "{mistyped}");
     assert_eq!(error_code(&mistyped), "BAD_USER_INPUT");
-    let unparsable = query(&app, None, "{ product(", json!({})).await;
+    let unparsable = app.graphql(None, "{ product(", json!({})).await;
     assert_eq!(error_code(&unparsable), "GRAPHQL_VALIDATION_FAILED");
 });
 
@@ -81,15 +75,15 @@ on_every_backend!(me_needs_a_valid_token, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;
     let customer = app.new_customer().await;
 
-    let anonymous = query(&app, None, "{ me { email } }", json!({})).await;
+    let anonymous = app.graphql(None, "{ me { email } }", json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    let forged = query(&app, Some("not.a.token"), "{ me { email } }", json!({})).await;
+    let forged = app.graphql(Some("not.a.token"), "{ me { email } }", json!({})).await;
     assert_eq!(error_code(&forged), "UNAUTHENTICATED");
     // A refused token fails only what needs a caller.
-    let mixed = query(&app, Some("not.a.token"), "{ me { email } categories { name } }", json!({})).await;
+    let mixed = app.graphql(Some("not.a.token"), "{ me { email } categories { name } }", json!({})).await;
     assert!(mixed["data"].is_null() || mixed["data"]["categories"].is_array(), "{mixed}");
 
-    let me = query(&app, Some(&customer), "{ me { id email role } }", json!({})).await;
+    let me = app.graphql(Some(&customer), "{ me { id email role } }", json!({})).await;
     let (_, rest) = app.get("/api/v1/me", Some(&customer)).await;
     assert_eq!(me["data"]["me"]["email"], rest["email"]);
     assert_eq!(me["data"]["me"]["role"], "CUSTOMER");
@@ -99,16 +93,16 @@ on_every_backend!(me_needs_a_valid_token, |backend: Backend| async move {
 async fn queries_too_deep_too_costly_or_too_many_are_refused() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let deep = format!("{{ {}__typename{} }}", "products { edges { node { price { ".repeat(3), " } } } }".repeat(3));
-    let refused = query(&app, None, &deep, json!({})).await;
+    let refused = app.graphql(None, &deep, json!({})).await;
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{refused}");
     assert_eq!(error_code(&refused), "GRAPHQL_VALIDATION_FAILED");
 
     let aliases = (0..12).map(|n| format!("p{n}: products(first: 100) {{ edges {{ node {{ id name }} }} }}"));
     let costly = format!("{{ {} }}", aliases.collect::<Vec<_>>().join(" "));
-    let refused = query(&app, None, &costly, json!({})).await;
+    let refused = app.graphql(None, &costly, json!({})).await;
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{refused}");
 
-    let batch: Vec<Value> = (0..11).map(|_| json!({ "query": "{ categories { name } }" })).collect();
+    let batch: Vec<Value> = (0..6).map(|_| json!({ "query": "{ categories { name } }" })).collect();
     let (status, _) = graphql(&app, None, Value::Array(batch.clone())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, answers) = graphql(&app, None, Value::Array(batch[..2].to_vec())).await;
@@ -143,18 +137,18 @@ async fn only_json_posts_are_served_so_no_other_site_can_send_an_operation() {
 async fn introspection_and_suggestions_are_off_in_production_only() {
     let introspect = "{ __schema { queryType { name } } }";
     let development = TestApp::spawn(&Backend::Sqlite).await;
-    let open = query(&development, None, introspect, json!({})).await;
+    let open = development.graphql(None, introspect, json!({})).await;
     assert_eq!(open["data"]["__schema"]["queryType"]["name"], "Query", "{open}");
-    let typo = query(&development, None, "{ categorie { name } }", json!({})).await;
+    let typo = development.graphql(None, "{ categorie { name } }", json!({})).await;
     assert!(typo["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{typo}");
 
     let production = TestApp::spawn_with(&Backend::Sqlite, |settings| {
         settings.environment = emporium::settings::Environment::Production;
     })
     .await;
-    let closed = query(&production, None, introspect, json!({})).await;
+    let closed = production.graphql(None, introspect, json!({})).await;
     assert!(closed["data"]["__schema"].is_null(), "{closed}");
-    let typo = query(&production, None, "{ categorie { name } }", json!({})).await;
+    let typo = production.graphql(None, "{ categorie { name } }", json!({})).await;
     assert!(!typo["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{typo}");
 }
 
@@ -185,9 +179,9 @@ const ORDER: &str = "query($id: UUID!) { order(id: $id) { id status cancellation
 /// and the card's id.
 async fn shopper(app: &TestApp, number: &str) -> (String, Value) {
     let email = format!("g{}@example.com", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let session = query(app, None, REGISTER, json!({ "email": email })).await;
+    let session = app.graphql(None, REGISTER, json!({ "email": email })).await;
     let token = session["data"]["register"]["accessToken"].as_str().unwrap_or_else(|| panic!("{session}")).to_owned();
-    let card = query(app, Some(&token), ADD_CARD, json!({ "number": number })).await;
+    let card = app.graphql(Some(&token), ADD_CARD, json!({ "number": number })).await;
     let card_id = card["data"]["addPaymentMethod"]["id"].clone();
     assert!(card_id.is_string(), "{card}");
     (token, card_id)
@@ -195,12 +189,12 @@ async fn shopper(app: &TestApp, number: &str) -> (String, Value) {
 
 /// Places an order through GraphQL and follows it through `order(id)` until it settles.
 async fn order_through_graphql(app: &TestApp, token: &str, input: Value) -> Value {
-    let placed = query(app, Some(token), PLACE, json!({ "input": input })).await;
+    let placed = app.graphql(Some(token), PLACE, json!({ "input": input })).await;
     let id = placed["data"]["placeOrder"]["id"].clone();
     assert!(id.is_string(), "{placed}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let order = query(app, Some(token), ORDER, json!({ "id": id })).await;
+        let order = app.graphql(Some(token), ORDER, json!({ "id": id })).await;
         let order = order["data"]["order"].clone();
         if order["status"] == "completed" || order["status"] == "cancelled" {
             return order;
@@ -244,14 +238,19 @@ on_every_backend!(the_saga_and_its_three_failures_driven_entirely_through_graphq
     assert_eq!(nowhere["cancellation"]["code"], "shipping_unavailable", "{nowhere}");
     assert_eq!(nowhere["saga"]["status"], "COMPENSATED");
 
-    // Stock: 5, less the 2 sold (held for the parcel); every failed order gave back what it held.
-    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    // Stock: 5, less the 2 sold (held for the parcel); every failed order gave back what it
+    // held (the saga ends on the release's reply, which may reach it before the stock's read
+    // model has the release).
+    let stock = format!("/api/v1/inventory/{product}");
+    let level = async || app.get(&stock, Some(&admin)).await.1;
+    let settled = app.try_eventually(async || Some(level().await).filter(|l| l["reserved"] == 2)).await;
+    let level = settled.unwrap_or(level().await);
     assert_eq!((level["available"].as_i64(), level["reserved"].as_i64()), (Some(3), Some(2)), "{level}");
 
     // Orders are the caller's own: another customer's is NOT_FOUND, and the list shows only theirs.
-    let stranger = query(&app, Some(&declined_token), ORDER, json!({ "id": completed["id"] })).await;
+    let stranger = app.graphql(Some(&declined_token), ORDER, json!({ "id": completed["id"] })).await;
     assert_eq!(error_code(&stranger), "NOT_FOUND");
-    let mine = query(&app, Some(&declined_token), "{ orders { edges { node { id } } } }", json!({})).await;
+    let mine = app.graphql(Some(&declined_token), "{ orders { edges { node { id } } } }", json!({})).await;
     assert_eq!(mine["data"]["orders"]["edges"].as_array().map(Vec::len), Some(1), "{mine}");
 });
 
@@ -261,32 +260,32 @@ on_every_backend!(graphql_mutations_refuse_bad_input_and_change_nothing, |backen
     let product = app.create_product(&admin, 5, 1000).await;
     let (token, card) = shopper(&app, "4242424242424242").await;
 
-    let refused = query(&app, Some(&token), PLACE, json!({ "input": order_input(product, 0, &card, "USA") })).await;
+    let refused = app.graphql(Some(&token), PLACE, json!({ "input": order_input(product, 0, &card, "USA") })).await;
     assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
     let fields = refused["errors"][0]["extensions"]["fields"].to_string();
     assert!(fields.contains("lines[0].quantity") && fields.contains("shipping_address.country"), "{fields}");
-    let anonymous = query(&app, None, PLACE, json!({ "input": order_input(product, 1, &card, "US") })).await;
+    let anonymous = app.graphql(None, PLACE, json!({ "input": order_input(product, 1, &card, "US") })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    let bad_card = query(&app, Some(&token), ADD_CARD, json!({ "number": "4242424242424241" })).await;
+    let bad_card = app.graphql(Some(&token), ADD_CARD, json!({ "number": "4242424242424241" })).await;
     assert_eq!(error_code(&bad_card), "BAD_USER_INPUT", "{bad_card}");
-    let wrong = query(
-        &app,
-        None,
-        "mutation { login(email: \"nobody@example.com\", password: \"wrong-password\") { accessToken } }",
-        json!({}),
-    )
-    .await;
+    let wrong = app
+        .graphql(
+            None,
+            "mutation { login(email: \"nobody@example.com\", password: \"wrong-password\") { accessToken } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
 
     let mine =
-        query(&app, Some(&token), "{ orders { edges { node { id } } } paymentMethods { last4 } }", json!({})).await;
+        app.graphql(Some(&token), "{ orders { edges { node { id } } } paymentMethods { last4 } }", json!({})).await;
     assert_eq!(mine["data"]["orders"]["edges"], json!([]), "no order was placed: {mine}");
     assert_eq!(mine["data"]["paymentMethods"], json!([{ "last4": "4242" }]), "no card was added: {mine}");
 
     // The same idempotency key places one order.
     let key = json!({ "input": order_input(product, 1, &card, "US"), "key": "graphql-key-1" });
-    let first = query(&app, Some(&token), PLACE, key.clone()).await;
-    let again = query(&app, Some(&token), PLACE, key).await;
+    let first = app.graphql(Some(&token), PLACE, key.clone()).await;
+    let again = app.graphql(Some(&token), PLACE, key).await;
     assert_eq!(first["data"]["placeOrder"]["id"], again["data"]["placeOrder"]["id"], "{first} {again}");
 });
 
@@ -370,4 +369,243 @@ async fn only_the_customer_or_an_admin_may_follow_an_order() {
     let (updates, failure) = follow_order(&app, None, &placed["id"]).await;
     assert!(updates.is_empty());
     assert_eq!(failure.expect("refused")[0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+on_every_backend!(admins_run_the_shop_through_graphql, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let customer = app.new_customer().await;
+    const CATEGORY: &str =
+        "mutation($name: String!, $slug: String!) { createCategory(input: { name: $name, slug: $slug }) { id slug } }";
+    const PRODUCT: &str = "mutation($input: NewProduct!) { createProduct(input: $input) {
+        id sku available stockStatus categoryId price { amountMinor currency } } }";
+    let product_input = |sku: &str, amount: i64, category: &Value| {
+        json!({ "sku": sku, "name": "Graph mug", "categoryId": category, "weightGrams": 350, "initialStock": 10,
+                "price": { "amountMinor": amount, "currency": "USD" } })
+    };
+
+    // Admins only; bad input names its fields; a taken slug or SKU is a conflict.
+    let kitchen = json!({ "name": "Kitchen", "slug": "kitchen" });
+    assert_eq!(error_code(&app.graphql(Some(&customer), CATEGORY, kitchen.clone()).await), "FORBIDDEN");
+    assert_eq!(error_code(&app.graphql(None, CATEGORY, kitchen.clone()).await), "UNAUTHENTICATED");
+    let bad = app.graphql(Some(&admin), CATEGORY, json!({ "name": " ", "slug": "Not A Slug" })).await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
+    let fields = bad["errors"][0]["extensions"]["fields"].to_string();
+    assert!(fields.contains("\"name\"") && fields.contains("\"slug\""), "{fields}");
+    let created = app.graphql(Some(&admin), CATEGORY, kitchen.clone()).await;
+    let category = created["data"]["createCategory"]["id"].clone();
+    assert!(category.is_string(), "{created}");
+    assert_eq!(error_code(&app.graphql(Some(&admin), CATEGORY, kitchen).await), "CONFLICT");
+
+    let bad = app.graphql(Some(&admin), PRODUCT, json!({ "input": product_input("has spaces", 0, &category) })).await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
+    let forbidden =
+        app.graphql(Some(&customer), PRODUCT, json!({ "input": product_input("GQL-1", 900, &category) })).await;
+    assert_eq!(error_code(&forbidden), "FORBIDDEN");
+    let made = app.graphql(Some(&admin), PRODUCT, json!({ "input": product_input("gql-1", 900, &category) })).await;
+    let product = &made["data"]["createProduct"];
+    assert_eq!(
+        (&product["sku"], &product["available"], &product["categoryId"]),
+        (&json!("GQL-1"), &json!(10), &category)
+    );
+    let again = app.graphql(Some(&admin), PRODUCT, json!({ "input": product_input("GQL-1", 900, &category) })).await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    let listed = app.graphql(None, "{ products { edges { node { sku } } } }", json!({})).await;
+    assert_eq!(listed["data"]["products"]["edges"], json!([{ "node": { "sku": "GQL-1" } }]), "one product: {listed}");
+
+    // Stock: read and adjusted by admins only; a bad delta or reason changes nothing.
+    const STOCK: &str = "query($id: UUID!) { stock(productId: $id) { onHand reserved available } }";
+    const ADJUST: &str = "mutation($id: UUID!, $delta: Int!, $reason: String!) {
+        adjustStock(productId: $id, input: { delta: $delta, reason: $reason }) { onHand available } }";
+    let id = product["id"].clone();
+    assert_eq!(error_code(&app.graphql(Some(&customer), STOCK, json!({ "id": id })).await), "FORBIDDEN");
+    let missing = app.graphql(Some(&admin), STOCK, json!({ "id": uuid::Uuid::now_v7() })).await;
+    assert_eq!(error_code(&missing), "NOT_FOUND");
+    let level = app.graphql(Some(&admin), STOCK, json!({ "id": id })).await;
+    assert_eq!(level["data"]["stock"], json!({ "onHand": 10, "reserved": 0, "available": 10 }), "{level}");
+    let zero = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 0, "reason": "" })).await;
+    assert_eq!(error_code(&zero), "BAD_USER_INPUT", "{zero}");
+    let below = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": -11, "reason": "write-off" })).await;
+    assert_eq!(error_code(&below), "CONFLICT", "{below}");
+    let restocked = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 5, "reason": "restock" })).await;
+    assert_eq!(restocked["data"]["adjustStock"], json!({ "onHand": 15, "available": 15 }), "{restocked}");
+
+    // Shipping quotes: anyone; outside every zone is a refusal with its reason.
+    const QUOTE: &str = "query($country: String!, $grams: Int!) {
+        shippingQuote(input: { country: $country, weightGrams: $grams }) { zone cost { amountMinor currency } } }";
+    let quote = app.graphql(None, QUOTE, json!({ "country": "us", "grams": 500 })).await;
+    let (_, rest) = app.post("/api/v1/shipping/quotes", None, json!({ "country": "US", "weight_grams": 500 })).await;
+    assert_eq!(quote["data"]["shippingQuote"]["zone"], rest["zone"], "{quote}");
+    assert_eq!(quote["data"]["shippingQuote"]["cost"]["amountMinor"], rest["cost"]["amount_minor"]);
+    let nowhere = app.graphql(None, QUOTE, json!({ "country": "AQ", "grams": 500 })).await;
+    assert_eq!(
+        (error_code(&nowhere), &nowhere["errors"][0]["extensions"]["reason"]),
+        ("REJECTED", &json!("shipping_unavailable"))
+    );
+    assert_eq!(error_code(&app.graphql(None, QUOTE, json!({ "country": "US", "grams": 0 })).await), "BAD_USER_INPUT");
+});
+
+on_every_backend!(a_customer_follows_payment_and_shipment_and_changes_password, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1500).await;
+    let (token, card) = shopper(&app, "4242424242424242").await;
+    let order = order_through_graphql(&app, &token, order_input(product, 1, &card, "US")).await;
+    assert_eq!(order["status"], "completed", "{order}");
+    let ids = app
+        .graphql(
+            Some(&token),
+            "query($id: UUID!) { order(id: $id) { paymentId shipmentId total { amountMinor } } }",
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    let (payment, shipment) = (&ids["data"]["order"]["paymentId"], &ids["data"]["order"]["shipmentId"]);
+
+    const PAYMENT: &str = "query($id: UUID!) { payment(id: $id) { orderId status amount { amountMinor } } }";
+    const SHIPMENT: &str = "query($id: UUID!) { shipment(id: $id) { orderId status zone destination { country } } }";
+    let paid = app.graphql(Some(&token), PAYMENT, json!({ "id": payment })).await;
+    assert_eq!(paid["data"]["payment"]["orderId"], order["id"], "{paid}");
+    assert_eq!(paid["data"]["payment"]["amount"]["amountMinor"], ids["data"]["order"]["total"]["amountMinor"]);
+    let shipped = app.graphql(Some(&token), SHIPMENT, json!({ "id": shipment })).await;
+    assert_eq!(shipped["data"]["shipment"]["destination"]["country"], "US", "{shipped}");
+    // Another customer's payment or shipment does not exist for them; an admin sees both.
+    let stranger = app.new_customer().await;
+    assert_eq!(error_code(&app.graphql(Some(&stranger), PAYMENT, json!({ "id": payment })).await), "NOT_FOUND");
+    assert_eq!(error_code(&app.graphql(Some(&stranger), SHIPMENT, json!({ "id": shipment })).await), "NOT_FOUND");
+    assert_eq!(error_code(&app.graphql(None, SHIPMENT, json!({ "id": shipment })).await), "UNAUTHENTICATED");
+    assert!(app.graphql(Some(&admin), SHIPMENT, json!({ "id": shipment })).await["data"]["shipment"].is_object());
+
+    // The saga as an operator sees it: admins only; a completed saga has nothing to retry.
+    const SAGA: &str = "query($id: UUID!) { saga(id: $id) { saga { status sagaType } timeline { event } } }";
+    let saga = app.graphql(Some(&admin), SAGA, json!({ "id": order["id"] })).await;
+    assert_eq!(saga["data"]["saga"]["saga"]["status"], "COMPLETED", "{saga}");
+    assert!(saga["data"]["saga"]["timeline"].as_array().is_some_and(|t| t.len() > 4), "{saga}");
+    assert_eq!(error_code(&app.graphql(Some(&token), SAGA, json!({ "id": order["id"] })).await), "FORBIDDEN");
+    let unknown = app.graphql(Some(&admin), SAGA, json!({ "id": uuid::Uuid::now_v7() })).await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+    let retry = "mutation($id: UUID!) { retrySaga(id: $id) { saga { status } } }";
+    assert_eq!(error_code(&app.graphql(Some(&admin), retry, json!({ "id": order["id"] })).await), "CONFLICT");
+    let listed =
+        app.graphql(Some(&admin), "{ sagas(status: ALL) { sagaId } parked: sagas { sagaId } }", json!({})).await;
+    assert_eq!(listed["data"]["sagas"], json!([{ "sagaId": order["id"] }]), "{listed}");
+    assert_eq!(listed["data"]["parked"], json!([]));
+
+    // A password change needs the current password, ends the other sessions, and answers a new one.
+    let email = app.graphql(Some(&token), "{ me { email } }", json!({})).await["data"]["me"]["email"].clone();
+    const LOGIN: &str =
+        "mutation($email: String!) { login(email: $email, password: \"graphql-shopper-1\") { refreshToken } }";
+    let other_device =
+        app.graphql(None, LOGIN, json!({ "email": email })).await["data"]["login"]["refreshToken"].clone();
+    const CHANGE: &str = "mutation($current: String!, $new: String!) {
+        changePassword(input: { currentPassword: $current, newPassword: $new }) { accessToken refreshToken } }";
+    let wrong =
+        app.graphql(Some(&token), CHANGE, json!({ "current": "not-my-password", "new": "a-new-password-2" })).await;
+    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
+    assert_eq!(wrong["errors"][0]["extensions"]["fields"][0]["field"], "current_password", "{wrong}");
+    let weak = app.graphql(Some(&token), CHANGE, json!({ "current": "graphql-shopper-1", "new": "short" })).await;
+    assert_eq!(weak["errors"][0]["extensions"]["fields"][0]["field"], "new_password", "{weak}");
+    let anonymous =
+        app.graphql(None, CHANGE, json!({ "current": "graphql-shopper-1", "new": "a-new-password-2" })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let changed =
+        app.graphql(Some(&token), CHANGE, json!({ "current": "graphql-shopper-1", "new": "a-new-password-2" })).await;
+    assert!(changed["data"]["changePassword"]["accessToken"].is_string(), "{changed}");
+    let refresh = "mutation($token: String!) { refresh(refreshToken: $token) { accessToken } }";
+    let revoked = app.graphql(None, refresh, json!({ "token": other_device })).await;
+    assert_eq!(error_code(&revoked), "UNAUTHENTICATED", "the other device's session ended: {revoked}");
+    assert_eq!(error_code(&app.graphql(None, LOGIN, json!({ "email": email })).await), "UNAUTHENTICATED");
+});
+
+/// The lookups Catalog has answered in this process (`emporium_view_lookups_total`).
+async fn product_lookups(app: &TestApp) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find(|line| line.starts_with("emporium_view_lookups_total{view=\"product\"}"))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+// One test for both engines, run one after the other: the lookups are counted per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_list_reads_every_line_s_product_in_one_lookup() {
+    for backend in Backend::all() {
+        let app = TestApp::spawn(&backend).await;
+        let admin = app.admin_token().await;
+        let mut products = Vec::new();
+        for price in [700, 800, 900] {
+            products.push(app.create_product(&admin, 100, price).await);
+        }
+        let customer = app.new_customer().await;
+        let card = app.add_card(&customer, "4242424242424242").await;
+        for n in 0..6 {
+            let lines = [(products[n % 3], 1), (products[(n + 1) % 3], 2)];
+            let (status, placed) = app.place_order(&customer, &lines, card, "US").await;
+            assert!(status.is_success(), "{placed}");
+        }
+
+        let before = product_lookups(&app).await;
+        let list =
+            "{ orders(first: 20) { edges { node { lines { productId name product { id name stockStatus } } } } } }";
+        let answer = app.graphql(Some(&customer), list, json!({})).await;
+        let after = product_lookups(&app).await;
+        let lines: Vec<&Value> = answer["data"]["orders"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .flat_map(|edge| edge["node"]["lines"].as_array().unwrap())
+            .collect();
+        assert_eq!(lines.len(), 12, "{answer}");
+        for line in lines {
+            assert_eq!(line["product"]["id"], line["productId"], "{line}");
+            assert_eq!(line["product"]["name"], line["name"], "{line}");
+        }
+        assert_eq!(after - before, 1, "12 lines of 6 orders, 3 products: one lookup ({backend:?})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_cop_s_checks_all_pass() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let refused = |body: &Value, what: &str| {
+        assert!(body["data"].is_null(), "{what}: {body}");
+        assert_eq!(error_code(body), "GRAPHQL_VALIDATION_FAILED", "{what}: {body}");
+    };
+    // Alias overloading: 101 aliases.
+    let aliases = (0..101).map(|n| format!("a{n}: __typename")).collect::<Vec<_>>().join(" ");
+    refused(&app.graphql(None, &format!("query cop {{ {aliases} }}"), json!({})).await, "alias overloading");
+    // Field duplication: one field 500 times.
+    let fields = "__typename ".repeat(500);
+    refused(&app.graphql(None, &format!("query cop {{ {fields} }}"), json!({})).await, "field duplication");
+    // Directive overloading: a pile of (unknown) directives costs one refusal, not one error each.
+    let piled = app.graphql(None, &format!("query cop {{ __typename {} }}", "@aa".repeat(10)), json!({})).await;
+    refused(&piled, "directive overloading");
+    assert_eq!(piled["errors"].as_array().map(Vec::len), Some(1));
+    // Circular introspection: nested past the depth limit.
+    let circular = "query cop { __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }";
+    refused(&app.graphql(None, circular, json!({})).await, "circular introspection");
+    // Array-based batching: ten operations at once are refused whole.
+    let batch: Vec<Value> = (0..10).map(|_| json!({ "query": "query cop { __typename }" })).collect();
+    assert_eq!(graphql(&app, None, Value::Array(batch)).await.0, StatusCode::BAD_REQUEST, "array batching");
+    // Trace mode: no tracing data in answers.
+    let plain = app.graphql(None, "query cop { __typename }", json!({})).await;
+    assert_eq!(plain, json!({ "data": { "__typename": "Query" } }), "trace mode");
+    // Unhandled errors: a mistake is answered in words, with no exception or stack trace.
+    let typo = app.graphql(None, "query cop { __typenam }", json!({})).await.to_string().to_lowercase();
+    assert!(!typo.contains("exception") && !typo.contains("stack") && !typo.contains("panicked"), "{typo}");
+    // GET queries and mutations, and url-encoded POSTs (CSRF): never served.
+    let client = reqwest::Client::new();
+    for path in ["/graphql?query=query%20cop%20%7B__typename%7D", "/graphql?query=mutation%20cop%20%7B__typename%7D"] {
+        let reply = client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::METHOD_NOT_ALLOWED, "GET {path}");
+    }
+    let form = client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("query=query%20cop%20%7B__typename%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "POST-based CSRF");
+    // Introspection, field suggestions and GraphiQL in production:
+    // `introspection_and_suggestions_are_off_in_production_only` and tests/graphiql.rs.
 }

@@ -5,7 +5,7 @@ use crate::read_model::{self, CategoryView};
 use crate::{Catalog, READ_YOUR_WRITES};
 use axum::extract::State;
 use axum::http::StatusCode;
-use kernel::auth::Admin;
+use kernel::auth::{Admin, Principal};
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, StoreError, retry_on_conflict};
 use kernel::http::Json;
@@ -14,10 +14,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The request body (REST), or `input` of `createCategory` (GraphQL).
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
-struct NewCategory {
+pub(crate) struct NewCategory {
     name: String,
     slug: String,
 }
@@ -53,6 +53,16 @@ async fn create_category(
     Admin(admin): Admin,
     Json(input): Json<NewCategory>,
 ) -> Result<(StatusCode, Json<CategoryView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(add_category(&catalog, admin, input).await?)))
+}
+
+/// Adds `input` as a category on `admin`'s behalf: what `POST /categories` and GraphQL's
+/// `createCategory` both do.
+pub(crate) async fn add_category(
+    catalog: &Catalog,
+    admin: Principal,
+    input: NewCategory,
+) -> Result<CategoryView, ApiError> {
     let name = input.name.trim().to_owned();
     let slug = input.slug.trim().to_owned();
     let mut v = Validation::new();
@@ -75,7 +85,7 @@ async fn create_category(
     .await?
     .ok_or_else(|| ApiError::conflict(format!("a category with slug {slug} already exists")))?;
     catalog.read_model.wait_for(position, READ_YOUR_WRITES).await;
-    Ok((StatusCode::CREATED, Json(CategoryView { id: category_id, name, slug })))
+    Ok(CategoryView { id: category_id, name, slug })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::read_model::{self, ProductView, StockStatus};
 use crate::{Catalog, READ_YOUR_WRITES};
 use axum::extract::State;
 use axum::http::StatusCode;
-use kernel::auth::Admin;
+use kernel::auth::{Admin, Principal};
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{ExpectedVersion, Metadata, NewEvent, retry_on_conflict};
 use kernel::http::Json;
@@ -16,23 +16,25 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The request body (REST), or `input` of `createProduct` (GraphQL).
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewProduct {
     sku: String,
     name: String,
     #[serde(default)]
+    #[graphql(default)]
     description: String,
     category_id: Option<Uuid>,
     price: PriceInput,
     weight_grams: i64,
     #[serde(default)]
+    #[graphql(default)]
     initial_stock: i64,
 }
 
 /// A price as entered.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 struct PriceInput {
     amount_minor: i64,
     currency: String,
@@ -53,22 +55,20 @@ pub(crate) struct ValidProduct {
     initial_stock: u32,
 }
 
-impl ProductView {
-    /// The view of a product just created, before the read model has it.
-    fn new(id: Uuid, product: ValidProduct, now: chrono::DateTime<chrono::Utc>) -> Self {
-        let available = i64::from(product.initial_stock);
-        ProductView {
-            id,
-            sku: product.sku,
-            name: product.name,
-            description: product.description,
-            category_id: product.category_id,
-            price: product.price,
-            weight_grams: i64::from(product.weight_grams),
-            available,
-            stock_status: if available > 0 { StockStatus::InStock } else { StockStatus::OutOfStock },
-            created_at: kernel::time::format(now),
-        }
+/// The view of a product just created, before the read model has it.
+fn just_created(id: Uuid, product: ValidProduct, now: chrono::DateTime<chrono::Utc>) -> ProductView {
+    let available = i64::from(product.initial_stock);
+    ProductView {
+        id,
+        sku: product.sku,
+        name: product.name,
+        description: product.description,
+        category_id: product.category_id,
+        price: product.price,
+        weight_grams: i64::from(product.weight_grams),
+        available,
+        stock_status: if available > 0 { StockStatus::InStock } else { StockStatus::OutOfStock },
+        created_at: kernel::time::format(now),
     }
 }
 
@@ -115,12 +115,18 @@ pub(crate) fn routes() -> OpenApiRouter<Catalog> {
 /// Add a product (admin).
 #[utoipa::path(post, path = "/products", tag = "catalog", request_body = NewProduct, security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ProductView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
-#[tracing::instrument(skip_all, fields(sku = %input.sku))]
 async fn create_product(
     State(catalog): State<Catalog>,
     Admin(admin): Admin,
     Json(input): Json<NewProduct>,
 ) -> Result<(StatusCode, Json<ProductView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(create(&catalog, admin, input).await?)))
+}
+
+/// Adds `input` as a product on `admin`'s behalf and answers it as the read model shows it:
+/// what `POST /products` and GraphQL's `createProduct` both do.
+#[tracing::instrument(skip_all, fields(sku = %input.sku))]
+pub(crate) async fn create(catalog: &Catalog, admin: Principal, input: NewProduct) -> Result<ProductView, ApiError> {
     let product = input.validate()?;
     if let Some(category) = product.category_id
         && !read_model::category_exists(catalog.store.db(), category).await?
@@ -161,9 +167,9 @@ async fn create_product(
     let view = match read_model::product(catalog.store.db(), product_id).await? {
         Some(view) => view,
         // The read model lags (its runner is busy or stopped): answer from what was recorded.
-        None => ProductView::new(product_id, product, catalog.store.clock().now()),
+        None => just_created(product_id, product, catalog.store.clock().now()),
     };
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ mod publications;
 mod read_model;
 mod stock_levels;
 
+use async_graphql::dataloader::DataLoader;
+use contracts::views::{PRODUCT_BATCH, ProductLoader};
 use kernel::cache::Cache;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
@@ -21,7 +23,7 @@ use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
 pub use events::CatalogEvent;
-pub use graphql::CatalogQuery;
+pub use graphql::{CatalogMutation, CatalogQuery};
 
 /// What the catalog's endpoints and handlers share.
 #[derive(Clone)]
@@ -46,7 +48,14 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
         .merge(categories::routes())
         .with_state(catalog.clone());
     Ok(ContextModule {
-        graphql_data: Some(Arc::new(move |data| data.insert(catalog.clone()))),
+        graphql_data: Some(Arc::new(move |data| {
+            // A loader per request: what one answer shows of a product is read once, and
+            // never served from another request's reads.
+            let lookup = graphql::CatalogProducts(catalog.store.db().clone());
+            let loader = DataLoader::new(ProductLoader(Arc::new(lookup)), tokio::spawn).max_batch_size(PRODUCT_BATCH);
+            data.insert(loader);
+            data.insert(catalog.clone());
+        })),
         name: "catalog",
         store: store.clone(),
         router,

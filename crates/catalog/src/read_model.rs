@@ -11,6 +11,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+pub(crate) use contracts::views::{ProductView, StockStatus};
+
 /// Read-model tables. Stock levels sit in their own table because Inventory, not the
 /// catalog's events, feeds them: rebuilding `products` must not forget them.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -114,32 +116,6 @@ impl Projection for ProductsProjection {
     }
 }
 
-/// Whether a shopper can buy it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::Enum)]
-#[serde(rename_all = "snake_case")]
-#[allow(clippy::enum_variant_names, reason = "the API's words: in_stock, low_stock, out_of_stock")]
-pub(crate) enum StockStatus {
-    InStock,
-    LowStock,
-    OutOfStock,
-}
-
-/// A product as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
-#[graphql(name = "Product")]
-pub(crate) struct ProductView {
-    pub(crate) id: Uuid,
-    pub(crate) sku: String,
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) category_id: Option<Uuid>,
-    pub(crate) price: Money,
-    pub(crate) weight_grams: i64,
-    pub(crate) available: i64,
-    pub(crate) stock_status: StockStatus,
-    pub(crate) created_at: String,
-}
-
 const SELECT_PRODUCT: &str = "select p.id, p.sku, p.name, p.description, p.category_id, p.price_minor, p.currency, \
      p.weight_grams, p.initial_stock, p.created_at, s.available, s.low_stock \
      from products p left join stock_levels s on s.product_id = p.id";
@@ -183,6 +159,18 @@ pub(crate) async fn product(db: &Db, id: Uuid) -> Result<Option<ProductView>, sq
         .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(product_from_row).transpose()
+}
+
+/// The products among `ids` that exist, in one read (a lookup's whole batch).
+pub(crate) async fn products_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ProductView>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("{SELECT_PRODUCT} where p.id in ({placeholders})");
+    let query = ids.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, id| query.bind(id.to_string()));
+    let rows = query.fetch_all(db.reader()).await?;
+    rows.iter().map(product_from_row).collect()
 }
 
 /// Up to `limit` products after `after` in creation order, optionally in one category.

@@ -1,5 +1,6 @@
 //! The only things one context may know about another: integration events (past-tense
-//! facts) and saga commands, each defined once here with its routing name and version.
+//! facts) and saga commands, each defined once here with its routing name and version, and
+//! the [`views`] the API shows of one context inside another's answers.
 //!
 //! Routing names are `<publishing context>.<Name>`. A payload change that is not purely
 //! additive gets a new `VERSION` and the consumer a way to read the old one.
@@ -397,4 +398,81 @@ pub mod orders {
         pub message: String,
     }
     contract!(OrderCancelled, "orders.OrderCancelled");
+}
+
+/// Read contracts for the API's composed answers: a view is answered by the context that
+/// owns it, through a lookup that context implements, and followed by id from another
+/// context's GraphQL fields (an order line's product). Only the API's read side uses them;
+/// commands and sagas never do, as their decisions go through messages.
+pub mod views {
+    use async_graphql::dataloader::Loader;
+    use kernel::error::ApiError;
+    use kernel::money::Money;
+    use serde::Serialize;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use uuid::Uuid;
+
+    /// Whether a shopper can buy it now.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::Enum)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(clippy::enum_variant_names, reason = "the API's words: in_stock, low_stock, out_of_stock")]
+    pub enum StockStatus {
+        /// More than a few units left.
+        InStock,
+        /// Few units left.
+        LowStock,
+        /// None left.
+        OutOfStock,
+    }
+
+    /// A product as the API shows it, in Catalog's own answers and inside others'.
+    #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+    #[graphql(name = "Product")]
+    pub struct ProductView {
+        /// The product.
+        pub id: Uuid,
+        /// Stock keeping unit.
+        pub sku: String,
+        /// Display name.
+        pub name: String,
+        /// What a shopper reads about it.
+        pub description: String,
+        /// Its category, if any.
+        pub category_id: Option<Uuid>,
+        /// Unit price now.
+        pub price: Money,
+        /// Shipping weight of one unit.
+        pub weight_grams: i64,
+        /// Units a shopper can buy now, as Inventory last reported.
+        pub available: i64,
+        /// `available` in a word.
+        pub stock_status: StockStatus,
+        /// When it was added (RFC 3339).
+        pub created_at: String,
+    }
+
+    /// Catalog's products by id, for answers that show them beside another context's data.
+    #[async_trait::async_trait]
+    pub trait ProductLookup: Send + Sync {
+        /// The products among `ids` that exist (one read, however many ids).
+        async fn products(&self, ids: &[Uuid]) -> Result<Vec<ProductView>, ApiError>;
+    }
+
+    /// Batches every product one GraphQL request asks for into one lookup per
+    /// [`PRODUCT_BATCH`] ids, however many lines and orders ask for them.
+    pub struct ProductLoader(pub Arc<dyn ProductLookup>);
+
+    /// Most products one lookup reads.
+    pub const PRODUCT_BATCH: usize = 100;
+
+    impl Loader<Uuid> for ProductLoader {
+        type Value = ProductView;
+        type Error = Arc<ApiError>;
+
+        async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, ProductView>, Arc<ApiError>> {
+            let products = self.0.products(ids).await.map_err(Arc::new)?;
+            Ok(products.into_iter().map(|product| (product.id, product)).collect())
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! up, in and out through the same functions as the REST slices, within the same budgets.
 
 use crate::Identity;
+use crate::password::{PasswordChange, change};
 use crate::refresh::RefreshToken;
 use crate::sessions::Session;
 use crate::users::{self, User};
@@ -54,6 +55,14 @@ impl IdentityMutation {
     /// Trade a refresh token for the next session; the token is spent.
     async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> Result<Session> {
         state::<Identity>(ctx)?.refresh(client(ctx), &RefreshToken { refresh_token }).await.extend()
+    }
+
+    /// Change the signed-in account's password: every other session ends, and this answers
+    /// a new one. `BAD_USER_INPUT` names the field at fault: `current_password` when it does
+    /// not match, `new_password` when the new one is not acceptable.
+    async fn change_password(&self, ctx: &Context<'_>, input: PasswordChange) -> Result<Session> {
+        let principal = kernel::graphql::signed_in(ctx)?;
+        change(state::<Identity>(ctx)?, client(ctx), principal, input).await.extend()
     }
 
     /// Sign out: the refresh token and every token of its sign-in stop working.

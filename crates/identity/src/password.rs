@@ -15,9 +15,10 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The request body. Not `Debug`: it holds passwords.
-#[derive(Deserialize, utoipa::ToSchema)]
-struct PasswordChange {
+/// The request body (REST), or `input` of `changePassword` (GraphQL). Not `Debug`: it
+/// holds passwords.
+#[derive(Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+pub(crate) struct PasswordChange {
     current_password: String,
     new_password: String,
 }
@@ -29,13 +30,24 @@ pub(crate) fn routes() -> OpenApiRouter<Identity> {
 /// Change the signed-in user's password; answers a new session and ends every other one.
 #[utoipa::path(post, path = "/auth/password", tag = "identity", request_body = PasswordChange, security(("bearer" = [])),
     responses((status = 200, description = "Changed; the new session", body = Session), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, (status = 422, description = "The current password does not match, or the new one is not acceptable", body = kernel::error::ProblemDocument, content_type = "application/problem+json"), kernel::error::problems::TooManyAttempts))]
-#[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
 async fn change_password(
     State(identity): State<Identity>,
     principal: Principal,
     client: Option<ClientIp>,
     Json(input): Json<PasswordChange>,
 ) -> Result<Json<Session>, ApiError> {
+    change(&identity, client, principal, input).await.map(Json)
+}
+
+/// Changes `principal`'s password as `input` asks, within the sign-in budgets, and answers a
+/// new session: what `POST /auth/password` and GraphQL's `changePassword` both do.
+#[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+pub(crate) async fn change(
+    identity: &Identity,
+    client: Option<ClientIp>,
+    principal: Principal,
+    input: PasswordChange,
+) -> Result<Session, ApiError> {
     // A stolen access token must not become a way to guess the password at speed.
     identity.limits.check(client, Some(&principal.user_id.to_string()))?;
     let invalid = |message: &str| {
@@ -61,5 +73,5 @@ async fn change_password(
     let session = identity.open_session_in(&mut tx, user).await?;
     tx.commit().await?;
     tracing::info!("password changed; every other session ended");
-    Ok(Json(session))
+    Ok(session)
 }

@@ -1,10 +1,11 @@
 //! Slice: an admin restocks, counts or writes off units of a product.
 
 use crate::Inventory;
-use crate::read_model::{self, StockLevel};
+use crate::read_model::StockLevel;
 use crate::stock::{self, AdjustRejection, StockItem, stock_stream};
+use crate::stock_level::stock_of;
 use axum::extract::State;
-use kernel::auth::Admin;
+use kernel::auth::{Admin, Principal};
 use kernel::error::{ApiError, Validation};
 use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
 use kernel::http::{Json, Path};
@@ -13,10 +14,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The request body (REST), or `input` of `adjustStock` (GraphQL).
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
-struct Adjustment {
+pub(crate) struct Adjustment {
     delta: i64,
     reason: String,
 }
@@ -35,6 +36,17 @@ async fn adjust_stock(
     Path(product_id): Path<Uuid>,
     Json(input): Json<Adjustment>,
 ) -> Result<Json<StockLevel>, ApiError> {
+    adjust(&inventory, admin, product_id, input).await.map(Json)
+}
+
+/// Applies `input` to `product_id`'s stock on `admin`'s behalf and answers the stock after
+/// it: what `POST /inventory/{id}/adjustments` and GraphQL's `adjustStock` both do.
+pub(crate) async fn adjust(
+    inventory: &Inventory,
+    admin: Principal,
+    product_id: Uuid,
+    input: Adjustment,
+) -> Result<StockLevel, ApiError> {
     let reason = input.reason.trim().to_owned();
     let mut v = Validation::new();
     v.check(
@@ -73,8 +85,5 @@ async fn adjust_stock(
             )));
         }
     }
-    read_model::stock_level(inventory.store.db(), product_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no stock item for product {product_id}")))
+    stock_of(inventory, product_id).await
 }

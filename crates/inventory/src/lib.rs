@@ -6,6 +6,7 @@
 //! `OutOfStock`, `InventoryReleased` and `StockLevelChanged`.
 
 mod adjust_stock;
+mod graphql;
 mod open_stock;
 mod publications;
 mod read_model;
@@ -19,6 +20,7 @@ use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
+pub use graphql::{InventoryMutation, InventoryQuery};
 pub use stock::InventoryEvent;
 
 /// What the inventory's endpoints share.
@@ -39,9 +41,9 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(adjust_stock::routes())
         .merge(stock_level::routes())
-        .with_state(inventory);
+        .with_state(inventory.clone());
     Ok(ContextModule {
-        graphql_data: None,
+        graphql_data: Some(Arc::new(move |data| data.insert(inventory.clone()))),
         name: "inventory",
         store: store.clone(),
         router,

@@ -64,7 +64,7 @@ impl Projection for StockLevelsProjection {
 }
 
 /// A product's stock as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct StockLevel {
     product_id: Uuid,
     on_hand: i64,

@@ -23,8 +23,12 @@ async fn get_stock_level(
     _: Admin,
     Path(product_id): Path<Uuid>,
 ) -> Result<Json<StockLevel>, ApiError> {
+    stock_of(&inventory, product_id).await.map(Json)
+}
+
+/// `product_id`'s stock; `NOT_FOUND` when it has no stock item.
+pub(crate) async fn stock_of(inventory: &Inventory, product_id: Uuid) -> Result<StockLevel, ApiError> {
     read_model::stock_level(inventory.store.db(), product_id)
         .await?
-        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no stock item for product {product_id}")))
 }

@@ -8,7 +8,7 @@ use crate::messaging::{HandlerError, MessageHandler};
 use serde::{Deserialize, Serialize};
 
 /// Where a dead letter stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
 pub enum LetterStatus {
     /// Waiting for a person.
@@ -30,7 +30,8 @@ impl LetterStatus {
 }
 
 /// A dead letter as an operator sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "DeadLetter")]
 pub struct DeadLetterView {
     /// The letter's id.
     pub id: uuid::Uuid,

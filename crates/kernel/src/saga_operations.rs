@@ -12,7 +12,8 @@ use uuid::Uuid;
 const LIST_LIMIT: i64 = 500;
 
 /// One saga in a listing.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Saga")]
 pub struct SagaSummary {
     /// The saga's id (the order's id for place-order).
     pub saga_id: Uuid,
@@ -31,7 +32,8 @@ pub struct SagaSummary {
 }
 
 /// One event of a saga's life, as a line for a person.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "SagaTimelineEntry")]
 pub struct TimelineEntry {
     /// Its place in the saga's stream, from 1.
     pub version: i64,
@@ -46,7 +48,7 @@ pub struct TimelineEntry {
 }
 
 /// A saga with its whole timeline.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub struct SagaDetail {
     /// Where it stands.
     pub saga: SagaSummary,

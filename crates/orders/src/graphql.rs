@@ -5,9 +5,11 @@ use crate::Orders;
 use crate::get_order::visible_order;
 use crate::list_orders::page_of_orders;
 use crate::place_order::{PlaceOrder, checked_idempotency_key, place};
-use crate::read_model::OrderView;
+use crate::read_model::{LineView, OrderView};
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object, Result, ResultExt, SimpleObject, Subscription};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{ComplexObject, Context, ErrorExtensions, Object, Result, ResultExt, SimpleObject, Subscription};
+use contracts::views::{ProductLoader, ProductView};
 use futures::Stream;
 use kernel::auth::Principal;
 use kernel::error::ApiError;
@@ -40,6 +42,16 @@ impl OrdersQuery {
         let after_given = after.is_some();
         let page = page_of_orders(state::<Orders>(ctx)?, principal, &page_request(first, after)).await.extend()?;
         Ok(connection(page, after_given, |order| order.id.to_string()))
+    }
+}
+
+#[ComplexObject]
+impl LineView {
+    /// The product as the catalog shows it now (its price and stock may have moved since the
+    /// order); null when it is no longer sold. Every line of one answer is read together.
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<ProductView>> {
+        let products = state::<DataLoader<ProductLoader>>(ctx)?;
+        products.load_one(self.product_id).await.map_err(|error| error.as_ref().extend())
     }
 }
 

@@ -146,9 +146,9 @@ pub(crate) async fn claim_idempotency_key(
 
 /// A line as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
-#[graphql(name = "OrderLine")]
+#[graphql(name = "OrderLine", complex)]
 pub(crate) struct LineView {
-    product_id: Uuid,
+    pub(crate) product_id: Uuid,
     name: String,
     unit_price: Money,
     quantity: u32,

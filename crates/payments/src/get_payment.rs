@@ -23,9 +23,18 @@ async fn get_payment(
     principal: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Json<PaymentView>, ApiError> {
+    visible_payment(&payments, principal, id).await.map(Json)
+}
+
+/// Payment `id` if `principal` may see it (its customer, or an admin); `NOT_FOUND` for
+/// another customer's, as for one that does not exist.
+pub(crate) async fn visible_payment(
+    payments: &Payments,
+    principal: Principal,
+    id: Uuid,
+) -> Result<PaymentView, ApiError> {
     read_model::payment(payments.store.db(), id)
         .await?
         .filter(|payment| payment.customer_id.is_some_and(|owner| principal.can_see(owner)))
-        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no payment {id}")))
 }

@@ -1,12 +1,15 @@
-//! Payments' part of the GraphQL schema: a customer's saved cards, through the same
-//! functions as the REST slices (`add_payment_method`, `list_payment_methods`).
+//! Payments' part of the GraphQL schema: a customer's saved cards and payments, through the
+//! same functions as the REST slices (`add_payment_method`, `list_payment_methods`,
+//! `get_payment`).
 
 use crate::Payments;
 use crate::add_payment_method::{NewPaymentMethod, add};
-use crate::read_model::{self, PaymentMethodView};
+use crate::get_payment::visible_payment;
+use crate::read_model::{self, PaymentMethodView, PaymentView};
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::error::ApiError;
 use kernel::graphql::{signed_in, state};
+use uuid::Uuid;
 
 /// Payments' queries, merged into the platform's `Query`.
 #[derive(Default)]
@@ -19,6 +22,12 @@ impl PaymentsQuery {
         let principal = signed_in(ctx)?;
         let payments = state::<Payments>(ctx)?;
         read_model::payment_methods(payments.store.db(), principal.user_id).await.map_err(ApiError::from).extend()
+    }
+
+    /// A payment of the caller's (any, for admins); `NOT_FOUND` for another customer's.
+    async fn payment(&self, ctx: &Context<'_>, id: Uuid) -> Result<PaymentView> {
+        let principal = signed_in(ctx)?;
+        visible_payment(state::<Payments>(ctx)?, principal, id).await.extend()
     }
 }
 

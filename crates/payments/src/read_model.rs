@@ -186,18 +186,21 @@ pub(crate) async fn payment_method(db: &Db, id: Uuid) -> Result<Option<PaymentMe
 }
 
 /// Why a payment failed.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "PaymentFailure")]
 pub(crate) struct FailureView {
     code: String,
     message: String,
 }
 
 /// A payment as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Payment")]
 pub(crate) struct PaymentView {
     pub(crate) id: Uuid,
     pub(crate) order_id: Uuid,
     #[serde(skip)]
+    #[graphql(skip)]
     pub(crate) customer_id: Option<Uuid>,
     pub(crate) amount: Option<Money>,
     pub(crate) status: String,

@@ -23,9 +23,18 @@ async fn get_shipment(
     principal: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ShipmentView>, ApiError> {
+    visible_shipment(&shipping, principal, id).await.map(Json)
+}
+
+/// Shipment `id` if `principal` may see it (its customer, or an admin); `NOT_FOUND` for
+/// another customer's, as for one that does not exist.
+pub(crate) async fn visible_shipment(
+    shipping: &Shipping,
+    principal: Principal,
+    id: Uuid,
+) -> Result<ShipmentView, ApiError> {
     read_model::shipment(shipping.store.db(), id)
         .await?
         .filter(|shipment| principal.can_see(shipment.customer_id))
-        .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no shipment {id}")))
 }

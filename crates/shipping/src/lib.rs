@@ -8,6 +8,7 @@ mod cancel_shipment;
 mod create_shipment;
 mod events;
 mod get_shipment;
+mod graphql;
 mod publications;
 mod quote;
 mod read_model;
@@ -19,6 +20,7 @@ use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
 pub use events::ShippingEvent;
+pub use graphql::ShippingQuery;
 
 /// What the shipping endpoints share.
 #[derive(Clone)]
@@ -30,12 +32,13 @@ pub(crate) struct Shipping {
 pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("shipping", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ShipmentsProjection));
+    let shipping = Shipping { store: store.clone() };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(quote::routes())
         .merge(get_shipment::routes())
-        .with_state(Shipping { store: store.clone() });
+        .with_state(shipping.clone());
     Ok(ContextModule {
-        graphql_data: None,
+        graphql_data: Some(Arc::new(move |data| data.insert(shipping.clone()))),
         name: "shipping",
         store: store.clone(),
         router,

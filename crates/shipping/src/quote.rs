@@ -9,17 +9,18 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The request body (REST), or `input` of `shippingQuote` (GraphQL).
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
-struct QuoteRequest {
+pub(crate) struct QuoteRequest {
     country: String,
     weight_grams: i64,
 }
 
 /// The response body.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct QuoteView {
+#[derive(Debug, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "ShippingQuote")]
+pub(crate) struct QuoteView {
     zone: &'static str,
     cost: Money,
 }
@@ -32,6 +33,12 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 #[utoipa::path(post, path = "/shipping/quotes", tag = "shipping", request_body = QuoteRequest,
     responses((status = 200, description = "Quote", body = QuoteView), kernel::error::problems::MalformedRequest, kernel::error::problems::InvalidRequest))]
 async fn quote(Json(input): Json<QuoteRequest>) -> Result<Json<QuoteView>, ApiError> {
+    quote_for(&input).map(Json)
+}
+
+/// What shipping `input`'s parcel costs: what `POST /shipping/quotes` and GraphQL's
+/// `shippingQuote` both answer.
+pub(crate) fn quote_for(input: &QuoteRequest) -> Result<QuoteView, ApiError> {
     let country = input.country.trim().to_ascii_uppercase();
     let weight = u64::try_from(input.weight_grams).ok().filter(|w| (1..=1_000_000_000).contains(w));
     let mut v = Validation::new();
@@ -40,5 +47,5 @@ async fn quote(Json(input): Json<QuoteRequest>) -> Result<Json<QuoteView>, ApiEr
     v.finish()?;
     let quote = zones::quote(&country, weight.expect("validated"))
         .ok_or_else(|| ApiError::rejected("shipping_unavailable", format!("We do not ship to {country}.")))?;
-    Ok(Json(QuoteView { zone: quote.zone, cost: quote.cost }))
+    Ok(QuoteView { zone: quote.zone, cost: quote.cost })
 }

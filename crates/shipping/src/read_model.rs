@@ -82,11 +82,13 @@ impl Projection for ShipmentsProjection {
 }
 
 /// A shipment as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "Shipment")]
 pub(crate) struct ShipmentView {
     pub(crate) id: Uuid,
     pub(crate) order_id: Uuid,
     #[serde(skip)]
+    #[graphql(skip)]
     pub(crate) customer_id: Uuid,
     pub(crate) status: String,
     pub(crate) zone: String,

@@ -344,6 +344,14 @@ impl TestApp {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
+    /// Sends one GraphQL operation to `/graphql` as `token` and answers its response; a
+    /// GraphQL answer is 200 even when the operation failed, so any other status panics.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post("/graphql", token, json!({ "query": query, "variables": variables })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
     /// Signs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) =

@@ -460,7 +460,7 @@ export interface components {
             name: string;
             postal_code: string;
         };
-        /** @description The request body. */
+        /** @description The request body (REST), or `input` of `adjustStock` (GraphQL). */
         Adjustment: {
             /** Format: int64 */
             delta: number;
@@ -571,7 +571,7 @@ export interface components {
              */
             currency: string;
         };
-        /** @description The request body. */
+        /** @description The request body (REST), or `input` of `createCategory` (GraphQL). */
         NewCategory: {
             name: string;
             slug: string;
@@ -586,7 +586,7 @@ export interface components {
             exp_year: number;
             holder_name: string;
         };
-        /** @description The request body. */
+        /** @description The request body (REST), or `input` of `createProduct` (GraphQL). */
         NewProduct: {
             /** Format: uuid */
             category_id?: string | null;
@@ -650,25 +650,46 @@ export interface components {
         Page_ProductView: {
             /** @description The items, in the list's order. */
             items: {
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Units a shopper can buy now, as Inventory last reported.
+                 */
                 available: number;
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description Its category, if any.
+                 */
                 category_id?: string | null;
+                /** @description When it was added (RFC 3339). */
                 created_at: string;
+                /** @description What a shopper reads about it. */
                 description: string;
-                /** Format: uuid */
+                /**
+                 * Format: uuid
+                 * @description The product.
+                 */
                 id: string;
+                /** @description Display name. */
                 name: string;
+                /** @description Unit price now. */
                 price: components["schemas"]["Money"];
+                /** @description Stock keeping unit. */
                 sku: string;
+                /** @description `available` in a word. */
                 stock_status: components["schemas"]["StockStatus"];
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Shipping weight of one unit.
+                 */
                 weight_grams: number;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
         };
-        /** @description The request body. Not `Debug`: it holds passwords. */
+        /**
+         * @description The request body (REST), or `input` of `changePassword` (GraphQL). Not `Debug`: it
+         *     holds passwords.
+         */
         PasswordChange: {
             current_password: string;
             new_password: string;
@@ -732,24 +753,42 @@ export interface components {
             /** @description URI naming the kind of problem. */
             type: string;
         };
-        /** @description A product as the API shows it. */
+        /** @description A product as the API shows it, in Catalog's own answers and inside others'. */
         ProductView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Units a shopper can buy now, as Inventory last reported.
+             */
             available: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Its category, if any.
+             */
             category_id?: string | null;
+            /** @description When it was added (RFC 3339). */
             created_at: string;
+            /** @description What a shopper reads about it. */
             description: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The product.
+             */
             id: string;
+            /** @description Display name. */
             name: string;
+            /** @description Unit price now. */
             price: components["schemas"]["Money"];
+            /** @description Stock keeping unit. */
             sku: string;
+            /** @description `available` in a word. */
             stock_status: components["schemas"]["StockStatus"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Shipping weight of one unit.
+             */
             weight_grams: number;
         };
-        /** @description The request body. */
+        /** @description The request body (REST), or `input` of `shippingQuote` (GraphQL). */
         QuoteRequest: {
             country: string;
             /** Format: int64 */

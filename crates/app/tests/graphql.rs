@@ -609,3 +609,37 @@ async fn graphql_cop_s_checks_all_pass() {
     // Introspection, field suggestions and GraphiQL in production:
     // `introspection_and_suggestions_are_off_in_production_only` and tests/graphiql.rs.
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aliased_sign_ins_and_batched_operations_spend_the_same_budgets_as_requests() {
+    let app = TestApp::spawn_with(&Backend::Sqlite, |settings| {
+        settings.auth_rate_limit = 5;
+        settings.rate_limit = 3;
+    })
+    .await;
+    // Eight guesses in one request, as aliases: five reach a password check, the rest are
+    // refused with the time to come back, as eight requests would be.
+    let guesses = (0..8)
+        .map(|n| {
+            format!("g{n}: login(email: \"nobody@example.com\", password: \"guess-number-{n}\") {{ accessToken }}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let answer = app.graphql(None, &format!("mutation {{ {guesses} }}"), json!({})).await;
+    let codes: Vec<&str> =
+        answer["errors"].as_array().unwrap().iter().map(|e| e["extensions"]["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["UNAUTHENTICATED"; 5].iter().chain(&["RATE_LIMITED"; 3]).copied().collect::<Vec<_>>(),
+        "{answer}"
+    );
+    let limited = answer["errors"].as_array().unwrap().iter().find(|e| e["extensions"]["code"] == "RATE_LIMITED");
+    assert!(limited.unwrap()["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0), "{answer}");
+
+    // A batch spends one request of the budget per operation: four operations (three a
+    // second allowed) are refused whole.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let batch: Vec<Value> = (0..4).map(|_| json!({ "query": "{ categories { name } }" })).collect();
+    let (status, body) = graphql(&app, None, Value::Array(batch)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}

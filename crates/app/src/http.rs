@@ -222,8 +222,14 @@ pub fn edge(
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("http", method = %request.method(), uri = %request.uri(), request_id)
+            let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+            let request_id = header("x-request-id").unwrap_or("-");
+            let name = format!("{} {}", request.method(), request.uri().path());
+            let span =
+                tracing::info_span!("http", otel.name = name, method = %request.method(), uri = %request.uri(), request_id);
+            // A caller that is itself traced (the storefront's server) continues its trace.
+            kernel::telemetry::continue_trace(&span, header("traceparent"));
+            span
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

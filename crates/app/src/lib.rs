@@ -9,6 +9,7 @@ pub mod operations;
 pub mod platform;
 pub mod seed;
 pub mod settings;
+pub mod telemetry;
 
 pub use platform::Platform;
 pub use settings::Settings;

@@ -2,12 +2,10 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use emporium::settings::LogFormat;
 use emporium::{Platform, Settings, seed};
 use kernel::auth::Role;
 use kernel::clock::{SharedClock, SystemClock};
 use std::sync::Arc;
-use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than glibc's allocator: every sign-in hashes with argon2id, which takes
 /// a 19 MiB block; glibc raises its mmap threshold after the first such block is freed and
@@ -130,16 +128,6 @@ enum AdminCommand {
     },
 }
 
-fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    // Logs go to stderr; stdout is for what a command reports.
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.init(),
-    }
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -165,7 +153,7 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing(cli.settings.log_format);
+    let _telemetry = emporium::telemetry::init(cli.settings.log_format)?;
     let clock: SharedClock = Arc::new(SystemClock);
     let mut platform = Platform::open(&cli.settings, clock).await?;
     match cli.command {

@@ -163,11 +163,14 @@ impl Partitions {
             };
             let span = tracing::info_span!(
                 "handle_message",
+                otel.name = format!("{} {}", self.handler.consumer(), job.envelope.message_type),
+                context = self.sink.db().name(),
                 consumer = self.handler.consumer(),
                 message_type = %job.envelope.message_type,
                 message_id = %job.envelope.message_id,
                 correlation_id = ?job.envelope.correlation_id,
             );
+            crate::telemetry::continue_trace(&span, job.envelope.traceparent.as_deref());
             if self.settle(&job.envelope, job.redelivered, &life.stop).instrument(span).await {
                 job.done.finish(&life);
             }

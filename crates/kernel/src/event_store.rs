@@ -560,10 +560,19 @@ impl UnitOfWork {
             rows.join(", ")
         );
         let now = crate::time::format(self.store.clock.now());
+        // The span writing the events is where their trace goes on (see `telemetry`).
+        let traceparent = crate::telemetry::current_traceparent();
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).bind(expected);
         for (offset, event) in (1..).zip(events) {
             let payload = serde_json::to_string(&event.payload).map_err(StoreError::Encode)?;
-            let metadata = serde_json::to_string(&event.metadata).map_err(StoreError::Encode)?;
+            let metadata = match &traceparent {
+                Some(current) if event.metadata.traceparent.as_ref() != Some(current) => {
+                    let metadata = Metadata { traceparent: Some(current.clone()), ..event.metadata.clone() };
+                    serde_json::to_string(&metadata)
+                }
+                _ => serde_json::to_string(&event.metadata),
+            }
+            .map_err(StoreError::Encode)?;
             query = query
                 .bind(expected + offset)
                 .bind(event.event_id.to_string())

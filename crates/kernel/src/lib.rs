@@ -26,6 +26,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod saga;
 pub mod saga_operations;
+pub mod telemetry;
 pub mod time;
 
 pub use aggregate::Aggregate;

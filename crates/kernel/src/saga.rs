@@ -998,6 +998,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
         };
         let source = self.store.db().name().to_owned();
         let (mut input, mut metadata, mut moved) = (input, metadata.clone(), false);
+        // A command continues the trace from the span deciding it (see `telemetry`).
+        let traceparent = crate::telemetry::current_traceparent().or_else(|| metadata.traceparent.clone());
         loop {
             let now = self.store.clock().now();
             let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
@@ -1008,7 +1010,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
             let mut in_place = None;
             for mut event in events {
                 if let SagaEvent::SagaCommandIssued { envelope, in_place: local, .. } = &mut event {
-                    envelope.traceparent.clone_from(&metadata.traceparent);
+                    envelope.traceparent.clone_from(&traceparent);
                     if let Some(receiver) = self.local_receiver_of(envelope) {
                         *local = true;
                         in_place = Some((receiver.clone(), envelope.clone()));

@@ -1,0 +1,123 @@
+//! One trace per order: the HTTP request that places it and every context's handling of
+//! its messages, compensations included, are spans of one trace, each under the span whose
+//! work caused it. Spans are collected in memory through the same `tracing-opentelemetry`
+//! layer the binary installs for OTLP. Its own test binary: the subscriber is process-wide.
+
+use opentelemetry::trace::{SpanId, TraceId, TracerProvider as _};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+use testkit::{Backend, Bus, TestApp};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The process's span collector, installed once.
+fn collector() -> &'static (SdkTracerProvider, InMemorySpanExporter) {
+    static COLLECTOR: OnceLock<(SdkTracerProvider, InMemorySpanExporter)> = OnceLock::new();
+    COLLECTOR.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
+        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+            .with(layer)
+            .try_init()
+            .expect("the only subscriber of this test binary");
+        (provider, exporter)
+    })
+}
+
+fn attribute(span: &SpanData, key: &str) -> Option<String> {
+    span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| kv.value.as_str().into_owned())
+}
+
+/// The spans of the trace whose root is the request `POST /api/v1/orders` that answered
+/// with `order_id`'s order; panics when the request did not start exactly one trace.
+fn trace_of_order(spans: &[SpanData], order_id: &str) -> Vec<SpanData> {
+    let handled: HashSet<TraceId> = spans
+        .iter()
+        .filter(|span| attribute(span, "correlation_id").is_some_and(|id| id.contains(order_id)))
+        .map(|span| span.span_context.trace_id())
+        .collect();
+    assert_eq!(handled.len(), 1, "every message of order {order_id} is in one trace: {handled:?}");
+    let trace = *handled.iter().next().unwrap();
+    spans.iter().filter(|span| span.span_context.trace_id() == trace).cloned().collect()
+}
+
+/// Checks that `trace` has one root, the order's HTTP request, and that every other span's
+/// parent is in it; answers the contexts that handled a message in it, with the message
+/// types each handled.
+fn contexts_in(trace: &[SpanData]) -> HashMap<String, Vec<String>> {
+    let ids: HashSet<SpanId> = trace.iter().map(|span| span.span_context.span_id()).collect();
+    let roots: Vec<&SpanData> = trace.iter().filter(|span| !ids.contains(&span.parent_span_id)).collect();
+    let names: Vec<&str> = roots.iter().map(|span| span.name.as_ref()).collect();
+    assert_eq!(names, ["POST /api/v1/orders"], "one root, the request placing the order");
+    let mut contexts: HashMap<String, Vec<String>> = HashMap::new();
+    for span in trace.iter().filter(|span| span.name.as_ref() != "POST /api/v1/orders") {
+        if let (Some(context), Some(message)) = (attribute(span, "context"), attribute(span, "message_type")) {
+            contexts.entry(context).or_default().push(message);
+        }
+    }
+    contexts
+}
+
+async fn order_traces_on(backend: &Backend, bus: &Bus) {
+    let (provider, exporter) = collector();
+    let app = TestApp::spawn_on(backend, bus).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 1000).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let declined = app.add_card(&customer, "4000000000000002").await;
+
+    let (_, completed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    let completed_id = completed["id"].as_str().unwrap().to_owned();
+    let (_, refused) = app.place_order(&customer, &[(product, 1)], declined, "US").await;
+    let refused_id = refused["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.settled_order(&customer, &completed_id).await["status"], "completed");
+    assert_eq!(app.settled_order(&customer, &refused_id).await["status"], "cancelled");
+    // Catalog's stock level follows the last reply; give the last spans a moment to end.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    provider.force_flush().expect("spans flushed");
+    let spans = exporter.get_finished_spans().expect("spans");
+
+    let trace = trace_of_order(&spans, &completed_id);
+    let contexts = contexts_in(&trace);
+    for context in ["catalog", "inventory", "orders", "payments", "shipping"] {
+        assert!(contexts.contains_key(context), "{context} handled part of the order in its trace: {contexts:?}");
+    }
+    // Each step is under the span that decided it: the payment under the handling of the
+    // reservation's reply, the shipment under the handling of the payment's result.
+    let handling = |message: &str| {
+        trace
+            .iter()
+            .find(|span| attribute(span, "message_type").as_deref() == Some(message))
+            .map(|span| span.span_context.span_id())
+    };
+    let parent_of = |message: &str| {
+        trace
+            .iter()
+            .find(|span| attribute(span, "message_type").as_deref() == Some(message))
+            .map(|span| span.parent_span_id)
+    };
+    assert_eq!(parent_of("payments.ProcessPayment"), handling("inventory.InventoryReserved"));
+    assert_eq!(parent_of("shipping.CreateShipment"), handling("payments.PaymentProcessed"));
+    let compensated = contexts_in(&trace_of_order(&spans, &refused_id));
+    assert!(
+        compensated["inventory"].iter().any(|message| message == "inventory.ReleaseInventory"),
+        "the compensation is in the declined order's trace: {compensated:?}"
+    );
+    assert!(!compensated.contains_key("shipping"), "nothing shipped: {compensated:?}");
+    exporter.reset();
+}
+
+// One test: the collector is shared, so the variants run one after another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_one_trace_from_its_request_through_every_context() {
+    for backend in Backend::all() {
+        order_traces_on(&backend, &Bus::Embedded).await;
+        if let Some(rabbitmq) = Bus::rabbitmq() {
+            order_traces_on(&backend, &rabbitmq).await;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! One trace per business flow: the W3C trace context of the span that writes an event is
+//! stored in its metadata, travels in every message derived from it (in-process and in AMQP
+//! headers), and becomes the parent of the span that handles that message. An order's
+//! HTTP request, every context's handling of its messages and every compensation are
+//! then one trace.
+//!
+//! Spans become OpenTelemetry spans only when the process installs a
+//! `tracing-opentelemetry` layer (the `emporium` binary does when `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! is set); without one these functions find no trace and cost next to nothing.
+
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use std::collections::HashMap;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// The W3C `traceparent` of the current span, when it belongs to a recorded trace.
+pub fn current_traceparent() -> Option<String> {
+    let context = tracing::Span::current().context();
+    if !context.span().span_context().is_valid() {
+        return None;
+    }
+    let mut carrier = HashMap::new();
+    TraceContextPropagator::new().inject_context(&context, &mut carrier);
+    carrier.remove("traceparent")
+}
+
+/// Makes `span` a child of the span `traceparent` names (a message's or a request's), so
+/// its work joins that trace; nothing when there is none or it does not parse.
+pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>) {
+    let Some(traceparent) = traceparent else { return };
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    let parent = TraceContextPropagator::new().extract(&carrier);
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+}

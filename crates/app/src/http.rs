@@ -44,6 +44,7 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let handle = PrometheusBuilder::new().install_recorder().expect("no other metrics recorder is installed");
+        crate::telemetry::describe_metrics();
         let upkeep = handle.clone();
         std::thread::Builder::new()
             .name("metrics-upkeep".into())
@@ -56,6 +57,20 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
             .expect("the metrics upkeep thread starts");
         handle
     })
+}
+
+/// The process's own gauges (`process_resident_memory_bytes`, `process_cpu_seconds_total`,
+/// open files, threads), read when scraped, beside everything the platform recorded.
+fn scrape(handle: &PrometheusHandle) -> String {
+    static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
+    PROCESS
+        .get_or_init(|| {
+            let collector = metrics_process::Collector::default();
+            collector.describe();
+            collector
+        })
+        .collect();
+    handle.render()
 }
 
 /// The OpenAPI document's fixed parts; each context contributes its paths and schemas.
@@ -210,7 +225,7 @@ pub fn edge(
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(move || ready(dbs.clone())))
-        .route("/metrics", get(move || std::future::ready(handle.render())))
+        .route("/metrics", get(move || std::future::ready(scrape(&handle))))
         .layer(middleware::from_fn_with_state(clients, identify_client))
         .layer(cors)
         .layer(middleware::from_fn(security_headers))
@@ -225,8 +240,8 @@ pub fn edge(
             let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
             let request_id = header("x-request-id").unwrap_or("-");
             let name = format!("{} {}", request.method(), request.uri().path());
-            let span =
-                tracing::info_span!("http", otel.name = name, method = %request.method(), uri = %request.uri(), request_id);
+            let span = tracing::info_span!("http", otel.name = name, method = %request.method(), uri = %request.uri(),
+                request_id, trace_id = tracing::field::Empty);
             // A caller that is itself traced (the storefront's server) continues its trace.
             kernel::telemetry::continue_trace(&span, header("traceparent"));
             span

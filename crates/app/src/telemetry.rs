@@ -52,3 +52,75 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     tracing_subscriber::registry().with(filter).with(logs).with(traces).try_init()?;
     Ok(Telemetry { provider })
 }
+
+/// What a metric counts or measures, for `/metrics`' `# HELP` lines and the operator's guide.
+pub struct MetricInfo {
+    /// Its name.
+    pub name: &'static str,
+    /// Its labels (each with a bounded set of values).
+    pub labels: &'static [&'static str],
+    /// What it means.
+    pub help: &'static str,
+    /// Whether it shows only once something rare happened (a dead letter, a parked saga),
+    /// rather than as soon as orders flow.
+    pub rare: bool,
+}
+
+const fn metric(name: &'static str, labels: &'static [&'static str], help: &'static str, rare: bool) -> MetricInfo {
+    MetricInfo { name, labels, help, rare }
+}
+
+/// Every metric the platform records (histograms are exported as summaries: `quantile`
+/// label, `_sum` and `_count`), besides the process's own `process_*` gauges.
+pub const METRICS: &[MetricInfo] = &[
+    metric("emporium_http_requests_total", &["method", "route", "status"], "HTTP requests answered", false),
+    metric("emporium_http_request_duration_seconds", &["method", "route"], "time to answer an HTTP request", false),
+    metric("emporium_rate_limited_total", &["limit"], "requests refused with 429, by budget", true),
+    metric("emporium_saga_started_total", &["saga"], "sagas started", false),
+    metric("emporium_saga_completed_total", &["saga"], "sagas finished with every step done", false),
+    metric(
+        "emporium_saga_compensated_total",
+        &["saga", "code"],
+        "sagas finished with every step undone, by failure code",
+        false,
+    ),
+    metric(
+        "emporium_saga_step_failed_total",
+        &["saga", "step", "code"],
+        "saga steps that failed, by step and failure code",
+        false,
+    ),
+    metric(
+        "emporium_saga_needs_attention_total",
+        &["saga", "step"],
+        "sagas parked because a compensation keeps failing",
+        true,
+    ),
+    metric("emporium_saga_timer_failures_total", &["saga"], "failed passes of a saga engine's deadline timer", true),
+    metric(
+        "emporium_message_handling_seconds",
+        &["consumer"],
+        "time a consumer takes to handle a message, retries included",
+        false,
+    ),
+    metric(
+        "emporium_message_lag_seconds",
+        &["consumer"],
+        "time from a message's event to its handling starting",
+        false,
+    ),
+    metric("emporium_dead_letters_total", &["consumer"], "messages a consumer gave up on", true),
+    metric("emporium_relay_stalled", &["context"], "1 while a relay is stuck on an event it cannot publish", true),
+    metric("emporium_unit_of_work_queued_seconds", &["database"], "wait for a database's write lane", false),
+    metric("emporium_unit_of_work_held_seconds", &["database"], "time a unit of work holds its write lane", false),
+    metric("emporium_commit_group_units", &[], "units of work committed together", false),
+    metric("emporium_cache_reads_total", &["backend", "result"], "read-model cache reads, hit or miss", false),
+    metric("emporium_view_lookups_total", &["view"], "reads of one context's view for another's answer", true),
+];
+
+/// Gives every metric its `# HELP` line.
+pub fn describe_metrics() {
+    for metric in METRICS {
+        metrics::describe_counter!(metric.name, metric.help);
+    }
+}

@@ -121,3 +121,106 @@ async fn an_order_is_one_trace_from_its_request_through_every_context() {
         }
     }
 }
+
+/// A stand-in OTLP collector on a loopback port: counts the trace exports it receives.
+async fn collector_endpoint() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let received = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            if !body.is_empty() {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            std::future::ready(axum::http::StatusCode::OK)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_exports_its_spans_and_its_logs_name_the_trace_but_never_a_secret() {
+    use serde_json::{Value, json};
+    let (endpoint, exports) = collector_endpoint().await;
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_emporium"));
+    let env = [
+        ("RUST_LOG", "info"),
+        ("EMPORIUM_LOG_FORMAT", "json"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+    ];
+    let server = testkit::ServerProcess::start_with_env(binary, &Backend::Sqlite, &Bus::Embedded, &env, |_| {}).await;
+    let client = reqwest::Client::new();
+    let call = async |path: &str, token: Option<&str>, body: Option<Value>| -> Value {
+        let url = format!("{}/api/v1{path}", server.base);
+        let mut request = match &body {
+            Some(body) => client.post(url).json(body),
+            None => client.get(url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap_or(Value::Null)
+    };
+
+    // A shopper's whole journey, with every secret a log could leak.
+    let password = "a-secret-password-9";
+    let body = json!({ "email": "logs@example.com", "password": password, "name": "Logan" });
+    let session = call("/auth/register", None, Some(body)).await;
+    let access = session["access_token"].as_str().unwrap_or_else(|| panic!("{session}")).to_owned();
+    let refresh = session["refresh_token"].as_str().unwrap().to_owned();
+    let product = call("/products?limit=1", None, None).await["items"][0]["id"].clone();
+    let mut orders = Vec::new();
+    for number in ["4242424242424242", "4000000000000002"] {
+        let card =
+            json!({ "card_number": number, "exp_month": 12, "exp_year": 2035, "cvc": "123", "holder_name": "Logan" });
+        let card = call("/payment-methods", Some(&access), Some(card)).await["id"].clone();
+        let order = json!({ "lines": [{ "product_id": product, "quantity": 1 }], "payment_method_id": card,
+            "shipping_address": { "name": "Logan", "line1": "1 Log St", "city": "Springfield", "postal_code": "12345", "country": "US" } });
+        orders.push(call("/orders", Some(&access), Some(order)).await["id"].as_str().unwrap().to_owned());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for order in &orders {
+        loop {
+            let seen = call(&format!("/orders/{order}"), Some(&access), None).await;
+            if matches!(seen["saga"]["status"].as_str(), Some("completed" | "compensated")) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "order never settled: {seen}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    let renewed = call("/auth/refresh", None, Some(json!({ "refresh_token": refresh }))).await;
+    let renewed_access = renewed["access_token"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while exports.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no span export reached the collector");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let log = server.log_text();
+    for secret in [password, "4242424242424242", "4000000000000002", &access, &refresh, &renewed_access] {
+        assert!(!log.contains(secret), "the log holds a secret ({} characters)", secret.len());
+    }
+    // Every saga transition is one JSON line, inside a span that names the order's trace.
+    let transitions: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "saga transition")
+        .collect();
+    let of_first: Vec<&Value> =
+        transitions.iter().filter(|line| line["fields"]["saga_id"] == orders[0].as_str()).collect();
+    assert!(of_first.iter().any(|line| line["fields"]["transition"] == "SagaCompleted"), "{of_first:?}");
+    let traces: HashSet<&str> = of_first
+        .iter()
+        .map(|line| {
+            let spans = line["spans"].as_array().unwrap_or_else(|| panic!("{line}"));
+            spans.iter().find_map(|span| span["trace_id"].as_str()).unwrap_or_else(|| panic!("no trace id: {line}"))
+        })
+        .collect();
+    assert_eq!(traces.len(), 1, "every transition of one order names its one trace: {traces:?}");
+}

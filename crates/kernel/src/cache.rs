@@ -18,6 +18,14 @@ pub trait Cache: Send + Sync + 'static {
     async fn remove(&self, key: &str);
 }
 
+/// Counts a read of cache `backend` as a hit or a miss (`emporium_cache_reads_total`), so
+/// the hit ratio can be watched.
+fn count_read(backend: &'static str, value: Option<String>) -> Option<String> {
+    let result = if value.is_some() { "hit" } else { "miss" };
+    metrics::counter!("emporium_cache_reads_total", "backend" => backend, "result" => result).increment(1);
+    value
+}
+
 /// The embedded cache: bounded, in this process's memory.
 pub struct InProcessCache {
     entries: moka::future::Cache<String, (String, std::time::Instant)>,
@@ -33,13 +41,15 @@ impl InProcessCache {
 #[async_trait]
 impl Cache for InProcessCache {
     async fn get(&self, key: &str) -> Option<String> {
-        let (value, expires) = self.entries.get(key).await?;
-        if std::time::Instant::now() < expires {
-            Some(value)
-        } else {
-            self.entries.invalidate(key).await;
-            None
-        }
+        let value = match self.entries.get(key).await {
+            Some((value, expires)) if std::time::Instant::now() < expires => Some(value),
+            Some(_) => {
+                self.entries.invalidate(key).await;
+                None
+            }
+            None => None,
+        };
+        count_read("memory", value)
     }
 
     async fn set(&self, key: &str, value: String, ttl: Duration) {
@@ -75,10 +85,11 @@ impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Option<String> {
         let mut connection = self.connection.clone();
         let value: Result<Option<String>, _> = redis::cmd("GET").arg(self.key(key)).query_async(&mut connection).await;
-        value.unwrap_or_else(|error| {
+        let value = value.unwrap_or_else(|error| {
             tracing::warn!(%error, "cache read failed; reading the database");
             None
-        })
+        });
+        count_read("redis", value)
     }
 
     async fn set(&self, key: &str, value: String, ttl: Duration) {

@@ -169,6 +169,7 @@ impl Partitions {
                 message_type = %job.envelope.message_type,
                 message_id = %job.envelope.message_id,
                 correlation_id = ?job.envelope.correlation_id,
+                trace_id = tracing::field::Empty,
             );
             crate::telemetry::continue_trace(&span, job.envelope.traceparent.as_deref());
             if self.settle(&job.envelope, job.redelivered, &life.stop).instrument(span).await {
@@ -202,6 +203,9 @@ impl Partitions {
                 }
             }
         }
+        // How far behind its event this consumer works: relay, queue and partition waits.
+        let lag = (self.sink.clock().now() - envelope.occurred_at).to_std().unwrap_or_default();
+        metrics::histogram!("emporium_message_lag_seconds", "consumer" => consumer).record(lag.as_secs_f64());
         let started = Instant::now();
         let mut attempt = 1;
         let outcome = loop {

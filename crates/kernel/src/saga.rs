@@ -1016,9 +1016,10 @@ impl<D: SagaDefinition> SagaEngine<D> {
                         in_place = Some((receiver.clone(), envelope.clone()));
                     }
                 }
-                new_events.push(NewEvent::from_domain(&event, &metadata)?);
+                let recorded = NewEvent::from_domain(&event, &metadata)?;
+                self.record_transition(saga_id, &recorded.event_type, &event);
+                new_events.push(recorded);
                 state.evolve(&event);
-                self.record_metrics(&event);
             }
             let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
             uow.append(&stream, expected, &new_events).await?;
@@ -1044,20 +1045,40 @@ impl<D: SagaDefinition> SagaEngine<D> {
         Ok((state, moved))
     }
 
-    fn record_metrics(&self, event: &SagaEvent) {
-        let (name, level) = match event {
-            SagaEvent::SagaCompleted => ("emporium_saga_completed_total", tracing::Level::INFO),
-            SagaEvent::SagaCompensated { .. } => ("emporium_saga_compensated_total", tracing::Level::INFO),
-            SagaEvent::SagaNeedsAttention { .. } => ("emporium_saga_needs_attention_total", tracing::Level::ERROR),
-            SagaEvent::SagaStepFailed { .. } => ("emporium_saga_step_failed_total", tracing::Level::INFO),
-            _ => return,
+    /// One structured log line per transition of saga `saga_id`, and the outcome counters
+    /// by saga, step and failure code (codes are the contracts' few reasons, so the label
+    /// values stay bounded).
+    fn record_transition(&self, saga_id: Uuid, transition: &str, event: &SagaEvent) {
+        let saga = D::NAME;
+        let step = match event {
+            SagaEvent::SagaCommandIssued { step, .. }
+            | SagaEvent::SagaStepStarted { step, .. }
+            | SagaEvent::SagaStepSucceeded { step, .. }
+            | SagaEvent::SagaStepFailed { step, .. }
+            | SagaEvent::SagaCompensationFailed { step, .. }
+            | SagaEvent::SagaStepCompensated { step }
+            | SagaEvent::SagaNeedsAttention { step, .. } => step.as_str(),
+            SagaEvent::SagaStarted { .. } | SagaEvent::SagaCompleted | SagaEvent::SagaCompensated { .. } => "",
         };
-        metrics::counter!(name, "saga" => D::NAME).increment(1);
-        if level == tracing::Level::ERROR {
-            tracing::error!(saga = D::NAME, ?event, "saga needs attention");
-        } else {
-            tracing::info!(saga = D::NAME, ?event, "saga transition");
+        match event {
+            SagaEvent::SagaCompleted => metrics::counter!("emporium_saga_completed_total", "saga" => saga).increment(1),
+            SagaEvent::SagaCompensated { failure } => {
+                metrics::counter!("emporium_saga_compensated_total", "saga" => saga, "code" => failure.code.clone())
+                    .increment(1);
+            }
+            SagaEvent::SagaStepFailed { failure, .. } => {
+                let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("code", failure.code.clone())];
+                metrics::counter!("emporium_saga_step_failed_total", &labels).increment(1);
+            }
+            SagaEvent::SagaNeedsAttention { reason, .. } => {
+                metrics::counter!("emporium_saga_needs_attention_total", "saga" => saga, "step" => step.to_owned())
+                    .increment(1);
+                tracing::error!(saga, %saga_id, transition, step, %reason, "saga needs attention");
+                return;
+            }
+            _ => {}
         }
+        tracing::info!(saga, %saga_id, transition, step, "saga transition");
     }
 
     /// Writes the saga's row: status, deadline and view for queries and timers, and the

@@ -26,12 +26,20 @@ pub fn current_traceparent() -> Option<String> {
 }
 
 /// Makes `span` a child of the span `traceparent` names (a message's or a request's), so
-/// its work joins that trace; nothing when there is none or it does not parse.
+/// its work joins that trace, or the root of a new one when there is none (or it does not
+/// parse); then records the trace's id in the span's `trace_id` field, so every log line
+/// written inside it names the trace.
 pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>) {
-    let Some(traceparent) = traceparent else { return };
-    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
-    let parent = TraceContextPropagator::new().extract(&carrier);
-    if parent.span().span_context().is_valid() {
-        let _ = span.set_parent(parent);
+    if let Some(traceparent) = traceparent {
+        let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+        let parent = TraceContextPropagator::new().extract(&carrier);
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
+    }
+    let context = span.context();
+    let own = context.span().span_context().clone();
+    if own.is_valid() {
+        span.record("trace_id", own.trace_id().to_string());
     }
 }

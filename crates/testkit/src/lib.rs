@@ -678,6 +678,8 @@ pub struct ServerProcess {
     data_dir: Arc<tempfile::TempDir>,
     schemas: Option<(String, String)>,
     log: std::path::PathBuf,
+    /// Environment variables set beside those of its settings (`RUST_LOG`, `OTEL_*`).
+    env: Vec<(String, String)>,
 }
 
 impl ServerProcess {
@@ -687,6 +689,18 @@ impl ServerProcess {
         binary: &std::path::Path,
         backend: &Backend,
         bus: &Bus,
+        configure: impl FnOnce(&mut Settings),
+    ) -> ServerProcess {
+        Self::start_with_env(binary, backend, bus, &[], configure).await
+    }
+
+    /// Like [`ServerProcess::start`], with environment variables `env` set for the process
+    /// (over the log filter of `warn` it gets otherwise), on every restart too.
+    pub async fn start_with_env(
+        binary: &std::path::Path,
+        backend: &Backend,
+        bus: &Bus,
+        env: &[(&str, &str)],
         configure: impl FnOnce(&mut Settings),
     ) -> ServerProcess {
         let data_dir = Arc::new(tempfile::tempdir().expect("temporary folder"));
@@ -711,6 +725,7 @@ impl ServerProcess {
             data_dir,
             schemas,
             log,
+            env: env.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect(),
         };
         server.spawn().await;
         server
@@ -718,6 +733,7 @@ impl ServerProcess {
 
     async fn spawn(&mut self) {
         let mut command = emporium_command(&self.binary, &self.settings);
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         command.args(["serve", "--demo"]);
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("server log");
         command.stdout(log.try_clone().expect("log handle")).stderr(log);

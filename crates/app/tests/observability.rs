@@ -1,0 +1,127 @@
+//! What an operator watches: the metrics the three failure scenarios and the happy path
+//! move, and the Grafana dashboard and Prometheus alert rules in `deploy/`, whose every
+//! expression must name a metric the platform exports. Its own test binary: the metrics
+//! recorder is process-wide, so nothing else may move the counters read here.
+
+use emporium::telemetry::METRICS;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use testkit::{Backend, TestApp};
+
+/// `/metrics` as `name{labels}` → value.
+async fn scrape(app: &TestApp) -> (String, HashMap<String, f64>) {
+    let text = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+    let values = text
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            Some((series.to_owned(), value.parse().ok()?))
+        })
+        .collect();
+    (text, values)
+}
+
+/// The sum of every series of `name` whose labels include each of `labels`.
+fn total(values: &HashMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
+    values
+        .iter()
+        .filter(|(series, _)| {
+            series.split('{').next() == Some(name) && labels.iter().all(|label| series.contains(label))
+        })
+        .map(|(_, value)| value)
+        .sum()
+}
+
+/// The metric names an expression uses (`emporium_*`, `process_*`), without the `_sum` and
+/// `_count` a summary adds.
+fn metric_names(expression: &str) -> BTreeSet<String> {
+    expression
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|token| token.starts_with("emporium_") || token.starts_with("process_"))
+        .map(|token| token.trim_end_matches("_sum").trim_end_matches("_count").to_owned())
+        .collect()
+}
+
+fn expressions_of_dashboard(dashboard: &Value) -> Vec<String> {
+    let panels = dashboard["panels"].as_array().expect("panels");
+    panels
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().expect("targets").iter())
+        .map(|target| target["expr"].as_str().expect("an expression").to_owned())
+        .collect()
+}
+
+fn expressions_of_rules(rules: &Value) -> Vec<String> {
+    let groups = rules["groups"].as_array().expect("groups");
+    groups
+        .iter()
+        .flat_map(|group| group["rules"].as_array().expect("rules").iter())
+        .map(|rule| {
+            assert!(rule["alert"].is_string() && rule["annotations"]["runbook"].is_string(), "{rule}");
+            rule["expr"].as_str().expect("an expression").to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scenarios_move_the_metrics_the_dashboard_and_alerts_watch() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 3, 1200).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let declined = app.add_card(&customer, "4000000000000002").await;
+    let scenarios = [(1, card, "US"), (5, card, "US"), (1, declined, "US"), (1, card, "AQ")];
+    for (quantity, card, country) in scenarios {
+        let (_, order) = app.place_order(&customer, &[(product, quantity)], card, country).await;
+        app.settled_order(&customer, order["id"].as_str().unwrap()).await;
+    }
+    for _ in 0..2 {
+        app.get(&format!("/api/v1/products/{product}"), None).await;
+    }
+    let (text, values) = scrape(&app).await;
+
+    let saga = "saga=\"place_order\"";
+    assert_eq!(total(&values, "emporium_saga_started_total", &[saga]), 4.0, "{text}");
+    assert_eq!(total(&values, "emporium_saga_completed_total", &[saga]), 1.0);
+    for code in ["out_of_stock", "payment_declined", "shipping_unavailable"] {
+        let code = format!("code=\"{code}\"");
+        assert_eq!(total(&values, "emporium_saga_compensated_total", &[saga, &code]), 1.0, "{code}: {text}");
+        assert_eq!(total(&values, "emporium_saga_step_failed_total", &[saga, &code]), 1.0, "{code}");
+    }
+    let reserve = "step=\"reserve_inventory\"";
+    assert_eq!(total(&values, "emporium_saga_step_failed_total", &[reserve, "code=\"out_of_stock\""]), 1.0);
+    for consumer in ["inventory.reservations", "payments.commands", "shipping.commands", "orders.place_order_saga"] {
+        let consumer = format!("consumer=\"{consumer}\"");
+        assert!(total(&values, "emporium_message_handling_seconds_count", &[&consumer]) > 0.0, "{consumer}: {text}");
+        assert!(total(&values, "emporium_message_lag_seconds_count", &[&consumer]) > 0.0, "{consumer}");
+    }
+    assert!(total(&values, "emporium_cache_reads_total", &["result=\"hit\""]) >= 1.0, "the second read hit");
+    assert!(total(&values, "emporium_http_requests_total", &["status=\"202\""]) >= 4.0, "{text}");
+    assert!(total(&values, "process_resident_memory_bytes", &[]) > 1_000_000.0, "{text}");
+
+    // Every metric that flows with orders is exported, and documented.
+    for metric in METRICS.iter().filter(|metric| !metric.rare) {
+        assert!(text.contains(&format!("\n{}", metric.name)), "{} is not exported", metric.name);
+        assert!(text.contains(&format!("# HELP {} {}", metric.name, metric.help)), "{} has no help", metric.name);
+    }
+
+    // The dashboard and the alert rules name only metrics the platform exports.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy");
+    let dashboard: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/grafana/emporium.json")).unwrap()).unwrap();
+    let rules: Value =
+        serde_norway::from_str(&std::fs::read_to_string(format!("{root}/prometheus/alerts.yml")).unwrap()).unwrap();
+    let expressions: Vec<String> =
+        expressions_of_dashboard(&dashboard).into_iter().chain(expressions_of_rules(&rules)).collect();
+    assert!(expressions.len() >= 15, "{expressions:?}");
+    for expression in &expressions {
+        let names = metric_names(expression);
+        assert!(!names.is_empty(), "{expression} watches no metric");
+        for name in names {
+            let known = METRICS.iter().any(|metric| metric.name == name) || text.contains(&format!("\n{name} "));
+            assert!(known, "{expression} names {name}, which the platform does not export");
+        }
+    }
+}

@@ -12,9 +12,11 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// Keeps span export running; dropping it sends what is still buffered.
+/// Keeps span export and error reporting running; dropping it sends what is still
+/// buffered.
 pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
+    _errors: Option<sentry::ClientInitGuard>,
 }
 
 impl Drop for Telemetry {
@@ -27,8 +29,9 @@ impl Drop for Telemetry {
     }
 }
 
-/// Installs the process's logging, and span export when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
-/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set. Keep the answer until the process ends.
+/// Installs the process's logging; span export when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; and error reporting to Sentry when
+/// `SENTRY_DSN` is set (see [`error_reporting`]). Keep the answer until the process ends.
 pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     // Logs go to stderr; stdout is for what a command reports.
@@ -49,8 +52,40 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     };
     let traces =
         provider.as_ref().map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("emporium")));
-    tracing_subscriber::registry().with(filter).with(logs).with(traces).try_init()?;
-    Ok(Telemetry { provider })
+    let errors = error_reporting()?;
+    let reported = errors.as_ref().map(|_| {
+        use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
+        use tracing_subscriber::filter::LevelFilter;
+        ErrorLayer::new()
+            .with_filter(LevelFilter::ERROR)
+            .and_then(BreadcrumbLayer::new().with_filter(LevelFilter::INFO))
+    });
+    tracing_subscriber::registry().with(filter).with(logs).with(traces).with(reported).try_init()?;
+    Ok(Telemetry { provider, _errors: errors })
+}
+
+/// Sentry, when `SENTRY_DSN` is set: panics, and every error-level log line (a 5xx answer,
+/// a dead-lettered message, a parked saga, a stalled relay) become events tagged with the
+/// trace they happened in; info and warning lines ride along as breadcrumbs. No personal
+/// data is sent. `SENTRY_ENVIRONMENT` and `SENTRY_RELEASE` are honoured.
+fn error_reporting() -> anyhow::Result<Option<sentry::ClientInitGuard>> {
+    let Some(dsn) = std::env::var("SENTRY_DSN").ok().filter(|dsn| !dsn.is_empty()) else { return Ok(None) };
+    let _valid: sentry::types::Dsn = dsn.parse()?;
+    let mut options = sentry::ClientOptions::new()
+        .dsn(&dsn)
+        .send_default_pii(false)
+        .attach_stacktrace(true)
+        // Runs where the error was logged, inside its span: the trace is the current one.
+        .before_send(|mut event| {
+            if let Some(trace_id) = kernel::telemetry::current_trace_id() {
+                event.tags.insert("trace_id".to_owned(), trace_id);
+            }
+            Some(event)
+        });
+    if let Some(release) = sentry::release_name!() {
+        options = options.release(release);
+    }
+    Ok(Some(sentry::init(options)))
 }
 
 /// What a metric counts or measures, for `/metrics`' `# HELP` lines and the operator's guide.

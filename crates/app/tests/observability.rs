@@ -125,3 +125,71 @@ async fn the_scenarios_move_the_metrics_the_dashboard_and_alerts_watch() {
         }
     }
 }
+
+/// A stand-in Sentry on a loopback port: the bodies of the envelopes it receives.
+async fn sentry_endpoint() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/api/{project}/envelope/",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            sink.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+            std::future::ready(axum::http::StatusCode::OK)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://public@{address}/1"), received)
+}
+
+/// Stalls Inventory's relay of the server behind `app` with an event it cannot publish:
+/// an error the server logs.
+async fn stall_a_relay(app: &TestApp) {
+    use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent};
+    let db = app.platform().database("inventory").expect("inventory database").clone();
+    let store = EventStore::open(db, std::sync::Arc::new(kernel::clock::SystemClock)).await.unwrap();
+    let broken = NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: "InventoryReserved".to_owned(),
+        schema_version: 1,
+        payload: serde_json::json!({ "order_id": "not-a-uuid" }),
+        metadata: Metadata::default(),
+    };
+    let mut uow = store.begin().await.unwrap();
+    uow.append("broken-reservation", ExpectedVersion::NoStream, &[broken]).await.unwrap();
+    uow.commit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_go_to_sentry_only_when_a_dsn_is_set() {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_emporium"));
+    let (dsn, received) = sentry_endpoint().await;
+    for reporting in [false, true] {
+        let env: Vec<(&str, &str)> = if reporting { vec![("SENTRY_DSN", dsn.as_str())] } else { Vec::new() };
+        let server =
+            testkit::ServerProcess::start_with_env(binary, &Backend::Sqlite, &testkit::Bus::Embedded, &env, |_| {})
+                .await;
+        let app = TestApp::attach(&server).await;
+        stall_a_relay(&app).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !server.log_text().contains("relay stalled") {
+            assert!(std::time::Instant::now() < deadline, "the relay never stalled: {}", server.log_text());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        if reporting {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let envelopes = received.lock().unwrap().clone();
+                if envelopes.iter().any(|body| body.contains("relay stalled") && body.contains("\"level\":\"error\"")) {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "no error event reached Sentry: {envelopes:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        } else {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            assert!(received.lock().unwrap().is_empty(), "nothing is sent without a DSN");
+        }
+    }
+}

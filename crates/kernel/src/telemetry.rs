@@ -25,6 +25,14 @@ pub fn current_traceparent() -> Option<String> {
     carrier.remove("traceparent")
 }
 
+/// The id of the trace the current span belongs to, if it is recorded.
+pub fn current_trace_id() -> Option<String> {
+    let context = tracing::Span::current().context();
+    let span = context.span();
+    let own = span.span_context();
+    own.is_valid().then(|| own.trace_id().to_string())
+}
+
 /// Makes `span` a child of the span `traceparent` names (a message's or a request's), so
 /// its work joins that trace, or the root of a new one when there is none (or it does not
 /// parse); then records the trace's id in the span's `trace_id` field, so every log line

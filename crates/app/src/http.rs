@@ -60,8 +60,12 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 }
 
 /// The process's own gauges (`process_resident_memory_bytes`, `process_cpu_seconds_total`,
-/// open files, threads), read when scraped, beside everything the platform recorded.
-fn scrape(handle: &PrometheusHandle) -> String {
+/// open files, threads) and the databases' pool use, read when scraped, beside everything
+/// the platform recorded.
+fn scrape(handle: &PrometheusHandle, pools: &[Db]) -> String {
+    for db in pools {
+        db.record_pool_use();
+    }
     static PROCESS: OnceLock<metrics_process::Collector> = OnceLock::new();
     PROCESS
         .get_or_init(|| {
@@ -217,6 +221,7 @@ pub fn edge(
 ) -> Router {
     let cors = cors(cors_origins);
     let handle = metrics_handle().clone();
+    let pools = dbs.clone();
     let (api, openapi) = api(routes.rest);
     Router::new()
         .merge(api)
@@ -225,7 +230,7 @@ pub fn edge(
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(move || ready(dbs.clone())))
-        .route("/metrics", get(move || std::future::ready(scrape(&handle))))
+        .route("/metrics", get(move || std::future::ready(scrape(&handle, &pools))))
         .layer(middleware::from_fn_with_state(clients, identify_client))
         .layer(cors)
         .layer(middleware::from_fn(security_headers))

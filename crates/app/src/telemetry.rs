@@ -149,6 +149,18 @@ pub const METRICS: &[MetricInfo] = &[
     metric("emporium_unit_of_work_queued_seconds", &["database"], "wait for a database's write lane", false),
     metric("emporium_unit_of_work_held_seconds", &["database"], "time a unit of work holds its write lane", false),
     metric("emporium_commit_group_units", &[], "units of work committed together", false),
+    metric(
+        "emporium_db_connections",
+        &["database", "pool", "state"],
+        "database connections in use and idle, when scraped",
+        false,
+    ),
+    metric(
+        "emporium_saga_step_seconds",
+        &["saga", "step", "outcome"],
+        "time from a saga step's command to its answer",
+        false,
+    ),
     metric("emporium_cache_reads_total", &["backend", "result"], "read-model cache reads, hit or miss", false),
     metric("emporium_view_lookups_total", &["view"], "reads of one context's view for another's answer", true),
 ];

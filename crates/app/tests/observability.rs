@@ -92,6 +92,12 @@ async fn the_scenarios_move_the_metrics_the_dashboard_and_alerts_watch() {
     }
     let reserve = "step=\"reserve_inventory\"";
     assert_eq!(total(&values, "emporium_saga_step_failed_total", &[reserve, "code=\"out_of_stock\""]), 1.0);
+    // Reservations: three succeeded (one later undone), one failed; the undoing is timed too.
+    let step_count = "emporium_saga_step_seconds_count";
+    assert_eq!(total(&values, step_count, &[reserve, "outcome=\"succeeded\""]), 3.0, "{text}");
+    assert_eq!(total(&values, step_count, &[reserve, "outcome=\"failed\""]), 1.0);
+    assert_eq!(total(&values, step_count, &[reserve, "outcome=\"compensated\""]), 2.0);
+    assert!(total(&values, "emporium_db_connections", &["database=\"orders\""]) >= 1.0, "{text}");
     for consumer in ["inventory.reservations", "payments.commands", "shipping.commands", "orders.place_order_saga"] {
         let consumer = format!("consumer=\"{consumer}\"");
         assert!(total(&values, "emporium_message_handling_seconds_count", &[&consumer]) > 0.0, "{consumer}: {text}");

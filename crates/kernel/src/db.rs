@@ -228,6 +228,21 @@ impl Db {
         &self.inner.reader
     }
 
+    /// Sets `emporium_db_connections` to how many connections of each of its pools are in
+    /// use and idle right now (called when metrics are scraped).
+    pub fn record_pool_use(&self) {
+        for (pool, connections) in [("reader", &self.inner.reader), ("writer", &self.inner.writer)] {
+            let idle = connections.num_idle();
+            let open = usize::try_from(connections.size()).unwrap_or(usize::MAX);
+            for (state, count) in [("idle", idle), ("in_use", open.saturating_sub(idle))] {
+                let labels =
+                    [("database", self.inner.name.clone()), ("pool", pool.to_owned()), ("state", state.to_owned())];
+                #[allow(clippy::cast_precision_loss, reason = "a pool holds a handful of connections")]
+                metrics::gauge!("emporium_db_connections", &labels).set(count as f64);
+            }
+        }
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend() {

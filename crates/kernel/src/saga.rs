@@ -457,6 +457,10 @@ pub struct Awaiting {
     pub retry_scheduled: bool,
     /// Whether the receiver announced it began (so `until` counts its work, not the wait).
     pub started: bool,
+    /// When the command was sent (its envelope's time), for the step's duration; unknown for
+    /// a scheduled retry and in snapshots from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<DateTime<Utc>>,
 }
 
 /// One step as shown to people.
@@ -501,7 +505,7 @@ impl SagaState {
                 self.status = SagaStatus::Running;
                 self.data = data.clone();
             }
-            SagaEvent::SagaCommandIssued { step, phase, attempt, deadline_at, .. } => {
+            SagaEvent::SagaCommandIssued { step, phase, attempt, deadline_at, envelope, .. } => {
                 self.awaiting = Some(Awaiting {
                     step: step.clone(),
                     phase: *phase,
@@ -509,6 +513,7 @@ impl SagaState {
                     until: *deadline_at,
                     retry_scheduled: false,
                     started: false,
+                    issued_at: Some(envelope.occurred_at),
                 });
                 let status = match phase {
                     Phase::Forward => StepStatus::InProgress,
@@ -546,6 +551,7 @@ impl SagaState {
                     until: *retry_at,
                     retry_scheduled: true,
                     started: false,
+                    issued_at: None,
                 });
                 let detail = format!("undo attempt {attempt} failed: {}", failure.message);
                 self.steps.insert(step.clone(), (StepStatus::Compensating, Some(detail)));
@@ -1017,7 +1023,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
                     }
                 }
                 let recorded = NewEvent::from_domain(&event, &metadata)?;
-                self.record_transition(saga_id, &recorded.event_type, &event);
+                self.record_transition(saga_id, &recorded.event_type, &event, state.awaiting.as_ref(), now);
                 new_events.push(recorded);
                 state.evolve(&event);
             }
@@ -1048,7 +1054,18 @@ impl<D: SagaDefinition> SagaEngine<D> {
     /// One structured log line per transition of saga `saga_id`, and the outcome counters
     /// by saga, step and failure code (codes are the contracts' few reasons, so the label
     /// values stay bounded).
-    fn record_transition(&self, saga_id: Uuid, transition: &str, event: &SagaEvent) {
+    ///
+    /// `awaiting` is what the saga waited for before `event`: a step's answer ends that wait,
+    /// and its time since the command went out is the step's duration
+    /// (`emporium_saga_step_seconds`).
+    fn record_transition(
+        &self,
+        saga_id: Uuid,
+        transition: &str,
+        event: &SagaEvent,
+        awaiting: Option<&Awaiting>,
+        now: DateTime<Utc>,
+    ) {
         let saga = D::NAME;
         let step = match event {
             SagaEvent::SagaCommandIssued { step, .. }
@@ -1060,6 +1077,19 @@ impl<D: SagaDefinition> SagaEngine<D> {
             | SagaEvent::SagaNeedsAttention { step, .. } => step.as_str(),
             SagaEvent::SagaStarted { .. } | SagaEvent::SagaCompleted | SagaEvent::SagaCompensated { .. } => "",
         };
+        let outcome = match event {
+            SagaEvent::SagaStepSucceeded { .. } => Some("succeeded"),
+            SagaEvent::SagaStepFailed { .. } => Some("failed"),
+            SagaEvent::SagaStepCompensated { .. } => Some("compensated"),
+            _ => None,
+        };
+        if let (Some(outcome), Some(Awaiting { step: awaited, issued_at: Some(issued_at), .. })) = (outcome, awaiting)
+            && awaited == step
+        {
+            let seconds = (now - *issued_at).to_std().unwrap_or_default().as_secs_f64();
+            let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("outcome", outcome.to_owned())];
+            metrics::histogram!("emporium_saga_step_seconds", &labels).record(seconds);
+        }
         match event {
             SagaEvent::SagaCompleted => metrics::counter!("emporium_saga_completed_total", "saga" => saga).increment(1),
             SagaEvent::SagaCompensated { failure } => {

@@ -8,6 +8,7 @@
 use crate::settings::LogFormat;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -36,10 +37,13 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     // Logs go to stderr; stdout is for what a command reports.
     let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // `RUST_LOG` filters the log only: spans are traced and errors reported whatever the
+    // log shows (with `RUST_LOG=warn` the request and handler spans still exist).
     let logs = match format {
         LogFormat::Json => logs.json().boxed(),
         LogFormat::Pretty => logs.boxed(),
-    };
+    }
+    .with_filter(filter);
     let exporting = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
         .iter()
         .any(|variable| std::env::var(variable).is_ok_and(|value| !value.is_empty()));
@@ -50,38 +54,29 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
     } else {
         None
     };
-    let traces =
-        provider.as_ref().map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("emporium")));
+    let traces = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer().with_tracer(provider.tracer("emporium")).with_filter(LevelFilter::INFO)
+    });
     let errors = error_reporting()?;
     let reported = errors.as_ref().map(|_| {
         use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
-        use tracing_subscriber::filter::LevelFilter;
         ErrorLayer::new()
             .with_filter(LevelFilter::ERROR)
             .and_then(BreadcrumbLayer::new().with_filter(LevelFilter::INFO))
     });
-    tracing_subscriber::registry().with(filter).with(logs).with(traces).with(reported).try_init()?;
+    tracing_subscriber::registry().with(logs).with(traces).with(reported).try_init()?;
     Ok(Telemetry { provider, _errors: errors })
 }
 
 /// Sentry, when `SENTRY_DSN` is set: panics, and every error-level log line (a 5xx answer,
-/// a dead-lettered message, a parked saga, a stalled relay) become events tagged with the
-/// trace they happened in; info and warning lines ride along as breadcrumbs. No personal
+/// a dead-lettered message, a parked saga, a stalled relay) become events; those raised in a
+/// traced span carry its id as the `trace_id` tag (their `tags.trace_id` field); info and
+/// warning lines ride along as breadcrumbs. No personal
 /// data is sent. `SENTRY_ENVIRONMENT` and `SENTRY_RELEASE` are honoured.
 fn error_reporting() -> anyhow::Result<Option<sentry::ClientInitGuard>> {
     let Some(dsn) = std::env::var("SENTRY_DSN").ok().filter(|dsn| !dsn.is_empty()) else { return Ok(None) };
     let _valid: sentry::types::Dsn = dsn.parse()?;
-    let mut options = sentry::ClientOptions::new()
-        .dsn(&dsn)
-        .send_default_pii(false)
-        .attach_stacktrace(true)
-        // Runs where the error was logged, inside its span: the trace is the current one.
-        .before_send(|mut event| {
-            if let Some(trace_id) = kernel::telemetry::current_trace_id() {
-                event.tags.insert("trace_id".to_owned(), trace_id);
-            }
-            Some(event)
-        });
+    let mut options = sentry::ClientOptions::new().dsn(&dsn).send_default_pii(false);
     if let Some(release) = sentry::release_name!() {
         options = options.release(release);
     }

@@ -132,21 +132,44 @@ async fn the_scenarios_move_the_metrics_the_dashboard_and_alerts_watch() {
     }
 }
 
-/// A stand-in Sentry on a loopback port: the bodies of the envelopes it receives.
-async fn sentry_endpoint() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+/// A stand-in Sentry (and OTLP collector, which it ignores) on a loopback port: its DSN,
+/// its base URL, and the bodies of the envelopes it receives.
+async fn sentry_endpoint() -> (String, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = received.clone();
-    let app = axum::Router::new().route(
-        "/api/{project}/envelope/",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            sink.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
-            std::future::ready(axum::http::StatusCode::OK)
-        }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/api/{project}/envelope/",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                sink.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+                std::future::ready(axum::http::StatusCode::OK)
+            }),
+        )
+        .route("/v1/traces", axum::routing::post(|| std::future::ready(axum::http::StatusCode::OK)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://public@{address}/1"), received)
+    (format!("http://public@{address}/1"), format!("http://{address}"), received)
+}
+
+/// Waits up to 10 s for an error event whose message starts with `message`; answers it.
+async fn reported(received: &std::sync::Mutex<Vec<String>>, message: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let envelopes = received.lock().unwrap().clone();
+        // An envelope is lines of JSON: its header, then each item's header and payload.
+        let event = envelopes
+            .iter()
+            .flat_map(|body| body.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()))
+            .find(|item| {
+                item["platform"].is_string() && item["message"].as_str().is_some_and(|m| m.starts_with(message))
+            });
+        if let Some(event) = event {
+            return event;
+        }
+        assert!(std::time::Instant::now() < deadline, "no event says {message:?}: {envelopes:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Stalls Inventory's relay of the server behind `app` with an event it cannot publish:
@@ -170,9 +193,13 @@ async fn stall_a_relay(app: &TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_go_to_sentry_only_when_a_dsn_is_set() {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_emporium"));
-    let (dsn, received) = sentry_endpoint().await;
+    let (dsn, collector, received) = sentry_endpoint().await;
     for reporting in [false, true] {
-        let env: Vec<(&str, &str)> = if reporting { vec![("SENTRY_DSN", dsn.as_str())] } else { Vec::new() };
+        let env: Vec<(&str, &str)> = if reporting {
+            vec![("SENTRY_DSN", dsn.as_str()), ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.as_str())]
+        } else {
+            Vec::new()
+        };
         let server =
             testkit::ServerProcess::start_with_env(binary, &Backend::Sqlite, &testkit::Bus::Embedded, &env, |_| {})
                 .await;
@@ -184,15 +211,21 @@ async fn errors_go_to_sentry_only_when_a_dsn_is_set() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         if reporting {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-            loop {
-                let envelopes = received.lock().unwrap().clone();
-                if envelopes.iter().any(|body| body.contains("relay stalled") && body.contains("\"level\":\"error\"")) {
-                    break;
-                }
-                assert!(std::time::Instant::now() < deadline, "no error event reached Sentry: {envelopes:?}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
+            let stalled = reported(&received, "relay stalled").await;
+            assert_eq!(stalled["level"].as_str().unwrap_or("error"), "error", "{stalled}");
+            // A 5xx answer: the orders read model is gone. Its event names the request's trace.
+            let orders = app.platform().database("orders").expect("orders database");
+            let mut tx = orders.begin().await.unwrap();
+            sqlx::query("drop table orders").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            let customer = app.login(testkit::CUSTOMER_EMAIL, testkit::CUSTOMER_PASSWORD).await;
+            let (status, _) = app.get("/api/v1/orders", Some(&customer)).await;
+            assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+            let failed = reported(&received, "request failed").await;
+            let trace = failed["tags"]["trace_id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no trace tag: {} {}", failed["tags"], failed["contexts"]));
+            assert!(trace.len() == 32 && trace.chars().all(|c| c.is_ascii_hexdigit()), "{trace}");
         } else {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             assert!(received.lock().unwrap().is_empty(), "nothing is sent without a DSN");

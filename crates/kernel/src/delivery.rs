@@ -192,7 +192,8 @@ impl Partitions {
                         "delivery limit reached: its consumer stopped {starts} times while handling it \
                          (a message that crashes or hangs its handler)"
                     );
-                    tracing::error!(%error, "message dead-lettered");
+                    let trace = crate::telemetry::current_trace_id();
+                    tracing::error!(%error, tags.trace_id = trace, "message dead-lettered");
                     return record_dead_letter(&self.sink, consumer, &DeadLetter::of(envelope, error, starts), stop)
                         .await;
                 }
@@ -225,7 +226,8 @@ impl Partitions {
         metrics::histogram!("emporium_message_handling_seconds", "consumer" => consumer)
             .record(started.elapsed().as_secs_f64());
         let Err(error) = outcome else { return true };
-        tracing::error!(%error, attempt, "message dead-lettered");
+        let trace = crate::telemetry::current_trace_id();
+        tracing::error!(%error, attempt, tags.trace_id = trace, "message dead-lettered");
         let letter = DeadLetter::of(envelope, error.to_string(), attempt);
         record_dead_letter(&self.sink, consumer, &letter, stop).await
     }

@@ -125,7 +125,8 @@ impl ApiError {
             chain.push_str(&cause.to_string());
             source = cause.source();
         }
-        tracing::error!(error = %chain, "request failed");
+        let trace = crate::telemetry::current_trace_id();
+        tracing::error!(error = %chain, tags.trace_id = trace, "request failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side")
     }
 

@@ -1103,7 +1103,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
             SagaEvent::SagaNeedsAttention { reason, .. } => {
                 metrics::counter!("emporium_saga_needs_attention_total", "saga" => saga, "step" => step.to_owned())
                     .increment(1);
-                tracing::error!(saga, %saga_id, transition, step, %reason, "saga needs attention");
+                let trace = crate::telemetry::current_trace_id();
+                tracing::error!(saga, %saga_id, transition, step, %reason, tags.trace_id = trace, "saga needs attention");
                 return;
             }
             _ => {}

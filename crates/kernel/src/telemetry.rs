@@ -25,7 +25,8 @@ pub fn current_traceparent() -> Option<String> {
     carrier.remove("traceparent")
 }
 
-/// The id of the trace the current span belongs to, if it is recorded.
+/// The id of the trace the current span belongs to, if it is recorded. Error lines carry
+/// it as `tags.trace_id`, which error reporting turns into a tag of the reported event.
 pub fn current_trace_id() -> Option<String> {
     let context = tracing::Span::current().context();
     let span = context.span();

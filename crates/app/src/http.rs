@@ -245,6 +245,7 @@ pub fn edge(
             let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
             let request_id = header("x-request-id").unwrap_or("-");
             let name = format!("{} {}", request.method(), request.uri().path());
+            // Renamed to its route once routed (`record_metrics`).
             let span = tracing::info_span!("http", otel.name = name, method = %request.method(), uri = %request.uri(),
                 request_id, trace_id = tracing::field::Empty);
             // A caller that is itself traced (the storefront's server) continues its trace.
@@ -288,6 +289,9 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    // The request's span was named before routing; its trace name is the route, not the
+    // path with its ids (one name per operation, as for the metrics).
+    kernel::telemetry::rename_current_span(format!("{method} {route}"));
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!("emporium_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)

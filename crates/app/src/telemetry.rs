@@ -71,8 +71,8 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
 /// Sentry, when `SENTRY_DSN` is set: panics, and every error-level log line (a 5xx answer,
 /// a dead-lettered message, a parked saga, a stalled relay) become events; those raised in a
 /// traced span carry its id as the `trace_id` tag (their `tags.trace_id` field); info and
-/// warning lines ride along as breadcrumbs. No personal
-/// data is sent. `SENTRY_ENVIRONMENT` and `SENTRY_RELEASE` are honoured.
+/// warning lines ride along as breadcrumbs. No personal data is sent. `SENTRY_ENVIRONMENT`
+/// and `SENTRY_RELEASE` are honoured.
 fn error_reporting() -> anyhow::Result<Option<sentry::ClientInitGuard>> {
     let Some(dsn) = std::env::var("SENTRY_DSN").ok().filter(|dsn| !dsn.is_empty()) else { return Ok(None) };
     let _valid: sentry::types::Dsn = dsn.parse()?;

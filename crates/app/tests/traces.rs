@@ -81,6 +81,11 @@ async fn order_traces_on(backend: &Backend, bus: &Bus) {
     provider.force_flush().expect("spans flushed");
     let spans = exporter.get_finished_spans().expect("spans");
 
+    // A request's span is named by its route, not by the path with its ids.
+    let requests: HashSet<&str> =
+        spans.iter().map(|span| span.name.as_ref()).filter(|name| name.starts_with("GET ")).collect();
+    assert!(requests.contains("GET /api/v1/orders/{id}"), "the order polls are named by route: {requests:?}");
+    assert!(!spans.iter().any(|span| span.name.contains(&completed_id)), "no span is named by an id");
     let trace = trace_of_order(&spans, &completed_id);
     let contexts = contexts_in(&trace);
     for context in ["catalog", "inventory", "orders", "payments", "shipping"] {

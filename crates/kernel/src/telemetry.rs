@@ -34,6 +34,11 @@ pub fn current_trace_id() -> Option<String> {
     own.is_valid().then(|| own.trace_id().to_string())
 }
 
+/// Renames the current span's trace span (a request's, once its route is known).
+pub fn rename_current_span(name: String) {
+    tracing::Span::current().context().span().update_name(name);
+}
+
 /// Makes `span` a child of the span `traceparent` names (a message's or a request's), so
 /// its work joins that trace, or the root of a new one when there is none (or it does not
 /// parse); then records the trace's id in the span's `trace_id` field, so every log line

@@ -19,21 +19,24 @@ pub const CUSTOMER_EMAIL: &str = "customer@emporium.local";
 /// The demo customer's password.
 pub const CUSTOMER_PASSWORD: &str = "customer-password-1";
 
-/// (slug, name) of each demo category.
-const CATEGORIES: &[(&str, &str)] = &[
-    ("kitchen", "Kitchen"),
-    ("coffee-and-tea", "Coffee & Tea"),
-    ("home-office", "Home Office"),
-    ("outdoors", "Outdoors"),
-    ("bath", "Bath"),
+/// (slug, name, parent's slug, position among siblings) of each demo category, parents first.
+const CATEGORIES: &[(&str, &str, Option<&str>, i32)] = &[
+    ("kitchen", "Kitchen", None, 0),
+    ("knives-and-boards", "Knives & Boards", Some("kitchen"), 0),
+    ("cookware", "Cookware", Some("kitchen"), 1),
+    ("coffee-and-tea", "Coffee & Tea", None, 1),
+    ("tea", "Tea", Some("coffee-and-tea"), 0),
+    ("home-office", "Home Office", None, 2),
+    ("outdoors", "Outdoors", None, 3),
+    ("bath", "Bath", None, 4),
 ];
 
 /// (category slug, sku, name, price in cents, weight in grams, stock) of each demo product.
 const PRODUCTS: &[(&str, &str, &str, i64, i64, i64)] = &[
-    ("kitchen", "KIT-CHEF-KNIFE", "Chef's Knife, 8 inch", 6900, 240, 40),
-    ("kitchen", "KIT-CUTTING-BOARD", "End-Grain Cutting Board", 5400, 1800, 25),
-    ("kitchen", "KIT-CAST-IRON", "Cast Iron Skillet, 10 inch", 3900, 2700, 30),
-    ("kitchen", "KIT-DUTCH-OVEN", "Enamelled Dutch Oven", 11900, 5200, 12),
+    ("knives-and-boards", "KIT-CHEF-KNIFE", "Chef's Knife, 8 inch", 6900, 240, 40),
+    ("knives-and-boards", "KIT-CUTTING-BOARD", "End-Grain Cutting Board", 5400, 1800, 25),
+    ("cookware", "KIT-CAST-IRON", "Cast Iron Skillet, 10 inch", 3900, 2700, 30),
+    ("cookware", "KIT-DUTCH-OVEN", "Enamelled Dutch Oven", 11900, 5200, 12),
     ("kitchen", "KIT-MIXING-BOWLS", "Nesting Mixing Bowls", 2900, 1100, 60),
     ("kitchen", "KIT-SPATULA", "Fish Spatula", 1400, 90, 80),
     ("kitchen", "KIT-TONGS", "Locking Tongs", 1200, 160, 75),
@@ -46,9 +49,9 @@ const PRODUCTS: &[(&str, &str, &str, i64, i64, i64)] = &[
     ("coffee-and-tea", "COF-BEANS-ETH", "Ethiopia Yirgacheffe Beans, 340 g", 1800, 360, 100),
     ("coffee-and-tea", "COF-BEANS-COL", "Colombia Huila Beans, 340 g", 1700, 360, 100),
     ("coffee-and-tea", "COF-FILTERS", "Paper Filters, 100 pack", 700, 150, 200),
-    ("coffee-and-tea", "TEA-SENCHA", "Sencha Green Tea, 100 g", 1500, 120, 45),
-    ("coffee-and-tea", "TEA-TEAPOT", "Cast Iron Teapot", 6400, 1300, 8),
-    ("coffee-and-tea", "TEA-CUPS", "Porcelain Tea Cups, set of 4", 3600, 700, 5),
+    ("tea", "TEA-SENCHA", "Sencha Green Tea, 100 g", 1500, 120, 45),
+    ("tea", "TEA-TEAPOT", "Cast Iron Teapot", 6400, 1300, 8),
+    ("tea", "TEA-CUPS", "Porcelain Tea Cups, set of 4", 3600, 700, 5),
     ("coffee-and-tea", "COF-MUG", "Stoneware Mug", 1900, 380, 90),
     ("home-office", "OFF-DESK-LAMP", "Adjustable Desk Lamp", 8900, 1600, 22),
     ("home-office", "OFF-NOTEBOOK", "Dot Grid Notebook", 1600, 320, 150),
@@ -130,12 +133,13 @@ pub async fn demo(platform: &Platform) -> anyhow::Result<Seeded> {
     for category in existing["items"].as_array().into_iter().flatten() {
         category_ids.insert(category["slug"].as_str().unwrap_or_default().to_owned(), category["id"].clone());
     }
-    for (slug, name) in CATEGORIES {
+    for (slug, name, parent, position) in CATEGORIES {
         if category_ids.contains_key(*slug) {
             continue;
         }
-        let (status, body) =
-            call(&router, Method::POST, "/categories", Some(&token), json!({ "name": name, "slug": slug })).await?;
+        let parent_id = parent.map(|parent| category_ids[parent].clone());
+        let category = json!({ "name": name, "slug": slug, "parent_id": parent_id, "position": position });
+        let (status, body) = call(&router, Method::POST, "/categories", Some(&token), category).await?;
         if status != StatusCode::CREATED {
             bail!("creating category {slug} answered {status}: {body}");
         }

@@ -1,19 +1,23 @@
 //! Catalog's part of the GraphQL schema: browsing products and categories, and an admin's
-//! additions, with the same read model, rules and answers as the REST slices
-//! (`list_products`, `get_product`, `categories`, `create_product`); and the product lookup
+//! changes, with the same read model, rules and answers as the REST slices
+//! (`list_products`, `get_product`, `categories`, `create_product`, `update_product`,
+//! `delete_product`); and the product lookup
 //! other contexts' fields follow (an order line's product).
 
 use crate::Catalog;
-use crate::categories::{NewCategory, add_category};
+use crate::categories::{CategoryChanges, NewCategory, add_category, change_category};
 use crate::create_product::{NewProduct, create};
+use crate::delete_product::delete;
 use crate::list_products::page_of_products;
-use crate::read_model::{self, CategoryView, ProductView};
+use crate::read_model::{self, CategoryView, ProductView, Shown};
+use crate::update_product::{ProductChanges, update};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ErrorExtensions, Object, Result, ResultExt};
 use contracts::views::{PRODUCT_BATCH, ProductLookup};
+use kernel::auth::Role;
 use kernel::db::Db;
 use kernel::error::ApiError;
-use kernel::graphql::{admin, connection, page_request, state};
+use kernel::graphql::{admin, caller, connection, page_request, state};
 use uuid::Uuid;
 
 /// Catalog's queries, merged into the platform's `Query`.
@@ -23,7 +27,8 @@ pub struct CatalogQuery;
 #[Object]
 impl CatalogQuery {
     /// Products in a stable order, a page at a time (`first`: 1..=100, default 20; `after`:
-    /// the `endCursor` of the previous page), optionally of one category. Costs its fields
+    /// the `endCursor` of the previous page), optionally of one category and those below it.
+    /// Shoppers see active products; admins every product not deleted. Costs its fields
     /// once per product asked for.
     #[graphql(complexity = "usize::try_from(first.unwrap_or(20)).unwrap_or(0).saturating_mul(child_complexity)")]
     async fn products(
@@ -35,21 +40,22 @@ impl CatalogQuery {
     ) -> Result<Connection<String, ProductView>> {
         let catalog = state::<Catalog>(ctx)?;
         let after_given = after.is_some();
-        let page = page_of_products(catalog, &page_request(first, after), category).await.extend()?;
+        let shown = shown_to(ctx)?;
+        let page = page_of_products(catalog, &page_request(first, after), category, shown).extend()?;
         Ok(connection(page, after_given, |product| product.id.to_string()))
     }
 
-    /// One product; `NOT_FOUND` when there is none with this id.
+    /// One product; `NOT_FOUND` when there is none with this id that the caller may see.
     async fn product(&self, ctx: &Context<'_>, id: Uuid) -> Result<ProductView> {
         let catalog = state::<Catalog>(ctx)?;
-        read_model::product(catalog.store.db(), id)
+        read_model::product(catalog.store.db(), id, shown_to(ctx)?)
             .await
             .map_err(ApiError::from)
             .and_then(|product| product.ok_or_else(|| ApiError::not_found(format!("no product {id}"))))
             .map_err(|error| error.extend())
     }
 
-    /// Every category, by name.
+    /// Every category in tree order: each parent before its children, siblings by position.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryView>> {
         let catalog = state::<Catalog>(ctx)?;
         read_model::categories(catalog.store.db()).await.map_err(ApiError::from).extend()
@@ -69,11 +75,39 @@ impl CatalogMutation {
         create(state::<Catalog>(ctx)?, principal, input).await.extend()
     }
 
-    /// Add a category (admin); its slug must be new (`CONFLICT` otherwise).
+    /// Change a product (admin): only the fields given change. `NOT_FOUND` for an unknown
+    /// or deleted product, `CONFLICT` for a slug another product has.
+    async fn update_product(&self, ctx: &Context<'_>, id: Uuid, changes: ProductChanges) -> Result<ProductView> {
+        let principal = admin(ctx)?;
+        update(state::<Catalog>(ctx)?, principal, id, changes).await.extend()
+    }
+
+    /// Delete a product (admin); deleting it again changes nothing. Answers its id.
+    async fn delete_product(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
+        let principal = admin(ctx)?;
+        delete(state::<Catalog>(ctx)?, principal, id).await.extend()?;
+        Ok(id)
+    }
+
+    /// Add a category (admin), at the top or inside `parentId`; its slug must be new
+    /// (`CONFLICT` otherwise).
     async fn create_category(&self, ctx: &Context<'_>, input: NewCategory) -> Result<CategoryView> {
         let principal = admin(ctx)?;
         add_category(state::<Catalog>(ctx)?, principal, input).await.extend()
     }
+
+    /// Rename, move or reorder a category (admin); a move inside itself is `BAD_USER_INPUT`.
+    async fn update_category(&self, ctx: &Context<'_>, id: Uuid, changes: CategoryChanges) -> Result<CategoryView> {
+        let principal = admin(ctx)?;
+        change_category(state::<Catalog>(ctx)?, principal, id, changes).await.extend()
+    }
+}
+
+/// What the caller may see of the catalog: admins every product not deleted, everyone else
+/// the active ones.
+fn shown_to(ctx: &Context<'_>) -> Result<Shown> {
+    let admin = caller(ctx)?.is_some_and(|principal| principal.role == Role::Admin);
+    Ok(if admin { Shown::NotDeleted(None) } else { Shown::OnSale })
 }
 
 /// Catalog's answer to [`ProductLookup`]: one read of its product read model per

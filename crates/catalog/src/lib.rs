@@ -1,18 +1,25 @@
-//! Catalog: what the shop sells. Products and categories are event-sourced; shoppers
-//! read a `products` read model that also shows stock levels reported by Inventory.
+//! Catalog: what the shop sells. Products (draft, active, archived, or deleted) and the
+//! category tree are event-sourced; shoppers read a `products` read model of the active
+//! ones that also shows stock levels reported by Inventory.
 //!
-//! Publishes `ProductCreated` (Inventory opens stock, Orders prices it);
-//! subscribes to `StockLevelChanged` (from Inventory).
+//! Publishes `ProductCreated` (Inventory opens stock, Orders prices it), `ProductUpdated`,
+//! `ProductPriceChanged`, `ProductStatusChanged` and `ProductDeleted` (Orders keeps its price
+//! list by them); subscribes to `StockLevelChanged` (from Inventory).
 
 mod categories;
 mod create_product;
+mod delete_product;
 mod events;
 mod get_product;
 mod graphql;
 mod list_products;
+mod product_fields;
 mod publications;
 mod read_model;
+mod search_index;
+mod slug;
 mod stock_levels;
+mod update_product;
 
 use async_graphql::dataloader::DataLoader;
 use contracts::views::{PRODUCT_BATCH, ProductLoader};
@@ -24,25 +31,56 @@ use std::sync::Arc;
 
 pub use events::CatalogEvent;
 pub use graphql::{CatalogMutation, CatalogQuery};
+pub use search_index::SearchError;
 
 /// What the catalog's endpoints and handlers share.
 #[derive(Clone)]
 pub(crate) struct Catalog {
     store: EventStore,
     read_model: ProjectionRunner,
+    search: search_index::SearchIndex,
     cache: Arc<dyn Cache>,
+}
+
+impl Catalog {
+    /// Waits until the read model and the search index both show the write at `position`,
+    /// so the admin who made it (and anyone after) reads it back.
+    pub(crate) async fn wait_for(&self, position: kernel::event_store::Position) {
+        tokio::join!(
+            self.read_model.wait_for(position, READ_YOUR_WRITES),
+            self.search.wait_for(position, READ_YOUR_WRITES)
+        );
+    }
 }
 
 /// How long a command waits for its own write to show in the read model before answering.
 pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Why the catalog could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Its database could not be migrated.
+    #[error(transparent)]
+    Database(#[from] kernel::db::DbError),
+    /// Its search index could not be built.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
 /// Builds the catalog context over its event store; product pages are cached in `cache`.
-pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextModule, kernel::db::DbError> {
+pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextModule, StartError> {
     store.db().migrate("catalog", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ProductsProjection));
-    let catalog = Catalog { store: store.clone(), read_model: read_model.clone(), cache: cache.clone() };
+    // Built before the platform serves: a search must never see half a catalog.
+    let search = search_index::SearchIndex::new(store.clone())?;
+    search.catch_up().await?;
+    search.reload_stock().await?;
+    let catalog =
+        Catalog { store: store.clone(), read_model: read_model.clone(), search: search.clone(), cache: cache.clone() };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(create_product::routes())
+        .merge(update_product::routes())
+        .merge(delete_product::routes())
         .merge(get_product::routes())
         .merge(list_products::routes())
         .merge(categories::routes())
@@ -60,9 +98,9 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
         store: store.clone(),
         router,
         projections: vec![read_model],
-        handlers: vec![Arc::new(stock_levels::StockLevels { store, cache })],
+        handlers: vec![Arc::new(stock_levels::StockLevels { store, cache, search: search.clone() })],
         publications: Arc::new(publications::CatalogPublications),
-        workers: Vec::new(),
+        workers: vec![Box::new(move |cancel| Box::pin(search.run(cancel)))],
         sagas: Vec::new(),
     })
 }

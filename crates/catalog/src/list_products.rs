@@ -1,50 +1,165 @@
-//! Slice: anyone browses the catalog, a page at a time, optionally by category.
+//! Slice: anyone browses and searches the catalog: words (typos forgiven, the last word may
+//! be the start of one), a category and everything below it, a price range, only what is
+//! in stock; sorted by relevance, price, newest or name; a page at a time, with facet counts.
+//! Answered from the search index in memory, never from the database.
 
 use crate::Catalog;
-use crate::read_model::{self, ProductView};
+use crate::read_model::{ProductView, Shown};
+use crate::search_index::{SearchPage, SearchRequest, SearchSort, Suggestions};
 use axum::extract::State;
-use kernel::error::ApiError;
+use contracts::catalog::ProductStatus;
+use kernel::auth::{Principal, Role};
+use kernel::error::{ApiError, Validation};
 use kernel::http::{Json, Page, PageRequest, Query};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-/// `?limit=&cursor=&category=` (no `serde(flatten)`: it loses query-string number parsing).
+/// The longest search text accepted.
+const MAX_QUERY_CHARS: usize = 200;
+/// Suggestions offered to the search box.
+const SUGGESTIONS: usize = 8;
+
+/// `?q=&category=&price_min=&price_max=&in_stock=&sort=&limit=&cursor=&status=` (no
+/// `serde(flatten)`: it loses query-string number parsing).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListProducts {
+    /// Words to search for; typos are forgiven and the last word may be the start of one.
+    q: Option<String>,
     /// Items per page, 1..=100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-    /// Opaque cursor from the previous page's `next_cursor`.
+    /// Opaque cursor from the previous page's `next_cursor` (of the same sort).
     cursor: Option<String>,
-    /// Only products of this category.
+    /// Only products of this category or the categories below it.
     category: Option<Uuid>,
+    /// Lowest unit price in minor units (cents), included.
+    #[param(minimum = 0)]
+    price_min: Option<i64>,
+    /// Highest unit price in minor units (cents), included.
+    #[param(minimum = 0)]
+    price_max: Option<i64>,
+    /// `true`: only products that can be bought now.
+    in_stock: Option<bool>,
+    /// `relevance` (default: best match first; without words, the order products were
+    /// added in), `price_asc`, `price_desc`, `newest` or `name`.
+    #[param(inline)]
+    sort: Option<SearchSort>,
+    /// Admins only: products of this status (`deleted` for deleted ones). Without it, admins
+    /// see every product not deleted and everyone else the active ones.
+    #[param(inline)]
+    status: Option<Listed>,
+}
+
+/// `?q=` of the search box.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SuggestFor {
+    /// What has been typed so far.
+    q: String,
+}
+
+/// The statuses an admin can list by.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum Listed {
+    Draft,
+    Active,
+    Archived,
+    Deleted,
+}
+
+/// What `principal` may list when asking for `status`.
+fn shown(principal: Option<Principal>, status: Option<Listed>) -> Result<Shown, ApiError> {
+    let admin = principal.is_some_and(|p| p.role == Role::Admin);
+    Ok(match (admin, status) {
+        (false, None | Some(Listed::Active)) => Shown::OnSale,
+        (false, Some(_)) => return Err(ApiError::forbidden("only admins see products that are not on sale")),
+        (true, None) => Shown::NotDeleted(None),
+        (true, Some(Listed::Draft)) => Shown::NotDeleted(Some(ProductStatus::Draft)),
+        (true, Some(Listed::Active)) => Shown::NotDeleted(Some(ProductStatus::Active)),
+        (true, Some(Listed::Archived)) => Shown::NotDeleted(Some(ProductStatus::Archived)),
+        (true, Some(Listed::Deleted)) => Shown::Deleted,
+    })
+}
+
+impl ListProducts {
+    fn into_request(self, shown: Shown) -> Result<SearchRequest, ApiError> {
+        let limit = PageRequest { limit: self.limit, cursor: None }.limit()?;
+        let mut v = Validation::new();
+        let text = self.q.unwrap_or_default();
+        v.check(text.chars().count() <= MAX_QUERY_CHARS, "q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+        v.check(self.price_min.is_none_or(|min| min >= 0), "price_min", "must not be negative");
+        v.check(self.price_max.is_none_or(|max| max >= 0), "price_max", "must not be negative");
+        if let (Some(min), Some(max)) = (self.price_min, self.price_max) {
+            v.check(min <= max, "price_max", "must not be below price_min");
+        }
+        v.finish()?;
+        Ok(SearchRequest {
+            text,
+            category: self.category,
+            price_min: self.price_min,
+            price_max: self.price_max,
+            in_stock: self.in_stock.unwrap_or(false),
+            sort: self.sort.unwrap_or_default(),
+            cursor: self.cursor,
+            limit: usize::try_from(limit).unwrap_or(20),
+            shown,
+        })
+    }
 }
 
 pub(crate) fn routes() -> OpenApiRouter<Catalog> {
-    OpenApiRouter::new().routes(routes!(list_products))
+    OpenApiRouter::new().routes(routes!(list_products)).routes(routes!(suggest_products))
 }
 
-/// Browse the catalog, a page at a time.
-#[utoipa::path(get, path = "/products", tag = "catalog", params(ListProducts),
-    responses((status = 200, description = "A page of products", body = Page<ProductView>), kernel::error::problems::MalformedRequest))]
+/// Browse and search the catalog, a page at a time, with facet counts.
+#[utoipa::path(get, path = "/products", tag = "catalog", params(ListProducts), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of matching products and the facet counts of all matches", body = SearchPage), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::InvalidRequest))]
 async fn list_products(
     State(catalog): State<Catalog>,
+    principal: Option<Principal>,
     Query(query): Query<ListProducts>,
-) -> Result<Json<Page<ProductView>>, ApiError> {
-    let page = PageRequest { limit: query.limit, cursor: query.cursor };
-    Ok(Json(page_of_products(&catalog, &page, query.category).await?))
+) -> Result<Json<SearchPage>, ApiError> {
+    let shown = shown(principal, query.status)?;
+    Ok(Json(catalog.search.search(&query.into_request(shown)?)?))
 }
 
-/// A page of products, optionally of one category (REST and GraphQL alike).
-pub(crate) async fn page_of_products(
+/// Suggestions for the search box: products on sale and categories matching what has been
+/// typed so far (typos forgiven).
+#[utoipa::path(get, path = "/products/suggestions", tag = "catalog", params(SuggestFor),
+    responses((status = 200, description = "Suggestions, best first", body = Suggestions), kernel::error::problems::MalformedRequest, kernel::error::problems::InvalidRequest))]
+async fn suggest_products(
+    State(catalog): State<Catalog>,
+    Query(query): Query<SuggestFor>,
+) -> Result<Json<Suggestions>, ApiError> {
+    let mut v = Validation::new();
+    v.check(query.q.chars().count() <= MAX_QUERY_CHARS, "q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+    v.finish()?;
+    Ok(Json(catalog.search.suggest(&query.q, SUGGESTIONS)?))
+}
+
+/// A page of the products `shown` includes in the order they were added, optionally of one
+/// category and those below it: GraphQL's `products` connection.
+pub(crate) fn page_of_products(
     catalog: &Catalog,
     page: &PageRequest,
     category: Option<Uuid>,
+    shown: Shown,
 ) -> Result<Page<ProductView>, ApiError> {
-    let limit = page.limit()?;
-    let rows = read_model::products(catalog.store.db(), page.cursor_id()?, category, limit + 1).await?;
-    Ok(Page::from_rows(rows, limit, |p| p.id.to_string()))
+    let request = SearchRequest {
+        text: String::new(),
+        category,
+        price_min: None,
+        price_max: None,
+        in_stock: false,
+        sort: SearchSort::Relevance,
+        cursor: page.cursor.clone(),
+        limit: usize::try_from(page.limit()?).unwrap_or(20),
+        shown,
+    };
+    let found = catalog.search.search(&request)?;
+    Ok(Page { items: found.items, next_cursor: found.next_cursor })
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub(crate) struct StockLevels {
     pub(crate) store: EventStore,
     pub(crate) cache: Arc<dyn Cache>,
+    pub(crate) search: crate::search_index::SearchIndex,
 }
 
 #[async_trait]
@@ -49,6 +50,7 @@ impl MessageHandler for StockLevels {
         .await?;
         // After the commit, so a reader cannot re-cache the old level in between.
         self.cache.remove(&crate::get_product::cache_key(change.product_id)).await;
+        self.search.stock_changed(change.product_id, change.available, change.low_stock, version);
         Ok(())
     }
 }

@@ -64,8 +64,96 @@ pub mod catalog {
         pub weight_grams: u32,
         /// Units in stock when it was created.
         pub initial_stock: u32,
+        /// Whether shoppers may see and buy it (products created before statuses existed
+        /// were all on sale).
+        #[serde(default)]
+        pub status: ProductStatus,
     }
     contract!(ProductCreated, "catalog.ProductCreated");
+
+    /// Where a product stands in its life: only an active product is shown and sold.
+    #[derive(
+        Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum,
+    )]
+    #[serde(rename_all = "snake_case")]
+    pub enum ProductStatus {
+        /// Being prepared by an admin; shoppers do not see it.
+        Draft,
+        /// On sale.
+        #[default]
+        Active,
+        /// No longer sold; kept for order history and for admins.
+        Archived,
+    }
+
+    impl ProductStatus {
+        /// The word stored and sent for it.
+        pub fn as_str(self) -> &'static str {
+            match self {
+                ProductStatus::Draft => "draft",
+                ProductStatus::Active => "active",
+                ProductStatus::Archived => "archived",
+            }
+        }
+
+        /// Reads a stored word back.
+        pub fn parse(word: &str) -> Option<Self> {
+            [ProductStatus::Draft, ProductStatus::Active, ProductStatus::Archived]
+                .into_iter()
+                .find(|status| status.as_str() == word)
+        }
+    }
+
+    /// What a product's page says about it besides its name and price (colour, material).
+    #[derive(
+        Debug,
+        Clone,
+        PartialEq,
+        Eq,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+        async_graphql::SimpleObject,
+        async_graphql::InputObject,
+    )]
+    #[graphql(input_name = "ProductAttributeInput")]
+    pub struct ProductAttribute {
+        /// What is described ("colour").
+        pub name: String,
+        /// Its value ("red").
+        pub value: String,
+    }
+
+    /// A product's name or weight changed (Orders names and weighs new orders' lines by it).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProductUpdated {
+        /// The product.
+        pub product_id: Uuid,
+        /// Display name now.
+        pub name: String,
+        /// Shipping weight of one unit now.
+        pub weight_grams: u32,
+    }
+    contract!(ProductUpdated, "catalog.ProductUpdated");
+
+    /// A product was put on sale, taken back to draft or archived (Orders sells only active
+    /// products).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProductStatusChanged {
+        /// The product.
+        pub product_id: Uuid,
+        /// Its status now.
+        pub status: ProductStatus,
+    }
+    contract!(ProductStatusChanged, "catalog.ProductStatusChanged");
+
+    /// A product was deleted: no longer shown or sold; orders that hold it keep it.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ProductDeleted {
+        /// The product.
+        pub product_id: Uuid,
+    }
+    contract!(ProductDeleted, "catalog.ProductDeleted");
 
     /// A product's price changed (Orders reprices new orders).
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -438,8 +526,14 @@ pub mod views {
         pub name: String,
         /// What a shopper reads about it.
         pub description: String,
+        /// Unique URL name.
+        pub slug: String,
+        /// Only `active` products are shown to shoppers and sold.
+        pub status: crate::catalog::ProductStatus,
         /// Its category, if any.
         pub category_id: Option<Uuid>,
+        /// Colour, material and the like, in the admin's order.
+        pub attributes: Vec<crate::catalog::ProductAttribute>,
         /// Unit price now.
         pub price: Money,
         /// Shipping weight of one unit.

@@ -4,7 +4,7 @@
 //! a [`TokenVerifier`] (Identity's JWT verifier) as a request extension.
 
 use crate::error::ApiError;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
@@ -50,13 +50,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = parts
-            .extensions
-            .get::<SharedTokenVerifier>()
-            .cloned()
-            .ok_or_else(|| ApiError::internal(&std::io::Error::other("no token verifier installed")))?;
+        let verifier = installed_verifier(parts)?;
         bearer_principal(&parts.headers, verifier.as_ref())?
             .ok_or_else(|| ApiError::unauthorized("sign in: send Authorization: Bearer <token>"))
+    }
+}
+
+fn installed_verifier(parts: &Parts) -> Result<SharedTokenVerifier, ApiError> {
+    parts
+        .extensions
+        .get::<SharedTokenVerifier>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(&std::io::Error::other("no token verifier installed")))
+}
+
+/// Read as `Option<Principal>` where signing in is optional (a product page shows drafts to
+/// an admin): `None` without a token, 401 for a token that is not acceptable.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let verifier = installed_verifier(parts)?;
+        bearer_principal(&parts.headers, verifier.as_ref())
     }
 }
 
@@ -83,7 +98,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = Principal::from_request_parts(parts, state).await?;
+        let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
         if principal.role == Role::Admin {
             Ok(Admin(principal))
         } else {

@@ -693,6 +693,20 @@ impl UnitOfWork {
         Ok(inserted.rows_affected() == 1)
     }
 
+    /// Holds `name`'s lock until this unit of work ends, so every unit of work taking the
+    /// same name runs one after another: for an invariant that spans aggregates (a category
+    /// tree without cycles) and so cannot rest on one stream's version. SQLite's writer is
+    /// already exclusive; PostgreSQL takes a transaction-scoped advisory lock.
+    pub async fn lock_exclusive(&mut self, name: &str) -> Result<(), StoreError> {
+        if self.store.db.backend() == Backend::Postgres {
+            sqlx::query("select pg_advisory_xact_lock(hashtext($1))::text")
+                .bind(name)
+                .execute(self.member.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Commits, then wakes this process's catch-up readers if anything was appended.
     pub async fn commit(self) -> Result<(), StoreError> {
         let UnitOfWork { member, store, appended } = self;

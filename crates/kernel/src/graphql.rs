@@ -42,13 +42,19 @@ pub fn page_request(first: Option<i32>, after: Option<String>) -> crate::http::P
     crate::http::PageRequest { limit: first.map(i64::from), cursor: after }
 }
 
+/// The caller where signing in is optional: `None` when anonymous, `UNAUTHENTICATED` for a
+/// token that is not acceptable.
+pub fn caller(ctx: &Context<'_>) -> async_graphql::Result<Option<Principal>> {
+    match ctx.data_opt::<Caller>().map(|caller| &caller.0) {
+        Some(Ok(principal)) => Ok(*principal),
+        Some(Err(refused)) => Err(refused.extend()),
+        None => Ok(None),
+    }
+}
+
 /// The signed-in caller, or `UNAUTHENTICATED`.
 pub fn signed_in(ctx: &Context<'_>) -> async_graphql::Result<Principal> {
-    match ctx.data_opt::<Caller>().map(|caller| &caller.0) {
-        Some(Ok(Some(principal))) => Ok(*principal),
-        Some(Err(refused)) => Err(refused.extend()),
-        Some(Ok(None)) | None => Err(ApiError::unauthorized("sign in: send Authorization: Bearer <token>").extend()),
-    }
+    caller(ctx)?.ok_or_else(|| ApiError::unauthorized("sign in: send Authorization: Bearer <token>").extend())
 }
 
 /// The signed-in caller when an admin, else `FORBIDDEN` (or `UNAUTHENTICATED`).

@@ -5,7 +5,8 @@
 //! Orders itself in place, and compensates in reverse when a step fails. Prices come from
 //! Orders' own price list, kept from Catalog's events, never from the client.
 //!
-//! Subscribes to `ProductCreated`, `ProductPriceChanged`, the saga's replies and its own
+//! Subscribes to Catalog's product facts (`ProductCreated`, `ProductUpdated`, `ProductPriceChanged`,
+//! `ProductStatusChanged`, `ProductDeleted`), the saga's replies and its own
 //! commands; publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
 
 mod get_order;

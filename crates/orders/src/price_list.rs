@@ -2,7 +2,7 @@
 //! priced by the shop and never by the client.
 
 use async_trait::async_trait;
-use contracts::catalog::{ProductCreated, ProductPriceChanged};
+use contracts::catalog::{ProductCreated, ProductDeleted, ProductPriceChanged, ProductStatusChanged, ProductUpdated};
 use kernel::bus::{Envelope, Message};
 use kernel::db::Db;
 use kernel::event_store::{EventStore, StoreError};
@@ -17,6 +17,71 @@ pub(crate) struct PriceList {
     pub(crate) store: EventStore,
 }
 
+/// The catalog facts the price list follows.
+enum ProductFact {
+    Created(ProductCreated),
+    Updated(ProductUpdated),
+    PriceChanged(ProductPriceChanged),
+    StatusChanged(ProductStatusChanged),
+    Deleted(ProductDeleted),
+}
+
+impl ProductFact {
+    fn decode(envelope: &Envelope) -> Result<Self, HandlerError> {
+        Ok(match envelope.message_type.as_str() {
+            ProductCreated::TYPE => ProductFact::Created(envelope.decode()?),
+            ProductUpdated::TYPE => ProductFact::Updated(envelope.decode()?),
+            ProductPriceChanged::TYPE => ProductFact::PriceChanged(envelope.decode()?),
+            ProductStatusChanged::TYPE => ProductFact::StatusChanged(envelope.decode()?),
+            ProductDeleted::TYPE => ProductFact::Deleted(envelope.decode()?),
+            other => return Err(HandlerError::Permanent(format!("the price list does not follow {other}"))),
+        })
+    }
+
+    /// The statement that records this fact, from version `version` of the product's stream.
+    fn statement(&self, version: i64) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        match self {
+            ProductFact::Created(product) => sqlx::query(
+                "insert into price_list (product_id, details_version, price_version, status_version, name, \
+                 price_minor, currency, weight_grams, status) values ($1, $2, $2, $2, $3, $4, $5, $6, $7) \
+                 on conflict (product_id) do nothing",
+            )
+            .bind(product.product_id.to_string())
+            .bind(version)
+            .bind(product.name.clone())
+            .bind(product.price.amount_minor)
+            .bind(product.price.currency.to_string())
+            .bind(i64::from(product.weight_grams))
+            .bind(product.status.as_str()),
+            ProductFact::Updated(update) => sqlx::query(
+                "update price_list set name = $3, weight_grams = $4, details_version = $2 \
+                 where product_id = $1 and details_version < $2",
+            )
+            .bind(update.product_id.to_string())
+            .bind(version)
+            .bind(update.name.clone())
+            .bind(i64::from(update.weight_grams)),
+            ProductFact::PriceChanged(change) => sqlx::query(
+                "update price_list set price_minor = $3, currency = $4, price_version = $2 \
+                 where product_id = $1 and price_version < $2",
+            )
+            .bind(change.product_id.to_string())
+            .bind(version)
+            .bind(change.price.amount_minor)
+            .bind(change.price.currency.to_string()),
+            ProductFact::StatusChanged(change) => sqlx::query(
+                "update price_list set status = $3, status_version = $2 where product_id = $1 and status_version < $2",
+            )
+            .bind(change.product_id.to_string())
+            .bind(version)
+            .bind(change.status.as_str()),
+            // Deletion is final: no version to compare.
+            ProductFact::Deleted(deleted) => sqlx::query("update price_list set deleted = 1 where product_id = $1")
+                .bind(deleted.product_id.to_string()),
+        }
+    }
+}
+
 #[async_trait]
 impl MessageHandler for PriceList {
     fn consumer(&self) -> &'static str {
@@ -24,36 +89,24 @@ impl MessageHandler for PriceList {
     }
 
     fn message_types(&self) -> Vec<&'static str> {
-        vec![ProductCreated::TYPE, ProductPriceChanged::TYPE]
+        vec![
+            ProductCreated::TYPE,
+            ProductUpdated::TYPE,
+            ProductPriceChanged::TYPE,
+            ProductStatusChanged::TYPE,
+            ProductDeleted::TYPE,
+        ]
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let created = envelope.is::<ProductCreated>().then(|| envelope.decode::<ProductCreated>()).transpose()?;
-        let changed =
-            envelope.is::<ProductPriceChanged>().then(|| envelope.decode::<ProductPriceChanged>()).transpose()?;
-        let (created, changed) = (&created, &changed);
+        let fact = ProductFact::decode(envelope)?;
+        // Every delivered message carries it; without it "the latest" cannot be told apart.
+        let version = envelope
+            .source_version
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without a source version", envelope.message_type)))?;
+        let fact = &fact;
         handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
-            if let Some(product) = created {
-                sqlx::query(
-                    "insert into price_list (product_id, name, price_minor, currency, weight_grams) values ($1, $2, $3, $4, $5) \
-                     on conflict (product_id) do update set name = excluded.name, price_minor = excluded.price_minor, \
-                     currency = excluded.currency, weight_grams = excluded.weight_grams",
-                )
-                .bind(product.product_id.to_string())
-                .bind(product.name.clone())
-                .bind(product.price.amount_minor)
-                .bind(product.price.currency.to_string())
-                .bind(i64::from(product.weight_grams))
-                .execute(uow.conn())
-                .await?;
-            } else if let Some(change) = changed {
-                sqlx::query("update price_list set price_minor = $2, currency = $3 where product_id = $1")
-                    .bind(change.product_id.to_string())
-                    .bind(change.price.amount_minor)
-                    .bind(change.price.currency.to_string())
-                    .execute(uow.conn())
-                    .await?;
-            }
+            fact.statement(version).execute(uow.conn()).await?;
             Ok::<_, StoreError>((uow, ()))
         })
         .await?;
@@ -67,6 +120,8 @@ pub(crate) struct PriceEntry {
     pub(crate) name: String,
     pub(crate) price: Money,
     pub(crate) weight_grams: u32,
+    /// Active and not deleted: only such a product may be ordered.
+    pub(crate) on_sale: bool,
 }
 
 /// The entries for `product_ids` that exist, in one query.
@@ -77,7 +132,8 @@ pub(crate) async fn prices(db: &Db, product_ids: &[Uuid]) -> Result<HashMap<Uuid
     // Placeholders only, built from the count; every value is bound.
     let placeholders: Vec<String> = (1..=product_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "select product_id, name, price_minor, currency, weight_grams from price_list where product_id in ({})",
+        "select product_id, name, price_minor, currency, weight_grams, status, deleted from price_list \
+         where product_id in ({})",
         placeholders.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -90,6 +146,7 @@ pub(crate) async fn prices(db: &Db, product_ids: &[Uuid]) -> Result<HashMap<Uuid
         let product_id = Uuid::parse_str(&row.try_get::<String, _>("product_id")?).map_err(|e| decode(Box::new(e)))?;
         let currency: String = row.try_get("currency")?;
         let weight: i64 = row.try_get("weight_grams")?;
+        let on_sale = row.try_get::<String, _>("status")? == "active" && row.try_get::<i32, _>("deleted")? == 0;
         found.insert(
             product_id,
             PriceEntry {
@@ -99,6 +156,7 @@ pub(crate) async fn prices(db: &Db, product_ids: &[Uuid]) -> Result<HashMap<Uuid
                     Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?,
                 ),
                 weight_grams: u32::try_from(weight).unwrap_or(u32::MAX),
+                on_sale,
             },
         );
     }

@@ -15,12 +15,30 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 /// Orders' tables besides the event store.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "orders read model, price list, idempotency keys",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "orders read model, price list, idempotency keys",
+        sqlite: SCHEMA,
+        postgres: SCHEMA,
+    },
+    Migration {
+        version: 2,
+        description: "the price list follows product status, deletion and the version of each change",
+        sqlite: PRICE_LIST_LIFECYCLE,
+        postgres: PRICE_LIST_LIFECYCLE,
+    },
+];
+
+/// Each kind of change keeps the product stream version it came from, so a late message
+/// cannot undo a newer one of its kind.
+const PRICE_LIST_LIFECYCLE: &str = "
+    alter table price_list add column status text not null default 'active';
+    alter table price_list add column deleted integer not null default 0;
+    alter table price_list add column details_version bigint not null default 0;
+    alter table price_list add column price_version bigint not null default 0;
+    alter table price_list add column status_version bigint not null default 0;
+";
 
 const SCHEMA: &str = "
     create table orders (

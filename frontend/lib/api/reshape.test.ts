@@ -5,7 +5,15 @@ import { isFinalStatus, toOrder, toProduct, toProductPage, undoneBy } from "./re
 describe("toProduct", () => {
   it("renames fields and resolves the category name", () => {
     const product = toProduct(apiProduct(), [
-      { id: "0190a000-0000-7000-8000-0000000000c1", name: "Kitchen", slug: "kitchen" },
+      {
+        id: "0190a000-0000-7000-8000-0000000000c1",
+        name: "Kitchen",
+        slug: "kitchen",
+        parent_id: null,
+        position: 0,
+        path: "kitchen",
+        depth: 0,
+      },
     ]);
     expect(product).toMatchObject({
       sku: "MUG-001",

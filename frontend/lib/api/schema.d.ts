@@ -208,15 +208,38 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every category, by name. */
+        /**
+         * Every category in tree order: each parent before its children, siblings by position,
+         *     each with its slug path and depth.
+         */
         get: operations["list_categories"];
         put?: never;
-        /** Add a category (admin). */
+        /** Add a category (admin), at the top or inside another. */
         post: operations["create_category"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a category (admin): rename it, change its slug, move it or reorder it. A move
+         *     that would put a category inside itself is refused.
+         */
+        patch: operations["update_category"];
         trace?: never;
     };
     "/api/v1/inventory/{product_id}": {
@@ -370,11 +393,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Browse the catalog, a page at a time. */
+        /** Browse and search the catalog, a page at a time, with facet counts. */
         get: operations["list_products"];
         put?: never;
         /** Add a product (admin). */
         post: operations["create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions for the search box: products on sale and categories matching what has been
+         *     typed so far (typos forgiven).
+         */
+        get: operations["suggest_products"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -388,14 +431,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One product. */
+        /** One product. Shoppers see it while it is active; admins see drafts and archived ones too. */
         get: operations["get_product"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a product (admin). Deleting it again changes nothing and answers 204 as well. */
+        delete: operations["delete_product"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a product (admin): only the fields sent change; a price change reaches Orders,
+         *     so orders placed from then on pay the new price.
+         */
+        patch: operations["update_product"];
         trace?: never;
     };
     "/api/v1/shipments/{id}": {
@@ -466,20 +514,71 @@ export interface components {
             delta: number;
             reason: string;
         };
+        /** @description Matches by whether they can be bought now. */
+        Availability: {
+            in_stock: number;
+            out_of_stock: number;
+        };
         /** @description Why an order was cancelled. */
         CancellationView: {
             code: string;
             message: string;
         };
-        /** @description Every category. */
+        /** @description Every category, in tree order. */
         Categories: {
             items: components["schemas"]["CategoryView"][];
         };
-        /** @description A category as the API shows it. */
-        CategoryView: {
+        /**
+         * @description The request body of `PATCH /categories/{id}` (REST), or `changes` of `updateCategory`
+         *     (GraphQL): only the fields given change.
+         */
+        CategoryChanges: {
+            name?: string | null;
+            /**
+             * Format: uuid
+             * @description The category to move it into, or `null` to move it to the top.
+             */
+            parent_id?: string | null;
+            /** Format: int32 */
+            position?: number | null;
+            slug?: string | null;
+        };
+        /** @description How many matches are in one category or below it. */
+        CategoryCount: {
+            count: number;
+            /**
+             * Format: int32
+             * @description 0 at the top.
+             */
+            depth: number;
             /** Format: uuid */
             id: string;
             name: string;
+            /** @description Slugs from the top down ("kitchen/knives"). */
+            path: string;
+        };
+        /** @description A category as the API shows it: its place in the tree included. */
+        CategoryView: {
+            /**
+             * Format: int32
+             * @description 0 at the top.
+             */
+            depth: number;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: uuid
+             * @description The category it sits in; `null` at the top.
+             */
+            parent_id?: string | null;
+            /** @description Slugs from the top down to it ("kitchen/knives"). */
+            path: string;
+            /**
+             * Format: int32
+             * @description Its place among its siblings (lower first).
+             */
+            position: number;
             slug: string;
         };
         /** @description The request body. Not `Debug`: it holds a password. */
@@ -515,6 +614,18 @@ export interface components {
             resolved_at?: string | null;
             /** @description Open, replayed or discarded. */
             status: components["schemas"]["LetterStatus"];
+        };
+        /** @description Facet counts of a search. */
+        Facets: {
+            /** @description Matches a shopper can buy now, and those they cannot. */
+            availability: components["schemas"]["Availability"];
+            /**
+             * @description Matches per category, products of the categories below it included; only categories
+             *     with matches, in tree order.
+             */
+            categories: components["schemas"]["CategoryCount"][];
+            /** @description Matches per price band, every band listed. */
+            price_bands: components["schemas"]["PriceBandCount"][];
         };
         /** @description Why a step or saga failed, in words for machines (`code`) and people (`message`). */
         Failure: {
@@ -574,6 +685,16 @@ export interface components {
         /** @description The request body (REST), or `input` of `createCategory` (GraphQL). */
         NewCategory: {
             name: string;
+            /**
+             * Format: uuid
+             * @description The category it goes in; a top-level category without it.
+             */
+            parent_id?: string | null;
+            /**
+             * Format: int32
+             * @description Its place among its siblings (lower first; default 0).
+             */
+            position?: number;
             slug: string;
         };
         /** @description The request body (deliberately without `Debug`). */
@@ -588,6 +709,7 @@ export interface components {
         };
         /** @description The request body (REST), or `input` of `createProduct` (GraphQL). */
         NewProduct: {
+            attributes?: components["schemas"]["ProductAttribute"][];
             /** Format: uuid */
             category_id?: string | null;
             description?: string;
@@ -596,6 +718,10 @@ export interface components {
             name: string;
             price: components["schemas"]["PriceInput"];
             sku: string;
+            /** @description URL name; made from the name (or the SKU) when not given. */
+            slug?: string | null;
+            /** @description `active` (on sale at once) unless given. */
+            status?: components["schemas"]["ProductStatus"];
             /** Format: int64 */
             weight_grams: number;
         };
@@ -646,46 +772,6 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
         };
-        /** @description One page of a list and the cursor of the next. */
-        Page_ProductView: {
-            /** @description The items, in the list's order. */
-            items: {
-                /**
-                 * Format: int64
-                 * @description Units a shopper can buy now, as Inventory last reported.
-                 */
-                available: number;
-                /**
-                 * Format: uuid
-                 * @description Its category, if any.
-                 */
-                category_id?: string | null;
-                /** @description When it was added (RFC 3339). */
-                created_at: string;
-                /** @description What a shopper reads about it. */
-                description: string;
-                /**
-                 * Format: uuid
-                 * @description The product.
-                 */
-                id: string;
-                /** @description Display name. */
-                name: string;
-                /** @description Unit price now. */
-                price: components["schemas"]["Money"];
-                /** @description Stock keeping unit. */
-                sku: string;
-                /** @description `available` in a word. */
-                stock_status: components["schemas"]["StockStatus"];
-                /**
-                 * Format: int64
-                 * @description Shipping weight of one unit.
-                 */
-                weight_grams: number;
-            }[];
-            /** @description Pass as `cursor` for the next page; `null` on the last. */
-            next_cursor?: string | null;
-        };
         /**
          * @description The request body (REST), or `input` of `changePassword` (GraphQL). Not `Debug`: it
          *     holds passwords.
@@ -729,6 +815,17 @@ export interface components {
             payment_method_id: string;
             shipping_address: components["schemas"]["AddressInput"];
         };
+        /** @description How many matches cost from `min_minor` up to (not including) `max_minor`. */
+        PriceBandCount: {
+            count: number;
+            /**
+             * Format: int64
+             * @description `null` for the top band.
+             */
+            max_minor?: number | null;
+            /** Format: int64 */
+            min_minor: number;
+        };
         /** @description A price as entered. */
         PriceInput: {
             /** Format: int64 */
@@ -753,8 +850,49 @@ export interface components {
             /** @description URI naming the kind of problem. */
             type: string;
         };
+        /** @description What a product's page says about it besides its name and price (colour, material). */
+        ProductAttribute: {
+            /** @description What is described ("colour"). */
+            name: string;
+            /** @description Its value ("red"). */
+            value: string;
+        };
+        /**
+         * @description The request body of `PATCH /products/{id}` (REST), or `changes` of `updateProduct`
+         *     (GraphQL): only the fields given change.
+         */
+        ProductChanges: {
+            /** @description The whole list as it should be. */
+            attributes?: components["schemas"]["ProductAttribute"][] | null;
+            /**
+             * Format: uuid
+             * @description A category, or `null` to take the product out of its category.
+             */
+            category_id?: string | null;
+            description?: string | null;
+            name?: string | null;
+            price?: components["schemas"]["PriceInput"] | null;
+            slug?: string | null;
+            status?: components["schemas"]["ProductStatus"] | null;
+            /** Format: int64 */
+            weight_grams?: number | null;
+        };
+        /**
+         * @description Where a product stands in its life: only an active product is shown and sold.
+         * @enum {string}
+         */
+        ProductStatus: "draft" | "active" | "archived";
+        /** @description A product's suggestion for the search box. */
+        ProductSuggestion: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+        };
         /** @description A product as the API shows it, in Catalog's own answers and inside others'. */
         ProductView: {
+            /** @description Colour, material and the like, in the admin's order. */
+            attributes: components["schemas"]["ProductAttribute"][];
             /**
              * Format: int64
              * @description Units a shopper can buy now, as Inventory last reported.
@@ -780,6 +918,10 @@ export interface components {
             price: components["schemas"]["Money"];
             /** @description Stock keeping unit. */
             sku: string;
+            /** @description Unique URL name. */
+            slug: string;
+            /** @description Only `active` products are shown to shoppers and sold. */
+            status: components["schemas"]["ProductStatus"];
             /** @description `available` in a word. */
             stock_status: components["schemas"]["StockStatus"];
             /**
@@ -871,6 +1013,20 @@ export interface components {
             /** @description Every step in order. */
             steps: components["schemas"]["StepView"][];
         };
+        /** @description A page of results with the counts that help narrow them. */
+        SearchPage: {
+            /**
+             * @description Counts over the matches, each ignoring its own filter (so a shopper sees what choosing
+             *     another value would give).
+             */
+            facets: components["schemas"]["Facets"];
+            /** @description The products, in the requested order. */
+            items: components["schemas"]["ProductView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last. */
+            next_cursor?: string | null;
+            /** @description How many products match, over every page. */
+            total: number;
+        };
         /** @description What registering, signing in or refreshing answers: the API's `Session`. */
         Session: {
             access_token: string;
@@ -938,6 +1094,13 @@ export interface components {
          * @enum {string}
          */
         StockStatus: "in_stock" | "low_stock" | "out_of_stock";
+        /** @description What the search box offers for what has been typed so far. */
+        Suggestions: {
+            /** @description Categories whose name starts with (or nearly matches) a typed word. */
+            categories: components["schemas"]["CategoryView"][];
+            /** @description Best-matching products on sale. */
+            products: components["schemas"]["ProductSuggestion"][];
+        };
         /** @description One event of a saga's life, as a line for a person. */
         TimelineEntry: {
             /** @description What happened, in words. */
@@ -1790,6 +1953,96 @@ export interface operations {
             };
         };
     };
+    update_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Category id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryChanges"];
+            };
+        };
+        responses: {
+            /** @description The category as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_stock_level: {
         parameters: {
             query?: never;
@@ -2415,12 +2668,30 @@ export interface operations {
     list_products: {
         parameters: {
             query?: {
+                /** @description Words to search for; typos are forgiven and the last word may be the start of one. */
+                q?: string;
                 /** @description Items per page, 1..=100 (default 20). */
                 limit?: number;
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor` (of the same sort). */
                 cursor?: string;
-                /** @description Only products of this category. */
+                /** @description Only products of this category or the categories below it. */
                 category?: string;
+                /** @description Lowest unit price in minor units (cents), included. */
+                price_min?: number;
+                /** @description Highest unit price in minor units (cents), included. */
+                price_max?: number;
+                /** @description `true`: only products that can be bought now. */
+                in_stock?: boolean;
+                /**
+                 * @description `relevance` (default: best match first; without words, the order products were
+                 *     added in), `price_asc`, `price_desc`, `newest` or `name`.
+                 */
+                sort?: "relevance" | "price_asc" | "price_desc" | "newest" | "name";
+                /**
+                 * @description Admins only: products of this status (`deleted` for deleted ones). Without it, admins
+                 *     see every product not deleted and everyone else the active ones.
+                 */
+                status?: "draft" | "active" | "archived" | "deleted";
             };
             header?: never;
             path?: never;
@@ -2428,17 +2699,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of products */
+            /** @description A page of matching products and the facet counts of all matches */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ProductView"];
+                    "application/json": components["schemas"]["SearchPage"];
                 };
             };
             /** @description Malformed request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2535,6 +2833,56 @@ export interface operations {
             };
         };
     };
+    suggest_products: {
+        parameters: {
+            query: {
+                /** @description What has been typed so far. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggestions, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_product: {
         parameters: {
             query?: never;
@@ -2565,8 +2913,173 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductChanges"];
+            };
+        };
+        responses: {
+            /** @description The product as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,6 +20,7 @@ import type {
   ApiCategory,
   ApiOrder,
   ApiProduct,
+  ApiSearchPage,
   ApiSession,
   ApiShipment,
   ApiUser,
@@ -165,7 +166,7 @@ export async function listProducts(
   options: { cursor?: string | null; limit?: number } = {},
 ): Promise<ProductPage> {
   const [page, categories] = await Promise.all([
-    call<Page<ApiProduct>>(
+    call<ApiSearchPage>(
       `/api/v1/products${query({ limit: options.limit, cursor: options.cursor })}`,
     ),
     categoriesOrEmpty(),

@@ -64,12 +64,23 @@ export interface LoginBody {
 
 export type StockStatus = "in_stock" | "low_stock" | "out_of_stock";
 
+/** Only an active product is shown to shoppers and sold. */
+export type ProductStatus = "draft" | "active" | "archived";
+
+export interface ProductAttribute {
+  name: string;
+  value: string;
+}
+
 export interface ApiProduct {
   id: string;
   sku: string;
   name: string;
+  slug: string;
+  status: ProductStatus;
   description: string;
   category_id: string | null;
+  attributes: ProductAttribute[];
   price: Money;
   weight_grams: number;
   available: number;
@@ -77,10 +88,46 @@ export interface ApiProduct {
   created_at: string;
 }
 
+/** `GET /api/v1/products`: a page of matches with facet counts over all of them. */
+export interface ApiSearchPage extends Page<ApiProduct> {
+  total: number;
+  facets: ApiFacets;
+}
+
+/** Counts over the matches, each ignoring its own filter. */
+export interface ApiFacets {
+  categories: ApiCategoryCount[];
+  price_bands: ApiPriceBand[];
+  availability: { in_stock: number; out_of_stock: number };
+}
+
+export interface ApiCategoryCount {
+  id: string;
+  name: string;
+  path: string;
+  depth: number;
+  count: number;
+}
+
+export interface ApiPriceBand {
+  min_minor: number;
+  /** null for the top band. */
+  max_minor: number | null;
+  count: number;
+}
+
 export interface ApiCategory {
   id: string;
   name: string;
   slug: string;
+  /** The category it sits in; null at the top. */
+  parent_id: string | null;
+  /** Its place among its siblings (lower first). */
+  position: number;
+  /** Slugs from the top down ("kitchen/cookware"). */
+  path: string;
+  /** 0 at the top. */
+  depth: number;
 }
 
 export interface NewPaymentMethodBody {

@@ -166,6 +166,9 @@ pub(crate) async fn place(
     let mut priced = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         match prices.get(&line.product_id) {
+            Some(entry) if !entry.on_sale => {
+                v.fail(format!("lines[{i}].product_id"), "is not for sale");
+            }
             Some(entry) => priced.push(OrderLine {
                 product_id: line.product_id,
                 name: entry.name.clone(),

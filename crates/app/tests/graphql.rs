@@ -421,7 +421,13 @@ on_every_backend!(admins_run_the_shop_through_graphql, |backend: Backend| async 
     assert_eq!(error_code(&app.graphql(Some(&customer), STOCK, json!({ "id": id })).await), "FORBIDDEN");
     let missing = app.graphql(Some(&admin), STOCK, json!({ "id": uuid::Uuid::now_v7() })).await;
     assert_eq!(error_code(&missing), "NOT_FOUND");
-    let level = app.graphql(Some(&admin), STOCK, json!({ "id": id })).await;
+    // Inventory opens the stock item from Catalog's ProductCreated, a moment after it.
+    let level = app
+        .eventually("Inventory opens the stock item", || async {
+            let level = app.graphql(Some(&admin), STOCK, json!({ "id": id })).await;
+            level["data"]["stock"].is_object().then_some(level)
+        })
+        .await;
     assert_eq!(level["data"]["stock"], json!({ "onHand": 10, "reserved": 0, "available": 10 }), "{level}");
     let zero = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 0, "reason": "" })).await;
     assert_eq!(error_code(&zero), "BAD_USER_INPUT", "{zero}");

@@ -10,6 +10,7 @@ use crate::create_product::{NewProduct, create};
 use crate::delete_product::delete;
 use crate::list_products::page_of_products;
 use crate::read_model::{self, CategoryView, ProductView, Shown};
+use crate::search_index::listing_cursor;
 use crate::update_product::{ProductChanges, update};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ErrorExtensions, Object, Result, ResultExt};
@@ -42,7 +43,7 @@ impl CatalogQuery {
         let after_given = after.is_some();
         let shown = shown_to(ctx)?;
         let page = page_of_products(catalog, &page_request(first, after), category, shown).extend()?;
-        Ok(connection(page, after_given, |product| product.id.to_string()))
+        Ok(connection(page, after_given, |product| listing_cursor(product.id)))
     }
 
     /// One product; `NOT_FOUND` when there is none with this id that the caller may see.

@@ -1,12 +1,15 @@
 //! Slice: anyone browses and searches the catalog: words (typos forgiven, the last word may
 //! be the start of one), a category and everything below it, a price range, only what is
 //! in stock; sorted by relevance, price, newest or name; a page at a time, with facet counts.
-//! Answered from the search index in memory, never from the database.
+//! Answered from the search index in memory, never from the database; shoppers' answers
+//! are cached (cache-aside) until the next change to the catalog or its stock.
 
 use crate::Catalog;
 use crate::read_model::{ProductView, Shown};
 use crate::search_index::{SearchPage, SearchRequest, SearchSort, Suggestions};
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use contracts::catalog::ProductStatus;
 use kernel::auth::{Principal, Role};
 use kernel::error::{ApiError, Validation};
@@ -18,6 +21,8 @@ use uuid::Uuid;
 
 /// The longest search text accepted.
 const MAX_QUERY_CHARS: usize = 200;
+/// How long a cached search answer may take space (a change retires it at once anyway).
+const SEARCH_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Suggestions offered to the search box.
 const SUGGESTIONS: usize = 8;
 
@@ -122,9 +127,25 @@ async fn list_products(
     State(catalog): State<Catalog>,
     principal: Option<Principal>,
     Query(query): Query<ListProducts>,
-) -> Result<Json<SearchPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let shown = shown(principal, query.status)?;
-    Ok(Json(catalog.search.search(&query.into_request(shown)?)?))
+    let request = query.into_request(shown)?;
+    if shown != Shown::OnSale {
+        // Admins read past the cache: it holds only what shoppers may see.
+        return Ok(Json(catalog.search.search(&request)?).into_response());
+    }
+    // Keyed by the index's generation, so any change to the catalog or its stock retires
+    // every cached answer at once; the TTL only bounds how long dead entries take space.
+    let key = format!("catalog:search:{}:{}", catalog.search.generation(), request.cache_key());
+    let json = match catalog.cache.get(&key).await {
+        Some(json) => json,
+        None => {
+            let json = serde_json::to_string(&catalog.search.search(&request)?).map_err(|e| ApiError::internal(&e))?;
+            catalog.cache.set(&key, json.clone(), SEARCH_TTL).await;
+            json
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// Suggestions for the search box: products on sale and categories matching what has been
@@ -142,7 +163,8 @@ async fn suggest_products(
 }
 
 /// A page of the products `shown` includes in the order they were added, optionally of one
-/// category and those below it: GraphQL's `products` connection.
+/// category and those below it: GraphQL's `products` connection (each edge's cursor is
+/// [`crate::search_index::listing_cursor`]).
 pub(crate) fn page_of_products(
     catalog: &Catalog,
     page: &PageRequest,

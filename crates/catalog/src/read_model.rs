@@ -456,7 +456,8 @@ mod tests {
             category(6, Some(99), 0, "orphan"),
         ];
         let names: Vec<String> = tree_order(all).into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["kitchen", "cups", "knives", "chef", "garden", "orphan"]);
+        // An orphan counts as top-level, placed by its position among the top.
+        assert_eq!(names, ["kitchen", "cups", "knives", "chef", "orphan", "garden"]);
     }
 
     #[test]

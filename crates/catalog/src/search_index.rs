@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tantivy::collector::{Collector, SegmentCollector};
@@ -95,6 +96,25 @@ pub(crate) struct SearchRequest {
     pub(crate) cursor: Option<String>,
     pub(crate) limit: usize,
     pub(crate) shown: Shown,
+}
+
+impl SearchRequest {
+    /// Everything that shapes the answer, as one string (the shown products aside: only
+    /// shoppers' answers are cached).
+    pub(crate) fn cache_key(&self) -> String {
+        let optional = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}",
+            self.sort.tag(),
+            self.limit,
+            self.category.map(|c| c.to_string()).unwrap_or_default(),
+            optional(self.price_min),
+            optional(self.price_max),
+            self.in_stock,
+            self.cursor.as_deref().unwrap_or_default(),
+            self.text.trim().to_lowercase(),
+        )
+    }
 }
 
 /// A page of results with the counts that help narrow them.
@@ -195,6 +215,11 @@ struct Inner {
     store: EventStore,
     text: TextIndex,
     state: RwLock<State>,
+    /// Bumped by every change a search could see: what cached answers are keyed by.
+    generation: AtomicU64,
+    /// This copy of the index among all processes' copies (a shared Redis cache must not
+    /// serve one process's answer in another, whose index may be at another point).
+    instance: Uuid,
     progress: watch::Sender<Position>,
     /// One catch-up at a time, holding where the last one stopped.
     cursor: tokio::sync::Mutex<Position>,
@@ -532,6 +557,12 @@ impl Cursor {
     }
 }
 
+/// The cursor after `product` in a listing without words in the default order (what a
+/// GraphQL connection's edges carry).
+pub(crate) fn listing_cursor(product: Uuid) -> String {
+    Cursor { sort: SearchSort::Relevance, score: 0.0, price: 0, name: String::new(), id: product }.encode()
+}
+
 /// The order of `sort` between two keys (score, price, name, id); ties go to the lower id.
 fn compare(sort: SearchSort, a: (Score, i64, &str, Uuid), b: (Score, i64, &str, Uuid)) -> Ordering {
     let primary = match sort {
@@ -565,6 +596,8 @@ impl SearchIndex {
             store,
             text,
             state: RwLock::new(State::default()),
+            generation: AtomicU64::new(0),
+            instance: Uuid::new_v4(),
             progress,
             cursor: tokio::sync::Mutex::new(Position::default()),
         };
@@ -601,7 +634,9 @@ impl SearchIndex {
         if categories_changed {
             state.refresh_lineage();
         }
-        Ok(self.inner.text.apply(&state, &changes)?)
+        self.inner.text.apply(&state, &changes)?;
+        self.inner.generation.fetch_add(1, AtomicOrdering::Release);
+        Ok(())
     }
 
     /// Records a stock level Inventory reported (this process's handler calls it after its
@@ -613,6 +648,7 @@ impl SearchIndex {
         {
             entry.reported = Some(ReportedStock { available, low_stock, version });
             entry.refresh_stock();
+            self.inner.generation.fetch_add(1, AtomicOrdering::Release);
         }
     }
 
@@ -627,6 +663,12 @@ impl SearchIndex {
             self.stock_changed(product_id, row.try_get("available")?, low_stock, row.try_get("source_version")?);
         }
         Ok(())
+    }
+
+    /// Changes with every change a search could see, and differs between processes: an
+    /// answer cached under one generation is never served after the next, nor elsewhere.
+    pub(crate) fn generation(&self) -> String {
+        format!("{}.{}", self.inner.instance.simple(), self.inner.generation.load(AtomicOrdering::Acquire))
     }
 
     /// Waits (at most `timeout`) until the index includes the event at `position`.

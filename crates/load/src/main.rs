@@ -4,6 +4,7 @@
 //! completed orders per second, latency percentiles, per-endpoint figures, errors, and the
 //! server's CPU and memory per order (plus WAL flushes and write transactions on PostgreSQL).
 
+mod browse;
 mod journey;
 mod postgres;
 mod prepare;
@@ -24,6 +25,13 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// What the shoppers do: place orders (the whole journey), or only search, or only page
+    /// through listings (over a catalog filled to `--catalog-size` first).
+    #[arg(long, value_enum, default_value_t = Scenario::Orders)]
+    scenario: Scenario,
+    /// Products the catalog must hold before a search or listings run (added untimed).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=200_000))]
+    catalog_size: u64,
     /// Customers shopping at the same time, each one order after another.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     concurrency: u32,
@@ -77,6 +85,17 @@ struct Cli {
     json: bool,
 }
 
+/// See [`Cli::scenario`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// The customer journey, order after order.
+    Orders,
+    /// Searches.
+    Search,
+    /// Listing pages.
+    Listings,
+}
+
 fn parse_key_value(raw: &str) -> Result<(String, String), String> {
     let (key, value) = raw.split_once('=').ok_or_else(|| format!("{raw:?} is not KEY=VALUE"))?;
     Ok((key.to_owned(), value.to_owned()))
@@ -95,6 +114,22 @@ async fn main() -> anyhow::Result<()> {
             server::Server::start(&binary, cli.postgres.as_deref(), &cli.server_env, cli.keep_data).await?
         }
     };
+    let browsing = match cli.scenario {
+        Scenario::Orders => None,
+        Scenario::Search => Some(browse::Browsing::Search),
+        Scenario::Listings => Some(browse::Browsing::Listings),
+    };
+    if let Some(browsing) = browsing {
+        let outcome = run_browsing(&cli, &server, browsing).await;
+        server.stop().await;
+        let report = outcome?;
+        if cli.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.table());
+        }
+        return report.verdict();
+    }
     let outcome = run(&cli, &server).await;
     server.stop().await;
     let report = outcome?;
@@ -187,6 +222,25 @@ async fn run(cli: &Cli, server: &server::Server) -> anyhow::Result<Report> {
         rss_before,
         rss_after: server.rss_bytes(),
     }))
+}
+
+async fn run_browsing(
+    cli: &Cli,
+    server: &server::Server,
+    browsing: browse::Browsing,
+) -> anyhow::Result<browse::BrowseReport> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(cli.request_timeout))
+        .pool_max_idle_per_host(cli.concurrency as usize * 2)
+        .build()?;
+    let api = journey::Api::new(client, &server.base);
+    let admin = api.sign_in(&cli.admin_email, &cli.admin_password).await?;
+    let products = usize::try_from(cli.catalog_size)?;
+    let categories = browse::fill_catalog(&api, &admin, products).await?;
+    let from = Instant::now() + Duration::from_secs(cli.warmup);
+    let window = browse::Window { from, until: from + Duration::from_secs(cli.duration) };
+    eprintln!("browsing for {} s after a {} s warm-up…", cli.duration, cli.warmup);
+    browse::run(&api, server, browsing, categories, products, cli.concurrency, window).await
 }
 
 fn progress_bar(seconds: u64) -> ProgressBar {

@@ -1,20 +1,25 @@
+import type { Metadata } from "next";
 import Link from "next/link";
-import { ProductGrid } from "@/components/catalog/product-card";
+import { CatalogView } from "@/components/catalog/catalog-view";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
-import { listProducts } from "@/lib/api/server";
 import { ApiError } from "@/lib/api/problem";
+import { searchCatalog } from "@/lib/api/server";
+import { catalogHref, parseCatalogQuery, withCursor } from "@/lib/catalog/query";
 
-export default async function HomePage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const params = await searchParams;
-  const cursor = typeof params.cursor === "string" ? params.cursor : null;
-  let page;
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
+  const query = parseCatalogQuery(await searchParams);
+  return query.q ? { title: `Search: ${query.q}` } : {};
+}
+
+/** The catalog: search and browse, with every choice kept in the URL (`lib/catalog/query.ts`). */
+export default async function CatalogPage({ searchParams }: Props) {
+  const query = parseCatalogQuery(await searchParams);
+  let results;
   try {
-    page = await listProducts({ cursor });
+    results = await searchCatalog(query);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     return (
@@ -22,50 +27,14 @@ export default async function HomePage({
         <Alert tone="error" title="We couldn't load the catalog">
           {e.detail}
         </Alert>
+        {e.status === 400 || e.status === 422 ? (
+          // A refused page cursor (stale, or from another sort) leaves the search itself intact.
+          <Link href={query.cursor ? catalogHref(withCursor(query, null)) : "/"} className={buttonClass("secondary", "md", "mt-6")}>
+            {query.cursor ? "Back to the first page" : "Start a new search"}
+          </Link>
+        ) : null}
       </div>
     );
   }
-
-  return (
-    <>
-      {cursor ? null : (
-        <section className="border-b border-slate-200 bg-white">
-          <div className="container-page flex flex-col gap-3 py-10 sm:py-14">
-            <p className="text-sm font-semibold uppercase tracking-wider text-brand-600">New season, same fair prices</p>
-            <h1 className="max-w-2xl text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl">
-              Everyday goods, carefully picked and shipped fast.
-            </h1>
-            <p className="max-w-xl text-slate-600">
-              Free returns within 30 days. Pay securely by card — we never store your card number.
-            </p>
-          </div>
-        </section>
-      )}
-      <div className="container-page py-10">
-        <div className="mb-6 flex items-end justify-between gap-4">
-          <h2 className="text-xl font-semibold text-slate-900">{cursor ? "More products" : "All products"}</h2>
-          <p className="text-sm text-slate-500">{page.products.length} shown</p>
-        </div>
-        {page.products.length === 0 ? (
-          <p className="rounded-xl border border-dashed border-slate-300 bg-white p-10 text-center text-slate-600">
-            The shelves are empty right now. Please come back soon.
-          </p>
-        ) : (
-          <ProductGrid products={page.products} />
-        )}
-        <nav aria-label="Catalog pages" className="mt-10 flex justify-center gap-3">
-          {cursor ? (
-            <Link href="/" className={buttonClass("secondary")}>
-              ← First page
-            </Link>
-          ) : null}
-          {page.nextCursor ? (
-            <Link href={`/?cursor=${encodeURIComponent(page.nextCursor)}`} className={buttonClass("secondary")}>
-              Next page →
-            </Link>
-          ) : null}
-        </nav>
-      </div>
-    </>
-  );
+  return <CatalogView query={query} results={results} />;
 }

@@ -10,12 +10,22 @@ const STEP_MS = Number(process.env.MOCK_STEP_MS ?? 250);
 const now = () => new Date().toISOString();
 const usd = (amount_minor) => ({ amount_minor, currency: "USD" });
 
-const categories = [
-  { id: randomUUID(), name: "Kitchen", slug: "kitchen" },
-  { id: randomUUID(), name: "Home", slug: "home" },
-  { id: randomUUID(), name: "Outdoors", slug: "outdoors" },
-  { id: randomUUID(), name: "Stationery", slug: "stationery" },
-];
+// In tree order (parents first), as GET /api/v1/categories answers.
+const categories = [];
+function addCategory(name, slug, parent = null) {
+  const siblings = categories.filter((c) => c.parent_id === (parent?.id ?? null));
+  const category = {
+    id: randomUUID(), name, slug, parent_id: parent?.id ?? null, position: siblings.length,
+    path: parent ? `${parent.path}/${slug}` : slug, depth: parent ? parent.depth + 1 : 0,
+  };
+  categories.push(category);
+  return category;
+}
+const kitchen = addCategory("Kitchen", "kitchen");
+addCategory("Tableware", "tableware", kitchen);
+addCategory("Home", "home");
+addCategory("Outdoors", "outdoors");
+addCategory("Stationery", "stationery");
 const names = [
   "Stoneware Mug", "Linen Tea Towel", "Cast Iron Skillet", "Bamboo Cutting Board", "Pour-Over Coffee Set",
   "Wool Throw Blanket", "Ceramic Vase", "Scented Candle", "Cotton Cushion Cover", "Brass Desk Lamp",
@@ -26,6 +36,9 @@ const products = names.map((name, i) => ({
   id: randomUUID(),
   sku: `SKU-${String(i + 1).padStart(3, "0")}`,
   name,
+  slug: name.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
+  status: "active",
+  attributes: [],
   description: `${name}: well made, fairly priced and built to last. A demo product from the mock API.`,
   category_id: categories[i % categories.length].id,
   price: usd(900 + ((i * 737) % 9000)),
@@ -128,6 +141,65 @@ function runSaga(order, card) {
   });
 }
 
+// --- Catalog search: a plain stand-in for the backend's index (no typo tolerance) -------------
+
+const PRICE_BANDS = [0, 1_000, 2_500, 5_000, 10_000, 25_000];
+const below = (category) => new Set(categories.filter((c) => c.path === category.path || c.path.startsWith(`${category.path}/`)).map((c) => c.id));
+const wordsOf = (text) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+/** Every word found in the name, the last one possibly only begun. */
+function matchesWords(product, words) {
+  const own = wordsOf(`${product.name} ${product.description}`);
+  return words.every((w, i) => own.some((o) => (i === words.length - 1 ? o.startsWith(w) : o === w)));
+}
+function search(url, res) {
+  const q = url.searchParams;
+  const words = wordsOf(q.get("q") ?? "");
+  const category = q.get("category") ? categories.find((c) => c.id === q.get("category")) : null;
+  if (q.get("category") && !/^[0-9a-f-]{36}$/i.test(q.get("category"))) return problem(res, 400, "category: UUID parsing failed");
+  const min = q.get("price_min") === null ? null : Number(q.get("price_min"));
+  const max = q.get("price_max") === null ? null : Number(q.get("price_max"));
+  if (min !== null && max !== null && min > max) return problem(res, 422, "price_max must not be below price_min", [{ field: "price_max", message: "must not be below price_min" }]);
+  const sort = q.get("sort") ?? "relevance";
+  const filters = {
+    category: (p) => !q.get("category") || (category !== undefined && category !== null && below(category).has(p.category_id)),
+    price: (p) => (min === null || p.price.amount_minor >= min) && (max === null || p.price.amount_minor <= max),
+    stock: (p) => q.get("in_stock") !== "true" || p.available > 0,
+  };
+  const matching = (except) => products.filter((p) => matchesWords(p, words) && Object.entries(filters).every(([k, f]) => k === except || f(p)));
+  const orders = {
+    relevance: () => 0,
+    price_asc: (a, b) => a.price.amount_minor - b.price.amount_minor,
+    price_desc: (a, b) => b.price.amount_minor - a.price.amount_minor,
+    newest: (a, b) => b.created_at.localeCompare(a.created_at),
+    name: (a, b) => a.name.localeCompare(b.name),
+  };
+  if (!orders[sort]) return problem(res, 400, `sort: unknown variant \`${sort}\``);
+  const all = matching(null).sort(orders[sort]).map(viewProduct);
+  const byCategory = matching("category");
+  const byPrice = matching("price");
+  const byStock = matching("stock");
+  const facets = {
+    categories: categories
+      .map((c) => ({ id: c.id, name: c.name, path: c.path, depth: c.depth, count: byCategory.filter((p) => below(c).has(p.category_id)).length }))
+      .filter((c) => c.count > 0),
+    price_bands: PRICE_BANDS.map((low, i) => {
+      const high = PRICE_BANDS[i + 1] ?? null;
+      const count = byPrice.filter((p) => p.price.amount_minor >= low && (high === null || p.price.amount_minor < high)).length;
+      return { min_minor: low, max_minor: high, count };
+    }),
+    availability: { in_stock: byStock.filter((p) => p.available > 0).length, out_of_stock: byStock.filter((p) => p.available <= 0).length },
+  };
+  return send(res, 200, { ...page(all, url), total: all.length, facets });
+}
+function suggest(url, res) {
+  const words = wordsOf(url.searchParams.get("q") ?? "");
+  if (!words.length) return send(res, 200, { products: [], categories: [] });
+  return send(res, 200, {
+    products: products.filter((p) => matchesWords(p, words)).slice(0, 8).map(({ id, name, slug }) => ({ id, name, slug })),
+    categories: categories.filter((c) => wordsOf(c.name).some((w) => words.some((typed) => w.startsWith(typed)))),
+  });
+}
+
 function page(items, url) {
   const limit = Math.min(100, Math.max(1, Number(url.searchParams.get("limit") ?? 20)));
   const start = Number(url.searchParams.get("cursor") ?? 0);
@@ -160,7 +232,8 @@ const server = createServer(async (req, res) => {
   }
   if (p === "/api/v1/me") return needUser() && send(res, 200, publicUser(user));
   if (p === "/api/v1/categories") return send(res, 200, { items: categories });
-  if (p === "/api/v1/products") return send(res, 200, page(products.map(viewProduct), url));
+  if (p === "/api/v1/products") return search(url, res);
+  if (p === "/api/v1/products/suggestions") return suggest(url, res);
   let hit;
   if ((hit = m(/^\/api\/v1\/products\/([^/]+)$/))) {
     const prod = products.find((x) => x.id === hit[1]);

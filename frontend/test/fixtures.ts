@@ -1,5 +1,5 @@
 /** Contract-shaped examples (docs/API.md) shared by unit tests. */
-import type { ApiOrder, ApiProduct } from "@/lib/api/types";
+import type { ApiCategory, ApiOrder, ApiProduct, ApiSearchPage } from "@/lib/api/types";
 
 export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
   return {
@@ -16,6 +16,52 @@ export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
     available: 12,
     stock_status: "in_stock",
     created_at: "2025-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** Kitchen > Knives & Boards, Kitchen > Cookware, and Bath, in tree order. */
+export const apiCategories: ApiCategory[] = [
+  { id: "0190a000-0000-7000-8000-0000000000c1", name: "Kitchen", slug: "kitchen", parent_id: null, position: 0, path: "kitchen", depth: 0 },
+  {
+    id: "0190a000-0000-7000-8000-0000000000c2",
+    name: "Knives & Boards",
+    slug: "knives-and-boards",
+    parent_id: "0190a000-0000-7000-8000-0000000000c1",
+    position: 0,
+    path: "kitchen/knives-and-boards",
+    depth: 1,
+  },
+  {
+    id: "0190a000-0000-7000-8000-0000000000c3",
+    name: "Cookware",
+    slug: "cookware",
+    parent_id: "0190a000-0000-7000-8000-0000000000c1",
+    position: 1,
+    path: "kitchen/cookware",
+    depth: 1,
+  },
+  { id: "0190a000-0000-7000-8000-0000000000c4", name: "Bath", slug: "bath", parent_id: null, position: 1, path: "bath", depth: 0 },
+];
+
+export function apiSearchPage(overrides: Partial<ApiSearchPage> = {}): ApiSearchPage {
+  return {
+    items: [apiProduct()],
+    next_cursor: "r~0~abc",
+    total: 3,
+    facets: {
+      categories: [
+        { id: "0190a000-0000-7000-8000-0000000000c1", name: "Kitchen", path: "kitchen", depth: 0, count: 2 },
+        { id: "0190a000-0000-7000-8000-0000000000c2", name: "Knives & Boards", path: "kitchen/knives-and-boards", depth: 1, count: 2 },
+        { id: "0190a000-0000-7000-8000-0000000000c4", name: "Bath", path: "bath", depth: 0, count: 1 },
+      ],
+      price_bands: [
+        { min_minor: 0, max_minor: 1000, count: 0 },
+        { min_minor: 1000, max_minor: 2500, count: 3 },
+        { min_minor: 2500, max_minor: null, count: 0 },
+      ],
+      availability: { in_stock: 2, out_of_stock: 1 },
+    },
     ...overrides,
   };
 }

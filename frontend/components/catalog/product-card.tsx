@@ -13,11 +13,11 @@ export function ProductCard({ product }: { product: Product }) {
           {product.categoryName ? (
             <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{product.categoryName}</p>
           ) : null}
-          <h2 className="mt-1 font-semibold leading-snug text-slate-900">
+          <h3 className="mt-1 font-semibold leading-snug text-slate-900">
             <Link href={`/products/${product.id}`} className="after:absolute after:inset-0 focus-visible:outline-none">
               {product.name}
             </Link>
-          </h2>
+          </h3>
         </div>
         <div className="flex flex-wrap items-center justify-between gap-2">
           <p className="text-lg font-bold text-slate-900" data-testid="price">
@@ -34,9 +34,16 @@ export function ProductCard({ product }: { product: Product }) {
   );
 }
 
-export function ProductGrid({ products }: { products: Product[] }) {
+export function ProductGrid({
+  products,
+  className = "grid-cols-2 lg:grid-cols-3 xl:grid-cols-4",
+}: {
+  products: Product[];
+  /** The column count per breakpoint. */
+  className?: string;
+}) {
   return (
-    <ul className="grid grid-cols-2 gap-3 sm:gap-5 lg:grid-cols-3 xl:grid-cols-4" aria-label="Products">
+    <ul className={`grid gap-3 sm:gap-5 ${className}`} aria-label="Products">
       {products.map((p) => (
         <ProductCard key={p.id} product={p} />
       ))}

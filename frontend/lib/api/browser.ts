@@ -4,12 +4,13 @@
  * the access token never reaches client-side code.
  */
 import { ApiError, errorFromResponse, unreachable } from "./problem";
-import { toOrder, toPaymentMethod, toProduct, toShipment } from "./reshape";
+import { toOrder, toPaymentMethod, toProduct, toShipment, toSuggestions } from "./reshape";
 import type {
   ApiOrder,
   ApiPaymentMethod,
   ApiProduct,
   ApiShipment,
+  ApiSuggestions,
   LoginBody,
   NewPaymentMethodBody,
   Order,
@@ -18,6 +19,7 @@ import type {
   Product,
   RegisterBody,
   Shipment,
+  Suggestions,
   User,
 } from "./types";
 
@@ -65,6 +67,12 @@ export async function fetchProduct(id: string): Promise<Product> {
   return toProduct(await request<ApiProduct>(`${BFF}/products/${encodeURIComponent(id)}`));
 }
 
+/** What the search box offers for the words typed so far. */
+export async function fetchSuggestions(text: string): Promise<Suggestions> {
+  const search = new URLSearchParams({ q: text });
+  return toSuggestions(await request<ApiSuggestions>(`${BFF}/products/suggestions?${search}`));
+}
+
 export async function fetchOrder(id: string): Promise<Order> {
   return toOrder(await request<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}`));
 }
@@ -91,6 +99,7 @@ export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): 
 /** SWR keys, so every component asking for the same resource shares one cache entry. */
 export const keys = {
   product: (id: string) => ["product", id] as const,
+  suggestions: (text: string) => ["suggestions", text] as const,
   order: (id: string) => ["order", id] as const,
   shipment: (id: string) => ["shipment", id] as const,
 };

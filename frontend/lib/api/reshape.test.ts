@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiOrder, apiProduct, steps } from "@/test/fixtures";
-import { isFinalStatus, toOrder, toProduct, toProductPage, undoneBy } from "./reshape";
+import { apiCategories, apiOrder, apiProduct, apiSearchPage, steps } from "@/test/fixtures";
+import { isFinalStatus, toOrder, toProduct, toSearchResults, toSuggestions, undoneBy } from "./reshape";
 
 describe("toProduct", () => {
   it("renames fields and resolves the category name", () => {
@@ -30,11 +30,56 @@ describe("toProduct", () => {
     expect(product.stockStatus).toBe("out_of_stock");
     expect(product.categoryName).toBeNull();
   });
+});
 
-  it("reshapes a page with its cursor", () => {
-    const page = toProductPage({ items: [apiProduct()], next_cursor: "abc" });
-    expect(page.nextCursor).toBe("abc");
-    expect(page.products).toHaveLength(1);
+describe("toSearchResults", () => {
+  it("keeps the page, its cursor and total, and renames the facets", () => {
+    const results = toSearchResults(apiSearchPage(), apiCategories);
+    expect(results.nextCursor).toBe("r~0~abc");
+    expect(results.total).toBe(3);
+    expect(results.products).toHaveLength(1);
+    expect(results.products[0]?.categoryName).toBe("Kitchen");
+    expect(results.priceBands).toEqual([
+      { min: 0, max: 1000, count: 0 },
+      { min: 1000, max: 2500, count: 3 },
+      { min: 2500, max: null, count: 0 },
+    ]);
+    expect(results.availability).toEqual({ inStock: 2, outOfStock: 1 });
+  });
+
+  it("puts the counts on the whole tree, zero where the facets list no match", () => {
+    const { categories } = toSearchResults(apiSearchPage(), apiCategories);
+    expect(categories.map((c) => [c.name, c.depth, c.count])).toEqual([
+      ["Kitchen", 0, 2],
+      ["Knives & Boards", 1, 2],
+      ["Cookware", 1, 0],
+      ["Bath", 0, 1],
+    ]);
+    expect(categories[1]?.parentId).toBe(apiCategories[0]?.id);
+  });
+
+  it("without the tree, rebuilds each category's parent from the facets' order and depth", () => {
+    const { categories } = toSearchResults(apiSearchPage(), []);
+    expect(categories.map((c) => [c.name, c.parentId])).toEqual([
+      ["Kitchen", null],
+      ["Knives & Boards", "0190a000-0000-7000-8000-0000000000c1"],
+      ["Bath", null],
+    ]);
+  });
+});
+
+describe("toSuggestions", () => {
+  it("keeps each product's id and name and each category's place in the tree", () => {
+    const suggestions = toSuggestions({
+      products: [{ id: "p1", name: "Chef's Knife, 8 inch", slug: "chef-s-knife-8-inch" }],
+      categories: apiCategories.slice(1, 2),
+    });
+    expect(suggestions).toEqual({
+      products: [{ id: "p1", name: "Chef's Knife, 8 inch" }],
+      categories: [
+        { id: "0190a000-0000-7000-8000-0000000000c2", name: "Knives & Boards", parentId: "0190a000-0000-7000-8000-0000000000c1", depth: 1 },
+      ],
+    });
   });
 });
 

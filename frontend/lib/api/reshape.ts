@@ -5,20 +5,26 @@
  */
 import type {
   ApiCategory,
+  ApiCategoryCount,
   ApiOrder,
   ApiPaymentMethod,
   ApiProduct,
+  ApiSearchPage,
   ApiShipment,
+  ApiSuggestions,
   ApiUser,
+  Category,
+  CategoryCount,
   Order,
   OrderPage,
   OrderStatus,
   Page,
   PaymentMethod,
   Product,
-  ProductPage,
   SagaStep,
+  SearchResults,
   Shipment,
+  Suggestions,
   Undone,
   User,
 } from "./types";
@@ -44,13 +50,51 @@ export function toProduct(api: ApiProduct, categories: readonly ApiCategory[] = 
   };
 }
 
-export function toProductPage(
-  page: Page<ApiProduct>,
-  categories: readonly ApiCategory[] = [],
-): ProductPage {
+export function toCategory(api: ApiCategory): Category {
+  return { id: api.id, name: api.name, parentId: api.parent_id, depth: api.depth };
+}
+
+/**
+ * The navigation's categories: the whole tree with each one's count (0 when the facets do
+ * not list it, i.e. it holds no match). Without the tree (it failed to load) the facets
+ * alone still give every category with matches, in tree order, so each one's parent is the
+ * nearest one above it a level higher.
+ */
+export function categoryCounts(
+  facets: readonly ApiCategoryCount[],
+  tree: readonly ApiCategory[],
+): CategoryCount[] {
+  if (tree.length > 0) {
+    const counts = new Map(facets.map((f) => [f.id, f.count]));
+    return tree.map((c) => ({ ...toCategory(c), count: counts.get(c.id) ?? 0 }));
+  }
+  const parents: string[] = [];
+  return facets.map((f) => {
+    parents.length = Math.max(0, f.depth);
+    const parentId = f.depth > 0 ? (parents[f.depth - 1] ?? null) : null;
+    parents[f.depth] = f.id;
+    return { id: f.id, name: f.name, parentId, depth: f.depth, count: f.count };
+  });
+}
+
+export function toSearchResults(page: ApiSearchPage, tree: readonly ApiCategory[] = []): SearchResults {
   return {
-    products: page.items.map((p) => toProduct(p, categories)),
+    products: page.items.map((p) => toProduct(p, tree)),
     nextCursor: page.next_cursor,
+    total: page.total,
+    categories: categoryCounts(page.facets.categories, tree),
+    priceBands: page.facets.price_bands.map((b) => ({ min: b.min_minor, max: b.max_minor, count: b.count })),
+    availability: {
+      inStock: page.facets.availability.in_stock,
+      outOfStock: page.facets.availability.out_of_stock,
+    },
+  };
+}
+
+export function toSuggestions(api: ApiSuggestions): Suggestions {
+  return {
+    products: api.products.map((p) => ({ id: p.id, name: p.name })),
+    categories: api.categories.map(toCategory),
   };
 }
 

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { forward } from "./server";
+import { EMPTY_QUERY } from "@/lib/catalog/query";
+import { apiCategories, apiSearchPage } from "@/test/fixtures";
+import { PAGE_SIZE, forward, searchCatalog } from "./server";
 
 const fetchMock = vi.fn<typeof fetch>();
 
@@ -66,5 +68,45 @@ describe("forward (/bff)", () => {
     expect(((await response.json()) as { detail: string }).detail).toMatch(/couldn't reach the shop/);
     expect(log).toHaveBeenCalledWith(expect.stringContaining("fetch failed"));
     log.mockRestore();
+  });
+});
+
+describe("searchCatalog", () => {
+  it("asks the API with the URL's state, prices in cents, and a page size", async () => {
+    vi.stubEnv("EMPORIUM_API_URL", "http://127.0.0.1:18080");
+    fetchMock.mockImplementation(async (url) =>
+      String(url).endsWith("/api/v1/categories")
+        ? Response.json({ items: apiCategories })
+        : Response.json(apiSearchPage()),
+    );
+    vi.stubGlobal("fetch", fetchMock);
+    const results = await searchCatalog({
+      ...EMPTY_QUERY,
+      q: "cast iron",
+      category: "0190a000-0000-7000-8000-0000000000c1",
+      priceMin: 2000,
+      priceMax: 6000,
+      sort: "price_asc",
+      cursor: "p~3900~x",
+    });
+    const urls = fetchMock.mock.calls.map(([url]) => String(url));
+    expect(urls).toContain(
+      "http://127.0.0.1:18080/api/v1/products?q=cast+iron&category=0190a000-0000-7000-8000-0000000000c1" +
+        `&price_min=2000&price_max=6000&sort=price_asc&cursor=p%7E3900%7Ex&limit=${PAGE_SIZE}`,
+    );
+    expect(results.total).toBe(3);
+    expect(results.categories.map((c) => c.name)).toEqual(["Kitchen", "Knives & Boards", "Cookware", "Bath"]);
+  });
+
+  it("still answers when the category tree cannot be read", async () => {
+    fetchMock.mockImplementation(async (url) =>
+      String(url).endsWith("/api/v1/categories")
+        ? new Response("{}", { status: 503 })
+        : Response.json(apiSearchPage()),
+    );
+    vi.stubGlobal("fetch", fetchMock);
+    const results = await searchCatalog(EMPTY_QUERY);
+    expect(results.categories.map((c) => c.name)).toEqual(["Kitchen", "Knives & Boards", "Bath"]);
+    expect(results.products[0]?.categoryName).toBeNull();
   });
 });

@@ -6,13 +6,14 @@
  */
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
+import { type CatalogQuery, toSearchParams } from "../catalog/query";
 import { API_TIMEOUT_MS, apiBaseUrl } from "./config";
 import { ApiError, errorFromResponse, unreachable } from "./problem";
 import {
   toOrder,
   toOrderPage,
   toProduct,
-  toProductPage,
+  toSearchResults,
   toShipment,
   toUser,
 } from "./reshape";
@@ -29,8 +30,8 @@ import type {
   OrderPage,
   Page,
   Product,
-  ProductPage,
   RegisterBody,
+  SearchResults,
   Shipment,
   User,
 } from "./types";
@@ -153,6 +154,9 @@ export async function me(token: string): Promise<User> {
 
 // --- Catalog ----------------------------------------------------------------
 
+/** Products per catalog page. */
+export const PAGE_SIZE = 24;
+
 /** Categories are optional decoration; a failure to load them must not break a page. */
 async function categoriesOrEmpty(): Promise<ApiCategory[]> {
   try {
@@ -162,16 +166,18 @@ async function categoriesOrEmpty(): Promise<ApiCategory[]> {
   }
 }
 
-export async function listProducts(
-  options: { cursor?: string | null; limit?: number } = {},
-): Promise<ProductPage> {
+/**
+ * One page of the catalog for a search-and-browse state (see `lib/catalog/query.ts`), with
+ * its facet counts placed on the category tree.
+ */
+export async function searchCatalog(catalogQuery: CatalogQuery, limit = PAGE_SIZE): Promise<SearchResults> {
+  const params = toSearchParams(catalogQuery);
+  params.set("limit", String(limit));
   const [page, categories] = await Promise.all([
-    call<ApiSearchPage>(
-      `/api/v1/products${query({ limit: options.limit, cursor: options.cursor })}`,
-    ),
+    call<ApiSearchPage>(`/api/v1/products?${params}`),
     categoriesOrEmpty(),
   ]);
-  return toProductPage(page, categories);
+  return toSearchResults(page, categories);
 }
 
 /** The product, or null when the catalog has no such id. */

@@ -130,6 +130,18 @@ export interface ApiCategory {
   depth: number;
 }
 
+/** `GET /api/v1/products/suggestions`: what the search box offers, best first. */
+export interface ApiSuggestions {
+  products: ApiProductSuggestion[];
+  categories: ApiCategory[];
+}
+
+export interface ApiProductSuggestion {
+  id: string;
+  name: string;
+  slug: string;
+}
+
 export interface NewPaymentMethodBody {
   card_number: string;
   exp_month: number;
@@ -256,9 +268,43 @@ export interface Product {
   stockStatus: StockStatus;
 }
 
-export interface ProductPage {
+/** A category with its place in the tree (parents come before their children). */
+export interface Category {
+  id: string;
+  name: string;
+  parentId: string | null;
+  /** 0 at the top. */
+  depth: number;
+}
+
+/** A category in the catalog's navigation, with how many matches it (and those below it) holds. */
+export interface CategoryCount extends Category {
+  count: number;
+}
+
+/** Matches priced from `min` up to, not including, `max` (null: no upper edge); cents. */
+export interface PriceBand {
+  min: number;
+  max: number | null;
+  count: number;
+}
+
+/** One page of a catalog search, with the counts that help narrow it. */
+export interface SearchResults {
   products: Product[];
   nextCursor: string | null;
+  /** Matches over every page. */
+  total: number;
+  /** Every category in tree order, counted over the matches as if no category were chosen. */
+  categories: CategoryCount[];
+  priceBands: PriceBand[];
+  /** Matches that can be bought now and those that cannot, as if stock were not filtered. */
+  availability: { inStock: number; outOfStock: number };
+}
+
+export interface Suggestions {
+  products: { id: string; name: string }[];
+  categories: Category[];
 }
 
 export interface PaymentMethod {

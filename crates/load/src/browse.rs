@@ -99,13 +99,15 @@ pub enum Browsing {
     Listings,
 }
 
-/// When the run measures.
+/// When the run measures, and how.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     /// Measuring starts.
     pub from: Instant,
     /// Measuring ends, and so does the run.
     pub until: Instant,
+    /// Searches made distinct (a random price floor), so none is answered from the cache.
+    pub uncached: bool,
 }
 
 /// Fills the catalog to `size` products (as the admin, untimed); answers the category ids.
@@ -145,6 +147,12 @@ pub async fn fill_catalog(api: &Api, admin: &str, size: usize) -> anyhow::Result
     Ok(categories)
 }
 
+/// The one field of a listing page the driver reads.
+#[derive(serde::Deserialize)]
+struct NextCursor {
+    next_cursor: Option<String>,
+}
+
 /// One shopper's figures.
 #[derive(Default)]
 pub struct Tally {
@@ -170,13 +178,14 @@ impl Tally {
 
 /// Browses back to back until the window ends; only requests started inside it count.
 pub async fn browse(seed: u64, api: Api, browsing: Browsing, categories: Vec<String>, window: Window) -> Tally {
+    let uncached = window.uncached;
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut tally = Tally::default();
     let mut cursor: Option<String> = None;
     let mut listing = String::new();
     while Instant::now() < window.until {
         let path = match browsing {
-            Browsing::Search => search_path(&mut rng, &categories),
+            Browsing::Search => search_path(&mut rng, &categories, uncached),
             Browsing::Listings => {
                 if cursor.is_none() {
                     listing = listing_path(&mut rng, &categories);
@@ -188,17 +197,18 @@ pub async fn browse(seed: u64, api: Api, browsing: Browsing, categories: Vec<Str
             }
         };
         let started = Instant::now();
-        let answer = api.send("GET /products", Method::GET, &path, None, None, StatusCode::OK).await;
+        let answer = api.send_raw("GET /products", Method::GET, &path, None, None, StatusCode::OK).await;
         if started >= window.from {
             match &answer {
                 Ok(_) => tally.record(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)),
                 Err(failure) => *tally.errors.entry(failure.kind.clone()).or_default() += 1,
             }
         }
-        // A listing shopper reads up to five pages, then starts another listing.
+        // A listing shopper reads up to five pages, then starts another listing (only the
+        // cursor is read: the driver shares the machine, its CPU is the server's loss).
         cursor = match answer {
             Ok(page) if browsing == Browsing::Listings && rng.random_ratio(4, 5) => {
-                page["next_cursor"].as_str().map(str::to_owned)
+                serde_json::from_slice::<NextCursor>(&page).ok().and_then(|page| page.next_cursor)
             }
             _ => None,
         };
@@ -206,13 +216,18 @@ pub async fn browse(seed: u64, api: Api, browsing: Browsing, categories: Vec<Str
     tally
 }
 
-fn search_path(rng: &mut SmallRng, categories: &[String]) -> String {
+/// A search; `uncached`: with a price floor no other search shares, so every answer is
+/// computed afresh.
+fn search_path(rng: &mut SmallRng, categories: &[String], uncached: bool) -> String {
     let mut path = format!("/products?q={}", QUERIES.choose(rng).expect("queries").replace(' ', "%20"));
     if rng.random_ratio(1, 3) {
         let _ = write!(path, "&category={}", categories.choose(rng).expect("categories"));
     }
+    let floor = if uncached { rng.random_range(0..500) } else { 0 };
     if rng.random_ratio(1, 4) {
-        let _ = write!(path, "&price_min=1000&price_max={}", 5_000 + 1_000 * rng.random_range(0..20));
+        let _ = write!(path, "&price_min={}&price_max={}", 1_000 + floor, 5_000 + 1_000 * rng.random_range(0..20));
+    } else if uncached {
+        let _ = write!(path, "&price_min={floor}");
     }
     if rng.random_ratio(1, 4) {
         path.push_str("&in_stock=true");

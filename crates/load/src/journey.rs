@@ -88,6 +88,22 @@ impl Api {
         body: Option<&Value>,
         expected: StatusCode,
     ) -> Result<Value, Failure> {
+        let bytes = self.send_raw(endpoint, method, path, token, body, expected).await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|error| Failure { kind: format!("{endpoint}: unreadable body"), detail: error.to_string() })
+    }
+
+    /// [`Api::send`] without reading the body as JSON: for a driver that must not spend
+    /// its CPU on answers it does not look at.
+    pub async fn send_raw(
+        &self,
+        endpoint: &'static str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        expected: StatusCode,
+    ) -> Result<bytes::Bytes, Failure> {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -117,8 +133,7 @@ impl Api {
                 detail: String::from_utf8_lossy(&bytes).into_owned(),
             });
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|error| Failure { kind: format!("{endpoint}: unreadable body"), detail: error.to_string() })
+        Ok(bytes)
     }
 
     /// Signs in and returns the access token.

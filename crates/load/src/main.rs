@@ -32,6 +32,10 @@ struct Cli {
     /// Products the catalog must hold before a search or listings run (added untimed).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=200_000))]
     catalog_size: u64,
+    /// Search scenario: make every search distinct, so the server computes each answer
+    /// (none comes from its cache).
+    #[arg(long)]
+    uncached: bool,
     /// Customers shopping at the same time, each one order after another.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     concurrency: u32,
@@ -238,7 +242,7 @@ async fn run_browsing(
     let products = usize::try_from(cli.catalog_size)?;
     let categories = browse::fill_catalog(&api, &admin, products).await?;
     let from = Instant::now() + Duration::from_secs(cli.warmup);
-    let window = browse::Window { from, until: from + Duration::from_secs(cli.duration) };
+    let window = browse::Window { from, until: from + Duration::from_secs(cli.duration), uncached: cli.uncached };
     eprintln!("browsing for {} s after a {} s warm-up…", cli.duration, cli.warmup);
     browse::run(&api, server, browsing, categories, products, cli.concurrency, window).await
 }

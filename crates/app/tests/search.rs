@@ -401,3 +401,24 @@ fn without_cursor(mut answer: Answer) -> Answer {
     answer.next_cursor = answer.next_cursor.map(|_| "more".to_owned());
     answer
 }
+
+on_every_backend!(a_restarted_process_rebuilds_its_index_from_the_events, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 4, 2_500).await;
+    let (status, body) = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/products/{product}"),
+            Some(&admin),
+            Some(json!({ "name": "Quokka Lantern", "price": { "amount_minor": 3_100, "currency": "USD" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let before = search(&app, "q=quokka").await;
+    let app = app.crash_and_restart().await;
+    let after = search(&app, "q=quokka").await;
+    assert_eq!(after.total, 1, "{after:?}");
+    assert_eq!(after.items[0].price.amount_minor, 3_100);
+    assert_eq!(after.items, before.items, "the same answer from the events alone");
+});

@@ -14,9 +14,10 @@ run:
 	./scripts/run.sh
 
 ## Every check CI runs: formatting, lints, Rust tests (PostgreSQL, Redis and RabbitMQ suites
-## when EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL / EMPORIUM_TEST_AMQP_URL are set), then the storefront's
-## the API checked against its OpenAPI document (schemathesis), then the storefront's
-## lint, typecheck, unit tests, generated-types check, build and browser suite.
+## when EMPORIUM_TEST_DATABASE_URL / EMPORIUM_TEST_REDIS_URL / EMPORIUM_TEST_AMQP_URL are set),
+## the API checked against its OpenAPI document (schemathesis), five seconds of the load
+## driver, then the storefront's lint, typecheck, unit tests, generated-types check, build
+## and browser suite.
 test: check rust-test contract-test bench-smoke frontend-test
 
 check:
@@ -39,7 +40,8 @@ bench-smoke:
 	$(TARGET_DIR)/debug/emporium-load --duration 5 --warmup 1 --concurrency 4
 
 ## The load driver on a release build: 30 s at 16 customers on the embedded defaults, after a
-## 5 s warm-up. More: make bench BENCH_ARGS="--concurrency 64 --postgres postgres://...".
+## 5 s warm-up. More: make bench BENCH_ARGS="--concurrency 64 --postgres postgres://...", or
+## BENCH_ARGS="--scenario search --catalog-size 10000" (search, listings: see docs/PERFORMANCE.md).
 bench:
 	$(CARGO) build --release --bin emporium --bin emporium-load
 	$(TARGET_DIR)/release/emporium-load $(BENCH_ARGS)

@@ -3,6 +3,8 @@ import type { NextConfig } from "next";
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
+  // `forbidden()` and `app/forbidden.tsx`: the admin screens answer customers with a 403 page.
+  experimental: { authInterrupts: true },
   async headers() {
     return [
       {

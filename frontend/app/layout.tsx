@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { SiteFooter } from "@/components/layout/site-footer";
+import { ShopChrome } from "@/components/layout/shop-chrome";
 import { SiteHeader } from "@/components/layout/site-header";
 import { inter } from "./fonts";
 import "./globals.css";
@@ -20,11 +21,15 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         >
           Skip to content
         </a>
-        <SiteHeader />
+        <ShopChrome>
+          <SiteHeader />
+        </ShopChrome>
         <main id="main" className="flex-1">
           {children}
         </main>
-        <SiteFooter />
+        <ShopChrome>
+          <SiteFooter />
+        </ShopChrome>
       </body>
     </html>
   );

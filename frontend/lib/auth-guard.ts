@@ -1,7 +1,10 @@
-/** Server-side sign-in requirements for pages that show a shopper's own data. */
+/** Server-side sign-in requirements for pages that show a shopper's own data or admin screens. */
 import "server-only";
-import { redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
+import { cache } from "react";
 import { ApiError } from "./api/problem";
+import { me } from "./api/server";
+import type { User } from "./api/types";
 import { sessionToken } from "./session";
 
 /** The session token, or a redirect to sign-in that comes back to `path` afterwards. */
@@ -16,4 +19,25 @@ export function redirectIfUnauthorized(error: unknown, path: string): void {
   if (error instanceof ApiError && error.status === 401) {
     redirect(`/sign-in?expired=1&next=${encodeURIComponent(path)}`);
   }
+}
+
+/** `GET /me` once per request, however many layouts and pages ask. */
+const currentUser = cache((token: string) => me(token));
+
+/**
+ * The admin's token and account, asked of the API rather than read from the user cookie
+ * (which only decorates the header). Anyone else never sees the page: a visitor signs in
+ * first, a signed-in customer gets the 403 page (`app/forbidden.tsx`).
+ */
+export async function requireAdmin(path: string): Promise<{ token: string; user: User }> {
+  const token = await requireToken(path);
+  let user: User;
+  try {
+    user = await currentUser(token);
+  } catch (e) {
+    redirectIfUnauthorized(e, path);
+    throw e;
+  }
+  if (user.role !== "admin") forbidden();
+  return { token, user };
 }

@@ -21,7 +21,7 @@ export async function AuthPage({ mode, searchParams }: { mode: "sign-in" | "regi
         <p className="mt-1 mb-6 text-sm text-slate-600">
           {mode === "register"
             ? "Track your orders and check out faster."
-            : next.startsWith("/orders") || next.startsWith("/checkout")
+            : next.startsWith("/orders") || next.startsWith("/checkout") || next.startsWith("/admin")
               ? "Please sign in to continue."
               : "Welcome back."}
         </p>

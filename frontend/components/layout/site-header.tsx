@@ -24,6 +24,11 @@ export async function SiteHeader() {
                 Orders
               </Link>
             ) : null}
+            {user?.role === "admin" ? (
+              <Link href="/admin" className="rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900">
+                Admin
+              </Link>
+            ) : null}
           </nav>
         </div>
         <div className="flex items-center gap-1 sm:gap-2">

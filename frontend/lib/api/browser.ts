@@ -4,19 +4,26 @@
  * the access token never reaches client-side code.
  */
 import { ApiError, errorFromResponse, unreachable } from "./problem";
-import { toOrder, toPaymentMethod, toProduct, toShipment, toSuggestions } from "./reshape";
+import { toAdminCategory, toAdminProduct, toOrder, toPaymentMethod, toProduct, toShipment, toSuggestions } from "./reshape";
 import type {
+  AdminCategory,
+  AdminProduct,
+  ApiCategory,
   ApiOrder,
   ApiPaymentMethod,
   ApiProduct,
   ApiShipment,
   ApiSuggestions,
+  CategoryChanges,
   LoginBody,
+  NewCategory,
   NewPaymentMethodBody,
+  NewProduct,
   Order,
   PaymentMethod,
   PlaceOrderBody,
   Product,
+  ProductChanges,
   RegisterBody,
   Shipment,
   Suggestions,
@@ -42,12 +49,16 @@ async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
-function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}) {
+function sendJson<T>(method: "POST" | "PATCH", url: string, body: unknown, headers: Record<string, string> = {}) {
   return request<T>(url, {
-    method: "POST",
+    method,
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
+}
+
+function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return sendJson<T>("POST", url, body, headers);
 }
 
 // --- Auth (Next route handlers that set the httpOnly session cookie) ---------
@@ -93,6 +104,32 @@ export async function tokeniseCard(card: NewPaymentMethodBody): Promise<PaymentM
 export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): Promise<Order> {
   return toOrder(
     await postJson<ApiOrder>(`${BFF}/orders`, body, { "idempotency-key": idempotencyKey }),
+  );
+}
+
+// --- Catalog administration (admin session, through /bff) --------------------
+
+export async function createProduct(body: NewProduct): Promise<AdminProduct> {
+  return toAdminProduct(await postJson<ApiProduct>(`${BFF}/products`, body));
+}
+
+/** Sends only what changed; the answer is the product as it now is. */
+export async function updateProduct(id: string, changes: ProductChanges): Promise<AdminProduct> {
+  return toAdminProduct(await sendJson<ApiProduct>("PATCH", `${BFF}/products/${encodeURIComponent(id)}`, changes));
+}
+
+/** Soft delete: the product leaves the shop, its history stays. */
+export async function deleteProduct(id: string): Promise<void> {
+  await request<void>(`${BFF}/products/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+export async function createCategory(body: NewCategory): Promise<AdminCategory> {
+  return toAdminCategory(await postJson<ApiCategory>(`${BFF}/categories`, body));
+}
+
+export async function updateCategory(id: string, changes: CategoryChanges): Promise<AdminCategory> {
+  return toAdminCategory(
+    await sendJson<ApiCategory>("PATCH", `${BFF}/categories/${encodeURIComponent(id)}`, changes),
   );
 }
 

@@ -25,12 +25,17 @@ import type {
   ApiSuggestions,
   ApiProductSuggestion,
   ApiUser,
+  CategoryChanges,
   LoginBody,
   Money,
+  NewCategory,
   NewPaymentMethodBody,
+  NewProduct,
   Page,
   PlaceOrderBody,
   ProblemDocument,
+  ProductAttribute,
+  ProductChanges,
   RegisterBody,
 } from "./types";
 
@@ -68,4 +73,11 @@ export type Contract = [
   Assert<Agrees<ApiOrder, Schemas["OrderView"]>>,
   Assert<Agrees<Page<ApiOrder>, Schemas["Page_OrderView"]>>,
   Assert<Agrees<PlaceOrderBody, Schemas["PlaceOrder"]>>,
+  Assert<Agrees<ProductAttribute, Schemas["ProductAttribute"]>>,
+  // `NewProduct` and `ProductChanges` send their price as `Money`, the same fields as `PriceInput`.
+  Assert<Agrees<Money, Schemas["PriceInput"]>>,
+  Assert<Agrees<NewProduct, Schemas["NewProduct"]>>,
+  Assert<Agrees<ProductChanges, Schemas["ProductChanges"]>>,
+  Assert<Agrees<NewCategory, Schemas["NewCategory"]>>,
+  Assert<Agrees<CategoryChanges, Schemas["CategoryChanges"]>>,
 ];

@@ -4,6 +4,9 @@
  * unit tests can feed them contract examples.
  */
 import type {
+  AdminCategory,
+  AdminProduct,
+  AdminProductPage,
   ApiCategory,
   ApiCategoryCount,
   ApiOrder,
@@ -48,6 +51,31 @@ export function toProduct(api: ApiProduct, categories: readonly ApiCategory[] = 
     // Trust `available` over a lagging status: nothing left means out of stock.
     stockStatus: api.available <= 0 ? "out_of_stock" : api.stock_status,
   };
+}
+
+export function toAdminProduct(api: ApiProduct): AdminProduct {
+  return {
+    id: api.id,
+    sku: api.sku,
+    name: api.name,
+    slug: api.slug,
+    status: api.status,
+    description: api.description,
+    categoryId: api.category_id,
+    attributes: api.attributes.map((a) => ({ name: a.name, value: a.value })),
+    price: api.price,
+    weightGrams: api.weight_grams,
+    available: api.available,
+    createdAt: api.created_at,
+  };
+}
+
+export function toAdminProductPage(page: ApiSearchPage): AdminProductPage {
+  return { products: page.items.map(toAdminProduct), nextCursor: page.next_cursor, total: page.total };
+}
+
+export function toAdminCategory(api: ApiCategory): AdminCategory {
+  return { ...toCategory(api), slug: api.slug, position: api.position, path: api.path };
 }
 
 export function toCategory(api: ApiCategory): Category {

@@ -10,6 +10,9 @@ import { type CatalogQuery, toSearchParams } from "../catalog/query";
 import { API_TIMEOUT_MS, apiBaseUrl } from "./config";
 import { ApiError, errorFromResponse, unreachable } from "./problem";
 import {
+  toAdminCategory,
+  toAdminProduct,
+  toAdminProductPage,
   toOrder,
   toOrderPage,
   toProduct,
@@ -18,6 +21,9 @@ import {
   toUser,
 } from "./reshape";
 import type {
+  AdminCategory,
+  AdminProduct,
+  AdminProductPage,
   ApiCategory,
   ApiOrder,
   ApiProduct,
@@ -30,6 +36,7 @@ import type {
   OrderPage,
   Page,
   Product,
+  ProductListStatus,
   RegisterBody,
   SearchResults,
   Shipment,
@@ -193,6 +200,38 @@ export async function getProduct(id: string): Promise<Product | null> {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
     throw e;
   }
+}
+
+// --- Catalog administration (admin token) ----------------------------------
+
+/**
+ * One page of the catalog as an admin sees it: drafts and archived products too, or only
+ * one status (`deleted` for the deleted ones). Admins' answers skip the API's cache.
+ */
+export async function listAdminProducts(
+  token: string,
+  options: { q?: string; status?: ProductListStatus | null; cursor?: string | null; limit?: number } = {},
+): Promise<AdminProductPage> {
+  const page = await call<ApiSearchPage>(
+    `/api/v1/products${query({ q: options.q, status: options.status, limit: options.limit ?? 20, cursor: options.cursor })}`,
+    { token },
+  );
+  return toAdminProductPage(page);
+}
+
+/** The product whatever its status, or null when there is no such id. */
+export async function getAdminProduct(token: string, id: string): Promise<AdminProduct | null> {
+  try {
+    return toAdminProduct(await call<ApiProduct>(`/api/v1/products/${encodeURIComponent(id)}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+/** The whole category tree in order; unlike the shop's navigation, a failure is reported. */
+export async function listCategories(): Promise<AdminCategory[]> {
+  return (await call<{ items: ApiCategory[] }>("/api/v1/categories")).items.map(toAdminCategory);
 }
 
 // --- Orders -----------------------------------------------------------------

@@ -130,6 +130,58 @@ export interface ApiCategory {
   depth: number;
 }
 
+/** `GET /api/v1/products?status=`: admins list one status, or the deleted products. */
+export type ProductListStatus = ProductStatus | "deleted";
+
+/** `POST /api/v1/products` (admin). `price` is the API's `PriceInput`, the same two fields as `Money`. */
+export interface NewProduct {
+  sku: string;
+  name: string;
+  /** Made from the name (or the SKU) when not given. */
+  slug?: string | null;
+  description?: string;
+  category_id?: string | null;
+  price: Money;
+  weight_grams: number;
+  initial_stock?: number;
+  /** `active` unless given. */
+  status?: ProductStatus;
+  attributes?: ProductAttribute[];
+}
+
+/** `PATCH /api/v1/products/{id}` (admin): only the fields given change. */
+export interface ProductChanges {
+  name?: string;
+  slug?: string;
+  description?: string;
+  /** `null` takes the product out of its category. */
+  category_id?: string | null;
+  price?: Money;
+  weight_grams?: number;
+  /** The whole list as it should be. */
+  attributes?: ProductAttribute[];
+  status?: ProductStatus;
+}
+
+/** `POST /api/v1/categories` (admin). */
+export interface NewCategory {
+  name: string;
+  slug: string;
+  /** Omitted (or null) for a top-level category. */
+  parent_id?: string | null;
+  /** Its place among its siblings (lower first; default 0). */
+  position?: number;
+}
+
+/** `PATCH /api/v1/categories/{id}` (admin): only the fields given change. */
+export interface CategoryChanges {
+  name?: string;
+  slug?: string;
+  /** The category to move it into, or `null` to move it to the top. */
+  parent_id?: string | null;
+  position?: number;
+}
+
 /** `GET /api/v1/products/suggestions`: what the search box offers, best first. */
 export interface ApiSuggestions {
   products: ApiProductSuggestion[];
@@ -268,6 +320,29 @@ export interface Product {
   stockStatus: StockStatus;
 }
 
+/** A product as the admin screens show it: every field the API keeps, status included. */
+export interface AdminProduct {
+  id: string;
+  sku: string;
+  name: string;
+  slug: string;
+  status: ProductStatus;
+  description: string;
+  categoryId: string | null;
+  attributes: ProductAttribute[];
+  price: Money;
+  weightGrams: number;
+  available: number;
+  createdAt: string;
+}
+
+export interface AdminProductPage {
+  products: AdminProduct[];
+  nextCursor: string | null;
+  /** Matches over every page. */
+  total: number;
+}
+
 /** A category with its place in the tree (parents come before their children). */
 export interface Category {
   id: string;
@@ -275,6 +350,15 @@ export interface Category {
   parentId: string | null;
   /** 0 at the top. */
   depth: number;
+}
+
+/** A category as the admin screens edit it. */
+export interface AdminCategory extends Category {
+  slug: string;
+  /** Its place among its siblings (lower first). */
+  position: number;
+  /** Slugs from the top down ("kitchen/cookware"). */
+  path: string;
 }
 
 /** A category in the catalog's navigation, with how many matches it (and those below it) holds. */

@@ -3,13 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp, on_every_backend};
-
-fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, what: &str) {
-    assert_eq!(status, expected, "{what}: {body}");
-    assert_eq!(body["status"], expected.as_u16(), "{what}: {body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what} has a detail: {body}");
-}
+use testkit::{Backend, TestApp, assert_problem, on_every_backend};
 
 on_every_backend!(malformed_json_is_a_400_problem_everywhere, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;

@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp, on_every_backend};
+use testkit::{Backend, TestApp, assert_problem, on_every_backend};
 use uuid::Uuid;
 
 /// A product as the API answers it.
@@ -97,12 +97,6 @@ async fn product_events(app: &TestApp, product: Uuid) -> Vec<String> {
         .fetch_all(catalog.reader())
         .await
         .expect("events query")
-}
-
-fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, what: &str) {
-    assert_eq!(status, expected, "{what}: {body}");
-    assert_eq!(body["status"], expected.as_u16(), "{what}: {body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what} has a detail: {body}");
 }
 
 on_every_backend!(a_price_change_reaches_orders_and_only_new_orders_pay_it, |backend: Backend| async move {

@@ -127,29 +127,36 @@ async fn main() -> anyhow::Result<()> {
         let outcome = run_browsing(&cli, &server, browsing).await;
         server.stop().await;
         let report = outcome?;
-        if cli.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            print!("{}", report.table());
-        }
+        show(cli.json, &report, report.table())?;
         return report.verdict();
     }
     let outcome = run(&cli, &server).await;
     server.stop().await;
     let report = outcome?;
-    if cli.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.table());
-    }
+    show(cli.json, &report, report.table())?;
     report.verdict()
 }
 
-async fn run(cli: &Cli, server: &server::Server) -> anyhow::Result<Report> {
-    let client = reqwest::Client::builder()
+/// Prints `report` as JSON, or its `table` for people.
+fn show(json: bool, report: &impl serde::Serialize, table: String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{table}");
+    }
+    Ok(())
+}
+
+/// The driver's HTTP client: `--request-timeout`, and a connection kept per shopper.
+fn http_client(cli: &Cli) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(cli.request_timeout))
         .pool_max_idle_per_host(cli.concurrency as usize * 2)
-        .build()?;
+        .build()
+}
+
+async fn run(cli: &Cli, server: &server::Server) -> anyhow::Result<Report> {
+    let client = http_client(cli)?;
     let api = journey::Api::new(client, &server.base);
     let postgres = match &cli.postgres {
         Some(url) => Some(postgres::Stats::connect(url).await?),
@@ -233,10 +240,7 @@ async fn run_browsing(
     server: &server::Server,
     browsing: browse::Browsing,
 ) -> anyhow::Result<browse::BrowseReport> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(cli.request_timeout))
-        .pool_max_idle_per_host(cli.concurrency as usize * 2)
-        .build()?;
+    let client = http_client(cli)?;
     let api = journey::Api::new(client, &server.base);
     let admin = api.sign_in(&cli.admin_email, &cli.admin_password).await?;
     let products = usize::try_from(cli.catalog_size)?;

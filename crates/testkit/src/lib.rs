@@ -38,6 +38,14 @@ impl Backend {
     }
 }
 
+/// Asserts that `body` is a problem document (RFC 9457) answered with `expected`, with a
+/// detail a person can act on; `what` names the request in the failure message.
+pub fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, what: &str) {
+    assert_eq!(status, expected, "{what}: {body}");
+    assert_eq!(body["status"], expected.as_u16(), "{what}: {body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what} has a detail: {body}");
+}
+
 /// The Redis URL for cache suites: `EMPORIUM_TEST_REDIS_URL`; required under `CI=true`,
 /// otherwise `None` with the reason printed.
 pub fn redis_url() -> Option<String> {

@@ -2,7 +2,7 @@
 //! a request budget per client address, body and time limits, panic containment and
 //! security headers; plus health, readiness and Prometheus metrics.
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -27,8 +27,10 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-/// Largest request body accepted.
+/// Largest request body an endpoint reads, unless it says otherwise (an image upload does).
 const BODY_LIMIT: usize = 256 * 1024;
+/// Largest request body that reaches any endpoint at all: the largest an endpoint allows.
+const LARGEST_BODY: usize = 11 * 1024 * 1024;
 /// Longest a request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -235,7 +237,8 @@ pub fn edge(
         .layer(cors)
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(verifier))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(LARGEST_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal(&std::io::Error::other("a request handler panicked")).into_response()

@@ -161,7 +161,12 @@ async fn main() -> anyhow::Result<()> {
             platform.start_background().await?;
             if demo {
                 let seeded = seed::demo(&platform).await?;
-                tracing::info!(categories = seeded.categories, products = seeded.products, "demo data ready");
+                tracing::info!(
+                    categories = seeded.categories,
+                    products = seeded.products,
+                    pictures = seeded.pictures,
+                    "demo data ready"
+                );
             }
             let listener = tokio::net::TcpListener::bind(cli.settings.listen)
                 .await
@@ -189,7 +194,10 @@ async fn main() -> anyhow::Result<()> {
             // contexts receive the new products before the process exits.
             platform.start_background().await?;
             let seeded = seed::demo(&platform).await?;
-            println!("created {} categories and {} products", seeded.categories, seeded.products);
+            println!(
+                "created {} categories, {} products and {} pictures",
+                seeded.categories, seeded.products, seeded.pictures
+            );
             println!("admin: {} / {}", seed::ADMIN_EMAIL, seed::ADMIN_PASSWORD);
             println!("customer: {} / {}", seed::CUSTOMER_EMAIL, seed::CUSTOMER_PASSWORD);
             platform.shutdown().await;

@@ -4,6 +4,7 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use identity::Identity;
+use kernel::blobs::FsBlobStore;
 use kernel::cache::{Cache, InProcessCache, RedisCache};
 use kernel::clock::SharedClock;
 use kernel::db::{Db, DbTarget};
@@ -37,6 +38,11 @@ fn target(settings: &Settings) -> DbTarget {
         Some(url) => DbTarget::Postgres { url: url.clone(), schema_prefix: settings.db_schema_prefix.clone() },
         None => DbTarget::SqliteDir(settings.data_dir.clone()),
     }
+}
+
+/// Where product pictures are kept: as configured, or in the data folder.
+fn blob_dir(settings: &Settings) -> std::path::PathBuf {
+    settings.blob_dir.clone().unwrap_or_else(|| settings.data_dir.join("blobs"))
 }
 
 /// The JWT secret: configured, or generated once and kept in the data folder.
@@ -113,7 +119,7 @@ impl Platform {
             None => Arc::new(InProcessCache::new(10_000)),
         };
         let modules = vec![
-            catalog::module(catalog, cache).await?,
+            catalog::module(catalog, cache, Arc::new(FsBlobStore::new(blob_dir(settings)))).await?,
             inventory::module(inventory).await?,
             orders::module(orders, orders_config).await?,
             payments::module(payments, Arc::new(gateway)).await?,

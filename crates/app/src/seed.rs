@@ -1,6 +1,6 @@
-//! The demo installation: categories, about fifty products with stock, one admin and one
-//! customer. It goes through the public API in-process, so demo data obeys every rule real
-//! data does, and running it again changes nothing.
+//! The demo installation: categories, about fifty products with stock and a picture each,
+//! one admin and one customer. It goes through the public API in-process, so demo data obeys
+//! every rule real data does, and running it again changes nothing.
 
 use crate::Platform;
 use anyhow::{Context, bail};
@@ -85,6 +85,9 @@ const PRODUCTS: &[(&str, &str, &str, i64, i64, i64)] = &[
     ("bath", "BTH-SCALE", "Digital Bathroom Scale", 4900, 1700, 0),
 ];
 
+/// Side of the demo pictures, in pixels: a product card's size, drawn on the spot.
+const PICTURE_SIDE: u32 = 600;
+
 async fn call(
     router: &axum::Router,
     method: Method,
@@ -104,6 +107,31 @@ async fn call(
     Ok((status, json))
 }
 
+/// Uploads `picture` to product `id`'s gallery as the admin's image upload form does.
+async fn upload_picture(router: &axum::Router, token: &str, id: &str, picture: Vec<u8>) -> anyhow::Result<()> {
+    let boundary = format!("emporium-{}", uuid::Uuid::new_v4().simple());
+    let mut body = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"demo.png\"\r\n\
+         content-type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&picture);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/products/{id}/images"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))?;
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status();
+    if status != StatusCode::CREATED {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
+        bail!("uploading a picture of {id} answered {status}: {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(())
+}
+
 /// What seeding created.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Seeded {
@@ -111,6 +139,8 @@ pub struct Seeded {
     pub categories: usize,
     /// Products created now.
     pub products: usize,
+    /// Pictures added now (to demo products that had none).
+    pub pictures: usize,
 }
 
 /// Creates the demo users, categories and products that do not exist yet.
@@ -160,6 +190,27 @@ pub async fn demo(platform: &Platform) -> anyhow::Result<Seeded> {
             (StatusCode::CREATED, _) => seeded.products += 1,
             (StatusCode::CONFLICT, _) => {}
             (status, body) => bail!("creating product {sku} answered {status}: {body}"),
+        }
+    }
+    // Every demo product without a picture gets one (an admin sees drafts and archived too).
+    let mut page = "/products?limit=100&sort=newest".to_owned();
+    loop {
+        let (status, listing) = call(&router, Method::GET, &page, Some(&token), Value::Null).await?;
+        if status != StatusCode::OK {
+            bail!("listing the products answered {status}: {listing}");
+        }
+        for product in listing["items"].as_array().into_iter().flatten() {
+            let sku = product["sku"].as_str().unwrap_or_default();
+            let bare = product["images"].as_array().is_some_and(Vec::is_empty);
+            if bare && PRODUCTS.iter().any(|demo| demo.1 == sku) {
+                let id = product["id"].as_str().context("a product without an id")?;
+                upload_picture(&router, &token, id, catalog::demo_picture(sku, PICTURE_SIDE)).await?;
+                seeded.pictures += 1;
+            }
+        }
+        match listing["next_cursor"].as_str() {
+            Some(cursor) => page = format!("/products?limit=100&sort=newest&cursor={cursor}"),
+            None => break,
         }
     }
     Ok(seeded)

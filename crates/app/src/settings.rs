@@ -33,6 +33,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// Folder for uploaded product pictures; `blobs` in the data folder when unset. With
+    /// several catalog replicas it must be one volume they all mount.
+    #[arg(long, env = "EMPORIUM_BLOB_DIR")]
+    pub blob_dir: Option<PathBuf>,
+
     /// A `postgres://` URL moves every context to PostgreSQL (one schema each).
     #[arg(long, env = "EMPORIUM_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -168,6 +173,7 @@ impl Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
+            blob_dir: None,
             database_url: None,
             db_schema_prefix: String::new(),
             redis_url: None,

@@ -91,12 +91,7 @@ async fn orders_follow(app: &TestApp, product: Uuid, price_minor: i64, on_sale: 
 
 /// The event types recorded in `product`'s stream, in order.
 async fn product_events(app: &TestApp, product: Uuid) -> Vec<String> {
-    let catalog = app.platform().database("catalog").expect("catalog database").clone();
-    sqlx::query_scalar("select event_type from events where stream_id = $1 order by stream_version")
-        .bind(format!("product-{product}"))
-        .fetch_all(catalog.reader())
-        .await
-        .expect("events query")
+    app.event_types("catalog", &format!("product-{product}")).await
 }
 
 on_every_backend!(a_price_change_reaches_orders_and_only_new_orders_pay_it, |backend: Backend| async move {

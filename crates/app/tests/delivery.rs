@@ -45,7 +45,9 @@ on_every_backend_and_bus!(slow_payments_for_many_orders_run_side_by_side, |backe
 
 on_every_backend!(an_older_stock_level_never_replaces_a_newer_one, |backend: Backend| async move {
     let fixture = TestStore::open(&backend).await;
-    let module = catalog::module(fixture.store.clone(), Arc::new(InProcessCache::new(10))).await.unwrap();
+    let pictures = tempfile::tempdir().unwrap();
+    let blobs = Arc::new(kernel::blobs::FsBlobStore::new(pictures.path()));
+    let module = catalog::module(fixture.store.clone(), Arc::new(InProcessCache::new(10)), blobs).await.unwrap();
     let handler = module.handlers.iter().find(|h| h.message_types().contains(&StockLevelChanged::TYPE)).unwrap();
     let product_id = Uuid::now_v7();
     let level = |version: i64, available: i64| {

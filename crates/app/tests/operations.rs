@@ -16,6 +16,14 @@ on_every_backend!(demo_data_seeds_once_and_pages_through, |backend: Backend| asy
         };
         let (status, page) = app.get(&path, None).await;
         assert_eq!(status, StatusCode::OK);
+        for product in page["items"].as_array().unwrap() {
+            let pictures = product["images"].as_array().unwrap();
+            assert_eq!(pictures.len(), 1, "one picture each, however often the seed runs: {product}");
+            let card =
+                reqwest::get(format!("{}{}", app.base, pictures[0]["card_url"].as_str().unwrap())).await.unwrap();
+            assert_eq!(card.status(), StatusCode::OK);
+            assert_eq!(card.headers()["content-type"], "image/jpeg");
+        }
         seen += page["items"].as_array().unwrap().len();
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),

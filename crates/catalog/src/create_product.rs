@@ -87,7 +87,8 @@ fn just_created(id: Uuid, product: ValidProduct, slug: String, now: chrono::Date
         price: product.price,
         weight_grams: i64::from(product.weight_grams),
         available,
-        stock_status: if available > 0 { StockStatus::InStock } else { StockStatus::OutOfStock },
+        stock_status: StockStatus::of(available, false),
+        images: Vec::new(),
         created_at: kernel::time::format(now),
     }
 }

@@ -1,5 +1,6 @@
 //! The catalog's domain events and the aggregates they fold into.
 
+use crate::pictures::Encoding;
 use contracts::catalog::{ProductAttribute, ProductStatus};
 use kernel::event_store::{DomainEvent, RecordedEvent, StoreError};
 use kernel::money::Money;
@@ -77,6 +78,30 @@ pub enum CatalogEvent {
         /// The product.
         product_id: Uuid,
     },
+    /// A picture joined the end of the product's gallery. Its files are stored before this
+    /// is recorded, so every picture an event names can be served.
+    ProductImageAdded {
+        /// The product.
+        product_id: Uuid,
+        /// The picture (its files are named after it).
+        image_id: Uuid,
+        /// How its files are encoded.
+        encoding: Encoding,
+        /// Width of its largest size, in pixels.
+        width: u32,
+        /// Height of its largest size, in pixels.
+        height: u32,
+        /// What it shows, for shoppers who cannot see it (empty: the product's name serves).
+        alt: String,
+    },
+    /// A picture left the product's gallery. Its files stay: a page rendered before may
+    /// still show it.
+    ProductImageRemoved {
+        /// The product.
+        product_id: Uuid,
+        /// The picture.
+        image_id: Uuid,
+    },
     /// A category was added.
     CategoryCreated {
         /// The category.
@@ -114,6 +139,8 @@ impl DomainEvent for CatalogEvent {
         "ProductPriceChanged",
         "ProductStatusChanged",
         "ProductDeleted",
+        "ProductImageAdded",
+        "ProductImageRemoved",
         "CategoryCreated",
         "CategoryUpdated",
     ];
@@ -142,6 +169,8 @@ pub(crate) struct Product {
     pub(crate) attributes: Vec<ProductAttribute>,
     pub(crate) status: ProductStatus,
     pub(crate) deleted: bool,
+    /// Its gallery's pictures, in order.
+    pub(crate) images: Vec<Uuid>,
     /// The stream's version: what an append after deciding on this state expects.
     pub(crate) version: i64,
 }
@@ -179,6 +208,7 @@ impl Product {
                         attributes,
                         status,
                         deleted: false,
+                        images: Vec::new(),
                         version: 0,
                     });
                 }
@@ -194,6 +224,8 @@ impl Product {
                 (CatalogEvent::ProductPriceChanged { new_price, .. }, Some(p)) => p.price = new_price,
                 (CatalogEvent::ProductStatusChanged { status, .. }, Some(p)) => p.status = status,
                 (CatalogEvent::ProductDeleted { .. }, Some(p)) => p.deleted = true,
+                (CatalogEvent::ProductImageAdded { image_id, .. }, Some(p)) => p.images.push(image_id),
+                (CatalogEvent::ProductImageRemoved { image_id, .. }, Some(p)) => p.images.retain(|id| *id != image_id),
                 _ => {}
             }
         }

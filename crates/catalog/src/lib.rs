@@ -1,6 +1,7 @@
-//! Catalog: what the shop sells. Products (draft, active, archived, or deleted) and the
-//! category tree are event-sourced; shoppers read a `products` read model of the active
-//! ones that also shows stock levels reported by Inventory.
+//! Catalog: what the shop sells. Products (draft, active, archived, or deleted, each with a
+//! gallery of pictures kept in a blob store) and the category tree are event-sourced;
+//! shoppers read a `products` read model of the active ones that also shows stock levels
+//! reported by Inventory.
 //!
 //! Publishes `ProductCreated` (Inventory opens stock, Orders prices it), `ProductUpdated`,
 //! `ProductPriceChanged`, `ProductStatusChanged` and `ProductDeleted` (Orders keeps its price
@@ -12,7 +13,9 @@ mod delete_product;
 mod events;
 mod get_product;
 mod graphql;
+mod images;
 mod list_products;
+mod pictures;
 mod product_fields;
 mod publications;
 mod read_model;
@@ -23,6 +26,7 @@ mod update_product;
 
 use async_graphql::dataloader::DataLoader;
 use contracts::views::{PRODUCT_BATCH, ProductLoader};
+use kernel::blobs::SharedBlobStore;
 use kernel::cache::Cache;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
@@ -31,6 +35,7 @@ use std::sync::Arc;
 
 pub use events::CatalogEvent;
 pub use graphql::{CatalogMutation, CatalogQuery};
+pub use pictures::demo_picture;
 pub use search_index::SearchError;
 
 /// What the catalog's endpoints and handlers share.
@@ -40,6 +45,10 @@ pub(crate) struct Catalog {
     read_model: ProjectionRunner,
     search: search_index::SearchIndex,
     cache: Arc<dyn Cache>,
+    /// Where product pictures are kept.
+    blobs: SharedBlobStore,
+    /// Pictures being decoded and encoded at once, at most one per core.
+    picture_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl Catalog {
@@ -67,16 +76,28 @@ pub enum StartError {
     Search(#[from] SearchError),
 }
 
-/// Builds the catalog context over its event store; product pages are cached in `cache`.
-pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextModule, StartError> {
+/// Builds the catalog context over its event store; product pages are cached in `cache`,
+/// product pictures kept in `blobs`.
+pub async fn module(
+    store: EventStore,
+    cache: Arc<dyn Cache>,
+    blobs: SharedBlobStore,
+) -> Result<ContextModule, StartError> {
     store.db().migrate("catalog", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ProductsProjection));
     // Built before the platform serves: a search must never see half a catalog.
     let search = search_index::SearchIndex::new(store.clone())?;
     search.catch_up().await?;
     search.reload_stock().await?;
-    let catalog =
-        Catalog { store: store.clone(), read_model: read_model.clone(), search: search.clone(), cache: cache.clone() };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let catalog = Catalog {
+        store: store.clone(),
+        read_model: read_model.clone(),
+        search: search.clone(),
+        cache: cache.clone(),
+        blobs,
+        picture_turns: Arc::new(tokio::sync::Semaphore::new(cores)),
+    };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(create_product::routes())
         .merge(update_product::routes())
@@ -84,6 +105,7 @@ pub async fn module(store: EventStore, cache: Arc<dyn Cache>) -> Result<ContextM
         .merge(get_product::routes())
         .merge(list_products::routes())
         .merge(categories::routes())
+        .merge(images::routes())
         .with_state(catalog.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| {

@@ -31,7 +31,11 @@ impl Publications for CatalogPublications {
             CatalogEvent::ProductDeleted { product_id } => {
                 derived_message(event, "catalog", &ProductDeleted { product_id })
             }
-            CatalogEvent::CategoryCreated { .. } | CatalogEvent::CategoryUpdated { .. } => Ok(Vec::new()),
+            // Pictures and categories are the catalog's own business.
+            CatalogEvent::ProductImageAdded { .. }
+            | CatalogEvent::ProductImageRemoved { .. }
+            | CatalogEvent::CategoryCreated { .. }
+            | CatalogEvent::CategoryUpdated { .. } => Ok(Vec::new()),
         }
     }
 }

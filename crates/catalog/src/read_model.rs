@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use contracts::views::ProductImage;
 pub(crate) use contracts::views::{ProductView, StockStatus};
 
 /// Read-model tables. Stock levels sit in their own table because Inventory, not the
@@ -38,7 +39,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: LIFECYCLE_AND_TREE,
         postgres: LIFECYCLE_AND_TREE,
     },
+    Migration { version: 4, description: "product galleries", sqlite: GALLERIES, postgres: GALLERIES },
 ];
+
+/// Each product's pictures as the API shows them (a JSON array, cover first).
+const GALLERIES: &str = "alter table products add column images text not null default '[]';";
 
 /// Rows written before this migration are active, top-level and slugged by SKU, as the
 /// projection would now write them from the same events.
@@ -181,6 +186,13 @@ impl Projection for ProductsProjection {
                     .execute(conn)
                     .await?;
             }
+            CatalogEvent::ProductImageAdded { product_id, image_id, encoding, width, height, alt } => {
+                let image = crate::images::view(image_id, encoding, width, height, alt);
+                update_gallery(conn, product_id, &at, |gallery| gallery.push(image)).await?;
+            }
+            CatalogEvent::ProductImageRemoved { product_id, image_id } => {
+                update_gallery(conn, product_id, &at, |gallery| gallery.retain(|image| image.id != image_id)).await?;
+            }
             CatalogEvent::CategoryCreated { category_id, name, slug, parent_id, position }
             | CatalogEvent::CategoryUpdated { category_id, name, slug, parent_id, position } => {
                 sqlx::query(
@@ -204,6 +216,32 @@ impl Projection for ProductsProjection {
     fn tables(&self) -> &'static [&'static str] {
         &["products", "categories"]
     }
+}
+
+/// Changes a product's gallery as `change` says.
+async fn update_gallery(
+    conn: &mut sqlx::AnyConnection,
+    product_id: Uuid,
+    at: &str,
+    change: impl FnOnce(&mut Vec<ProductImage>),
+) -> Result<(), StoreError> {
+    let id = product_id.to_string();
+    let Some(stored) = sqlx::query_scalar::<_, String>("select images from products where id = $1")
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut gallery: Vec<ProductImage> = serde_json::from_str(&stored).map_err(StoreError::Decode)?;
+    change(&mut gallery);
+    sqlx::query("update products set images = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(serde_json::to_string(&gallery).map_err(StoreError::Decode)?)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn attributes_json(attributes: &[ProductAttribute]) -> Result<String, StoreError> {
@@ -260,7 +298,7 @@ fn slug_path(nodes: &CategoryNodes, id: &str) -> (String, i32) {
 }
 
 const SELECT_PRODUCT: &str = "select p.id, p.sku, p.name, p.slug, p.description, p.category_id, p.price_minor, \
-     p.currency, p.weight_grams, p.initial_stock, p.status, p.attributes, p.created_at, s.available, s.low_stock \
+     p.currency, p.weight_grams, p.initial_stock, p.status, p.attributes, p.images, p.created_at, s.available, s.low_stock \
      from products p left join stock_levels s on s.product_id = p.id";
 
 fn product_from_row(row: &AnyRow) -> Result<ProductView, sqlx::Error> {
@@ -274,13 +312,9 @@ fn product_from_row(row: &AnyRow) -> Result<ProductView, sqlx::Error> {
         None => row.try_get("initial_stock")?,
     };
     let low_stock = row.try_get::<Option<i32>, _>("low_stock")?.unwrap_or(0) != 0;
-    let stock_status = match (available, low_stock) {
-        (a, _) if a <= 0 => StockStatus::OutOfStock,
-        (_, true) => StockStatus::LowStock,
-        _ => StockStatus::InStock,
-    };
     let status: String = row.try_get("status")?;
     let attributes: String = row.try_get("attributes")?;
+    let images: String = row.try_get("images")?;
     Ok(ProductView {
         id: uuid(row.try_get("id")?)?,
         sku: row.try_get("sku")?,
@@ -294,7 +328,8 @@ fn product_from_row(row: &AnyRow) -> Result<ProductView, sqlx::Error> {
         price: Money::new(row.try_get("price_minor")?, Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?),
         weight_grams: row.try_get("weight_grams")?,
         available,
-        stock_status,
+        stock_status: StockStatus::of(available, low_stock),
+        images: serde_json::from_str(&images).map_err(|e| decode(Box::new(e)))?,
         created_at: row.try_get("created_at")?,
     })
 }

@@ -250,11 +250,7 @@ impl Entry {
             None => (self.initial_stock, false),
         };
         self.view.available = available;
-        self.view.stock_status = match (available, low_stock) {
-            (a, _) if a <= 0 => StockStatus::OutOfStock,
-            (_, true) => StockStatus::LowStock,
-            _ => StockStatus::InStock,
-        };
+        self.view.stock_status = StockStatus::of(available, low_stock);
     }
 }
 
@@ -928,6 +924,7 @@ fn apply_event(
                     weight_grams: i64::from(weight_grams),
                     available: 0,
                     stock_status: StockStatus::OutOfStock,
+                    images: Vec::new(),
                     created_at: kernel::time::format(recorded.recorded_at),
                 },
                 deleted: false,
@@ -956,6 +953,16 @@ fn apply_event(
             if let (Some(entry), Some(slot)) = (state.entry(product_id), slot) {
                 entry.deleted = true;
                 changes.push(TextChange::Remove(slot));
+            }
+        }
+        CatalogEvent::ProductImageAdded { product_id, image_id, encoding, width, height, alt } => {
+            if let Some(entry) = state.entry(product_id) {
+                entry.view.images.push(crate::images::view(image_id, encoding, width, height, alt));
+            }
+        }
+        CatalogEvent::ProductImageRemoved { product_id, image_id } => {
+            if let Some(entry) = state.entry(product_id) {
+                entry.view.images.retain(|image| image.id != image_id);
             }
         }
         CatalogEvent::CategoryCreated { category_id, name, slug, parent_id, position }

@@ -202,6 +202,7 @@ mod tests {
             attributes: Vec::new(),
             status: ProductStatus::Active,
             deleted: false,
+            images: Vec::new(),
             version: 1,
         }
     }

@@ -514,6 +514,40 @@ pub mod views {
         OutOfStock,
     }
 
+    impl StockStatus {
+        /// The word for `available` units, when Inventory calls that level low or not.
+        pub fn of(available: i64, low_stock: bool) -> StockStatus {
+            match (available, low_stock) {
+                (a, _) if a <= 0 => StockStatus::OutOfStock,
+                (_, true) => StockStatus::LowStock,
+                _ => StockStatus::InStock,
+            }
+        }
+    }
+
+    /// A picture of a product, with the address of each size it is served in. The addresses
+    /// never change what they serve, so browsers and CDNs may keep them for a year.
+    #[derive(
+        Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject,
+    )]
+    #[graphql(name = "ProductImage")]
+    pub struct ProductImage {
+        /// The picture.
+        pub id: Uuid,
+        /// What it shows, for shoppers who cannot see it; empty when the product's name says it.
+        pub alt: String,
+        /// Width of the large size, in pixels.
+        pub width: u32,
+        /// Height of the large size, in pixels.
+        pub height: u32,
+        /// At most 160 pixels on a side: search results, order lines.
+        pub thumb_url: String,
+        /// At most 480 pixels on a side: product cards.
+        pub card_url: String,
+        /// At most 1200 pixels on a side: the product page.
+        pub large_url: String,
+    }
+
     /// A product as the API shows it, in Catalog's own answers and inside others'.
     #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
     #[graphql(name = "Product")]
@@ -542,6 +576,8 @@ pub mod views {
         pub available: i64,
         /// `available` in a word.
         pub stock_status: StockStatus,
+        /// Its gallery, cover first.
+        pub images: Vec<ProductImage>,
         /// When it was added (RFC 3339).
         pub created_at: String,
     }

@@ -81,6 +81,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
     }
 
+    /// 413: the body, or a file in it, is larger than this endpoint takes.
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request too large", detail)
+    }
+
     /// 415: the body is not in a media type this endpoint reads.
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", detail)
@@ -249,6 +254,16 @@ pub mod problems {
     #[derive(utoipa::IntoResponses)]
     #[response(status = 409, description = "Conflict", content_type = "application/problem+json")]
     pub struct Conflict(pub ProblemDocument);
+
+    /// 413: the body, or a file in it, is larger than the operation takes.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 413, description = "Too large", content_type = "application/problem+json")]
+    pub struct TooLarge(pub ProblemDocument);
+
+    /// 415: the body, or a file in it, is not of a type the operation takes.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 415, description = "Unsupported media type", content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(pub ProblemDocument);
 
     /// 422: well-formed, but a field is invalid or the domain refuses it.
     #[derive(utoipa::IntoResponses)]

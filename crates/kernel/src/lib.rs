@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub mod amqp;
 pub mod auth;
+pub mod blobs;
 pub mod bus;
 pub mod cache;
 pub mod clock;

@@ -290,6 +290,16 @@ impl TestApp {
         Self::start(self.settings.clone(), self.clock.clone(), data_dir, schemas).await
     }
 
+    /// The event types recorded in `stream` of `context`'s store, in order.
+    pub async fn event_types(&self, context: &str, stream: &str) -> Vec<String> {
+        let db = self.platform().database(context).unwrap_or_else(|| panic!("no {context} database")).clone();
+        sqlx::query_scalar("select event_type from events where stream_id = $1 order by stream_version")
+            .bind(stream)
+            .fetch_all(db.reader())
+            .await
+            .expect("events query")
+    }
+
     /// Seeds the demo users (and catalog).
     pub async fn seed_demo(&self) {
         emporium::seed::demo(self.platform()).await.expect("demo data seeds");

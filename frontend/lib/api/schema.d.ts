@@ -242,6 +242,26 @@ export interface paths {
         patch: operations["update_category"];
         trace?: never;
     };
+    "/api/v1/images/{image_id}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One size of a picture (`thumb`, `card` or `large`, with the extension its address
+         *     gives). Served with a year-long cache lifetime and an `ETag`.
+         */
+        get: operations["image_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/{product_id}": {
         parameters: {
             query?: never;
@@ -446,6 +466,46 @@ export interface paths {
         patch: operations["update_product"];
         trace?: never;
     };
+    "/api/v1/products/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a picture to the end of a product's gallery (admin). The file is checked by its
+         *     content, decoded and encoded again, and served in three sizes.
+         */
+        post: operations["add_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a picture out of a product's gallery (admin). Its addresses keep serving it, so
+         *     pages rendered before do not break.
+         */
+        delete: operations["remove_image"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shipments/{id}": {
         parameters: {
             query?: never;
@@ -645,6 +705,17 @@ export interface components {
             field: string;
             /** @description What is wrong with it. */
             message: string;
+        };
+        /** @description The form of `POST /products/{id}/images`. */
+        ImageUpload: {
+            /** @description What it shows, for shoppers who cannot see it (at most 200 characters). */
+            alt?: string | null;
+            /**
+             * Format: binary
+             * @description The picture: JPEG, PNG, WebP or GIF, at most 10 MiB and 8,000 pixels on a side, at
+             *     least 64.
+             */
+            file: string;
         };
         /**
          * @description Where a dead letter stands.
@@ -878,6 +949,35 @@ export interface components {
             weight_grams?: number | null;
         };
         /**
+         * @description A picture of a product, with the address of each size it is served in. The addresses
+         *     never change what they serve, so browsers and CDNs may keep them for a year.
+         */
+        ProductImage: {
+            /** @description What it shows, for shoppers who cannot see it; empty when the product's name says it. */
+            alt: string;
+            /** @description At most 480 pixels on a side: product cards. */
+            card_url: string;
+            /**
+             * Format: int32
+             * @description Height of the large size, in pixels.
+             */
+            height: number;
+            /**
+             * Format: uuid
+             * @description The picture.
+             */
+            id: string;
+            /** @description At most 1200 pixels on a side: the product page. */
+            large_url: string;
+            /** @description At most 160 pixels on a side: search results, order lines. */
+            thumb_url: string;
+            /**
+             * Format: int32
+             * @description Width of the large size, in pixels.
+             */
+            width: number;
+        };
+        /**
          * @description Where a product stands in its life: only an active product is shown and sold.
          * @enum {string}
          */
@@ -912,6 +1012,8 @@ export interface components {
              * @description The product.
              */
             id: string;
+            /** @description Its gallery, cover first. */
+            images: components["schemas"]["ProductImage"][];
             /** @description Display name. */
             name: string;
             /** @description Unit price now. */
@@ -2043,6 +2145,66 @@ export interface operations {
             };
         };
     };
+    image_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Picture id */
+                image_id: string;
+                /** @description Size and extension, as the picture's addresses give them: card.jpg */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description The client's copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_stock_level: {
         parameters: {
             query?: never;
@@ -3080,6 +3242,173 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImageUpload"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImage"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                id: string;
+                /** @description Picture id */
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -143,13 +143,19 @@ pub(crate) fn prepare(bytes: &[u8]) -> Result<Prepared, Refused> {
         return Err(Refused::TooSmall { width: picture.width(), height: picture.height() });
     }
     let encoding = if is_see_through(&picture) { Encoding::Png } else { Encoding::Jpeg };
+    // Largest first, each size shrunk from the one before: one resize of the full picture,
+    // not three.
     let mut sizes = Vec::with_capacity(Size::ALL.len());
-    let (mut width, mut height) = (picture.width(), picture.height());
-    for size in Size::ALL {
-        let fitted = fit(&picture, size.side());
-        (width, height) = (fitted.width(), fitted.height());
+    let mut source = picture;
+    let mut largest = None;
+    for size in Size::ALL.into_iter().rev() {
+        let fitted = fit(&source, size.side());
+        largest.get_or_insert((fitted.width(), fitted.height()));
         sizes.push((size, encode(&fitted, encoding)));
+        source = fitted;
     }
+    sizes.reverse();
+    let (width, height) = largest.expect("there is a largest size");
     Ok(Prepared { encoding, width, height, sizes })
 }
 

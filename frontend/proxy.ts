@@ -37,7 +37,8 @@ export async function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: "/((?!_next/static|_next/image|favicon\\.ico).*)",
+      // Pictures (`app/api/v1/images`) are neither pages nor signed in: no policy or session to keep.
+      source: "/((?!_next/static|_next/image|favicon\\.ico|api/v1/images/).*)",
       // Prefetches render nothing a browser runs now; their page gets its own nonce.
       missing: [
         { type: "header", key: "next-router-prefetch" },

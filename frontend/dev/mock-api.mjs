@@ -47,7 +47,8 @@ const products = names.map((name, i) => ({
   created_at: now(),
 }));
 const stockStatus = (p) => (p.available <= 0 ? "out_of_stock" : p.available <= 5 ? "low_stock" : "in_stock");
-const viewProduct = (p) => ({ ...p, stock_status: stockStatus(p) });
+// The mock keeps no pictures: every product shows its drawn tile.
+const viewProduct = (p) => ({ ...p, stock_status: stockStatus(p), images: [] });
 
 const users = new Map(); // email -> user
 const tokens = new Map(); // token -> user

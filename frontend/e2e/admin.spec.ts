@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, type Page, expect, test } from "@playwright/test";
-import { api, expectAccessible } from "./support";
+import { api, expectAccessible, expectPictureLoaded, pngPicture } from "./support";
 
 const ADMIN = { email: "admin@emporium.local", password: "admin-password-1" };
 const CUSTOMER = { email: "customer@emporium.local", password: "customer-password-1" };
@@ -144,6 +144,109 @@ test("an admin creates a product, reprices and archives it, and the shop follows
   await expect(page.getByTestId("admin-product-row").filter({ hasText: name })).toHaveCount(1);
 });
 
+test("an admin adds pictures to a new product, and shoppers see them in search and on its page", async ({ page, browser }) => {
+  const word = uniqueWord();
+  const name = `Walnut Bowl ${word}`;
+
+  await signInAsAdmin(page, "/admin/products/new");
+  await expect(page.getByText("Pictures are added on the next screen")).toBeVisible();
+  await page.getByLabel("SKU").fill(`E2E-PIC-${word}`.toUpperCase());
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Price (USD)").fill("38");
+  await page.getByLabel("Weight (grams)").fill("450");
+  await page.getByLabel("Initial stock").fill("9");
+  await page.getByLabel("Status").selectOption("active");
+  await page.getByRole("button", { name: "Create product" }).click();
+  await expect(page).toHaveURL(/\/admin\/products\/[0-9a-f-]{36}\?created=1$/);
+  const productId = new URL(page.url()).pathname.split("/").pop() ?? "";
+
+  const pictures = page.getByRole("region", { name: "Pictures" });
+  const upload = pictures.getByRole("form", { name: "Add a picture" });
+  const fileInput = upload.getByLabel("Picture", { exact: true });
+  await expect(pictures.getByText("No pictures yet")).toBeVisible();
+
+  // Too large for the API: refused before anything is sent.
+  await fileInput.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(10 * 1024 * 1024 + 1) });
+  await expect(upload.locator("#picture-file-error")).toHaveText("“huge.png” is 10.1 MB; a picture can be at most 10 MB.");
+  // Not a picture at all: the API reads the content and refuses it (415).
+  await fileInput.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just some words") });
+  await upload.getByRole("button", { name: "Upload picture" }).click();
+  await expect(pictures.getByRole("alert")).toContainText("The file is not an image");
+  // Too small to show well: the API's field error stands beside the file input (422).
+  await fileInput.setInputFiles({ name: "tiny.png", mimeType: "image/png", buffer: pngPicture(32, 32) });
+  await upload.getByRole("button", { name: "Upload picture" }).click();
+  await expect(upload.locator("#picture-file-error")).toHaveText(/The file is 32×32 pixels; at least 64/);
+  await expect(fileInput).toHaveAttribute("aria-invalid", "true");
+  await expect(pictures.getByTestId("gallery-item")).toHaveCount(0);
+
+  await fileInput.setInputFiles({ name: "bowl.png", mimeType: "image/png", buffer: pngPicture(640, 480) });
+  await upload.getByLabel("Alt text").fill("A walnut bowl, seen from above");
+  await upload.getByRole("button", { name: "Upload picture" }).click();
+  await expect(pictures.getByText("Picture added")).toBeVisible();
+  await expect(pictures.getByTestId("gallery-item")).toHaveCount(1);
+  await expect(pictures.getByTestId("picture-alt")).toHaveText("A walnut bowl, seen from above");
+  await expectPictureLoaded(pictures.getByRole("img", { name: "A walnut bowl, seen from above" }));
+  await fileInput.setInputFiles({ name: "side.png", mimeType: "image/png", buffer: pngPicture(480, 640) });
+  await upload.getByRole("button", { name: "Upload picture" }).click();
+  await expect(pictures.getByTestId("gallery-item")).toHaveCount(2);
+  await expect(pictures.getByTestId("picture-alt").nth(1)).toContainText("No alt text");
+  await expectAccessible(page, "the product edit screen with pictures");
+  await shot(page, "product-pictures");
+
+  // A shopper's search finds it with its cover, served from the shop's own origin.
+  await expectShopSearch(browser, name, async (shop) => {
+    const card = shop.getByRole("list", { name: "Products" }).getByRole("listitem").filter({ hasText: name });
+    const cover = card.getByRole("img", { name: "A walnut bowl, seen from above" });
+    await expect(cover).toHaveAttribute("src", /^\/api\/v1\/images\/[0-9a-f-]{36}\/card\.(jpg|png)$/, { timeout: 1000 });
+    await expectPictureLoaded(cover);
+  });
+
+  // Its page shows the cover large; the thumbnails switch pictures, and say which is shown.
+  const shopper = await browser.newContext();
+  const shop = await shopper.newPage();
+  await shop.goto(`/products/${productId}`);
+  const large = shop.getByTestId("gallery-picture");
+  await expect(large).toHaveAttribute("alt", "A walnut bowl, seen from above");
+  await expect(large).toHaveAttribute("src", /\/large\.(jpg|png)$/);
+  await expectPictureLoaded(large);
+  const thumbnails = shop.getByRole("list", { name: "Pictures" }).getByRole("button");
+  await expect(thumbnails).toHaveCount(2);
+  await expect(thumbnails.nth(0)).toHaveAttribute("aria-pressed", "true");
+  await thumbnails.nth(1).focus();
+  await shop.keyboard.press("Enter");
+  await expect(thumbnails.nth(1)).toHaveAttribute("aria-pressed", "true");
+  await expect(thumbnails.nth(0)).toHaveAttribute("aria-pressed", "false");
+  await expect(large).toHaveAttribute("alt", name);
+  await expectPictureLoaded(large);
+  await expectAccessible(shop, "the product page with a gallery");
+  await shot(shop, "product-gallery");
+
+  // The picture's address answers with year-long caching, and a browser's copy with 304.
+  const address = (await large.getAttribute("src")) ?? "";
+  const first = await shop.request.get(address);
+  expect(first.status()).toBe(200);
+  expect(first.headers()["content-type"]).toMatch(/^image\/(jpeg|png)$/);
+  expect(first.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  const etag = first.headers()["etag"] ?? "";
+  expect(etag).not.toBe("");
+  const again = await shop.request.get(address, { headers: { "if-none-match": etag } });
+  expect(again.status()).toBe(304);
+  expect((await shop.request.get(address.replace(/large\.\w+$/, "huge.jpg"))).status()).toBe(404);
+  await shopper.close();
+
+  // Removing asks first; the gallery keeps the other picture, which becomes the cover.
+  await pictures.getByRole("button", { name: "Remove… picture 1" }).click();
+  await pictures.getByRole("button", { name: "Cancel" }).click();
+  await expect(pictures.getByTestId("gallery-item")).toHaveCount(2);
+  await pictures.getByRole("button", { name: "Remove… picture 1" }).click();
+  await pictures.getByRole("button", { name: "Yes, remove it" }).click();
+  await expect(pictures.getByText("Picture removed")).toBeVisible();
+  await expect(pictures.getByTestId("gallery-item")).toHaveCount(1);
+  await expect(pictures.getByTestId("picture-alt")).toContainText("No alt text");
+  await page.reload();
+  await expect(page.getByRole("region", { name: "Pictures" }).getByTestId("gallery-item")).toHaveCount(1);
+});
+
 test("an admin adds a category under Kitchen, moves it to the top, and cannot put Kitchen inside its child", async ({ page }) => {
   const ctx = await api();
   const tree = (await (await ctx.get("/api/v1/categories")).json()) as { items: { id: string; slug: string }[] };
@@ -196,9 +299,12 @@ test("a customer gets the admins-only page, and a visitor is sent to sign in fir
   await expect(page.getByRole("table")).toHaveCount(0);
   await shot(page, "forbidden");
 
-  // Every admin screen, reached directly, answers the same.
-  await page.goto("/admin/categories");
-  await expect(page.getByRole("heading", { name: "Admins only" })).toBeVisible();
+  // Every admin screen, reached directly, answers the same, with status 403.
+  for (const path of ["/admin", "/admin/products?status=draft", "/admin/products/new", "/admin/categories"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(403);
+    await expect(page.getByRole("heading", { name: "Admins only" })).toBeVisible();
+  }
   await expect(page.getByRole("form", { name: "Add a category" })).toHaveCount(0);
 
   // The BFF carries the customer's own token, which the API refuses for admin writes.

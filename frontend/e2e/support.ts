@@ -5,7 +5,8 @@
 import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import path from "node:path";
-import { type APIRequestContext, type Page, expect, request } from "@playwright/test";
+import { crc32, deflateSync } from "node:zlib";
+import { type APIRequestContext, type Locator, type Page, expect, request } from "@playwright/test";
 
 export const BACKEND_URL = "http://127.0.0.1:18080";
 export const APPROVED_CARD = "4242 4242 4242 4242";
@@ -17,6 +18,13 @@ export async function screenshot(page: Page, name: string, fullPage = true) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // A full-page capture of a scrolled page would paint the sticky header mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
+  if (fullPage) {
+    // Lazy pictures far below the fold would show as empty tiles: fetch them all first.
+    await page.evaluate(() => {
+      for (const image of Array.from(document.images)) image.loading = "eager";
+    });
+    await page.waitForFunction(() => Array.from(document.images).every((image) => image.complete));
+  }
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
@@ -71,6 +79,46 @@ export async function apiToken(ctx: APIRequestContext, email: string, password: 
   const res = await ctx.post("/api/v1/auth/register", { data: { email, password, name } });
   expect(res.status(), await res.text()).toBe(201);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * A PNG of `width`×`height` pixels made on the spot (a warm gradient with a dark disc in the
+ * middle), so upload tests need no fixture files and can ask for any size.
+ */
+export function pngPicture(width: number, height: number): Buffer {
+  const row = 1 + width * 3;
+  const pixels = Buffer.alloc(row * height);
+  const radius = Math.min(width, height) * 0.3;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = y * row + 1 + x * 3;
+      const inDisc = Math.hypot(x - width / 2, y - height / 2) <= radius;
+      pixels[at] = inDisc ? 110 : 236 - Math.round((y / height) * 40);
+      pixels[at + 1] = inDisc ? 70 : 214 - Math.round((x / width) * 40);
+      pixels[at + 2] = inDisc ? 45 : 180;
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // RGB
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", deflateSync(pixels)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** Whether the browser has the picture's pixels (a broken or blocked one has no natural width). */
+export async function expectPictureLoaded(picture: Locator) {
+  await expect(picture).toBeVisible();
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0);
 }
 
 // --- UI steps ---------------------------------------------------------------

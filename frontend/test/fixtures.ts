@@ -1,5 +1,5 @@
 /** Contract-shaped examples (docs/API.md) shared by unit tests. */
-import type { ApiCategory, ApiOrder, ApiProduct, ApiSearchPage } from "@/lib/api/types";
+import type { ApiCategory, ApiOrder, ApiProduct, ApiProductImage, ApiSearchPage } from "@/lib/api/types";
 
 export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
   return {
@@ -15,7 +15,22 @@ export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
     weight_grams: 350,
     available: 12,
     stock_status: "in_stock",
+    images: [],
     created_at: "2025-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+export function apiImage(overrides: Partial<ApiProductImage> = {}): ApiProductImage {
+  const id = overrides.id ?? "0190a000-0000-7000-8000-0000000001a1";
+  return {
+    id,
+    alt: "A blue mug on a table",
+    width: 1200,
+    height: 900,
+    thumb_url: `/api/v1/images/${id}/thumb.jpg`,
+    card_url: `/api/v1/images/${id}/card.jpg`,
+    large_url: `/api/v1/images/${id}/large.jpg`,
     ...overrides,
   };
 }

@@ -10,12 +10,13 @@ import { Spinner } from "@/components/ui/spinner";
 import { formatMoney } from "@/lib/money";
 import { refusal } from "./new-product";
 import { type FormNotice, ProductForm } from "./product-form";
+import { ProductPictures } from "./product-pictures";
 import { ProductStatusBadge } from "./product-status-badge";
 
 /**
- * The edit screen: the form pre-filled, saving only what changed, and the quick actions
- * (publish, archive, delete after a confirmation). The product shown is the API's latest
- * answer, so each save is compared with what was saved last.
+ * The edit screen: the form pre-filled, saving only what changed, the quick actions
+ * (publish, archive, delete after a confirmation) and the pictures. The product shown is
+ * the API's latest answer, so each save is compared with what was saved last.
  */
 export function ProductEditor({
   initial,
@@ -31,7 +32,9 @@ export function ProductEditor({
   const [values, setValues] = useState(() => formValuesOf(initial));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [notice, setNotice] = useState<FormNotice | null>(
-    created ? { tone: "success", title: "Product created", detail: `“${initial.name}” is saved.` } : null,
+    created
+      ? { tone: "success", title: "Product created", detail: `“${initial.name}” is saved. Add its pictures below the form.` }
+      : null,
   );
   const [pending, setPending] = useState<null | "save" | ProductStatus | "delete">(null);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
@@ -155,6 +158,12 @@ export function ProductEditor({
         notice={notice}
         pending={pending === "save"}
         currency={product.price.currency}
+      />
+      <ProductPictures
+        productId={product.id}
+        productName={product.name}
+        images={product.images}
+        onChange={(images) => setProduct((p) => ({ ...p, images }))}
       />
     </div>
   );

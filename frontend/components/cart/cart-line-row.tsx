@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import useSWR from "swr";
 import { ProductArt } from "@/components/catalog/product-art";
+import { ProductCover } from "@/components/catalog/product-picture";
 import { fetchProduct, keys } from "@/lib/api/browser";
 import { ApiError } from "@/lib/api/problem";
 import { type CartAction, type CartLine, MAX_QUANTITY, lineTotal } from "@/lib/cart/reducer";
@@ -32,7 +33,11 @@ export function CartLineRow({ line, dispatch }: { line: CartLine; dispatch: (a: 
   return (
     <li className="flex gap-4 py-5" data-testid="cart-line">
       <div className="w-20 shrink-0 overflow-hidden rounded-xl border border-slate-200 sm:w-28">
-        <ProductArt sku={product?.sku ?? line.productId} name={line.name} />
+        {product ? (
+          <ProductCover product={product} size="thumb" />
+        ) : (
+          <ProductArt sku={line.productId} name={line.name} />
+        )}
       </div>
       <div className="flex min-w-0 flex-1 flex-col gap-2 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0">

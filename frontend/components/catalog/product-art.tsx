@@ -1,6 +1,6 @@
 /**
- * The catalog has no images, so each product gets a calm, deterministic
- * tile: a soft gradient picked from its SKU and its initials.
+ * What a product without pictures shows in their place: a calm, deterministic
+ * tile, a soft gradient picked from its SKU and its initials.
  */
 const palettes = [
   ["#e0e7ff", "#c7d2fe", "#3730a3"],

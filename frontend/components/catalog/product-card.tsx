@@ -1,13 +1,13 @@
 import Link from "next/link";
 import type { Product } from "@/lib/api/types";
 import { formatMoney } from "@/lib/money";
-import { ProductArt } from "./product-art";
+import { ProductCover } from "./product-picture";
 import { StockBadge } from "./stock-badge";
 
 export function ProductCard({ product }: { product: Product }) {
   return (
     <li className="group relative flex flex-col overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm transition hover:-translate-y-0.5 hover:shadow-md">
-      <ProductArt sku={product.sku} name={product.name} />
+      <ProductCover product={product} size="card" />
       <div className="flex flex-1 flex-col gap-3 p-3 sm:p-4">
         <div className="flex-1">
           {product.categoryName ? (

@@ -23,6 +23,7 @@ const product: AdminProduct = {
   price: { amount_minor: 1200, currency: "USD" },
   weightGrams: 160,
   available: 75,
+  images: [],
   createdAt: "2026-12-01T10:00:00Z",
 };
 

@@ -4,7 +4,16 @@
  * the access token never reaches client-side code.
  */
 import { ApiError, errorFromResponse, unreachable } from "./problem";
-import { toAdminCategory, toAdminProduct, toOrder, toPaymentMethod, toProduct, toShipment, toSuggestions } from "./reshape";
+import {
+  toAdminCategory,
+  toAdminProduct,
+  toOrder,
+  toPaymentMethod,
+  toProduct,
+  toProductImage,
+  toShipment,
+  toSuggestions,
+} from "./reshape";
 import type {
   AdminCategory,
   AdminProduct,
@@ -12,6 +21,7 @@ import type {
   ApiOrder,
   ApiPaymentMethod,
   ApiProduct,
+  ApiProductImage,
   ApiShipment,
   ApiSuggestions,
   CategoryChanges,
@@ -24,6 +34,7 @@ import type {
   PlaceOrderBody,
   Product,
   ProductChanges,
+  ProductImage,
   RegisterBody,
   Shipment,
   Suggestions,
@@ -121,6 +132,46 @@ export async function updateProduct(id: string, changes: ProductChanges): Promis
 /** Soft delete: the product leaves the shop, its history stays. */
 export async function deleteProduct(id: string): Promise<void> {
   await request<void>(`${BFF}/products/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/**
+ * Adds a picture at the end of a product's gallery, telling `onProgress` the share of the
+ * upload sent so far (0 to 1). XMLHttpRequest rather than fetch: only it reports the
+ * progress of what is sent.
+ */
+export function uploadProductImage(
+  productId: string,
+  picture: { file: File; alt: string },
+  onProgress: (sent: number) => void,
+): Promise<ProductImage> {
+  const form = new FormData();
+  form.append("file", picture.file);
+  if (picture.alt) form.append("alt", picture.alt);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `${BFF}/products/${encodeURIComponent(productId)}/images`);
+    xhr.setRequestHeader("accept", "application/json");
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      const response = new Response(xhr.responseText, { status: xhr.status });
+      resolve(
+        response.ok
+          ? response.json().then((image: ApiProductImage) => toProductImage(image))
+          : errorFromResponse(response).then((error) => Promise.reject(error)),
+      );
+    };
+    xhr.onerror = () => reject(unreachable());
+    xhr.send(form);
+  });
+}
+
+/** Takes a picture out of the gallery; pages that already show it keep loading it. */
+export async function removeProductImage(productId: string, imageId: string): Promise<void> {
+  await request<void>(`${BFF}/products/${encodeURIComponent(productId)}/images/${encodeURIComponent(imageId)}`, {
+    method: "DELETE",
+  });
 }
 
 export async function createCategory(body: NewCategory): Promise<AdminCategory> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiCategories, apiOrder, apiProduct, apiSearchPage, steps } from "@/test/fixtures";
-import { isFinalStatus, toOrder, toProduct, toSearchResults, toSuggestions, undoneBy } from "./reshape";
+import { apiCategories, apiImage, apiOrder, apiProduct, apiSearchPage, steps } from "@/test/fixtures";
+import { isFinalStatus, toAdminProduct, toOrder, toProduct, toSearchResults, toSuggestions, undoneBy } from "./reshape";
 
 describe("toProduct", () => {
   it("renames fields and resolves the category name", () => {
@@ -29,6 +29,31 @@ describe("toProduct", () => {
     const product = toProduct(apiProduct({ available: 0, stock_status: "low_stock" }));
     expect(product.stockStatus).toBe("out_of_stock");
     expect(product.categoryName).toBeNull();
+  });
+
+  it("keeps the gallery's order and names a picture without alt text after the product", () => {
+    const cover = apiImage();
+    const second = apiImage({ id: "0190a000-0000-7000-8000-0000000001a2", alt: "" });
+    const product = toProduct(apiProduct({ images: [cover, second] }));
+    expect(product.images).toEqual([
+      {
+        id: cover.id,
+        alt: "A blue mug on a table",
+        width: 1200,
+        height: 900,
+        thumbUrl: cover.thumb_url,
+        cardUrl: cover.card_url,
+        largeUrl: cover.large_url,
+      },
+      expect.objectContaining({ id: second.id, alt: "Stoneware Mug", cardUrl: second.card_url }),
+    ]);
+  });
+});
+
+describe("toAdminProduct", () => {
+  it("keeps each picture's alt text as the admin wrote it, empty included", () => {
+    const product = toAdminProduct(apiProduct({ images: [apiImage({ alt: "" })] }));
+    expect(product.images.map((image) => image.alt)).toEqual([""]);
   });
 });
 

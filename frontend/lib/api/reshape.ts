@@ -12,6 +12,7 @@ import type {
   ApiOrder,
   ApiPaymentMethod,
   ApiProduct,
+  ApiProductImage,
   ApiSearchPage,
   ApiShipment,
   ApiSuggestions,
@@ -24,6 +25,7 @@ import type {
   Page,
   PaymentMethod,
   Product,
+  ProductImage,
   SagaStep,
   SearchResults,
   Shipment,
@@ -34,6 +36,18 @@ import type {
 
 export function toUser(api: ApiUser): User {
   return { id: api.id, email: api.email, name: api.name, role: api.role };
+}
+
+export function toProductImage(api: ApiProductImage): ProductImage {
+  return {
+    id: api.id,
+    alt: api.alt,
+    width: api.width,
+    height: api.height,
+    thumbUrl: api.thumb_url,
+    cardUrl: api.card_url,
+    largeUrl: api.large_url,
+  };
 }
 
 export function toProduct(api: ApiProduct, categories: readonly ApiCategory[] = []): Product {
@@ -50,6 +64,8 @@ export function toProduct(api: ApiProduct, categories: readonly ApiCategory[] = 
     available: Math.max(0, api.available),
     // Trust `available` over a lagging status: nothing left means out of stock.
     stockStatus: api.available <= 0 ? "out_of_stock" : api.stock_status,
+    // An empty alt means the name says what the picture shows; an empty alt attribute would hide it.
+    images: api.images.map((image) => ({ ...toProductImage(image), alt: image.alt || api.name })),
   };
 }
 
@@ -66,6 +82,7 @@ export function toAdminProduct(api: ApiProduct): AdminProduct {
     price: api.price,
     weightGrams: api.weight_grams,
     available: api.available,
+    images: api.images.map(toProductImage),
     createdAt: api.created_at,
   };
 }

@@ -7,7 +7,7 @@
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
 import { type CatalogQuery, toSearchParams } from "../catalog/query";
-import { API_TIMEOUT_MS, apiBaseUrl } from "./config";
+import { API_TIMEOUT_MS, MAX_BODY_BYTES, apiBaseUrl } from "./config";
 import { ApiError, errorFromResponse, unreachable } from "./problem";
 import {
   toAdminCategory,
@@ -281,6 +281,10 @@ export async function forward(
   if (segments[0] !== "api" || segments[1] !== "v1" || segments.some((s) => s === ".." || s === ".")) {
     return problemResponse(404, "Not found", "There is no such API route.");
   }
+  if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) {
+    const mib = Math.floor(MAX_BODY_BYTES / (1024 * 1024));
+    return problemResponse(413, "Too large", `The request is larger than the shop accepts (about ${mib} MiB).`);
+  }
   const source = new URL(request.url);
   const target = `${apiBaseUrl()}/${segments.map(encodeURIComponent).join("/")}${source.search}`;
   const headers: Record<string, string> = {};
@@ -311,6 +315,56 @@ export async function forward(
   const retryAfter = upstream.headers.get("retry-after");
   if (retryAfter) responseHeaders.set("retry-after", retryAfter);
   return new Response(upstream.status === 204 ? null : await upstream.arrayBuffer(), {
+    status: upstream.status,
+    headers: responseHeaders,
+  });
+}
+
+// --- Pictures on this origin (/api/v1/images) ----------------------------------
+
+const PICTURE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The sizes and encodings a picture's addresses name, e.g. `card.jpg`. */
+const PICTURE_FILE = /^(thumb|card|large)\.(jpg|png)$/;
+/** Request headers passed on: the browser's cached copy, and the shopper's address for the API's limits. */
+const PICTURE_REQUEST_HEADERS = ["if-none-match", "x-forwarded-for"];
+/** Response headers passed back, so the browser keeps a picture exactly as long as the API says. */
+const PICTURE_RESPONSE_HEADERS = ["content-type", "cache-control", "etag"];
+
+/**
+ * One size of a product picture, streamed from the API at the path the API gives it, so
+ * pictures load from the shop's own origin (the content policy allows no other). A request
+ * that does not name a picture id and one of its files is answered here without asking the
+ * API, so this route cannot reach any other API path.
+ */
+export async function relayPicture(request: Request, imageId: string, file: string): Promise<Response> {
+  if (!PICTURE_ID.test(imageId) || !PICTURE_FILE.test(file)) {
+    return problemResponse(404, "Not found", "There is no such picture.");
+  }
+  const path = `/api/v1/images/${imageId}/${file}`;
+  const headers: Record<string, string> = {};
+  for (const name of PICTURE_REQUEST_HEADERS) {
+    const value = request.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${apiBaseUrl()}${path}`, {
+      headers,
+      cache: "no-store",
+      redirect: "manual",
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+  } catch (cause) {
+    logUnreachable(path, cause);
+    const e = unreachable();
+    return problemResponse(e.status, e.title, e.detail);
+  }
+  const responseHeaders = new Headers();
+  for (const name of PICTURE_RESPONSE_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value) responseHeaders.set(name, value);
+  }
+  return new Response(upstream.status === 304 ? null : upstream.body, {
     status: upstream.status,
     headers: responseHeaders,
   });

@@ -72,6 +72,25 @@ export interface ProductAttribute {
   value: string;
 }
 
+/**
+ * One picture of a product. Each `*_url` is a path on the API's origin (`/api/v1/images/...`)
+ * that never changes what it serves; the storefront answers the same paths (`app/api/v1/images`).
+ */
+export interface ApiProductImage {
+  id: string;
+  /** Empty when the product's name says what it shows. */
+  alt: string;
+  /** Of the large size; the smaller sizes keep its proportions. */
+  width: number;
+  height: number;
+  /** At most 160 px on a side. */
+  thumb_url: string;
+  /** At most 480 px on a side. */
+  card_url: string;
+  /** At most 1200 px on a side. */
+  large_url: string;
+}
+
 export interface ApiProduct {
   id: string;
   sku: string;
@@ -85,6 +104,8 @@ export interface ApiProduct {
   weight_grams: number;
   available: number;
   stock_status: StockStatus;
+  /** Cover first. */
+  images: ApiProductImage[];
   created_at: string;
 }
 
@@ -306,6 +327,18 @@ export interface User {
   role: Role;
 }
 
+/** A picture and the addresses of its sizes (paths this storefront serves too). */
+export interface ProductImage {
+  id: string;
+  alt: string;
+  /** Of the large size, so a page can reserve its space before it loads. */
+  width: number;
+  height: number;
+  thumbUrl: string;
+  cardUrl: string;
+  largeUrl: string;
+}
+
 export interface Product {
   id: string;
   sku: string;
@@ -318,6 +351,8 @@ export interface Product {
   weightGrams: number;
   available: number;
   stockStatus: StockStatus;
+  /** Cover first; each `alt` is the product's name where the API's was empty. */
+  images: ProductImage[];
 }
 
 /** A product as the admin screens show it: every field the API keeps, status included. */
@@ -333,6 +368,8 @@ export interface AdminProduct {
   price: Money;
   weightGrams: number;
   available: number;
+  /** Cover first, `alt` exactly as the admin wrote it (possibly empty). */
+  images: ProductImage[];
   createdAt: string;
 }
 

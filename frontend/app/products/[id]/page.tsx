@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AddToCart } from "@/components/catalog/add-to-cart";
-import { ProductArt } from "@/components/catalog/product-art";
+import { ProductGallery } from "@/components/catalog/product-gallery";
 import { StockBadge } from "@/components/catalog/stock-badge";
 import { Alert } from "@/components/ui/alert";
 import { ApiError } from "@/lib/api/problem";
@@ -65,9 +65,7 @@ export default async function ProductPage({ params }: Props) {
         </ol>
       </nav>
       <div className="grid items-start gap-8 lg:grid-cols-2 lg:gap-12">
-        <div className="overflow-hidden rounded-2xl border border-slate-200 bg-white shadow-sm">
-          <ProductArt sku={product.sku} name={product.name} size="lg" />
-        </div>
+        <ProductGallery sku={product.sku} name={product.name} images={product.images} />
         <div className="flex flex-col gap-6">
           <div>
             <h1 className="text-3xl font-bold tracking-tight text-slate-900">{product.name}</h1>

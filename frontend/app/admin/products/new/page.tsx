@@ -14,7 +14,8 @@ export default async function NewProductPage() {
       <Link href="/admin/products" className="text-sm font-medium text-brand-700 hover:underline">
         ← Products
       </Link>
-      <h1 className="mt-2 mb-6 text-2xl font-bold tracking-tight text-slate-900">New product</h1>
+      <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">New product</h1>
+      <p className="mt-1 mb-6 text-sm text-slate-600">Pictures are added on the next screen, once the product is created.</p>
       <NewProduct categories={categories} />
     </div>
   );

@@ -130,7 +130,7 @@ function runSaga(order, card) {
           release();
           return cancel(order, "shipping_unavailable", "no zone");
         }
-        const shipment = { id: randomUUID(), order_id: order.id, status: "created", zone, cost: usd(zone === "domestic" ? 500 : 1500), destination: order.shipping_address, created_at: now() };
+        const shipment = { id: randomUUID(), order_id: order.id, status: "created", zone, cost: usd(zone === "domestic" ? 500 : 1500), destination: order.shipping_address, created_at: now(), carrier: null, tracking_number: null, journey: [{ status: "created", location: null, at: now() }] };
         shipments.set(shipment.id, shipment);
         order.shipment_id = shipment.id;
         step(order, "create_shipment", "succeeded");

@@ -51,7 +51,25 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
         anyhow::ensure!(secret.len() >= 32, "EMPORIUM_JWT_SECRET must be at least 32 characters");
         return Ok(secret.clone());
     }
-    let path = settings.data_dir.join("jwt-secret");
+    kept_secret(settings, "jwt-secret")
+}
+
+/// The secrets the carrier signs its webhooks with: configured (two while rotating), or
+/// one generated once and kept in the data folder (the simulated carrier reads it there).
+pub fn carrier_secrets(settings: &Settings) -> anyhow::Result<Vec<String>> {
+    if settings.carrier_webhook_secrets.is_empty() {
+        return Ok(vec![kept_secret(settings, "carrier-webhook-secret")?]);
+    }
+    anyhow::ensure!(
+        settings.carrier_webhook_secrets.iter().all(|secret| secret.len() >= 32),
+        "each of EMPORIUM_CARRIER_WEBHOOK_SECRETS must be at least 32 characters"
+    );
+    Ok(settings.carrier_webhook_secrets.clone())
+}
+
+/// The secret kept in the data folder's file `name`, made (random, 256 bits) the first time.
+fn kept_secret(settings: &Settings, name: &str) -> anyhow::Result<String> {
+    let path = settings.data_dir.join(name);
     if let Ok(secret) = std::fs::read_to_string(&path) {
         return Ok(secret.trim().to_owned());
     }
@@ -123,7 +141,7 @@ impl Platform {
             inventory::module(inventory).await?,
             orders::module(orders, orders_config).await?,
             payments::module(payments, Arc::new(gateway)).await?,
-            shipping::module(shipping).await?,
+            shipping::module(shipping, carrier_secrets(settings)?).await?,
         ];
         let identity = Identity::open(identity_db, jwt_secret(settings)?, clock)
             .await?

@@ -38,6 +38,12 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_BLOB_DIR")]
     pub blob_dir: Option<PathBuf>,
 
+    /// Secrets the carrier signs its webhook updates with, comma-separated (two while one
+    /// replaces the other; each at least 32 characters). Unset: one is generated and kept in
+    /// the data folder as `carrier-webhook-secret`.
+    #[arg(long, env = "EMPORIUM_CARRIER_WEBHOOK_SECRETS", value_delimiter = ',', hide_env_values = true)]
+    pub carrier_webhook_secrets: Vec<String>,
+
     /// A `postgres://` URL moves every context to PostgreSQL (one schema each).
     #[arg(long, env = "EMPORIUM_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -174,6 +180,7 @@ impl Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             blob_dir: None,
+            carrier_webhook_secrets: Vec::new(),
             database_url: None,
             db_schema_prefix: String::new(),
             redis_url: None,

@@ -40,7 +40,7 @@ async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) 
             payments::module(store.clone(), Arc::new(gateway)).await.unwrap()
         }
         "orders" => orders::module(store.clone(), orders::OrdersConfig::default()).await.unwrap(),
-        "shipping" => shipping::module(store.clone()).await.unwrap(),
+        "shipping" => shipping::module(store.clone(), Vec::new()).await.unwrap(),
         other => panic!("no such context {other}"),
     };
     (store, module)

@@ -405,6 +405,42 @@ pub mod shipping {
         pub message: String,
     }
     contract!(ShipmentRefused, "shipping.ShipmentRefused");
+
+    /// The parcel left with the carrier: its reservation has become stock that left.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentShipped {
+        /// The shipment.
+        pub shipment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// Who carries it.
+        pub carrier: String,
+        /// The carrier's number for it.
+        pub tracking_number: String,
+    }
+    contract!(ShipmentShipped, "shipping.ShipmentShipped");
+
+    /// The carrier scanned the parcel on its way.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentInTransit {
+        /// The shipment.
+        pub shipment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// Where it was scanned.
+        pub location: String,
+    }
+    contract!(ShipmentInTransit, "shipping.ShipmentInTransit");
+
+    /// The parcel reached the customer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentDelivered {
+        /// The shipment.
+        pub shipment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+    }
+    contract!(ShipmentDelivered, "shipping.ShipmentDelivered");
 }
 
 /// Orders' facts and the commands its saga sends to Orders itself.

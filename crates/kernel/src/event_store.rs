@@ -623,11 +623,10 @@ impl UnitOfWork {
     /// `unique-{kind}-{value}`, so uniqueness holds on the write side without a read model.
     /// Returns the current owner when the value is already taken.
     pub async fn claim_unique(&mut self, kind: &str, value: &str, owner: Uuid) -> Result<Result<(), Uuid>, StoreError> {
-        let stream = format!("unique-{kind}-{value}");
-        if let Some(existing) = self.load(&stream).await?.first() {
-            let owner = existing.payload.get("owner").and_then(Value::as_str).and_then(|o| Uuid::parse_str(o).ok());
-            return Ok(Err(owner.unwrap_or_default()));
+        if let Some(existing) = self.unique_owner(kind, value).await? {
+            return Ok(Err(existing));
         }
+        let stream = format!("unique-{kind}-{value}");
         let event = NewEvent {
             event_id: Uuid::now_v7(),
             event_type: "UniqueValueClaimed".to_owned(),
@@ -637,6 +636,16 @@ impl UnitOfWork {
         };
         self.append(&stream, ExpectedVersion::NoStream, &[event]).await?;
         Ok(Ok(()))
+    }
+
+    /// Who claimed `value` of `kind` with [`UnitOfWork::claim_unique`], if anyone did: a
+    /// lookup by a unique value (a tracking number) on the write side.
+    pub async fn unique_owner(&mut self, kind: &str, value: &str) -> Result<Option<Uuid>, StoreError> {
+        let stream = format!("unique-{kind}-{value}");
+        Ok(self.load(&stream).await?.first().map(|claim| {
+            let owner = claim.payload.get("owner").and_then(Value::as_str).and_then(|o| Uuid::parse_str(o).ok());
+            owner.unwrap_or_default()
+        }))
     }
 
     /// Stores a checkpoint inside this transaction.

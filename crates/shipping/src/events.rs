@@ -30,11 +30,24 @@ pub enum ShippingEvent {
     /// A booking came after the order's shipment was cancelled: refused, nothing booked. The
     /// saga is undoing the order by then; this answers the late command all the same.
     ShipmentRefused { order_id: Uuid },
+    /// The parcel was labelled and handed to the carrier, who tracks it by `tracking_number`.
+    ShipmentShipped { shipment_id: Uuid, order_id: Uuid, carrier: String, tracking_number: String },
+    /// The carrier scanned the parcel on its way (recorded at each scan it reports).
+    ShipmentInTransit { shipment_id: Uuid, order_id: Uuid, location: String },
+    /// The carrier delivered the parcel.
+    ShipmentDelivered { shipment_id: Uuid, order_id: Uuid },
 }
 
 impl DomainEvent for ShippingEvent {
-    const TYPES: &'static [&'static str] =
-        &["ShipmentCreated", "ShippingUnavailable", "ShipmentCancelled", "ShipmentRefused"];
+    const TYPES: &'static [&'static str] = &[
+        "ShipmentCreated",
+        "ShippingUnavailable",
+        "ShipmentCancelled",
+        "ShipmentRefused",
+        "ShipmentShipped",
+        "ShipmentInTransit",
+        "ShipmentDelivered",
+    ];
 }
 
 /// The stream of an order's shipment.

@@ -1,17 +1,21 @@
-//! Shipping: prices parcels by zone and weight and creates shipments for confirmed orders.
+//! Shipping: prices parcels by zone and weight, creates shipments for confirmed orders and
+//! follows each parcel from hand-over (an admin) to delivery (the carrier's signed webhook).
 //!
 //! Subscribes to the saga's `CreateShipment` and its compensation `CancelShipment`;
-//! publishes `ShipmentCreated`, `ShippingUnavailable` (a destination outside every zone)
-//! and `ShipmentCancelled`.
+//! publishes `ShipmentCreated`, `ShippingUnavailable` (a destination outside every zone),
+//! `ShipmentCancelled`, `ShipmentShipped`, `ShipmentInTransit` and `ShipmentDelivered`.
 
 mod cancel_shipment;
+mod carrier_webhook;
 mod create_shipment;
 mod events;
 mod get_shipment;
 mod graphql;
+mod lifecycle;
 mod publications;
 mod quote;
 mod read_model;
+mod ship_shipment;
 mod zones;
 
 use kernel::event_store::EventStore;
@@ -19,6 +23,7 @@ use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
+pub use carrier_webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign as sign_carrier_update};
 pub use events::ShippingEvent;
 pub use graphql::ShippingQuery;
 
@@ -26,16 +31,33 @@ pub use graphql::ShippingQuery;
 #[derive(Clone)]
 pub(crate) struct Shipping {
     store: EventStore,
+    read_model: ProjectionRunner,
+    /// Secrets the carrier may sign its updates with (two while one replaces the other).
+    carrier_secrets: Arc<[String]>,
 }
 
-/// Builds the shipping context over its event store.
-pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbError> {
+impl Shipping {
+    /// Waits (briefly) until the read model shows the write at `position`, so whoever made
+    /// it reads it back.
+    async fn settle(&self, position: Option<kernel::event_store::Position>) {
+        if let Some(position) = position {
+            self.read_model.wait_for(position, std::time::Duration::from_secs(2)).await;
+        }
+    }
+}
+
+/// Builds the shipping context over its event store; the carrier signs its updates with one
+/// of `carrier_secrets`.
+pub async fn module(store: EventStore, carrier_secrets: Vec<String>) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("shipping", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ShipmentsProjection));
-    let shipping = Shipping { store: store.clone() };
+    let shipping =
+        Shipping { store: store.clone(), read_model: read_model.clone(), carrier_secrets: carrier_secrets.into() };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(quote::routes())
         .merge(get_shipment::routes())
+        .merge(ship_shipment::routes())
+        .merge(carrier_webhook::routes())
         .with_state(shipping.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(shipping.clone()))),

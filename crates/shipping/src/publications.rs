@@ -1,12 +1,15 @@
 //! What the shipping context tells other contexts.
 
 use crate::events::ShippingEvent;
-use contracts::shipping::{ShipmentCancelled, ShipmentCreated, ShipmentRefused, ShippingUnavailable};
+use contracts::shipping::{
+    ShipmentCancelled, ShipmentCreated, ShipmentDelivered, ShipmentInTransit, ShipmentRefused, ShipmentShipped,
+    ShippingUnavailable,
+};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
 
-/// Maps shipment outcomes to saga replies.
+/// Maps shipment outcomes to saga replies, and a parcel's journey to integration events.
 pub(crate) struct ShippingPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
@@ -28,6 +31,15 @@ impl Publications for ShippingPublications {
             Some(ShippingEvent::ShipmentRefused { order_id }) => {
                 let message = "The order's shipment was cancelled before this booking came; nothing was booked.";
                 envelope(event, &ShipmentRefused { order_id, message: message.to_owned() })
+            }
+            Some(ShippingEvent::ShipmentShipped { shipment_id, order_id, carrier, tracking_number }) => {
+                envelope(event, &ShipmentShipped { shipment_id, order_id, carrier, tracking_number })
+            }
+            Some(ShippingEvent::ShipmentInTransit { shipment_id, order_id, location }) => {
+                envelope(event, &ShipmentInTransit { shipment_id, order_id, location })
+            }
+            Some(ShippingEvent::ShipmentDelivered { shipment_id, order_id }) => {
+                envelope(event, &ShipmentDelivered { shipment_id, order_id })
             }
             None => Ok(Vec::new()),
         }

@@ -7,13 +7,23 @@ use kernel::db::{Db, Migration};
 use kernel::event_store::{RecordedEvent, StoreError};
 use kernel::money::{Currency, Money};
 use kernel::projection::Projection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use uuid::Uuid;
 
 /// Read-model tables.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "shipments read model", sqlite: SCHEMA, postgres: SCHEMA }];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "shipments read model", sqlite: SCHEMA, postgres: SCHEMA },
+    Migration { version: 2, description: "the parcel's journey", sqlite: JOURNEY, postgres: JOURNEY },
+];
+
+/// Carrier, tracking number and each step of the journey (a JSON array, oldest first).
+const JOURNEY: &str = "
+    alter table shipments add column carrier text;
+    alter table shipments add column tracking_number text;
+    alter table shipments add column journey text not null default '[]';
+    create index shipments_status on shipments (status, created_at);
+";
 
 const SCHEMA: &str = "
     create table shipments (
@@ -40,38 +50,58 @@ impl Projection for ShipmentsProjection {
     }
 
     async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
-        if let Some(ShippingEvent::ShipmentCreated {
-            shipment_id,
-            order_id,
-            customer_id,
-            destination,
-            weight_grams,
-            zone,
-            cost,
-        }) = event.decode_known::<ShippingEvent>()?
-        {
-            sqlx::query(
-                "insert into shipments (id, order_id, customer_id, status, zone, cost_minor, currency, destination, \
-                 weight_grams, created_at) values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(shipment_id.to_string())
-            .bind(order_id.to_string())
-            .bind(customer_id.to_string())
-            .bind(zone)
-            .bind(cost.amount_minor)
-            .bind(cost.currency.to_string())
-            .bind(serde_json::to_string(&destination).map_err(StoreError::Encode)?)
-            .bind(i64::try_from(weight_grams).unwrap_or(i64::MAX))
-            .bind(kernel::time::format(event.recorded_at))
-            .execute(conn)
-            .await?;
-        } else if let Some(ShippingEvent::ShipmentCancelled { shipment_id: Some(shipment_id), .. }) =
-            event.decode_known::<ShippingEvent>()?
-        {
-            sqlx::query("update shipments set status = 'cancelled' where id = $1")
+        let Some(shipping_event) = event.decode_known::<ShippingEvent>()? else { return Ok(()) };
+        let at = kernel::time::format(event.recorded_at);
+        match shipping_event {
+            ShippingEvent::ShipmentCreated {
+                shipment_id,
+                order_id,
+                customer_id,
+                destination,
+                weight_grams,
+                zone,
+                cost,
+            } => {
+                let journey = vec![JourneyStep { status: "created".to_owned(), location: None, at: at.clone() }];
+                sqlx::query(
+                    "insert into shipments (id, order_id, customer_id, status, zone, cost_minor, currency, \
+                     destination, weight_grams, created_at, journey) \
+                     values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $10)",
+                )
                 .bind(shipment_id.to_string())
+                .bind(order_id.to_string())
+                .bind(customer_id.to_string())
+                .bind(zone)
+                .bind(cost.amount_minor)
+                .bind(cost.currency.to_string())
+                .bind(serde_json::to_string(&destination).map_err(StoreError::Encode)?)
+                .bind(i64::try_from(weight_grams).unwrap_or(i64::MAX))
+                .bind(at)
+                .bind(serde_json::to_string(&journey).map_err(StoreError::Encode)?)
                 .execute(conn)
                 .await?;
+            }
+            ShippingEvent::ShipmentCancelled { shipment_id: Some(shipment_id), .. } => {
+                record_step(conn, shipment_id, "cancelled", None, at).await?;
+            }
+            ShippingEvent::ShipmentShipped { shipment_id, carrier, tracking_number, .. } => {
+                sqlx::query("update shipments set carrier = $2, tracking_number = $3 where id = $1")
+                    .bind(shipment_id.to_string())
+                    .bind(carrier)
+                    .bind(tracking_number)
+                    .execute(&mut *conn)
+                    .await?;
+                record_step(conn, shipment_id, "shipped", None, at).await?;
+            }
+            ShippingEvent::ShipmentInTransit { shipment_id, location, .. } => {
+                record_step(conn, shipment_id, "in_transit", Some(location), at).await?;
+            }
+            ShippingEvent::ShipmentDelivered { shipment_id, .. } => {
+                record_step(conn, shipment_id, "delivered", None, at).await?;
+            }
+            ShippingEvent::ShipmentCancelled { shipment_id: None, .. }
+            | ShippingEvent::ShippingUnavailable { .. }
+            | ShippingEvent::ShipmentRefused { .. } => {}
         }
         Ok(())
     }
@@ -79,6 +109,44 @@ impl Projection for ShipmentsProjection {
     fn tables(&self) -> &'static [&'static str] {
         &["shipments"]
     }
+}
+
+/// Sets shipment `id`'s status and adds the step to its journey.
+async fn record_step(
+    conn: &mut sqlx::AnyConnection,
+    id: Uuid,
+    status: &str,
+    location: Option<String>,
+    at: String,
+) -> Result<(), StoreError> {
+    let Some(stored) = sqlx::query_scalar::<_, String>("select journey from shipments where id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut journey: Vec<JourneyStep> = serde_json::from_str(&stored).map_err(StoreError::Decode)?;
+    journey.push(JourneyStep { status: status.to_owned(), location, at });
+    sqlx::query("update shipments set status = $2, journey = $3 where id = $1")
+        .bind(id.to_string())
+        .bind(status)
+        .bind(serde_json::to_string(&journey).map_err(StoreError::Encode)?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One step of a parcel's journey, for the customer's tracking timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "ShipmentStep")]
+pub(crate) struct JourneyStep {
+    /// `created`, `shipped`, `in_transit`, `delivered` or `cancelled`.
+    pub(crate) status: String,
+    /// Where the carrier scanned it (in transit only).
+    pub(crate) location: Option<String>,
+    /// When (RFC 3339).
+    pub(crate) at: String,
 }
 
 /// A shipment as the API shows it.
@@ -96,13 +164,19 @@ pub(crate) struct ShipmentView {
     pub(crate) destination: Address,
     pub(crate) weight_grams: i64,
     pub(crate) created_at: String,
+    /// Who carries it, once shipped.
+    pub(crate) carrier: Option<String>,
+    /// The carrier's number for it, once shipped.
+    pub(crate) tracking_number: Option<String>,
+    /// Every step so far, oldest first.
+    pub(crate) journey: Vec<JourneyStep>,
 }
 
 /// One shipment.
 pub(crate) async fn shipment(db: &Db, id: Uuid) -> Result<Option<ShipmentView>, sqlx::Error> {
     let row = sqlx::query(
-        "select id, order_id, customer_id, status, zone, cost_minor, currency, destination, weight_grams, created_at \
-         from shipments where id = $1",
+        "select id, order_id, customer_id, status, zone, cost_minor, currency, destination, weight_grams, created_at, \
+         carrier, tracking_number, journey from shipments where id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(db.reader())
@@ -124,6 +198,9 @@ pub(crate) async fn shipment(db: &Db, id: Uuid) -> Result<Option<ShipmentView>, 
             destination: serde_json::from_str(&destination).map_err(|e| decode(Box::new(e)))?,
             weight_grams: row.try_get("weight_grams")?,
             created_at: row.try_get("created_at")?,
+            carrier: row.try_get("carrier")?,
+            tracking_number: row.try_get("tracking_number")?,
+            journey: serde_json::from_str(&row.try_get::<String, _>("journey")?).map_err(|e| decode(Box::new(e)))?,
         })
     })
     .transpose()

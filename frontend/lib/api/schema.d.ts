@@ -523,6 +523,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shipments/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand a created shipment to the carrier (admin): it becomes `shipped`, with its tracking
+         *     number. A shipment already shipped, delivered or cancelled answers 409.
+         */
+        post: operations["ship"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shipping/quotes": {
         parameters: {
             query?: never;
@@ -534,6 +554,27 @@ export interface paths {
         put?: never;
         /** What shipping a parcel would cost; 422 `shipping_unavailable` outside every zone. */
         post: operations["quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/carrier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a signed update from the carrier. Refused with 401 unless signed by a current
+         *     secret within 300 s; an unknown tracking number is 422, a move the parcel cannot make
+         *     (delivered twice, in transit before it shipped) 409, and nothing changes on any refusal.
+         */
+        post: operations["carrier_update"];
         delete?: never;
         options?: never;
         head?: never;
@@ -583,6 +624,31 @@ export interface components {
         CancellationView: {
             code: string;
             message: string;
+        };
+        /** @description What the shop did with an update. */
+        CarrierAck: {
+            /** @description `false` when this `event_id` had been applied before: nothing changed now. */
+            applied: boolean;
+            /**
+             * Format: uuid
+             * @description The parcel's shipment.
+             */
+            shipment_id: string;
+        };
+        /**
+         * @description Where the carrier says the parcel is.
+         * @enum {string}
+         */
+        CarrierStatus: "in_transit" | "delivered";
+        /** @description The body of a carrier update. */
+        CarrierUpdate: {
+            /** @description The carrier's id of this update (1 to 100 characters): a resent update carries the same. */
+            event_id: string;
+            /** @description Where it was scanned (in transit; at most 100 characters). */
+            location?: string | null;
+            status: components["schemas"]["CarrierStatus"];
+            /** @description The parcel. */
+            tracking_number: string;
         };
         /** @description Every category, in tree order. */
         Categories: {
@@ -706,6 +772,16 @@ export interface components {
             /** @description What is wrong with it. */
             message: string;
         };
+        /** @description The body of `POST /shipments/{id}/ship`. */
+        HandOver: {
+            /** @description Who carries it (1 to 60 characters). */
+            carrier: string;
+            /**
+             * @description The carrier's number for it: 6 to 40 letters, digits or `-` (upper-cased). One is
+             *     made when none is given.
+             */
+            tracking_number?: string | null;
+        };
         /** @description The form of `POST /products/{id}/images`. */
         ImageUpload: {
             /** @description What it shows, for shoppers who cannot see it (at most 200 characters). */
@@ -716,6 +792,15 @@ export interface components {
              *     least 64.
              */
             file: string;
+        };
+        /** @description One step of a parcel's journey, for the customer's tracking timeline. */
+        JourneyStep: {
+            /** @description When (RFC 3339). */
+            at: string;
+            /** @description Where the carrier scanned it (in transit only). */
+            location?: string | null;
+            /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
+            status: string;
         };
         /**
          * @description Where a dead letter stands.
@@ -1152,14 +1237,20 @@ export interface components {
         };
         /** @description A shipment as the API shows it. */
         ShipmentView: {
+            /** @description Who carries it, once shipped. */
+            carrier?: string | null;
             cost: components["schemas"]["Money"];
             created_at: string;
             destination: components["schemas"]["Address"];
             /** Format: uuid */
             id: string;
+            /** @description Every step so far, oldest first. */
+            journey: components["schemas"]["JourneyStep"][];
             /** Format: uuid */
             order_id: string;
             status: string;
+            /** @description The carrier's number for it, once shipped. */
+            tracking_number?: string | null;
             /** Format: int64 */
             weight_grams: number;
             zone: string;
@@ -3486,6 +3577,96 @@ export interface operations {
             };
         };
     };
+    ship: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Shipment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandOver"];
+            };
+        };
+        responses: {
+            /** @description Shipped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     quote: {
         parameters: {
             query?: never;
@@ -3510,6 +3691,80 @@ export interface operations {
             };
             /** @description Malformed request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    carrier_update: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description v1=<hex HMAC-SHA256 of "{timestamp}.{body}"> */
+                "carrier-signature": string;
+                /** @description When it was signed, in Unix seconds */
+                "carrier-timestamp": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarrierUpdate"];
+            };
+        };
+        responses: {
+            /** @description Applied, or applied before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierAck"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

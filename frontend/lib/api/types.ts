@@ -243,15 +243,31 @@ export interface Address {
   country: string;
 }
 
+export type ShipmentStatus = "created" | "shipped" | "in_transit" | "delivered" | "cancelled";
+
+/** One step of a parcel's journey (`journey` on a shipment). */
+export interface ApiShipmentStep {
+  status: ShipmentStatus;
+  /** Where the carrier scanned it (in transit only). */
+  location?: string | null;
+  at: string;
+}
+
 export interface ApiShipment {
   id: string;
   order_id: string;
-  status: "created";
+  status: ShipmentStatus;
   zone: string;
   cost: Money;
   destination: Address;
   weight_grams: number;
   created_at: string;
+  /** Who carries it, once shipped. */
+  carrier?: string | null;
+  /** The carrier's number for it, once shipped. */
+  tracking_number?: string | null;
+  /** Every step so far, oldest first. */
+  journey: ApiShipmentStep[];
 }
 
 export type OrderStatus = "placed" | "confirmed" | "completed" | "cancelled";

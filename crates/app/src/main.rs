@@ -1,4 +1,5 @@
-//! `emporium`: run the platform, migrate, seed demo data, rebuild read models, add admins.
+//! `emporium`: run the platform, migrate, seed demo data, rebuild read models, add admins,
+//! play the carrier.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -58,6 +59,21 @@ enum Command {
     Sagas {
         #[command(subcommand)]
         command: SagasCommand,
+    },
+    /// Play the carrier: send a signed update about a parcel to a running platform (how the
+    /// demo moves parcels in transit and delivered).
+    Carrier {
+        /// The parcel's tracking number (shown on its shipment once an admin shipped it).
+        tracking_number: String,
+        /// Where the parcel is now.
+        #[arg(value_enum)]
+        status: emporium::carrier::ParcelStatus,
+        /// Where it was scanned.
+        #[arg(long, default_value = "Regional sorting centre")]
+        location: String,
+        /// The platform's base URL; `http://` and the listen address when not given.
+        #[arg(long)]
+        api: Option<String>,
     },
     /// Administrator accounts.
     Admin {
@@ -272,6 +288,13 @@ async fn main() -> anyhow::Result<()> {
                     println!("retried {} ({}): {last}", saga.saga.saga_id, saga.saga.status.as_str());
                 }
             }
+            platform.shutdown().await;
+        }
+        Command::Carrier { tracking_number, status, location, api } => {
+            let api = api.unwrap_or_else(|| format!("http://{}", cli.settings.listen));
+            let answer =
+                emporium::carrier::send_update(&cli.settings, &api, &tracking_number, status, &location).await?;
+            println!("{answer}");
             platform.shutdown().await;
         }
         Command::Admin { command: AdminCommand::Create { email, password, name } } => {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use testkit::{Backend, TestApp, assert_problem, on_every_backend};
 use uuid::Uuid;
 
+const EMPORIUM: &str = env!("CARGO_BIN_EXE_emporium");
 const OLD_SECRET: &str = "carrier-secret-being-retired-0000000000";
 const NEW_SECRET: &str = "carrier-secret-taking-over-11111111111111";
 
@@ -18,6 +19,12 @@ async fn shop_with_a_parcel(backend: &Backend) -> (TestApp, String, String, Stri
         settings.carrier_webhook_secrets = vec![OLD_SECRET.to_owned(), NEW_SECRET.to_owned()];
     })
     .await;
+    let (admin, customer, order_id, shipment_id) = a_parcel(&app).await;
+    (app, admin, customer, order_id, shipment_id)
+}
+
+/// A completed order's shipment on `app`: (admin, customer, order id, shipment id).
+async fn a_parcel(app: &TestApp) -> (String, String, String, String) {
     let admin = app.admin_token().await;
     let customer = app.new_customer().await;
     let product = app.create_product(&admin, 10, 1_500).await;
@@ -28,7 +35,7 @@ async fn shop_with_a_parcel(backend: &Backend) -> (TestApp, String, String, Stri
     let settled = app.settled_order(&customer, &order_id).await;
     assert_eq!(settled["status"], "completed", "{settled}");
     let shipment_id = settled["shipment_id"].as_str().unwrap().to_owned();
-    (app, admin, customer, order_id, shipment_id)
+    (admin, customer, order_id, shipment_id)
 }
 
 async fn ship(app: &TestApp, token: Option<&str>, shipment: &str, body: Value) -> (StatusCode, Value) {
@@ -37,16 +44,8 @@ async fn ship(app: &TestApp, token: Option<&str>, shipment: &str, body: Value) -
 
 /// Sends `update` to the carrier webhook, signed with `secret` at `signed_at` (Unix seconds).
 async fn carrier_says(app: &TestApp, secret: &str, signed_at: i64, update: &Value) -> (StatusCode, Value) {
-    let body = update.to_string();
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/webhooks/carrier", app.base))
-        .header("content-type", "application/json")
-        .header(shipping::TIMESTAMP_HEADER, signed_at.to_string())
-        .header(shipping::SIGNATURE_HEADER, shipping::sign_carrier_update(secret, signed_at, body.as_bytes()))
-        .body(body)
-        .send()
-        .await
-        .expect("the webhook answers");
+    let request = emporium::carrier::signed_update(&app.base, secret, signed_at, update.to_string());
+    let response = request.send().await.expect("the webhook answers");
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -345,3 +344,61 @@ on_every_backend!(bad_hand_overs_and_unsigned_updates_are_refused_and_change_not
     let (status, ack) = carrier_says(&app, OLD_SECRET, now(), &update).await;
     assert_eq!((status, ack["applied"].as_bool()), (StatusCode::OK, Some(true)), "{ack}");
 });
+
+on_every_backend!(an_admin_lists_shipments_by_status_newest_first, |backend: Backend| async move {
+    let (app, admin, customer, first_order, first) = shop_with_a_parcel(&backend).await;
+    let product = app.create_product(&admin, 10, 1_500).await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, order) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    let second_order = order["id"].as_str().unwrap().to_owned();
+    let second = app.settled_order(&customer, &second_order).await["shipment_id"].as_str().unwrap().to_owned();
+    let (status, _) = ship(&app, Some(&admin), &first, json!({ "carrier": "Parcelway" })).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let ids = |page: &Value| {
+        page["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let (status, all) = app.get("/api/v1/shipments", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(ids(&all), [second.clone(), first.clone()], "newest order first");
+    let (_, waiting) = app.get("/api/v1/shipments?status=created", Some(&admin)).await;
+    assert_eq!(ids(&waiting), [second.as_str()]);
+    let (_, shipped) = app.get("/api/v1/shipments?status=shipped", Some(&admin)).await;
+    assert_eq!(ids(&shipped), [first.as_str()]);
+    let (_, page_one) = app.get("/api/v1/shipments?limit=1", Some(&admin)).await;
+    assert_eq!(ids(&page_one), [second.as_str()]);
+    let cursor = page_one["next_cursor"].as_str().unwrap();
+    assert_eq!(cursor, second_order, "pages follow the orders");
+    let (_, page_two) = app.get(&format!("/api/v1/shipments?limit=1&cursor={cursor}"), Some(&admin)).await;
+    assert_eq!((ids(&page_two), page_two["next_cursor"].clone()), (vec![first.clone()], Value::Null));
+    assert_ne!(first_order, second_order);
+
+    for (what, token, query, expected) in [
+        ("a customer", Some(customer.as_str()), "", StatusCode::FORBIDDEN),
+        ("anonymous", None, "", StatusCode::UNAUTHORIZED),
+        ("an unknown status", Some(admin.as_str()), "?status=lost", StatusCode::BAD_REQUEST),
+        ("a bad cursor", Some(admin.as_str()), "?cursor=nope", StatusCode::BAD_REQUEST),
+        ("a zero limit", Some(admin.as_str()), "?limit=0", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/shipments{query}"), token).await;
+        assert_problem(status, &body, expected, what);
+    }
+});
+
+on_every_backend!(
+    the_simulated_carrier_moves_a_parcel_with_the_secret_kept_in_the_data_folder,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let (admin, customer, _, shipment_id) = a_parcel(&app).await;
+        let (_, shipped) = ship(&app, Some(&admin), &shipment_id, json!({ "carrier": "Parcelway" })).await;
+        let tracking = shipped["tracking_number"].as_str().unwrap();
+        let said = app
+            .cli(EMPORIUM, &["carrier", tracking, "in-transit", "--location", "Leeds hub", "--api", &app.base])
+            .await;
+        assert!(said.contains("\"applied\":true"), "{said}");
+        app.cli(EMPORIUM, &["carrier", tracking, "delivered", "--api", &app.base]).await;
+        let seen = shipment(&app, &customer, &shipment_id).await;
+        assert_eq!(statuses(&seen), ["created", "shipped", "in_transit", "delivered"]);
+        assert_eq!(seen["journey"][2]["location"], "Leeds hub");
+    }
+);

@@ -12,6 +12,7 @@ mod events;
 mod get_shipment;
 mod graphql;
 mod lifecycle;
+mod list_shipments;
 mod publications;
 mod quote;
 mod read_model;
@@ -56,6 +57,7 @@ pub async fn module(store: EventStore, carrier_secrets: Vec<String>) -> Result<C
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(quote::routes())
         .merge(get_shipment::routes())
+        .merge(list_shipments::routes())
         .merge(ship_shipment::routes())
         .merge(carrier_webhook::routes())
         .with_state(shipping.clone());

@@ -18,6 +18,14 @@ pub(crate) enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in journey order.
+    const ALL: [Stage; 5] = [Stage::Created, Stage::Shipped, Stage::InTransit, Stage::Delivered, Stage::Cancelled];
+
+    /// The stage named `word` in the API.
+    pub(crate) fn named(word: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.as_str() == word)
+    }
+
     /// Its name in the API.
     pub(crate) fn as_str(self) -> &'static str {
         match self {

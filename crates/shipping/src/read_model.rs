@@ -158,6 +158,7 @@ pub(crate) struct ShipmentView {
     #[serde(skip)]
     #[graphql(skip)]
     pub(crate) customer_id: Uuid,
+    /// `created`, `shipped`, `in_transit`, `delivered` or `cancelled`.
     pub(crate) status: String,
     pub(crate) zone: String,
     pub(crate) cost: Money,
@@ -172,36 +173,55 @@ pub(crate) struct ShipmentView {
     pub(crate) journey: Vec<JourneyStep>,
 }
 
+const SELECT_SHIPMENT: &str = "select id, order_id, customer_id, status, zone, cost_minor, currency, destination, \
+     weight_grams, created_at, carrier, tracking_number, journey from shipments";
+
 /// One shipment.
 pub(crate) async fn shipment(db: &Db, id: Uuid) -> Result<Option<ShipmentView>, sqlx::Error> {
-    let row = sqlx::query(
-        "select id, order_id, customer_id, status, zone, cost_minor, currency, destination, weight_grams, created_at, \
-         carrier, tracking_number, journey from shipments where id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(db.reader())
-    .await?;
+    let sql = format!("{SELECT_SHIPMENT} where id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(db.reader()).await?;
+    row.as_ref().map(shipment_from_row).transpose()
+}
+
+/// Up to `limit` shipments, newest order first, of `status` (any when `None`), after the
+/// one of order `before`.
+pub(crate) async fn shipments(
+    db: &Db,
+    status: Option<&str>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<ShipmentView>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_SHIPMENT} where ($1 = '' or status = $1) and ($2 = '' or order_id < $2) order by order_id desc limit $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(status.unwrap_or_default())
+        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter().map(shipment_from_row).collect()
+}
+
+fn shipment_from_row(row: &sqlx::any::AnyRow) -> Result<ShipmentView, sqlx::Error> {
     let decode = |e: Box<dyn std::error::Error + Send + Sync>| sqlx::Error::Decode(e);
-    row.map(|row| {
-        let uuid = |name: &str| -> Result<Uuid, sqlx::Error> {
-            Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(|e| decode(Box::new(e)))
-        };
-        let currency: String = row.try_get("currency")?;
-        let destination: String = row.try_get("destination")?;
-        Ok(ShipmentView {
-            id: uuid("id")?,
-            order_id: uuid("order_id")?,
-            customer_id: uuid("customer_id")?,
-            status: row.try_get("status")?,
-            zone: row.try_get("zone")?,
-            cost: Money::new(row.try_get("cost_minor")?, Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?),
-            destination: serde_json::from_str(&destination).map_err(|e| decode(Box::new(e)))?,
-            weight_grams: row.try_get("weight_grams")?,
-            created_at: row.try_get("created_at")?,
-            carrier: row.try_get("carrier")?,
-            tracking_number: row.try_get("tracking_number")?,
-            journey: serde_json::from_str(&row.try_get::<String, _>("journey")?).map_err(|e| decode(Box::new(e)))?,
-        })
+    let uuid = |name: &str| -> Result<Uuid, sqlx::Error> {
+        Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(|e| decode(Box::new(e)))
+    };
+    let currency: String = row.try_get("currency")?;
+    let destination: String = row.try_get("destination")?;
+    Ok(ShipmentView {
+        id: uuid("id")?,
+        order_id: uuid("order_id")?,
+        customer_id: uuid("customer_id")?,
+        status: row.try_get("status")?,
+        zone: row.try_get("zone")?,
+        cost: Money::new(row.try_get("cost_minor")?, Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?),
+        destination: serde_json::from_str(&destination).map_err(|e| decode(Box::new(e)))?,
+        weight_grams: row.try_get("weight_grams")?,
+        created_at: row.try_get("created_at")?,
+        carrier: row.try_get("carrier")?,
+        tracking_number: row.try_get("tracking_number")?,
+        journey: serde_json::from_str(&row.try_get::<String, _>("journey")?).map_err(|e| decode(Box::new(e)))?,
     })
-    .transpose()
 }

@@ -667,6 +667,9 @@ fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::proce
     if let Some(deadlines) = &settings.saga_step_deadlines {
         command.env("EMPORIUM_SAGA_STEP_DEADLINES", deadlines);
     }
+    if !settings.carrier_webhook_secrets.is_empty() {
+        command.env("EMPORIUM_CARRIER_WEBHOOK_SECRETS", settings.carrier_webhook_secrets.join(","));
+    }
     if let Some(url) = &settings.database_url {
         command.env("EMPORIUM_DATABASE_URL", url);
     }

@@ -506,6 +506,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every shipment (admin), newest order first, optionally of one status. */
+        get: operations["list_shipments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shipments/{id}": {
         parameters: {
             query?: never;
@@ -928,6 +945,32 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
         };
+        /** @description One page of a list and the cursor of the next. */
+        Page_ShipmentView: {
+            /** @description The items, in the list's order. */
+            items: {
+                /** @description Who carries it, once shipped. */
+                carrier?: string | null;
+                cost: components["schemas"]["Money"];
+                created_at: string;
+                destination: components["schemas"]["Address"];
+                /** Format: uuid */
+                id: string;
+                /** @description Every step so far, oldest first. */
+                journey: components["schemas"]["JourneyStep"][];
+                /** Format: uuid */
+                order_id: string;
+                /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
+                status: string;
+                /** @description The carrier's number for it, once shipped. */
+                tracking_number?: string | null;
+                /** Format: int64 */
+                weight_grams: number;
+                zone: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; `null` on the last. */
+            next_cursor?: string | null;
+        };
         /**
          * @description The request body (REST), or `input` of `changePassword` (GraphQL). Not `Debug`: it
          *     holds passwords.
@@ -1248,6 +1291,7 @@ export interface components {
             journey: components["schemas"]["JourneyStep"][];
             /** Format: uuid */
             order_id: string;
+            /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
             status: string;
             /** @description The carrier's number for it, once shipped. */
             tracking_number?: string | null;
@@ -3500,6 +3544,72 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_shipments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only shipments with this status: `created`, `shipped`, `in_transit`, `delivered` or
+                 *     `cancelled`.
+                 */
+                status?: string;
+                /** @description Items per page, 1..=100 (default 20). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of shipments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ShipmentView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -107,6 +107,13 @@ on_every_backend!(
         assert_eq!(seen["status"], "delivered");
         assert_eq!(statuses(&seen), ["created", "shipped", "in_transit", "delivered"]);
         assert_eq!(seen["journey"][2]["location"], "Leeds hub");
+        let order = app
+            .eventually("the order follows its parcel", || async {
+                let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
+                (order["status"] == "delivered").then_some(order)
+            })
+            .await;
+        assert_eq!(order["shipment_id"], shipment_id.as_str());
         assert_eq!(
             shipment_events(&app, &order_id).await,
             ["ShipmentCreated", "ShipmentShipped", "ShipmentInTransit", "ShipmentDelivered"]

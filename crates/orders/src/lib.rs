@@ -6,9 +6,10 @@
 //! Orders' own price list, kept from Catalog's events, never from the client.
 //!
 //! Subscribes to Catalog's product facts (`ProductCreated`, `ProductUpdated`, `ProductPriceChanged`,
-//! `ProductStatusChanged`, `ProductDeleted`), the saga's replies and its own
-//! commands; publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
+//! `ProductStatusChanged`, `ProductDeleted`), the saga's replies, its own commands and
+//! Shipping's `ShipmentDelivered` (the order is delivered); publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
 
+mod deliveries;
 mod get_order;
 mod graphql;
 mod list_orders;
@@ -122,6 +123,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
             Arc::new(SagaReplies(saga.clone())),
             commands,
             Arc::new(price_list::PriceList { store: store.clone() }),
+            Arc::new(deliveries::Deliveries { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),
         workers: vec![Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel)))],

@@ -47,6 +47,8 @@ pub enum OrdersEvent {
     CancellationRepeated { order_id: Uuid, code: String, message: String },
     /// Completion was asked for again (the saga retries it until answered): answered again.
     CompletionRepeated { order_id: Uuid, shipment_id: Uuid },
+    /// Its parcel reached the customer (Shipping's `ShipmentDelivered`).
+    OrderDelivered { order_id: Uuid, shipment_id: Uuid },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -57,6 +59,7 @@ impl DomainEvent for OrdersEvent {
         "OrderCancelled",
         "CancellationRepeated",
         "CompletionRepeated",
+        "OrderDelivered",
     ];
 }
 
@@ -69,6 +72,7 @@ pub(crate) enum OrderStatus {
     Confirmed,
     Completed,
     Cancelled,
+    Delivered,
 }
 
 /// An order's write-side state.
@@ -86,6 +90,7 @@ impl Aggregate for Order {
             OrdersEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
             OrdersEvent::OrderCompleted { .. } => OrderStatus::Completed,
             OrdersEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
+            OrdersEvent::OrderDelivered { .. } => OrderStatus::Delivered,
             OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return,
         };
     }
@@ -94,9 +99,20 @@ impl Aggregate for Order {
 /// What the saga asks of an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum OrderCommand {
-    Confirm { payment_id: Uuid },
-    Complete { shipment_id: Uuid },
-    Cancel { code: String, message: String },
+    Confirm {
+        payment_id: Uuid,
+    },
+    Complete {
+        shipment_id: Uuid,
+    },
+    Cancel {
+        code: String,
+        message: String,
+    },
+    /// Not the saga's: Shipping says the parcel arrived.
+    Deliver {
+        shipment_id: Uuid,
+    },
 }
 
 /// Why an order refused a command.
@@ -125,7 +141,10 @@ impl Order {
             (Completed, OrderCommand::Complete { shipment_id }) => {
                 OrdersEvent::CompletionRepeated { order_id, shipment_id }
             }
-            (Confirmed, OrderCommand::Confirm { .. }) => return Ok(Vec::new()),
+            (Completed, OrderCommand::Deliver { shipment_id }) => OrdersEvent::OrderDelivered { order_id, shipment_id },
+            (Confirmed, OrderCommand::Confirm { .. }) | (Delivered, OrderCommand::Deliver { .. }) => {
+                return Ok(Vec::new());
+            }
             (from, _) => return Err(InvalidTransition { from }),
         };
         Ok(vec![event])
@@ -152,6 +171,17 @@ mod tests {
         assert!(matches!(confirmed[..], [OrdersEvent::OrderConfirmed { .. }]));
         let completed = order(OrderStatus::Confirmed).decide(id, OrderCommand::Complete { shipment_id: id }).unwrap();
         assert!(matches!(completed[..], [OrdersEvent::OrderCompleted { .. }]));
+    }
+
+    #[test]
+    fn only_a_completed_order_is_delivered_and_only_once() {
+        let (id, deliver) = (Uuid::now_v7(), OrderCommand::Deliver { shipment_id: Uuid::nil() });
+        let delivered = order(OrderStatus::Completed).decide(id, deliver.clone()).unwrap();
+        assert!(matches!(delivered[..], [OrdersEvent::OrderDelivered { .. }]));
+        assert_eq!(order(OrderStatus::Delivered).decide(id, deliver.clone()), Ok(vec![]));
+        for early in [OrderStatus::Placed, OrderStatus::Confirmed, OrderStatus::Cancelled] {
+            assert_eq!(order(early).decide(id, deliver.clone()), Err(InvalidTransition { from: early }));
+        }
     }
 
     #[test]

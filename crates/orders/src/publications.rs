@@ -46,6 +46,8 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         | OrdersEvent::CancellationRepeated { order_id, code, message } => {
             seal.seal(&OrderCancelled { order_id, code, message })
         }
+        // Shipping told it; no one else needs it from Orders.
+        OrdersEvent::OrderDelivered { .. } => return Ok(None),
     };
     envelope.map(Some)
 }

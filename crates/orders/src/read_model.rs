@@ -115,6 +115,9 @@ impl Projection for OrdersProjection {
                 Some(shipment_id.to_string()),
                 None,
             ),
+            OrdersEvent::OrderDelivered { order_id, .. } => {
+                ("update orders set status = 'delivered', updated_at = $4 where id = $1", order_id, None, None)
+            }
             // An answer given again; the order is as it was.
             OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return Ok(()),
             OrdersEvent::OrderCancelled { order_id, code, message } => (

@@ -409,3 +409,34 @@ on_every_backend!(
         assert_eq!(seen["journey"][2]["location"], "Leeds hub");
     }
 );
+
+on_every_backend!(stock_leaves_with_the_parcel_and_only_then, |backend: Backend| async move {
+    let (app, admin, customer, order_id, shipment_id) = shop_with_a_parcel(&backend).await;
+    let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
+    let product = order["lines"][0]["product_id"].as_str().unwrap().to_owned();
+    let level = || async {
+        let (status, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+        assert_eq!(status, StatusCode::OK, "{level}");
+        (level["on_hand"].as_i64().unwrap(), level["reserved"].as_i64().unwrap(), level["available"].as_i64().unwrap())
+    };
+    assert_eq!(level().await, (10, 1, 9), "a completed order holds its unit until the parcel leaves");
+    app.assert_invariants().await;
+
+    let (_, shipped) = ship(&app, Some(&admin), &shipment_id, json!({ "carrier": "Parcelway" })).await;
+    app.eventually("the held unit leaves with the parcel", || async { (level().await == (9, 0, 9)).then_some(()) })
+        .await;
+    app.assert_invariants().await;
+
+    let tracking = shipped["tracking_number"].as_str().unwrap();
+    let delivered = json!({ "event_id": "d-1", "tracking_number": tracking, "status": "delivered" });
+    assert_eq!(carrier_says(&app, NEW_SECRET, now(), &delivered).await.0, StatusCode::OK);
+    app.eventually("the order is delivered", || async {
+        let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
+        (order["status"] == "delivered").then_some(())
+    })
+    .await;
+    assert_eq!(level().await, (9, 0, 9), "delivery moves no stock");
+    app.assert_invariants().await;
+    let events = app.event_types("inventory", &format!("reservation-{order_id}")).await;
+    assert_eq!(events, ["InventoryReserved", "ReservationShipped"]);
+});

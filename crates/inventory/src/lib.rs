@@ -1,8 +1,9 @@
 //! Inventory: how many units of each product are on hand and held for orders.
 //!
 //! Each product's stock is an event-sourced stock item; each order's hold is a
-//! reservation that covers every line or none. Subscribes to `ProductCreated` and the
-//! saga's `ReserveInventory` / `ReleaseInventory`; publishes `InventoryReserved`,
+//! reservation that covers every line or none, until the order's parcel leaves and takes
+//! the held units with it. Subscribes to `ProductCreated`, the saga's `ReserveInventory` /
+//! `ReleaseInventory` and Shipping's `ShipmentShipped`; publishes `InventoryReserved`,
 //! `OutOfStock`, `InventoryReleased` and `StockLevelChanged`.
 
 mod adjust_stock;
@@ -12,6 +13,7 @@ mod publications;
 mod read_model;
 mod release_inventory;
 mod reserve_inventory;
+mod ship_stock;
 mod stock;
 mod stock_level;
 
@@ -50,7 +52,8 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         projections: vec![read_model],
         handlers: vec![
             Arc::new(open_stock::OpenStock { store: store.clone() }),
-            Arc::new(reserve_inventory::ReservationCommands { store }),
+            Arc::new(reserve_inventory::ReservationCommands { store: store.clone() }),
+            Arc::new(ship_stock::ShippedStock { store }),
         ],
         publications: Arc::new(publications::InventoryPublications),
         workers: Vec::new(),

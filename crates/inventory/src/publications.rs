@@ -25,7 +25,8 @@ impl Publications for InventoryPublications {
             InventoryEvent::StockItemOpened { product_id, on_hand } => level(event, product_id, on_hand),
             InventoryEvent::StockAdjusted { product_id, available, .. }
             | InventoryEvent::StockReserved { product_id, available, .. }
-            | InventoryEvent::StockReleased { product_id, available, .. } => level(event, product_id, available),
+            | InventoryEvent::StockReleased { product_id, available, .. }
+            | InventoryEvent::StockShipped { product_id, available, .. } => level(event, product_id, available),
             InventoryEvent::InventoryReserved { order_id, lines } => {
                 envelope(event, &InventoryReserved { order_id, lines })
             }
@@ -34,6 +35,8 @@ impl Publications for InventoryPublications {
             | InventoryEvent::ReleaseRepeated { order_id, lines } => {
                 envelope(event, &InventoryReleased { order_id, lines })
             }
+            // Nobody waits on it: the parcel's own event told everyone.
+            InventoryEvent::ReservationShipped { .. } => Ok(Vec::new()),
             InventoryEvent::ReservationRefused { order_id } => {
                 let message = "The order's hold was released before this reservation came; nothing was held.";
                 envelope(event, &ReservationRefused { order_id, message: message.to_owned() })

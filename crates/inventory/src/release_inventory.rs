@@ -28,7 +28,8 @@ pub(crate) async fn release(
                 uow.append_decided(&stream, &mut reservation, &[event], metadata).await?;
                 return Ok::<_, StoreError>((uow, ()));
             }
-            Reservation::None | Reservation::Refused => Vec::new(),
+            // Gone with the parcel: nothing is held to give back.
+            Reservation::None | Reservation::Refused | Reservation::Shipped(_) => Vec::new(),
             Reservation::Held(lines) => lines.clone(),
         };
         for line in &released {

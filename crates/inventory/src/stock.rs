@@ -36,6 +36,11 @@ pub enum InventoryEvent {
     /// A reservation came after the order's hold was released: refused, nothing held. The
     /// saga is undoing the order by then; this answers the late command all the same.
     ReservationRefused { order_id: Uuid },
+    /// Units held for an order left with its parcel: on hand and held both drop by
+    /// `quantity`; what can be promised (`available`) stays as it was.
+    StockShipped { product_id: Uuid, order_id: Uuid, quantity: i64, on_hand: i64, available: i64 },
+    /// The order's held lines left with its parcel; nothing is held for it any more.
+    ReservationShipped { order_id: Uuid, lines: Vec<ProductQuantity> },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -49,6 +54,8 @@ impl DomainEvent for InventoryEvent {
         "InventoryReleased",
         "ReleaseRepeated",
         "ReservationRefused",
+        "StockShipped",
+        "ReservationShipped",
     ];
 }
 
@@ -79,6 +86,10 @@ impl Aggregate for StockItem {
             InventoryEvent::StockAdjusted { delta, .. } => self.on_hand += delta,
             InventoryEvent::StockReserved { quantity, .. } => self.reserved += quantity,
             InventoryEvent::StockReleased { quantity, .. } => self.reserved -= quantity,
+            InventoryEvent::StockShipped { quantity, .. } => {
+                self.on_hand -= quantity;
+                self.reserved -= quantity;
+            }
             _ => {}
         }
     }
@@ -126,6 +137,8 @@ pub(crate) enum Reservation {
     Refused,
     /// Given back (or barred before it was made): these lines.
     Released(Vec<ProductQuantity>),
+    /// Left with the order's parcel: these lines.
+    Shipped(Vec<ProductQuantity>),
 }
 
 impl Aggregate for Reservation {
@@ -136,6 +149,7 @@ impl Aggregate for Reservation {
             InventoryEvent::InventoryReserved { lines, .. } => *self = Reservation::Held(lines.clone()),
             InventoryEvent::OutOfStock { .. } => *self = Reservation::Refused,
             InventoryEvent::InventoryReleased { lines, .. } => *self = Reservation::Released(lines.clone()),
+            InventoryEvent::ReservationShipped { lines, .. } => *self = Reservation::Shipped(lines.clone()),
             _ => {}
         }
     }

@@ -126,6 +126,7 @@ impl Platform {
             step_deadline: chrono::Duration::seconds(i64::from(settings.saga_step_deadline_secs.max(1))),
             queue_deadline: chrono::Duration::seconds(i64::from(settings.saga_queue_deadline_secs.max(1))),
             compensation_retry_pause: chrono::Duration::milliseconds(i64::from(settings.saga_retry_pause_ms.max(1))),
+            max_units_per_product: settings.max_units_per_product,
             ..orders::OrdersConfig::default()
         };
         let cache: Arc<dyn Cache> = match &settings.redis_url {

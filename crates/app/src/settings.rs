@@ -113,6 +113,10 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_GATEWAY_FAILURE_RATE", default_value_t = 0.0)]
     pub gateway_failure_rate: f64,
 
+    /// Most units of one product one order may have (a limit against hoarding).
+    #[arg(long, env = "EMPORIUM_MAX_UNITS_PER_PRODUCT", default_value_t = 100)]
+    pub max_units_per_product: u32,
+
     /// Requests a second one client address may send, as a burst refilled over the second;
     /// beyond it the answer is 429 with `Retry-After` (0: unlimited). Health, readiness and
     /// metrics are exempt.
@@ -197,6 +201,7 @@ impl Settings {
             saga_step_deadlines: None,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
+            max_units_per_product: 100,
             rate_limit: 50,
             auth_rate_limit: 20,
             trusted_proxies: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],

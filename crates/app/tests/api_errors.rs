@@ -88,6 +88,35 @@ on_every_backend!(invalid_orders_are_refused_and_place_nothing, |backend: Backen
     assert_eq!(level["reserved"], 0);
 });
 
+on_every_backend!(a_shop_limits_the_units_of_one_product_per_order, |backend: Backend| async move {
+    let app = TestApp::spawn_with(&backend, |settings| settings.max_units_per_product = 3).await;
+    let admin = app.admin_token().await;
+    let (scarce, other) = (app.create_product(&admin, 50, 1000).await, app.create_product(&admin, 50, 500).await);
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+
+    let (status, body) = app.place_order(&customer, &[(other, 1), (scarce, 4)], card, "US").await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "four units where three is the limit");
+    assert_eq!(
+        (body["errors"][0]["field"].as_str(), body["errors"][0]["message"].as_str()),
+        (Some("lines[1].quantity"), Some("must be 1 to 3"))
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/orders",
+            Some(&customer),
+            json!({ "lines": [{ "product_id": scarce, "quantity": 2 }, { "product_id": scarce, "quantity": 2 }],
+                    "payment_method_id": card, "shipping_address": { "name": "T", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US" } }),
+        )
+        .await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "the limit split over two lines");
+    let (_, orders) = app.get("/api/v1/orders", Some(&customer)).await;
+    assert_eq!(orders["items"], json!([]), "nothing was placed");
+
+    let (status, body) = app.place_order(&customer, &[(scarce, 3), (other, 3)], card, "US").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "up to the limit of each product is fine: {body}");
+});
+
 on_every_backend!(customers_see_only_their_own_orders_payments_and_shipments, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;
     let admin = app.admin_token().await;

@@ -37,6 +37,8 @@ pub(crate) struct Orders {
     store: EventStore,
     saga: SagaEngine<PlaceOrderSaga>,
     read_model: ProjectionRunner,
+    /// Most units of one product one order may have.
+    max_units_per_product: u32,
 }
 
 /// How long a command waits for its own write to show in the read model before answering.
@@ -57,6 +59,9 @@ pub struct OrdersConfig {
     /// The pause before the first retry of a failed compensation; it doubles with every
     /// failure (capped at 1,024 times).
     pub compensation_retry_pause: chrono::Duration,
+    /// Most units of one product one order may have: a limit against hoarding (a product
+    /// appears on one line at most, so this is per product per order).
+    pub max_units_per_product: u32,
 }
 
 impl Default for OrdersConfig {
@@ -67,6 +72,7 @@ impl Default for OrdersConfig {
             queue_deadline: chrono::Duration::seconds(600),
             timer_interval: Duration::from_secs(1),
             compensation_retry_pause: chrono::Duration::seconds(2),
+            max_units_per_product: 100,
         }
     }
 }
@@ -107,7 +113,12 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     };
     let commands = Arc::new(order_commands::OrderCommands { store: store.clone() });
     let saga = SagaEngine::new(definition, store.clone()).with_local_receiver(commands.clone());
-    let orders = Orders { store: store.clone(), saga: saga.clone(), read_model: read_model.clone() };
+    let orders = Orders {
+        store: store.clone(),
+        saga: saga.clone(),
+        read_model: read_model.clone(),
+        max_units_per_product: config.max_units_per_product.max(1),
+    };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())
         .merge(get_order::routes())

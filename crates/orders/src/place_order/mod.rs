@@ -56,8 +56,6 @@ struct AddressInput {
 
 /// Most lines one order may have.
 const MAX_LINES: usize = 50;
-/// Most units of one product one order may have.
-const MAX_QUANTITY: i64 = 100;
 
 fn text_field(v: &mut Validation, field: &str, value: &str, max: usize) -> String {
     let value = value.trim().to_owned();
@@ -66,15 +64,16 @@ fn text_field(v: &mut Validation, field: &str, value: &str, max: usize) -> Strin
 }
 
 impl PlaceOrder {
-    /// Checks the shape of the request; prices are looked up afterwards.
-    fn validate(self) -> Result<(Vec<ProductQuantity>, Uuid, Address), ApiError> {
+    /// Checks the shape of the request, with at most `max_units` of one product (the shop's
+    /// limit against hoarding); prices are looked up afterwards.
+    fn validate(self, max_units: u32) -> Result<(Vec<ProductQuantity>, Uuid, Address), ApiError> {
         let mut v = Validation::new();
         v.check((1..=MAX_LINES).contains(&self.lines.len()), "lines", format!("must have 1 to {MAX_LINES} lines"));
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
-            let quantity = u32::try_from(line.quantity).ok().filter(|q| (1..=MAX_QUANTITY).contains(&i64::from(*q)));
-            v.check(quantity.is_some(), format!("lines[{i}].quantity"), format!("must be 1 to {MAX_QUANTITY}"));
+            let quantity = u32::try_from(line.quantity).ok().filter(|q| (1..=max_units).contains(q));
+            v.check(quantity.is_some(), format!("lines[{i}].quantity"), format!("must be 1 to {max_units}"));
             v.check(
                 seen.insert(line.product_id),
                 format!("lines[{i}].product_id"),
@@ -159,7 +158,7 @@ pub(crate) async fn place(
     key: Option<String>,
     input: PlaceOrder,
 ) -> Result<(bool, OrderView), ApiError> {
-    let (lines, payment_method_id, shipping_address) = input.validate()?;
+    let (lines, payment_method_id, shipping_address) = input.validate(orders.max_units_per_product)?;
     let product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     let prices = price_list::prices(orders.store.db(), &product_ids).await?;
     let mut v = Validation::new();

@@ -3,6 +3,9 @@
 use super::*;
 use serde_json::json;
 
+/// The shop's most units of one product per order, in these tests.
+const LIMIT: u32 = 100;
+
 fn request(body: serde_json::Value) -> PlaceOrder {
     serde_json::from_value(body).unwrap()
 }
@@ -17,7 +20,7 @@ fn valid() -> serde_json::Value {
 
 #[test]
 fn a_valid_request_gets_an_upper_case_country() {
-    let (lines, _, address) = request(valid()).validate().unwrap();
+    let (lines, _, address) = request(valid()).validate(LIMIT).unwrap();
     assert_eq!(lines[0].quantity, 2);
     assert_eq!(address.country, "US");
 }
@@ -27,7 +30,7 @@ fn zero_and_negative_quantities_are_rejected() {
     for quantity in [0, -3, 101] {
         let mut body = valid();
         body["lines"][0]["quantity"] = json!(quantity);
-        let error = request(body).validate().unwrap_err();
+        let error = request(body).validate(LIMIT).unwrap_err();
         assert!(error.detail().contains("lines[0].quantity"), "{quantity}: {}", error.detail());
     }
 }
@@ -36,7 +39,7 @@ fn zero_and_negative_quantities_are_rejected() {
 fn an_empty_order_is_rejected() {
     let mut body = valid();
     body["lines"] = json!([]);
-    assert!(request(body).validate().unwrap_err().detail().contains("lines"));
+    assert!(request(body).validate(LIMIT).unwrap_err().detail().contains("lines"));
 }
 
 #[test]
@@ -44,14 +47,14 @@ fn a_repeated_product_is_rejected() {
     let mut body = valid();
     let line = body["lines"][0].clone();
     body["lines"] = json!([line.clone(), line]);
-    assert!(request(body).validate().unwrap_err().detail().contains("lines[1].product_id"));
+    assert!(request(body).validate(LIMIT).unwrap_err().detail().contains("lines[1].product_id"));
 }
 
 #[test]
 fn every_bad_address_field_is_reported() {
     let mut body = valid();
     body["shipping_address"] = json!({ "name": "", "line1": " ", "city": "", "postal_code": "", "country": "USA" });
-    let detail = request(body).validate().unwrap_err().detail().to_owned();
+    let detail = request(body).validate(LIMIT).unwrap_err().detail().to_owned();
     for field in ["name", "line1", "city", "postal_code", "country"] {
         assert!(detail.contains(&format!("shipping_address.{field}")), "{field}: {detail}");
     }

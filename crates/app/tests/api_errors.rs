@@ -41,7 +41,7 @@ on_every_backend!(missing_wrong_and_insufficient_credentials, |backend: Backend|
         (Method::POST, "/api/v1/products".into(), json!({})),
         (Method::POST, "/api/v1/categories".into(), json!({ "name": "X", "slug": "x" })),
         (Method::GET, format!("/api/v1/inventory/{some_id}"), Value::Null),
-        (Method::POST, format!("/api/v1/inventory/{some_id}/adjustments"), json!({ "delta": 1, "reason": "x" })),
+        (Method::POST, format!("/api/v1/inventory/{some_id}/adjustments"), json!({ "delta": 1, "reason": "restock" })),
         (Method::GET, format!("/api/v1/orders/{some_id}/saga"), Value::Null),
     ];
     for (method, path, body) in admin_only {
@@ -181,20 +181,26 @@ on_every_backend!(catalog_inventory_payment_and_shipping_inputs_are_validated, |
     assert_eq!((status, first), (StatusCode::OK, expected), "an empty cursor is the first page");
 
     let adjust = format!("/api/v1/inventory/{product}/adjustments");
-    let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": 0, "reason": "" })).await;
+    let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": 0, "reason": "restock" })).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "zero delta");
+    let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": 1, "reason": "typo" })).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "a reason that is not one of the five");
+    let long_note = "n".repeat(201);
+    let (status, body) =
+        app.post(&adjust, Some(&admin), json!({ "delta": 1, "reason": "count", "note": long_note })).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "a long note");
     let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": -3, "reason": "shrinkage" })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "below zero");
     // The extremes of a 64-bit delta are refused like any other out-of-range count (the
     // smallest one has no positive counterpart; found by schemathesis).
     for delta in [i64::MIN, i64::MIN + 1, i64::MAX] {
-        let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": delta, "reason": "typo" })).await;
+        let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": delta, "reason": "correction" })).await;
         assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, &format!("delta {delta}"));
     }
     let (status, level) = app.post(&adjust, Some(&admin), json!({ "delta": 8, "reason": "restock" })).await;
     assert_eq!((status, level["on_hand"].as_i64()), (StatusCode::OK, Some(10)), "{level}");
     let unknown = format!("/api/v1/inventory/{}/adjustments", uuid::Uuid::now_v7());
-    let (status, body) = app.post(&unknown, Some(&admin), json!({ "delta": 1, "reason": "x" })).await;
+    let (status, body) = app.post(&unknown, Some(&admin), json!({ "delta": 1, "reason": "restock" })).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "unknown stock item");
 
     let card = |number: &str, month: i64, year: i64, cvc: &str| json!({ "card_number": number, "exp_month": month, "exp_year": year, "cvc": cvc, "holder_name": "A" });

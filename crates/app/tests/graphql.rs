@@ -415,7 +415,7 @@ on_every_backend!(admins_run_the_shop_through_graphql, |backend: Backend| async 
 
     // Stock: read and adjusted by admins only; a bad delta or reason changes nothing.
     const STOCK: &str = "query($id: UUID!) { stock(productId: $id) { onHand reserved available } }";
-    const ADJUST: &str = "mutation($id: UUID!, $delta: Int!, $reason: String!) {
+    const ADJUST: &str = "mutation($id: UUID!, $delta: Int!, $reason: AdjustmentReason!) {
         adjustStock(productId: $id, input: { delta: $delta, reason: $reason }) { onHand available } }";
     let id = product["id"].clone();
     assert_eq!(error_code(&app.graphql(Some(&customer), STOCK, json!({ "id": id })).await), "FORBIDDEN");
@@ -429,11 +429,11 @@ on_every_backend!(admins_run_the_shop_through_graphql, |backend: Backend| async 
         })
         .await;
     assert_eq!(level["data"]["stock"], json!({ "onHand": 10, "reserved": 0, "available": 10 }), "{level}");
-    let zero = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 0, "reason": "" })).await;
+    let zero = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 0, "reason": "RESTOCK" })).await;
     assert_eq!(error_code(&zero), "BAD_USER_INPUT", "{zero}");
-    let below = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": -11, "reason": "write-off" })).await;
+    let below = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": -11, "reason": "SHRINKAGE" })).await;
     assert_eq!(error_code(&below), "CONFLICT", "{below}");
-    let restocked = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 5, "reason": "restock" })).await;
+    let restocked = app.graphql(Some(&admin), ADJUST, json!({ "id": id, "delta": 5, "reason": "RESTOCK" })).await;
     assert_eq!(restocked["data"]["adjustStock"], json!({ "onHand": 15, "available": 15 }), "{restocked}");
 
     // Shipping quotes: anyone; outside every zone is a refusal with its reason.

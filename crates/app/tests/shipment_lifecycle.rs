@@ -439,4 +439,56 @@ on_every_backend!(stock_leaves_with_the_parcel_and_only_then, |backend: Backend|
     app.assert_invariants().await;
     let events = app.event_types("inventory", &format!("reservation-{order_id}")).await;
     assert_eq!(events, ["InventoryReserved", "ReservationShipped"]);
+
+    // The product's history tells all of it, newest first, with who adjusted and why.
+    let adjust = format!("/api/v1/inventory/{product}/adjustments");
+    let (status, _) = app
+        .post(&adjust, Some(&admin), json!({ "delta": -2, "reason": "damage", "note": "dropped in the warehouse" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, history) = app.get(&format!("/api/v1/inventory/{product}/history"), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let moves: Vec<(&str, i64, i64, i64)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap(),
+                m["on_hand_change"].as_i64().unwrap(),
+                m["reserved_change"].as_i64().unwrap(),
+                m["on_hand"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(moves, [("adjusted", -2, 0, 7), ("shipped", -1, -1, 9), ("reserved", 0, 1, 10), ("opened", 10, 0, 10)]);
+    let adjusted = &history["items"][0];
+    assert_eq!(
+        (adjusted["reason"].as_str(), adjusted["note"].as_str()),
+        (Some("damage"), Some("dropped in the warehouse"))
+    );
+    assert!(adjusted["actor"].is_string() && history["items"][1]["order_id"] == order_id.as_str(), "{history}");
+    let (_, first_page) = app.get(&format!("/api/v1/inventory/{product}/history?limit=3"), Some(&admin)).await;
+    let cursor = first_page["next_cursor"].as_str().unwrap();
+    let (_, rest) =
+        app.get(&format!("/api/v1/inventory/{product}/history?limit=3&cursor={cursor}"), Some(&admin)).await;
+    assert_eq!((rest["items"][0]["kind"].as_str(), rest["next_cursor"].clone()), (Some("opened"), Value::Null));
+    for (what, token, path, expected) in [
+        ("a customer", Some(customer.as_str()), format!("/api/v1/inventory/{product}/history"), StatusCode::FORBIDDEN),
+        (
+            "an unknown product",
+            Some(admin.as_str()),
+            format!("/api/v1/inventory/{}/history", Uuid::now_v7()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "a bad cursor",
+            Some(admin.as_str()),
+            format!("/api/v1/inventory/{product}/history?cursor=x"),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (status, body) = app.get(&path, token).await;
+        assert_problem(status, &body, expected, what);
+    }
 });

@@ -1,8 +1,8 @@
-//! Slice: an admin restocks, counts or writes off units of a product.
+//! Slice: an admin restocks, counts or writes off units of a product, saying why.
 
 use crate::Inventory;
 use crate::read_model::StockLevel;
-use crate::stock::{self, AdjustRejection, StockItem, stock_stream};
+use crate::stock::{self, AdjustRejection, AdjustmentReason, StockItem, stock_stream};
 use crate::stock_level::stock_of;
 use axum::extract::State;
 use kernel::auth::{Admin, Principal};
@@ -18,8 +18,11 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Adjustment {
+    /// Units to add (negative: to take away).
     delta: i64,
-    reason: String,
+    reason: AdjustmentReason,
+    /// What happened, in a few words (at most 200 characters).
+    note: Option<String>,
 }
 
 pub(crate) fn routes() -> OpenApiRouter<Inventory> {
@@ -47,21 +50,25 @@ pub(crate) async fn adjust(
     product_id: Uuid,
     input: Adjustment,
 ) -> Result<StockLevel, ApiError> {
-    let reason = input.reason.trim().to_owned();
+    let note = input.note.as_deref().unwrap_or_default().trim().to_owned();
     let mut v = Validation::new();
     v.check(
         input.delta != 0 && input.delta.unsigned_abs() <= 1_000_000,
         "delta",
         "must be a non-zero number of units up to 1000000",
     );
-    v.check((1..=200).contains(&reason.chars().count()), "reason", "must be 1 to 200 characters");
+    v.check(
+        note.chars().count() <= 200 && !note.chars().any(char::is_control),
+        "note",
+        "must be at most 200 characters, without control characters",
+    );
     v.finish()?;
     let metadata = Metadata { actor: Some(admin.user_id.to_string()), ..Metadata::default() };
     let stream = stock_stream(product_id);
     let outcome = retry_on_conflict(|| async {
         let mut uow = inventory.store.begin().await?;
         let mut item = uow.load_aggregate::<StockItem>(&stream).await?;
-        let event = match stock::adjust(&item.state, product_id, input.delta, &reason) {
+        let event = match stock::adjust(&item.state, product_id, input.delta, input.reason, &note) {
             Ok(event) => event,
             Err(rejection) => return Ok(Err(rejection)),
         };

@@ -17,8 +17,17 @@ pub(crate) const LOW_STOCK_THRESHOLD: i64 = 5;
 pub enum InventoryEvent {
     /// A product's stock item was opened (from `ProductCreated`).
     StockItemOpened { product_id: Uuid, on_hand: i64 },
-    /// An admin counted, restocked or wrote off units.
-    StockAdjusted { product_id: Uuid, delta: i64, reason: String, on_hand: i64, available: i64 },
+    /// An admin counted, restocked or wrote off units; `reason` is an [`AdjustmentReason`]'s
+    /// name (free text on adjustments recorded before reasons were fixed).
+    StockAdjusted {
+        product_id: Uuid,
+        delta: i64,
+        reason: String,
+        #[serde(default)]
+        note: String,
+        on_hand: i64,
+        available: i64,
+    },
     /// Units were held for an order.
     StockReserved { product_id: Uuid, order_id: Uuid, quantity: i64, available: i64 },
     /// Units held for an order were given back.
@@ -95,6 +104,35 @@ impl Aggregate for StockItem {
     }
 }
 
+/// Why an admin changed the units on hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AdjustmentReason {
+    /// Goods arrived.
+    Restock,
+    /// Lost or stolen.
+    Shrinkage,
+    /// Broken; no longer sellable.
+    Damage,
+    /// An earlier mistake put right.
+    Correction,
+    /// A stock count found a different number.
+    Count,
+}
+
+impl AdjustmentReason {
+    /// Its name, as recorded and shown.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AdjustmentReason::Restock => "restock",
+            AdjustmentReason::Shrinkage => "shrinkage",
+            AdjustmentReason::Damage => "damage",
+            AdjustmentReason::Correction => "correction",
+            AdjustmentReason::Count => "count",
+        }
+    }
+}
+
 /// Why a stock adjustment was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum AdjustRejection {
@@ -107,7 +145,8 @@ pub(crate) fn adjust(
     item: &StockItem,
     product_id: Uuid,
     delta: i64,
-    reason: &str,
+    reason: AdjustmentReason,
+    note: &str,
 ) -> Result<InventoryEvent, AdjustRejection> {
     if !item.opened {
         return Err(AdjustRejection::UnknownProduct);
@@ -119,7 +158,8 @@ pub(crate) fn adjust(
     Ok(InventoryEvent::StockAdjusted {
         product_id,
         delta,
-        reason: reason.to_owned(),
+        reason: reason.as_str().to_owned(),
+        note: note.to_owned(),
         on_hand,
         available: on_hand - item.reserved,
     })
@@ -234,13 +274,16 @@ mod tests {
     fn on_hand_cannot_drop_below_what_is_held() {
         let held = item(5, 4);
         assert_eq!(
-            adjust(&held, Uuid::nil(), -2, "count"),
+            adjust(&held, Uuid::nil(), -2, AdjustmentReason::Count, ""),
             Err(AdjustRejection::BelowReserved { on_hand: 3, reserved: 4 })
         );
         assert!(matches!(
-            adjust(&held, Uuid::nil(), -1, "count"),
+            adjust(&held, Uuid::nil(), -1, AdjustmentReason::Count, ""),
             Ok(InventoryEvent::StockAdjusted { available: 0, .. })
         ));
-        assert_eq!(adjust(&StockItem::default(), Uuid::nil(), 1, "x"), Err(AdjustRejection::UnknownProduct));
+        assert_eq!(
+            adjust(&StockItem::default(), Uuid::nil(), 1, AdjustmentReason::Restock, ""),
+            Err(AdjustRejection::UnknownProduct)
+        );
     }
 }

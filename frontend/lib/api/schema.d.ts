@@ -296,6 +296,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/{product_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's stock movements, newest first (admin). `cursor` is a movement's `sequence`. */
+        get: operations["stock_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -628,10 +645,20 @@ export interface components {
         };
         /** @description The request body (REST), or `input` of `adjustStock` (GraphQL). */
         Adjustment: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Units to add (negative: to take away).
+             */
             delta: number;
-            reason: string;
+            /** @description What happened, in a few words (at most 200 characters). */
+            note?: string | null;
+            reason: components["schemas"]["AdjustmentReason"];
         };
+        /**
+         * @description Why an admin changed the units on hand.
+         * @enum {string}
+         */
+        AdjustmentReason: "restock" | "shrinkage" | "damage" | "correction" | "count";
         /** @description Matches by whether they can be bought now. */
         Availability: {
             in_stock: number;
@@ -967,6 +994,54 @@ export interface components {
                 /** Format: int64 */
                 weight_grams: number;
                 zone: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; `null` on the last. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list and the cursor of the next. */
+        Page_StockMovement: {
+            /** @description The items, in the list's order. */
+            items: {
+                /** @description The admin's user id, for adjustments. */
+                actor?: string | null;
+                /** @description When (RFC 3339). */
+                at: string;
+                /**
+                 * Format: int64
+                 * @description Units that could be promised after it.
+                 */
+                available: number;
+                /** @description `opened`, `adjusted`, `reserved`, `released` or `shipped`. */
+                kind: string;
+                /** @description The admin's note on an adjustment. */
+                note?: string | null;
+                /**
+                 * Format: int64
+                 * @description Units on hand after it.
+                 */
+                on_hand: number;
+                /**
+                 * Format: int64
+                 * @description Change to the units on hand.
+                 */
+                on_hand_change: number;
+                /**
+                 * Format: uuid
+                 * @description The order units were held, given back or shipped for.
+                 */
+                order_id?: string | null;
+                /** @description Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`. */
+                reason?: string | null;
+                /**
+                 * Format: int64
+                 * @description Change to the units held for orders.
+                 */
+                reserved_change: number;
+                /**
+                 * Format: int64
+                 * @description Its place in the product's history (from 1); also the cursor of the page after it.
+                 */
+                sequence: number;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
@@ -1325,6 +1400,49 @@ export interface components {
             product_id: string;
             /** Format: int64 */
             reserved: number;
+        };
+        /** @description One change to a product's stock. */
+        StockMovement: {
+            /** @description The admin's user id, for adjustments. */
+            actor?: string | null;
+            /** @description When (RFC 3339). */
+            at: string;
+            /**
+             * Format: int64
+             * @description Units that could be promised after it.
+             */
+            available: number;
+            /** @description `opened`, `adjusted`, `reserved`, `released` or `shipped`. */
+            kind: string;
+            /** @description The admin's note on an adjustment. */
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description Units on hand after it.
+             */
+            on_hand: number;
+            /**
+             * Format: int64
+             * @description Change to the units on hand.
+             */
+            on_hand_change: number;
+            /**
+             * Format: uuid
+             * @description The order units were held, given back or shipped for.
+             */
+            order_id?: string | null;
+            /** @description Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`. */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Change to the units held for orders.
+             */
+            reserved_change: number;
+            /**
+             * Format: int64
+             * @description Its place in the product's history (from 1); also the cursor of the page after it.
+             */
+            sequence: number;
         };
         /**
          * @description Whether a shopper can buy it now.
@@ -2480,6 +2598,79 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stock_history: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1..=100 (default 20). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Product id */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of movements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockMovement"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

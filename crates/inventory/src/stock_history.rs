@@ -1,0 +1,112 @@
+//! Slice: an admin reads what happened to a product's stock, newest first — every
+//! restock, write-off and count with its reason and who made it, and every unit held,
+//! given back or shipped for an order. Read from the stock item's own events: the history
+//! is the aggregate's stream.
+
+use crate::Inventory;
+use crate::stock::{InventoryEvent, stock_stream};
+use axum::extract::State;
+use kernel::auth::Admin;
+use kernel::error::{ApiError, problems};
+use kernel::http::{Json, Page, PageRequest, Path, Query};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub(crate) fn routes() -> OpenApiRouter<Inventory> {
+    OpenApiRouter::new().routes(routes!(stock_history))
+}
+
+/// One change to a product's stock.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub(crate) struct StockMovement {
+    /// Its place in the product's history (from 1); also the cursor of the page after it.
+    sequence: i64,
+    /// When (RFC 3339).
+    at: String,
+    /// `opened`, `adjusted`, `reserved`, `released` or `shipped`.
+    kind: &'static str,
+    /// Change to the units on hand.
+    on_hand_change: i64,
+    /// Change to the units held for orders.
+    reserved_change: i64,
+    /// Units on hand after it.
+    on_hand: i64,
+    /// Units that could be promised after it.
+    available: i64,
+    /// Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`.
+    reason: Option<String>,
+    /// The admin's note on an adjustment.
+    note: Option<String>,
+    /// The order units were held, given back or shipped for.
+    order_id: Option<Uuid>,
+    /// The admin's user id, for adjustments.
+    actor: Option<String>,
+}
+
+/// A product's stock movements, newest first (admin). `cursor` is a movement's `sequence`.
+#[utoipa::path(get, path = "/inventory/{product_id}/history", tag = "inventory", security(("bearer" = [])),
+    params(("product_id" = Uuid, Path, description = "Product id"), PageRequest),
+    responses((status = 200, description = "A page of movements", body = Page<StockMovement>),
+        problems::MalformedRequest, problems::NotSignedIn, problems::NotAnAdmin, problems::NotFound))]
+async fn stock_history(
+    State(inventory): State<Inventory>,
+    _admin: Admin,
+    Path(product_id): Path<Uuid>,
+    Query(page): Query<PageRequest>,
+) -> Result<Json<Page<StockMovement>>, ApiError> {
+    let limit = page.limit()?;
+    let before = match page.cursor.as_deref().filter(|cursor| !cursor.is_empty()) {
+        Some(cursor) => {
+            Some(cursor.parse::<i64>().map_err(|_| ApiError::bad_request("cursor is not one this API issued"))?)
+        }
+        None => None,
+    };
+    let events = inventory.store.load(&stock_stream(product_id)).await?;
+    if events.is_empty() {
+        return Err(ApiError::not_found(format!("no stock item for product {product_id}")));
+    }
+    let (mut on_hand, mut reserved) = (0, 0);
+    let mut movements = Vec::with_capacity(events.len());
+    for recorded in &events {
+        let Some(event) = recorded.decode_known::<InventoryEvent>()? else { continue };
+        let (kind, on_hand_change, reserved_change, reason, note, order_id) = match event {
+            InventoryEvent::StockItemOpened { on_hand: opened, .. } => ("opened", opened, 0, None, None, None),
+            InventoryEvent::StockAdjusted { delta, reason, note, .. } => {
+                ("adjusted", delta, 0, Some(reason), Some(note).filter(|n| !n.is_empty()), None)
+            }
+            InventoryEvent::StockReserved { order_id, quantity, .. } => {
+                ("reserved", 0, quantity, None, None, Some(order_id))
+            }
+            InventoryEvent::StockReleased { order_id, quantity, .. } => {
+                ("released", 0, -quantity, None, None, Some(order_id))
+            }
+            InventoryEvent::StockShipped { order_id, quantity, .. } => {
+                ("shipped", -quantity, -quantity, None, None, Some(order_id))
+            }
+            _ => continue,
+        };
+        (on_hand, reserved) = (on_hand + on_hand_change, reserved + reserved_change);
+        movements.push(StockMovement {
+            sequence: recorded.stream_version,
+            at: kernel::time::format(recorded.recorded_at),
+            kind,
+            on_hand_change,
+            reserved_change,
+            on_hand,
+            available: on_hand - reserved,
+            actor: if kind == "adjusted" { recorded.metadata.actor.clone() } else { None },
+            reason,
+            note,
+            order_id,
+        });
+    }
+    let newest_first: Vec<StockMovement> = movements
+        .into_iter()
+        .rev()
+        .filter(|movement| before.is_none_or(|before| movement.sequence < before))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX) + 1)
+        .collect();
+    Ok(Json(Page::from_rows(newest_first, limit, |movement| movement.sequence.to_string())))
+}

@@ -55,7 +55,7 @@ fn verify(secrets: &[String], headers: &HeaderMap, body: &[u8], now: i64) -> Res
     let timestamp = header(TIMESTAMP_HEADER)
         .and_then(|value| value.trim().parse::<i64>().ok())
         .ok_or_else(|| ApiError::unauthorized("Carrier-Timestamp is missing or not Unix seconds"))?;
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(ApiError::unauthorized(format!(
             "Carrier-Timestamp is more than {TOLERANCE_SECONDS} s from the shop's clock; sign the update afresh"
         )));
@@ -188,6 +188,15 @@ mod tests {
         ];
         for (case, refused) in refused.into_iter().enumerate() {
             assert_eq!(refused.map_err(|e| e.status()), Err(axum::http::StatusCode::UNAUTHORIZED), "case {case}");
+        }
+    }
+
+    #[test]
+    fn a_timestamp_at_the_ends_of_the_number_line_is_stale_not_a_crash() {
+        // Found by schemathesis: `carrier-timestamp: -9223372036854775808` overflowed.
+        for timestamp in [i64::MIN, i64::MAX] {
+            let refused = verify(&["s".to_owned()], &signed("s", timestamp, BODY), BODY, NOW);
+            assert_eq!(refused.map_err(|e| e.status()), Err(axum::http::StatusCode::UNAUTHORIZED));
         }
     }
 

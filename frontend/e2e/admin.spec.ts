@@ -1,8 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, type Page, expect, test } from "@playwright/test";
-import { api, expectAccessible, expectPictureLoaded, pngPicture } from "./support";
+import { api, expectAccessible, expectPictureLoaded, pngPicture, signIn, signInAsAdmin } from "./support";
 
-const ADMIN = { email: "admin@emporium.local", password: "admin-password-1" };
 const CUSTOMER = { email: "customer@emporium.local", password: "customer-password-1" };
 const SHOTS = "/tmp/admin-shots";
 
@@ -10,20 +9,6 @@ async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-/** Fills the sign-in form the page shows (after a redirect to it). */
-async function signIn(page: Page, account: { email: string; password: string }) {
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
-  await page.getByLabel("Email").fill(account.email);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-async function signInAsAdmin(page: Page, path: string) {
-  await page.goto(path);
-  await signIn(page, ADMIN);
-  await expect(page.getByRole("link", { name: "Emporium admin" })).toBeVisible();
 }
 
 /** A word no demo product has, so a search finds only what a scenario made. */
@@ -300,7 +285,7 @@ test("a customer gets the admins-only page, and a visitor is sent to sign in fir
   await shot(page, "forbidden");
 
   // Every admin screen, reached directly, answers the same, with status 403.
-  for (const path of ["/admin", "/admin/products?status=draft", "/admin/products/new", "/admin/categories"]) {
+  for (const path of ["/admin", "/admin/products?status=draft", "/admin/products/new", "/admin/categories", "/admin/shipments"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await expect(page.getByRole("heading", { name: "Admins only" })).toBeVisible();
@@ -312,4 +297,5 @@ test("a customer gets the admins-only page, and a visitor is sent to sign in fir
     data: { sku: "NOPE-1", name: "Nope", price: { amount_minor: 100, currency: "USD" }, weight_grams: 1 },
   });
   expect(created.status()).toBe(403);
+  expect((await page.request.get("/bff/api/v1/shipments")).status()).toBe(403);
 });

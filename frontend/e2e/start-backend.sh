@@ -15,4 +15,7 @@ export EMPORIUM_LISTEN=127.0.0.1:18080
 export EMPORIUM_DATA_DIR="$data"
 # A card gateway that takes its time, as real ones do: order pages open while the saga runs.
 export EMPORIUM_GATEWAY_LATENCY_MS="${EMPORIUM_GATEWAY_LATENCY_MS:-1000}"
+# The carrier's webhook secret; the tests sign the carrier's updates with the same one
+# (CARRIER_SECRET in e2e/support.ts, which reads this variable when it is set).
+export EMPORIUM_CARRIER_WEBHOOK_SECRETS="${EMPORIUM_CARRIER_WEBHOOK_SECRETS:-e2e-carrier-webhook-secret-0123456789abcdef}"
 exec "$bin" serve --demo

@@ -11,6 +11,14 @@ import { type APIRequestContext, type Locator, type Page, expect, request } from
 export const BACKEND_URL = "http://127.0.0.1:18080";
 export const APPROVED_CARD = "4242 4242 4242 4242";
 export const DECLINED_CARD = "4000 0000 0000 0002";
+export const ADMIN = { email: "admin@emporium.local", password: "admin-password-1" };
+
+/**
+ * The secret the carrier signs its updates with: the newest of those the backend was started
+ * with (`e2e/start-backend.sh` sets the same default).
+ */
+export const CARRIER_SECRET =
+  (process.env.EMPORIUM_CARRIER_WEBHOOK_SECRETS ?? "e2e-carrier-webhook-secret-0123456789abcdef").split(",").at(-1) ?? "";
 
 const SCREENSHOTS = path.join(__dirname, "..", "screenshots");
 
@@ -122,6 +130,21 @@ export async function expectPictureLoaded(picture: Locator) {
 }
 
 // --- UI steps ---------------------------------------------------------------
+
+/** Fills the sign-in form the page shows (after a redirect to it). */
+export async function signIn(page: Page, account: { email: string; password: string }) {
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Opens an admin screen, signing in as the demo admin on the way. */
+export async function signInAsAdmin(page: Page, path: string) {
+  await page.goto(path);
+  await signIn(page, ADMIN);
+  await expect(page.getByRole("link", { name: "Emporium admin" })).toBeVisible();
+}
 
 export async function registerViaUi(page: Page, name = "Test Shopper") {
   const email = uniqueEmail("shopper");

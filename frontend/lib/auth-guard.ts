@@ -41,3 +41,21 @@ export async function requireAdmin(path: string): Promise<{ token: string; user:
   if (user.role !== "admin") forbidden();
   return { token, user };
 }
+
+/**
+ * What an admin screen at `path` shows: `load`'s answer with the admin's token, or the API's
+ * refusal in words (`failure`); an expired session signs in again and comes back.
+ */
+export async function loadAsAdmin<T>(
+  path: string,
+  load: (token: string) => Promise<T>,
+): Promise<{ data: T; failure: null } | { data: null; failure: string }> {
+  const { token } = await requireAdmin(path);
+  try {
+    return { data: await load(token), failure: null };
+  } catch (e) {
+    redirectIfUnauthorized(e, path);
+    if (!(e instanceof ApiError)) throw e;
+    return { data: null, failure: e.detail };
+  }
+}

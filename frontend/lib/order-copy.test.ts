@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiOrder, steps } from "@/test/fixtures";
 import { toOrder } from "./api/reshape";
-import { cancellationExplanation, cancellationHeadline, stepLabel, undoneSentences } from "./order-copy";
+import { cancellationExplanation, cancellationHeadline, statusLabel, stepLabel, undoneSentences } from "./order-copy";
 
 describe("order copy", () => {
   it("a declined card: stock released, nothing charged", () => {
@@ -43,6 +43,9 @@ describe("order copy", () => {
     expect(cancellationHeadline("something_new")).toBe("Order cancelled");
     expect(stepLabel("reserve_inventory")).toBe("Reserve stock");
     expect(stepLabel("notify_customer")).toBe("Notify customer");
+    expect(statusLabel("delivered")).toBe("Delivered");
+    expect(statusLabel("on_hold")).toBe("On hold");
+    expect(statusLabel("constructor")).toBe("Constructor");
   });
 });
 

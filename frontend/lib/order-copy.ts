@@ -2,14 +2,25 @@
  * Plain-words copy for order states, shared by the order page and history so
  * a shopper reads the same words everywhere.
  */
-import type { Order, OrderStatus, SagaStepStatus } from "./api/types";
+import type { Order, OrderStatus, SagaStepStatus, ShipmentStatus } from "./api/types";
 
-export const STATUS_LABEL: Record<OrderStatus, string> = {
+/** "on_hold" → "On hold": the words for a name this storefront has none of its own for. */
+function asWords(name: string): string {
+  return name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+const STATUS_LABEL: Record<OrderStatus, string> = {
   placed: "Placed",
   confirmed: "Confirmed",
   completed: "Completed",
+  delivered: "Delivered",
   cancelled: "Cancelled",
 };
+
+/** An order status in words, a status added since this storefront was built included. */
+export function statusLabel(status: string): string {
+  return Object.hasOwn(STATUS_LABEL, status) ? STATUS_LABEL[status as OrderStatus] : asWords(status);
+}
 
 const CANCELLATION_HEADLINE: Record<string, string> = {
   out_of_stock: "Out of stock",
@@ -65,7 +76,7 @@ export const STEP_LABEL: Record<string, string> = {
 };
 
 export function stepLabel(name: string): string {
-  return STEP_LABEL[name] ?? name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  return STEP_LABEL[name] ?? asWords(name);
 }
 
 export const STEP_STATUS_LABEL: Record<SagaStepStatus, string> = {
@@ -91,3 +102,12 @@ export function progressMessage(order: Order): string {
   if (order.status === "confirmed") return "Payment received. We're preparing your shipment…";
   return "";
 }
+
+/** Each step of a parcel's journey, as the order page's tracking timeline names it. */
+export const JOURNEY_LABEL: Record<ShipmentStatus, string> = {
+  created: "Shipment booked",
+  shipped: "Shipped",
+  in_transit: "In transit",
+  delivered: "Delivered",
+  cancelled: "Cancelled",
+};

@@ -1,5 +1,5 @@
 /** Contract-shaped examples (docs/API.md) shared by unit tests. */
-import type { ApiCategory, ApiOrder, ApiProduct, ApiProductImage, ApiSearchPage } from "@/lib/api/types";
+import type { ApiCategory, ApiOrder, ApiProduct, ApiProductImage, ApiSearchPage, ApiShipment } from "@/lib/api/types";
 
 export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
   return {
@@ -134,4 +134,36 @@ type Steps = ApiOrder["saga"]["steps"];
 
 export function steps(statuses: Record<string, Steps[number]["status"]>): Steps {
   return Object.entries(statuses).map(([name, status]) => ({ name, status, detail: null }));
+}
+
+/** A parcel waiting to ship: booked, no carrier yet. */
+export function apiShipment(overrides: Partial<ApiShipment> = {}): ApiShipment {
+  return {
+    id: "0190a000-0000-7000-8000-00000000s001",
+    order_id: "0190a000-0000-7000-8000-00000000abcd",
+    status: "created",
+    zone: "domestic",
+    cost: { amount_minor: 500, currency: "USD" },
+    destination: { name: "Ada Lovelace", line1: "1 Main St", city: "Springfield", postal_code: "12345", country: "US" },
+    weight_grams: 1200,
+    created_at: "2025-01-02T10:00:05Z",
+    carrier: null,
+    tracking_number: null,
+    journey: [{ status: "created", location: null, at: "2025-01-02T10:00:05Z" }],
+    ...overrides,
+  };
+}
+
+/** The same parcel handed to Parcelway and scanned in `locations` on its way. */
+export function apiShipmentInTransit(...locations: string[]): ApiShipment {
+  return apiShipment({
+    status: locations.length ? "in_transit" : "shipped",
+    carrier: "Parcelway",
+    tracking_number: "PW-123456",
+    journey: [
+      { status: "created", location: null, at: "2025-01-02T10:00:05Z" },
+      { status: "shipped", location: null, at: "2025-01-03T09:00:00Z" },
+      ...locations.map((location, i) => ({ status: "in_transit" as const, location, at: `2025-01-0${4 + i}T08:00:00Z` })),
+    ],
+  });
 }

@@ -4,12 +4,13 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 /**
- * The admin screens, in sidebar order. A new screen (orders, stock, shipments) is one more
- * entry here plus its route under `app/admin/`.
+ * The admin screens, in sidebar order. A new screen (orders, stock) is one more entry here
+ * plus its route under `app/admin/`.
  */
 export const ADMIN_SECTIONS: readonly { href: string; label: string }[] = [
   { href: "/admin/products", label: "Products" },
   { href: "/admin/categories", label: "Categories" },
+  { href: "/admin/shipments", label: "Shipments" },
 ];
 
 /** Sidebar on wide screens, a row of tabs on narrow ones; the current screen is marked. */

@@ -5,9 +5,9 @@ import { useCallback, useEffect, useState } from "react";
 import useSWR, { useSWRConfig } from "swr";
 import { Alert } from "@/components/ui/alert";
 import { Spinner } from "@/components/ui/spinner";
-import { fetchOrder, fetchShipment, keys } from "@/lib/api/browser";
+import { fetchOrder, keys } from "@/lib/api/browser";
 import { ApiError, errorMessage } from "@/lib/api/problem";
-import type { Order } from "@/lib/api/types";
+import type { Order, Shipment } from "@/lib/api/types";
 import { countryName } from "@/lib/countries";
 import { formatDateTime, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
@@ -15,10 +15,12 @@ import {
   cancellationExplanation,
   cancellationHeadline,
   progressMessage,
+  statusLabel,
   undoneSentences,
 } from "@/lib/order-copy";
 import { OrderStatusBadge } from "./order-status-badge";
 import { SagaSteps } from "./saga-steps";
+import { ShipmentTracking } from "./shipment-tracking";
 
 /** How often an order still being processed is re-read. */
 export const POLL_MS = 500;
@@ -59,11 +61,12 @@ export function useLiveOrder(initial: Order, onUpdate: (order: Order) => void): 
 }
 
 /**
- * The order page body. It starts from the server-rendered order and follows it live while
- * the place-order saga runs; when live updates are unavailable it polls instead, stopping
- * by itself once the order is completed or cancelled.
+ * The order page body. It starts from the server-rendered order (and its parcel, once it
+ * has one) and follows it live while the place-order saga runs; when live updates are
+ * unavailable it polls instead, stopping by itself once the saga is done with the order.
+ * The parcel's tracking keeps itself up to date after that (`ShipmentTracking`).
  */
-export function OrderLive({ initial }: { initial: Order }) {
+export function OrderLive({ initial, shipment = null }: { initial: Order; shipment?: Shipment | null }) {
   const { mutate } = useSWRConfig();
   // A streamed order goes into SWR's cache as it is, without re-reading it.
   const put = useCallback(
@@ -82,6 +85,7 @@ export function OrderLive({ initial }: { initial: Order }) {
     dedupingInterval: 200,
   });
   const order = data ?? initial;
+  const reread = useCallback(() => void mutate(keys.order(initial.id)), [mutate, initial.id]);
 
   return (
     <div className="space-y-6">
@@ -171,6 +175,13 @@ export function OrderLive({ initial }: { initial: Order }) {
         </section>
 
         <div className="space-y-6">
+          {order.shipmentId ? (
+            <ShipmentTracking
+              shipmentId={order.shipmentId}
+              initial={shipment?.id === order.shipmentId ? shipment : null}
+              onMoved={reread}
+            />
+          ) : null}
           <section aria-labelledby="progress-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 id="progress-title" className="mb-4 text-lg font-semibold text-slate-900">
               Progress
@@ -196,7 +207,6 @@ export function OrderLive({ initial }: { initial: Order }) {
               <br />
               {countryName(order.shippingAddress.country)}
             </address>
-            {order.shipmentId ? <ShipmentInfo shipmentId={order.shipmentId} /> : null}
           </section>
         </div>
       </div>
@@ -225,13 +235,24 @@ function StatusPanel({ order }: { order: Order }) {
       <Alert tone="success" title="Thank you! Your order is complete.">
         {order.shipmentId ? (
           <p>
-            It has been handed to our carrier. Shipment <span className="break-all font-mono" data-testid="shipment-id">{order.shipmentId}</span>
+            Follow its parcel under Tracking. Shipment <span className="break-all font-mono" data-testid="shipment-id">{order.shipmentId}</span>
           </p>
         ) : (
           <p>We’ll let you know when it ships.</p>
         )}
       </Alert>
     );
+  }
+  if (order.status === "delivered") {
+    return (
+      <Alert tone="success" title="Your order has been delivered.">
+        <p>Thank you for shopping with us.</p>
+      </Alert>
+    );
+  }
+  if (!order.inProgress) {
+    // A status added since this page was written: say it, rather than show a spinner forever.
+    return <Alert tone="info" title={`Order ${statusLabel(order.status).toLowerCase()}`} />;
   }
   if (order.sagaStatus === "needs_attention") {
     return (
@@ -245,35 +266,5 @@ function StatusPanel({ order }: { order: Order }) {
       <Spinner className="h-4 w-4 text-sky-600" />
       <span>{progressMessage(order)}</span>
     </div>
-  );
-}
-
-function ShipmentInfo({ shipmentId }: { shipmentId: string }) {
-  const { data: shipment } = useSWR(keys.shipment(shipmentId), () => fetchShipment(shipmentId), {
-    revalidateOnFocus: false,
-  });
-  return (
-    <dl className="mt-4 space-y-1 border-t border-slate-100 pt-4">
-      <div className="flex justify-between gap-2">
-        <dt className="text-slate-500">Shipment</dt>
-        <dd className="font-mono text-xs text-slate-900" title={shipmentId}>
-          #{shortId(shipmentId)}
-        </dd>
-      </div>
-      {shipment ? (
-        <>
-          <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Zone</dt>
-            <dd className="capitalize text-slate-900" data-testid="shipment-zone">
-              {shipment.zone}
-            </dd>
-          </div>
-          <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Handed over</dt>
-            <dd className="text-slate-900">{formatDateTime(shipment.createdAt)}</dd>
-          </div>
-        </>
-      ) : null}
-    </dl>
   );
 }

@@ -1,5 +1,8 @@
-/** The admin product list's state in the URL: words, status filter and page cursor. */
-import type { ProductListStatus } from "../api/types";
+/**
+ * The admin lists' state in the URL: the product list's words, status filter and page
+ * cursor; the shipment list's status filter and page cursor.
+ */
+import type { ProductListStatus, ShipmentStatus } from "../api/types";
 
 export const LIST_STATUSES: readonly ProductListStatus[] = ["draft", "active", "archived", "deleted"];
 
@@ -33,4 +36,29 @@ export function adminListHref(query: AdminListQuery): string {
   if (query.cursor) search.set("cursor", query.cursor);
   const s = search.toString();
   return s ? `/admin/products?${s}` : "/admin/products";
+}
+
+/** The shipment list's filters, in the order they are offered (the workflow's order). */
+export const SHIPMENT_STATUSES: readonly ShipmentStatus[] = ["created", "shipped", "in_transit", "delivered", "cancelled"];
+
+export interface ShipmentListQuery {
+  /** null: every shipment. */
+  status: ShipmentStatus | null;
+  cursor: string | null;
+}
+
+export function parseShipmentListQuery(params: Params): ShipmentListQuery {
+  const status = one(params.status);
+  return {
+    status: (SHIPMENT_STATUSES as readonly string[]).includes(status) ? (status as ShipmentStatus) : null,
+    cursor: one(params.cursor) || null,
+  };
+}
+
+export function shipmentListHref(query: ShipmentListQuery): string {
+  const search = new URLSearchParams();
+  if (query.status) search.set("status", query.status);
+  if (query.cursor) search.set("cursor", query.cursor);
+  const s = search.toString();
+  return s ? `/admin/shipments?${s}` : "/admin/shipments";
 }

@@ -193,13 +193,17 @@ function asSentence(message: string): string {
 }
 
 /**
- * The API's field errors by form input; two messages for one input are shown together, and
- * a field the form has no input for is named in the form-level message.
+ * The API's field errors by form input (`inputFor` names the input of a field; the product
+ * form's by default); two messages for one input are shown together, and a field the form
+ * has no input for is named in the form-level message.
  */
-export function fieldErrorsByInput(errors: readonly FieldError[]): FieldErrors {
+export function fieldErrorsByInput(
+  errors: readonly FieldError[],
+  inputFor: (field: string) => string = inputForField,
+): FieldErrors {
   const byInput: FieldErrors = {};
   for (const { field, message } of errors) {
-    const input = inputForField(field);
+    const input = inputFor(field);
     const text = input === FORM_LEVEL ? `${field}: ${message}` : asSentence(message);
     byInput[input] = byInput[input] ? `${byInput[input]} ${text}` : text;
   }

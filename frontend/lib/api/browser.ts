@@ -36,6 +36,7 @@ import type {
   ProductChanges,
   ProductImage,
   RegisterBody,
+  ShipBody,
   Shipment,
   Suggestions,
   User,
@@ -182,6 +183,13 @@ export async function updateCategory(id: string, changes: CategoryChanges): Prom
   return toAdminCategory(
     await sendJson<ApiCategory>("PATCH", `${BFF}/categories/${encodeURIComponent(id)}`, changes),
   );
+}
+
+// --- Shipping (admin session, through /bff) -----------------------------------
+
+/** Hands a parcel waiting to ship to the carrier; the answer is the shipment, now shipped. */
+export async function shipShipment(id: string, body: ShipBody): Promise<Shipment> {
+  return toShipment(await postJson<ApiShipment>(`${BFF}/shipments/${encodeURIComponent(id)}/ship`, body));
 }
 
 /** SWR keys, so every component asking for the same resource shares one cache entry. */

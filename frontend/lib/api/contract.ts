@@ -39,6 +39,7 @@ import type {
   ProductAttribute,
   ProductChanges,
   RegisterBody,
+  ShipBody,
 } from "./types";
 
 type Schemas = components["schemas"];
@@ -73,6 +74,8 @@ export type Contract = [
   Assert<Agrees<ApiPaymentMethod, Schemas["PaymentMethodView"]>>,
   Assert<Agrees<ApiShipment, Schemas["ShipmentView"]>>,
   Assert<Agrees<ApiShipmentStep, Schemas["JourneyStep"]>>,
+  Assert<Agrees<Page<ApiShipment>, Schemas["Page_ShipmentView"]>>,
+  Assert<Agrees<ShipBody, Schemas["HandOver"]>>,
   Assert<Agrees<ApiOrderLine, Schemas["LineView"]>>,
   Assert<Agrees<ApiOrder, Schemas["OrderView"]>>,
   Assert<Agrees<Page<ApiOrder>, Schemas["Page_OrderView"]>>,

@@ -1,6 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { apiCategories, apiImage, apiOrder, apiProduct, apiSearchPage, steps } from "@/test/fixtures";
-import { isFinalStatus, toAdminProduct, toOrder, toProduct, toSearchResults, toSuggestions, undoneBy } from "./reshape";
+import {
+  apiCategories,
+  apiImage,
+  apiOrder,
+  apiProduct,
+  apiSearchPage,
+  apiShipment,
+  apiShipmentInTransit,
+  steps,
+} from "@/test/fixtures";
+import {
+  isFinalStatus,
+  toAdminProduct,
+  toOrder,
+  toProduct,
+  toSearchResults,
+  toShipment,
+  toShipmentPage,
+  toSuggestions,
+  undoneBy,
+} from "./reshape";
 
 describe("toProduct", () => {
   it("renames fields and resolves the category name", () => {
@@ -121,7 +140,14 @@ describe("toOrder", () => {
     expect(toOrder(apiOrder({ status: "confirmed" })).inProgress).toBe(true);
     expect(toOrder(apiOrder({ status: "completed" })).inProgress).toBe(false);
     expect(toOrder(apiOrder({ status: "cancelled" })).inProgress).toBe(false);
+    expect(toOrder(apiOrder({ status: "delivered" })).inProgress).toBe(false);
     expect(isFinalStatus("placed")).toBe(false);
+  });
+
+  it("takes a status it does not know for one after the saga, not one to wait for", () => {
+    const order = toOrder(apiOrder({ status: "returned" }));
+    expect(order.status).toBe("returned");
+    expect(order.inProgress).toBe(false);
   });
 
   it("a declined payment released the stock but refunded nothing", () => {
@@ -149,5 +175,54 @@ describe("toOrder", () => {
         }),
       ),
     ).toEqual({ stockReleased: true, paymentRefunded: true });
+  });
+});
+
+describe("toShipment", () => {
+  it("a parcel waiting to ship has no carrier or tracking number, and one step", () => {
+    expect(toShipment(apiShipment())).toEqual({
+      id: "0190a000-0000-7000-8000-00000000s001",
+      orderId: "0190a000-0000-7000-8000-00000000abcd",
+      status: "created",
+      zone: "domestic",
+      cost: { amount_minor: 500, currency: "USD" },
+      destination: { name: "Ada Lovelace", line1: "1 Main St", city: "Springfield", postal_code: "12345", country: "US" },
+      createdAt: "2025-01-02T10:00:05Z",
+      carrier: null,
+      trackingNumber: null,
+      journey: [{ status: "created", location: null, at: "2025-01-02T10:00:05Z" }],
+    });
+  });
+
+  it("keeps the carrier, the tracking number and every step in order, absent fields as null", () => {
+    const { carrier, tracking_number, ...bare } = apiShipment();
+    expect([carrier, tracking_number]).toEqual([null, null]);
+    expect(toShipment(bare)).toMatchObject({ carrier: null, trackingNumber: null });
+
+    const shipment = toShipment(apiShipmentInTransit("Leeds depot", "York hub"));
+    expect(shipment).toMatchObject({ status: "in_transit", carrier: "Parcelway", trackingNumber: "PW-123456" });
+    expect(shipment.journey.map((s) => [s.status, s.location])).toEqual([
+      ["created", null],
+      ["shipped", null],
+      ["in_transit", "Leeds depot"],
+      ["in_transit", "York hub"],
+    ]);
+  });
+
+  it("reads a scan sent without a place as one with no location", () => {
+    const api = apiShipment({
+      status: "in_transit",
+      journey: [
+        { status: "created", at: "2025-01-02T10:00:05Z" },
+        { status: "in_transit", location: "", at: "2025-01-04T08:00:00Z" },
+      ],
+    });
+    expect(toShipment(api).journey.map((s) => s.location)).toEqual([null, null]);
+  });
+
+  it("a page keeps its order and cursor", () => {
+    const page = toShipmentPage({ items: [apiShipmentInTransit(), apiShipment()], next_cursor: "c1" });
+    expect(page.shipments.map((s) => s.status)).toEqual(["shipped", "created"]);
+    expect(page.nextCursor).toBe("c1");
   });
 });

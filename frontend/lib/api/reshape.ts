@@ -29,6 +29,7 @@ import type {
   SagaStep,
   SearchResults,
   Shipment,
+  ShipmentPage,
   Suggestions,
   Undone,
   User,
@@ -147,21 +148,35 @@ export function toPaymentMethod(api: ApiPaymentMethod): PaymentMethod {
   return { id: api.id, brand: api.brand, last4: api.last4 };
 }
 
+/** A scan the carrier sent without a place comes as an empty location: none, to the shop. */
 export function toShipment(api: ApiShipment): Shipment {
   return {
     id: api.id,
+    orderId: api.order_id,
+    status: api.status,
     zone: api.zone,
     cost: api.cost,
     destination: api.destination,
     createdAt: api.created_at,
+    carrier: api.carrier ?? null,
+    trackingNumber: api.tracking_number ?? null,
+    journey: api.journey.map((step) => ({ status: step.status, location: step.location || null, at: step.at })),
   };
 }
 
-/** Statuses after which the place-order saga no longer changes the order. */
-const FINAL_STATUSES: readonly OrderStatus[] = ["completed", "cancelled"];
+export function toShipmentPage(page: Page<ApiShipment>): ShipmentPage {
+  return { shipments: page.items.map(toShipment), nextCursor: page.next_cursor };
+}
 
-export function isFinalStatus(status: OrderStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+/** Statuses in which the place-order saga is still running. */
+const RUNNING_STATUSES: readonly OrderStatus[] = ["placed", "confirmed"];
+
+/**
+ * Whether the place-order saga no longer changes the order: completed, cancelled, delivered,
+ * and any status added since, which can only come after the saga.
+ */
+export function isFinalStatus(status: string): boolean {
+  return !(RUNNING_STATUSES as readonly string[]).includes(status);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   toProduct,
   toSearchResults,
   toShipment,
+  toShipmentPage,
   toUser,
 } from "./reshape";
 import type {
@@ -40,6 +41,8 @@ import type {
   RegisterBody,
   SearchResults,
   Shipment,
+  ShipmentPage,
+  ShipmentStatus,
   User,
 } from "./types";
 
@@ -261,6 +264,18 @@ export async function getShipment(token: string, id: string): Promise<Shipment> 
   return toShipment(
     await call<ApiShipment>(`/api/v1/shipments/${encodeURIComponent(id)}`, { token }),
   );
+}
+
+/** One page of every customer's shipments (admin), newest order first, or only one status. */
+export async function listShipments(
+  token: string,
+  options: { status?: ShipmentStatus | null; cursor?: string | null; limit?: number } = {},
+): Promise<ShipmentPage> {
+  const page = await call<Page<ApiShipment>>(
+    `/api/v1/shipments${query({ status: options.status, limit: options.limit ?? 20, cursor: options.cursor })}`,
+    { token },
+  );
+  return toShipmentPage(page);
 }
 
 // --- Forwarding for the browser (/bff) --------------------------------------

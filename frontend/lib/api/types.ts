@@ -270,7 +270,16 @@ export interface ApiShipment {
   journey: ApiShipmentStep[];
 }
 
-export type OrderStatus = "placed" | "confirmed" | "completed" | "cancelled";
+/** `POST /api/v1/shipments/{id}/ship` (admin): the parcel goes to the carrier. */
+export interface ShipBody {
+  /** 1 to 60 characters. */
+  carrier: string;
+  /** 6 to 40 letters, digits or `-` (upper-cased by the API); one is made when left out. */
+  tracking_number?: string | null;
+}
+
+/** The order statuses this storefront has words for. */
+export type OrderStatus = "placed" | "confirmed" | "completed" | "delivered" | "cancelled";
 
 export type SagaStatus =
   | "running"
@@ -307,7 +316,11 @@ export interface ApiOrderLine {
 export interface ApiOrder {
   id: string;
   customer_id: string;
-  status: OrderStatus;
+  /**
+   * One of {@link OrderStatus}; kept open so a status added later still renders (in neutral
+   * words) and is not taken for a saga still running.
+   */
+  status: string;
   lines: ApiOrderLine[];
   total: Money;
   shipping_address: Address;
@@ -450,12 +463,31 @@ export interface PaymentMethod {
   last4: string;
 }
 
+export interface ShipmentStep {
+  status: ShipmentStatus;
+  /** Where the carrier scanned it (in transit only; null when it named no place). */
+  location: string | null;
+  at: string;
+}
+
 export interface Shipment {
   id: string;
+  orderId: string;
+  status: ShipmentStatus;
   zone: string;
   cost: Money;
   destination: Address;
   createdAt: string;
+  /** Null until it is shipped. */
+  carrier: string | null;
+  trackingNumber: string | null;
+  /** Every step so far, oldest first (the first is `created`). */
+  journey: ShipmentStep[];
+}
+
+export interface ShipmentPage {
+  shipments: Shipment[];
+  nextCursor: string | null;
 }
 
 export interface OrderLine {
@@ -480,7 +512,8 @@ export interface Undone {
 
 export interface Order {
   id: string;
-  status: OrderStatus;
+  /** One of {@link OrderStatus}, or one added since (see `ApiOrder`). */
+  status: string;
   /** True while the saga may still change the order, i.e. it is worth polling. */
   inProgress: boolean;
   lines: OrderLine[];

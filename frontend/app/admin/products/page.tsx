@@ -5,9 +5,8 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { TextField, SelectField } from "@/components/ui/field";
 import { adminListHref, parseAdminListQuery } from "@/lib/admin/list-query";
-import { ApiError } from "@/lib/api/problem";
 import { listAdminProducts } from "@/lib/api/server";
-import { redirectIfUnauthorized, requireAdmin } from "@/lib/auth-guard";
+import { loadAsAdmin } from "@/lib/auth-guard";
 import { pluralize } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
 
@@ -19,16 +18,7 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function AdminProductsPage({ searchParams }: Props) {
   const query = parseAdminListQuery(await searchParams);
   const here = adminListHref(query);
-  const { token } = await requireAdmin(here);
-  let page;
-  let failure: string | null = null;
-  try {
-    page = await listAdminProducts(token, query);
-  } catch (e) {
-    redirectIfUnauthorized(e, here);
-    if (!(e instanceof ApiError)) throw e;
-    failure = e.detail;
-  }
+  const { data: page, failure } = await loadAsAdmin(here, (token) => listAdminProducts(token, query));
   return (
     <div>
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { OrderLive } from "@/components/orders/order-live";
 import { Alert } from "@/components/ui/alert";
 import { ApiError } from "@/lib/api/problem";
-import { getOrder } from "@/lib/api/server";
+import { getOrder, getShipment } from "@/lib/api/server";
 import { redirectIfUnauthorized, requireToken } from "@/lib/auth-guard";
 
 export const metadata: Metadata = { title: "Your order" };
@@ -27,9 +27,11 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
     );
   }
   if (!order) notFound();
+  // The parcel is extra: without it the page still shows the order, and asks again from the browser.
+  const shipment = order.shipmentId ? await getShipment(token, order.shipmentId).catch(() => null) : null;
   return (
     <div className="container-page py-10">
-      <OrderLive initial={order} />
+      <OrderLive initial={order} shipment={shipment} />
     </div>
   );
 }

@@ -1,0 +1,141 @@
+import { createHmac } from "node:crypto";
+import { type APIRequestContext, type Page, expect, test } from "@playwright/test";
+import {
+  CARRIER_SECRET,
+  addToCart,
+  api,
+  checkout,
+  expectAccessible,
+  expectOrderStatus,
+  registerViaUi,
+  roomyProducts,
+  screenshot,
+  signInAsAdmin,
+} from "./support";
+
+interface CarrierUpdate {
+  event_id: string;
+  tracking_number: string;
+  status: "in_transit" | "delivered";
+  location?: string;
+}
+
+/** Sends an update as the carrier does: signed over "{timestamp}.{body}" with the shared secret. */
+function sendCarrierUpdate(ctx: APIRequestContext, update: CarrierUpdate, secret = CARRIER_SECRET) {
+  const body = JSON.stringify(update);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const digest = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  return ctx.post("/api/v1/webhooks/carrier", {
+    headers: { "content-type": "application/json", "carrier-timestamp": String(timestamp), "carrier-signature": `v1=${digest}` },
+    data: body,
+  });
+}
+
+/** The customer's order page after a reload, once its parcel's latest step reads `expected`. */
+async function expectLatestStep(page: Page, expected: string | RegExp) {
+  const latest = page.getByRole("list", { name: "Parcel journey" }).locator('[aria-current="step"]');
+  await expect(async () => {
+    await page.reload();
+    await expect(latest).toContainText(expected, { timeout: 1000 });
+  }).toPass({ timeout: 15_000, intervals: [250, 500, 1000] });
+  return latest;
+}
+
+test("an admin ships a customer's parcel, and the carrier's signed updates bring it to the door", async ({ page, browser }) => {
+  const [product] = await roomyProducts(1);
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page, "Parcel Shopper");
+  await addToCart(page, product.id, 1);
+  const orderId = await checkout(page);
+  await expectOrderStatus(page, "completed");
+  const tracking = page.getByRole("region", { name: "Tracking" });
+  await expect(tracking.getByRole("list", { name: "Parcel journey" }).locator('[aria-current="step"]')).toContainText("Shipment booked");
+  await expect(tracking.getByTestId("tracking-number")).toHaveCount(0);
+  const order = (await (await page.request.get(`/bff/api/v1/orders/${orderId}`)).json()) as { shipment_id: string };
+  const shortId = orderId.replace(/-/g, "").slice(-8).toUpperCase();
+
+  // The admin finds it among the parcels to ship.
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signInAsAdmin(admin, "/admin/shipments");
+  await expect(admin.getByRole("heading", { level: 1, name: "Shipments" })).toBeVisible();
+  await admin.getByRole("navigation", { name: "Shipment status" }).getByRole("link", { name: "To ship" }).click();
+  await expect(admin).toHaveURL(/\/admin\/shipments\?status=created$/);
+  await expect(admin.getByRole("link", { name: "To ship" })).toHaveAttribute("aria-current", "page");
+  const row = admin.locator(`[data-testid="shipment-row"][data-order-id="${orderId}"]`);
+  await expect(row.getByTestId("shipment-status")).toHaveText("To ship");
+  await expect(row).toContainText("Springfield, United States");
+  await expect(row.getByRole("link", { name: `#${shortId}` })).toHaveAttribute("href", `/orders/${orderId}`);
+  await expectAccessible(admin, "the admin shipment list");
+  await screenshot(admin, "admin-shipments");
+
+  // A tracking number the API refuses: its message stands beside the field.
+  await row.getByRole("button", { name: `Mark shipped… order #${shortId}` }).click();
+  const form = admin.getByRole("form", { name: `Mark order #${shortId} shipped` });
+  await expect(form.getByLabel("Carrier")).toBeFocused();
+  await form.getByLabel("Carrier").fill("Parcelway");
+  await form.getByLabel("Tracking number").fill("no!");
+  await form.getByRole("button", { name: "Mark shipped" }).click();
+  await expect(form.locator(`#ship-${order.shipment_id}-tracking-error`)).toHaveText("Must be 6 to 40 letters, digits or -.");
+  await expect(form.getByLabel("Tracking number")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByRole("alert").first()).toContainText("We couldn't mark it shipped");
+  await expectAccessible(admin, "the mark-shipped form with an error");
+  await screenshot(admin, "admin-ship-refused");
+
+  // Left empty, the API makes a tracking number; the row shows it at once.
+  await form.getByLabel("Tracking number").fill("");
+  await form.getByRole("button", { name: "Mark shipped" }).click();
+  await expect(form).toHaveCount(0);
+  await expect(row.getByTestId("shipment-status")).toHaveText("Shipped");
+  const trackingNumber = (await row.getByTestId("shipment-tracking").textContent()) ?? "";
+  expect(trackingNumber).toMatch(/^EMP[0-9A-F]{16}$/);
+  await expect(row).toContainText("Parcelway");
+  await expect(admin.getByTestId("ship-outcome")).toContainText(`Order #${shortId} is shipped with Parcelway, tracking number ${trackingNumber}.`);
+  // Shipping it twice is refused, whoever asks.
+  const again = await admin.request.post(`/bff/api/v1/shipments/${order.shipment_id}/ship`, { data: { carrier: "Parcelway" } });
+  expect(again.status()).toBe(409);
+  expect(((await again.json()) as { detail: string }).detail).toContain("cannot be shipped now");
+  await admin.getByRole("link", { name: "Shipped", exact: true }).click();
+  await expect(admin).toHaveURL(/\/admin\/shipments\?status=shipped$/);
+  await expect(row.getByTestId("shipment-tracking")).toHaveText(trackingNumber);
+  await adminContext.close();
+
+  // The customer sees who carries it, under which number.
+  await expectLatestStep(page, "Shipped");
+  await expect(tracking.getByTestId("carrier")).toHaveText("Parcelway");
+  await expect(tracking.getByTestId("tracking-number")).toHaveText(trackingNumber);
+
+  // The carrier: an unsigned update (or one signed with another secret) changes nothing.
+  const carrier = await api();
+  const inTransit: CarrierUpdate = { event_id: `e2e-${orderId}-1`, tracking_number: trackingNumber, status: "in_transit", location: "Leeds depot" };
+  const unsigned = await carrier.post("/api/v1/webhooks/carrier", {
+    headers: { "content-type": "application/json", "carrier-timestamp": String(Math.floor(Date.now() / 1000)) },
+    data: JSON.stringify(inTransit),
+  });
+  expect(unsigned.status()).toBe(401);
+  expect((await sendCarrierUpdate(carrier, inTransit, "someone-else-entirely-0123456789abcdef")).status()).toBe(401);
+
+  const scanned = await sendCarrierUpdate(carrier, inTransit);
+  expect(scanned.status(), await scanned.text()).toBe(200);
+  expect(await scanned.json()).toEqual({ shipment_id: order.shipment_id, applied: true });
+  // Carriers resend: the same event is answered again and applied once.
+  expect(await (await sendCarrierUpdate(carrier, inTransit)).json()).toEqual({ shipment_id: order.shipment_id, applied: false });
+  const latest = await expectLatestStep(page, "In transit");
+  await expect(latest.getByTestId("journey-location")).toHaveText("Leeds depot");
+  await expect(page.getByRole("list", { name: "Parcel journey" }).getByTestId("journey-step")).toHaveCount(4);
+  await expectAccessible(page, "the order page with a parcel in transit");
+  await screenshot(page, "order-tracking");
+
+  const delivered = await sendCarrierUpdate(carrier, { event_id: `e2e-${orderId}-2`, tracking_number: trackingNumber, status: "delivered" });
+  expect(delivered.status(), await delivered.text()).toBe(200);
+  await carrier.dispose();
+  await expectLatestStep(page, "Delivered");
+  await expect(page.getByRole("list", { name: "Parcel journey" }).locator('[data-state="upcoming"]')).toHaveCount(0);
+  // The order follows its parcel (the API records it a moment later).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("order-status")).toHaveText("Delivered", { timeout: 1000 });
+  }).toPass({ timeout: 15_000, intervals: [250, 500, 1000] });
+  await expect(page.getByText("Your order has been delivered.")).toBeVisible();
+  await screenshot(page, "order-delivered");
+});

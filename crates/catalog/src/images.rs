@@ -60,14 +60,15 @@ fn blob_key(image_id: Uuid, size: Size, encoding: Encoding) -> BlobKey {
 
 /// The form of `POST /products/{id}/images`.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code, reason = "describes the multipart form for the OpenAPI document; read field by field")]
 struct ImageUpload {
     /// The picture: JPEG, PNG, WebP or GIF, at most 10 MiB and 8,000 pixels on a side, at
     /// least 64.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// What it shows, for shoppers who cannot see it (at most 200 characters).
-    alt: Option<String>,
+    /// What it shows, for shoppers who cannot see it (at most 200 characters; none when
+    /// the product's name says it).
+    #[schema(required = false)]
+    alt: String,
 }
 
 /// Add a picture to the end of a product's gallery (admin). The file is checked by its
@@ -90,9 +91,9 @@ async fn add_image(
     })?;
     // Refused before the upload is read or decoded: no work for a product that cannot take it.
     gallery_with_room(&catalog, id).await?;
-    let (file, alt) = read_form(form).await?;
-    let prepared = prepare(&catalog, file).await?;
-    let image = add(&catalog, admin, id, prepared, alt).await?;
+    let upload = read_form(form).await?;
+    let prepared = prepare(&catalog, upload.file).await?;
+    let image = add(&catalog, admin, id, prepared, upload.alt).await?;
     Ok((StatusCode::CREATED, Json(image)))
 }
 
@@ -116,8 +117,8 @@ fn full_gallery() -> ApiError {
     ApiError::rejected("gallery_full", format!("a product has at most {MAX_IMAGES} pictures; remove one first"))
 }
 
-/// The file and the alternative text of an upload form.
-async fn read_form(mut form: Multipart) -> Result<(Vec<u8>, String), ApiError> {
+/// The file and the alternative text of an upload form, checked.
+async fn read_form(mut form: Multipart) -> Result<ImageUpload, ApiError> {
     let (mut file, mut alt) = (None, None);
     while let Some(field) = form.next_field().await.map_err(unreadable_form)? {
         match field.name() {
@@ -136,7 +137,7 @@ async fn read_form(mut form: Multipart) -> Result<(Vec<u8>, String), ApiError> {
     if alt.chars().any(char::is_control) {
         return Err(field_error("alt", "contains control characters"));
     }
-    Ok((file, alt))
+    Ok(ImageUpload { file, alt })
 }
 
 /// The file part, refused as soon as it grows past [`MAX_FILE_BYTES`].

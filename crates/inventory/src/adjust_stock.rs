@@ -72,7 +72,8 @@ pub(crate) async fn adjust(
             Ok(event) => event,
             Err(rejection) => return Ok(Err(rejection)),
         };
-        let position = uow.append_decided(&stream, &mut item, &[event], &metadata).await?;
+        let events = stock::with_alerts(&item.state, product_id, event);
+        let position = uow.append_decided(&stream, &mut item, &events, &metadata).await?;
         uow.commit().await?;
         Ok::<_, StoreError>(Ok(position))
     })

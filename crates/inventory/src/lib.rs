@@ -15,6 +15,7 @@ mod release_inventory;
 mod reserve_inventory;
 mod ship_stock;
 mod stock;
+mod stock_alerts;
 mod stock_history;
 mod stock_level;
 
@@ -45,6 +46,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         .merge(adjust_stock::routes())
         .merge(stock_level::routes())
         .merge(stock_history::routes())
+        .merge(stock_alerts::routes())
         .with_state(inventory.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(inventory.clone()))),

@@ -14,19 +14,34 @@ fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelo
     derived_message(event, "inventory", message)
 }
 
-fn level(event: &RecordedEvent, product_id: Uuid, available: i64) -> Result<Vec<Envelope>, PublishError> {
-    envelope(event, &StockLevelChanged { product_id, available, low_stock: available <= LOW_STOCK_THRESHOLD })
+/// `StockLevelChanged` for `available` units, low when at or below the product's `threshold`.
+fn level(
+    event: &RecordedEvent,
+    product_id: Uuid,
+    available: i64,
+    threshold: i64,
+) -> Result<Vec<Envelope>, PublishError> {
+    envelope(event, &StockLevelChanged { product_id, available, low_stock: available <= threshold })
 }
 
 impl Publications for InventoryPublications {
     fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
         let Some(decoded) = event.decode_known::<InventoryEvent>()? else { return Ok(Vec::new()) };
         match decoded {
-            InventoryEvent::StockItemOpened { product_id, on_hand } => level(event, product_id, on_hand),
-            InventoryEvent::StockAdjusted { product_id, available, .. }
-            | InventoryEvent::StockReserved { product_id, available, .. }
-            | InventoryEvent::StockReleased { product_id, available, .. }
-            | InventoryEvent::StockShipped { product_id, available, .. } => level(event, product_id, available),
+            InventoryEvent::StockItemOpened { product_id, on_hand } => {
+                level(event, product_id, on_hand, LOW_STOCK_THRESHOLD)
+            }
+            InventoryEvent::StockAdjusted { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::StockReserved { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::StockReleased { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::StockShipped { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::LowStockThresholdSet { product_id, available, low_stock_threshold } => {
+                level(event, product_id, available, low_stock_threshold)
+            }
+            // The level that set them off is published with it; alerts stay Inventory's own.
+            InventoryEvent::LowStockDetected { .. }
+            | InventoryEvent::StockDepleted { .. }
+            | InventoryEvent::BackInStock { .. } => Ok(Vec::new()),
             InventoryEvent::InventoryReserved { order_id, lines } => {
                 envelope(event, &InventoryReserved { order_id, lines })
             }

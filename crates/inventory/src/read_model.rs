@@ -1,6 +1,6 @@
 //! The `stock_levels` read model admins look at.
 
-use crate::stock::{InventoryEvent, LOW_STOCK_THRESHOLD};
+use crate::stock::InventoryEvent;
 use async_trait::async_trait;
 use kernel::db::{Db, Migration};
 use kernel::event_store::{RecordedEvent, StoreError};
@@ -10,8 +10,13 @@ use sqlx::Row;
 use uuid::Uuid;
 
 /// Read-model tables.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "stock levels read model", sqlite: SCHEMA, postgres: SCHEMA }];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "stock levels read model", sqlite: SCHEMA, postgres: SCHEMA },
+    Migration { version: 2, description: "per-product low-stock thresholds", sqlite: THRESHOLDS, postgres: THRESHOLDS },
+];
+
+/// Each product's own threshold (5 until an admin sets one).
+const THRESHOLDS: &str = "alter table stock_levels add column low_stock_threshold bigint not null default 5;";
 
 const SCHEMA: &str = "
     create table stock_levels (
@@ -52,6 +57,11 @@ impl Projection for StockLevelsProjection {
                 product_id,
                 quantity,
             ),
+            Some(InventoryEvent::LowStockThresholdSet { product_id, low_stock_threshold, .. }) => (
+                "update stock_levels set low_stock_threshold = $2, updated_at = $3 where product_id = $1",
+                product_id,
+                low_stock_threshold,
+            ),
             Some(InventoryEvent::StockShipped { product_id, quantity, .. }) => (
                 "update stock_levels set on_hand = on_hand - $2, reserved = reserved - $2, updated_at = $3 \
                  where product_id = $1",
@@ -79,22 +89,34 @@ pub(crate) struct StockLevel {
     low_stock_threshold: i64,
 }
 
+const SELECT_LEVEL: &str = "select product_id, on_hand, reserved, low_stock_threshold from stock_levels";
+
+fn level_from_row(row: &sqlx::any::AnyRow) -> Result<StockLevel, sqlx::Error> {
+    let product_id: String = row.try_get("product_id")?;
+    let on_hand: i64 = row.try_get("on_hand")?;
+    let reserved: i64 = row.try_get("reserved")?;
+    Ok(StockLevel {
+        product_id: Uuid::parse_str(&product_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        on_hand,
+        reserved,
+        available: on_hand - reserved,
+        low_stock_threshold: row.try_get("low_stock_threshold")?,
+    })
+}
+
 /// One product's stock level, if it has a stock item.
 pub(crate) async fn stock_level(db: &Db, product_id: Uuid) -> Result<Option<StockLevel>, sqlx::Error> {
-    let row = sqlx::query("select on_hand, reserved from stock_levels where product_id = $1")
-        .bind(product_id.to_string())
-        .fetch_optional(db.reader())
-        .await?;
-    row.map(|row| {
-        let on_hand: i64 = row.try_get("on_hand")?;
-        let reserved: i64 = row.try_get("reserved")?;
-        Ok(StockLevel {
-            product_id,
-            on_hand,
-            reserved,
-            available: on_hand - reserved,
-            low_stock_threshold: LOW_STOCK_THRESHOLD,
-        })
-    })
-    .transpose()
+    let sql = format!("{SELECT_LEVEL} where product_id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(product_id.to_string()).fetch_optional(db.reader()).await?;
+    row.as_ref().map(level_from_row).transpose()
+}
+
+/// Every product at or below its threshold, those with least to promise first.
+pub(crate) async fn low_levels(db: &Db) -> Result<Vec<StockLevel>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_LEVEL} where on_hand - reserved - low_stock_threshold <= 0 \
+         order by on_hand - reserved, product_id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
+    rows.iter().map(level_from_row).collect()
 }

@@ -3,7 +3,7 @@
 //! reservation that arrives late.
 
 use crate::reserve_inventory::CONSUMER;
-use crate::stock::{InventoryEvent, Reservation, StockItem, reservation_stream, stock_stream};
+use crate::stock::{InventoryEvent, Reservation, StockItem, reservation_stream, stock_stream, with_alerts};
 use contracts::inventory::ReleaseInventory;
 use kernel::bus::Envelope;
 use kernel::event_store::{EventStore, Metadata, StoreError};
@@ -37,8 +37,16 @@ pub(crate) async fn release(
             let mut item = uow.load_aggregate::<StockItem>(&stock).await?;
             let quantity = i64::from(line.quantity);
             let available = item.state.available() + quantity;
-            let event = InventoryEvent::StockReleased { product_id: line.product_id, order_id, quantity, available };
-            uow.append_decided(&stock, &mut item, &[event], metadata).await?;
+            let low_stock_threshold = item.state.low_stock_threshold;
+            let event = InventoryEvent::StockReleased {
+                product_id: line.product_id,
+                order_id,
+                quantity,
+                available,
+                low_stock_threshold,
+            };
+            let events = with_alerts(&item.state, line.product_id, event);
+            uow.append_decided(&stock, &mut item, &events, metadata).await?;
         }
         let event = InventoryEvent::InventoryReleased { order_id, lines: released };
         uow.append_decided(&stream, &mut reservation, &[event], metadata).await?;

@@ -80,8 +80,10 @@ async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInvent
         for event in events {
             match &event {
                 InventoryEvent::StockReserved { product_id, .. } => {
-                    let index = lines.iter().position(|l| l.product_id == *product_id).expect("event for a line");
-                    uow.append_decided(&stock_stream(*product_id), &mut items[index], &[event], metadata).await?;
+                    let product_id = *product_id;
+                    let index = lines.iter().position(|l| l.product_id == product_id).expect("event for a line");
+                    let events = stock::with_alerts(&items[index].state, product_id, event);
+                    uow.append_decided(&stock_stream(product_id), &mut items[index], &events, metadata).await?;
                 }
                 _ => {
                     uow.append_decided(&reservation_stream, &mut reservation, &[event], metadata).await?;

@@ -44,6 +44,7 @@ impl MessageHandler for ShippedStock {
                     quantity,
                     on_hand: item.state.on_hand - quantity,
                     available: item.state.available(),
+                    low_stock_threshold: item.state.low_stock_threshold,
                 };
                 uow.append_decided(&stock, &mut item, &[event], metadata).await?;
             }

@@ -7,8 +7,12 @@ use kernel::event_store::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Units at or below which a product counts as low on stock.
+/// Units at or below which a product counts as low on stock, until an admin sets its own.
 pub(crate) const LOW_STOCK_THRESHOLD: i64 = 5;
+
+fn default_threshold() -> i64 {
+    LOW_STOCK_THRESHOLD
+}
 
 /// Everything the inventory records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,11 +31,27 @@ pub enum InventoryEvent {
         note: String,
         on_hand: i64,
         available: i64,
+        #[serde(default = "default_threshold")]
+        low_stock_threshold: i64,
     },
     /// Units were held for an order.
-    StockReserved { product_id: Uuid, order_id: Uuid, quantity: i64, available: i64 },
+    StockReserved {
+        product_id: Uuid,
+        order_id: Uuid,
+        quantity: i64,
+        available: i64,
+        #[serde(default = "default_threshold")]
+        low_stock_threshold: i64,
+    },
     /// Units held for an order were given back.
-    StockReleased { product_id: Uuid, order_id: Uuid, quantity: i64, available: i64 },
+    StockReleased {
+        product_id: Uuid,
+        order_id: Uuid,
+        quantity: i64,
+        available: i64,
+        #[serde(default = "default_threshold")]
+        low_stock_threshold: i64,
+    },
     /// Every line of an order is held.
     InventoryReserved { order_id: Uuid, lines: Vec<ProductQuantity> },
     /// Nothing was held: some lines lack stock.
@@ -47,7 +67,24 @@ pub enum InventoryEvent {
     ReservationRefused { order_id: Uuid },
     /// Units held for an order left with its parcel: on hand and held both drop by
     /// `quantity`; what can be promised (`available`) stays as it was.
-    StockShipped { product_id: Uuid, order_id: Uuid, quantity: i64, on_hand: i64, available: i64 },
+    StockShipped {
+        product_id: Uuid,
+        order_id: Uuid,
+        quantity: i64,
+        on_hand: i64,
+        available: i64,
+        #[serde(default = "default_threshold")]
+        low_stock_threshold: i64,
+    },
+    /// An admin set the level at or below which the product counts as low on stock.
+    LowStockThresholdSet { product_id: Uuid, low_stock_threshold: i64, available: i64 },
+    /// What can be promised fell to the product's threshold or below (once per crossing:
+    /// it must rise above the threshold before it is detected again).
+    LowStockDetected { product_id: Uuid, available: i64, low_stock_threshold: i64 },
+    /// Nothing more can be promised.
+    StockDepleted { product_id: Uuid },
+    /// Units can be promised again after none could.
+    BackInStock { product_id: Uuid, available: i64 },
     /// The order's held lines left with its parcel; nothing is held for it any more.
     ReservationShipped { order_id: Uuid, lines: Vec<ProductQuantity> },
 }
@@ -65,15 +102,26 @@ impl DomainEvent for InventoryEvent {
         "ReservationRefused",
         "StockShipped",
         "ReservationShipped",
+        "LowStockThresholdSet",
+        "LowStockDetected",
+        "StockDepleted",
+        "BackInStock",
     ];
 }
 
 /// One product's stock.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StockItem {
     pub(crate) opened: bool,
     pub(crate) on_hand: i64,
     pub(crate) reserved: i64,
+    pub(crate) low_stock_threshold: i64,
+}
+
+impl Default for StockItem {
+    fn default() -> Self {
+        StockItem { opened: false, on_hand: 0, reserved: 0, low_stock_threshold: LOW_STOCK_THRESHOLD }
+    }
 }
 
 impl StockItem {
@@ -81,6 +129,34 @@ impl StockItem {
     pub(crate) fn available(&self) -> i64 {
         self.on_hand - self.reserved
     }
+
+    fn is_low(&self) -> bool {
+        self.available() <= self.low_stock_threshold
+    }
+}
+
+/// `change` to `item`, followed by the alerts it sets off: `LowStockDetected` when what can
+/// be promised crosses down to the threshold, `StockDepleted` when it reaches 0,
+/// `BackInStock` when it rises above 0 again. Decided on the same state as the change and
+/// appended with it, so each crossing is recorded once however many orders race.
+pub(crate) fn with_alerts(item: &StockItem, product_id: Uuid, change: InventoryEvent) -> Vec<InventoryEvent> {
+    let mut after = item.clone();
+    after.evolve(&change);
+    let available = after.available();
+    let mut events = vec![change];
+    if after.is_low() && !item.is_low() {
+        events.push(InventoryEvent::LowStockDetected {
+            product_id,
+            available,
+            low_stock_threshold: after.low_stock_threshold,
+        });
+    }
+    match (item.available() > 0, available > 0) {
+        (true, false) => events.push(InventoryEvent::StockDepleted { product_id }),
+        (false, true) => events.push(InventoryEvent::BackInStock { product_id, available }),
+        _ => {}
+    }
+    events
 }
 
 impl Aggregate for StockItem {
@@ -98,6 +174,9 @@ impl Aggregate for StockItem {
             InventoryEvent::StockShipped { quantity, .. } => {
                 self.on_hand -= quantity;
                 self.reserved -= quantity;
+            }
+            InventoryEvent::LowStockThresholdSet { low_stock_threshold, .. } => {
+                self.low_stock_threshold = *low_stock_threshold;
             }
             _ => {}
         }
@@ -162,6 +241,7 @@ pub(crate) fn adjust(
         note: note.to_owned(),
         on_hand,
         available: on_hand - item.reserved,
+        low_stock_threshold: item.low_stock_threshold,
     })
 }
 
@@ -217,7 +297,14 @@ pub(crate) fn reserve(order_id: Uuid, lines: &[(ProductQuantity, Option<&StockIt
         .map(|(line, item)| {
             let quantity = i64::from(line.quantity);
             let available = item.map_or(0, StockItem::available) - quantity;
-            InventoryEvent::StockReserved { product_id: line.product_id, order_id, quantity, available }
+            let low_stock_threshold = item.map_or(LOW_STOCK_THRESHOLD, |item| item.low_stock_threshold);
+            InventoryEvent::StockReserved {
+                product_id: line.product_id,
+                order_id,
+                quantity,
+                available,
+                low_stock_threshold,
+            }
         })
         .collect();
     events.push(InventoryEvent::InventoryReserved { order_id, lines: lines.iter().map(|(l, _)| *l).collect() });
@@ -238,8 +325,40 @@ pub(crate) fn reservation_stream(order_id: Uuid) -> String {
 mod tests {
     use super::*;
 
+    fn reserved(item: &StockItem, quantity: i64) -> Vec<&'static str> {
+        let change = InventoryEvent::StockReserved {
+            product_id: Uuid::nil(),
+            order_id: Uuid::nil(),
+            quantity,
+            available: item.available() - quantity,
+            low_stock_threshold: item.low_stock_threshold,
+        };
+        with_alerts(item, Uuid::nil(), change).iter().map(kind).collect()
+    }
+
+    fn kind(event: &InventoryEvent) -> &'static str {
+        match event {
+            InventoryEvent::LowStockDetected { .. } => "low",
+            InventoryEvent::StockDepleted { .. } => "depleted",
+            InventoryEvent::BackInStock { .. } => "back",
+            _ => "change",
+        }
+    }
+
+    #[test]
+    fn an_alert_is_set_off_only_by_crossing_its_line() {
+        let item = |available: i64| StockItem { opened: true, on_hand: available, reserved: 0, low_stock_threshold: 5 };
+        assert_eq!(reserved(&item(8), 2), ["change"], "8 → 6 stays above the threshold");
+        assert_eq!(reserved(&item(8), 3), ["change", "low"], "8 → 5 reaches it");
+        assert_eq!(reserved(&item(5), 1), ["change"], "already low: no second alert");
+        assert_eq!(reserved(&item(8), 8), ["change", "low", "depleted"]);
+        assert_eq!(reserved(&item(1), 1), ["change", "depleted"]);
+        assert_eq!(reserved(&item(0), -3), ["change", "back"], "units given back");
+        assert_eq!(reserved(&item(3), -4), ["change"], "7 is above the threshold, but it never ran out");
+    }
+
     fn item(on_hand: i64, reserved: i64) -> StockItem {
-        StockItem { opened: true, on_hand, reserved }
+        StockItem { opened: true, on_hand, reserved, low_stock_threshold: LOW_STOCK_THRESHOLD }
     }
 
     fn line(quantity: u32) -> ProductQuantity {

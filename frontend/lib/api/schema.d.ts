@@ -262,6 +262,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every product at or below its low-stock level (admin), those with least left first. */
+        get: operations["stock_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/{product_id}": {
         parameters: {
             query?: never;
@@ -306,6 +323,26 @@ export interface paths {
         /** A product's stock movements, newest first (admin). `cursor` is a movement's `sequence`. */
         get: operations["stock_history"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/{product_id}/threshold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a product's low-stock level (admin). If what can be promised is at or below the new
+         *     level and was above the old one, that is a crossing: `LowStockDetected` is recorded.
+         */
+        put: operations["set_threshold"];
         post?: never;
         delete?: never;
         options?: never;
@@ -828,8 +865,11 @@ export interface components {
         };
         /** @description The form of `POST /products/{id}/images`. */
         ImageUpload: {
-            /** @description What it shows, for shoppers who cannot see it (at most 200 characters). */
-            alt?: string | null;
+            /**
+             * @description What it shows, for shoppers who cannot see it (at most 200 characters; none when
+             *     the product's name says it).
+             */
+            alt?: string;
             /**
              * Format: binary
              * @description The picture: JPEG, PNG, WebP or GIF, at most 10 MiB and 8,000 pixels on a side, at
@@ -1455,6 +1495,14 @@ export interface components {
             categories: components["schemas"]["CategoryView"][];
             /** @description Best-matching products on sale. */
             products: components["schemas"]["ProductSuggestion"][];
+        };
+        /** @description The body of `PUT /inventory/{product_id}/threshold`. */
+        Threshold: {
+            /**
+             * Format: int64
+             * @description Units at or below which the product counts as low on stock (0 to 1,000,000).
+             */
+            low_stock_threshold: number;
         };
         /** @description One event of a saga's life, as a line for a person. */
         TimelineEntry: {
@@ -2458,6 +2506,53 @@ export interface operations {
             };
         };
     };
+    stock_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Products low on stock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"][];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_stock_level: {
         parameters: {
             query?: never;
@@ -2671,6 +2766,87 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_threshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Threshold"];
+            };
+        };
+        responses: {
+            /** @description Stock level with its new threshold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,140 @@
+//! Low-stock alerts on both engines: a product's own threshold, one `LowStockDetected` per
+//! crossing however many orders race across it, `StockDepleted` and `BackInStock` at zero,
+//! the admin's alert list, and the catalog showing "low stock" by the product's threshold.
+
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use testkit::{Backend, TestApp, assert_problem, on_every_backend};
+use uuid::Uuid;
+
+/// How often each alert was recorded in `product`'s stock stream.
+async fn alerts(app: &TestApp, product: Uuid) -> (usize, usize, usize) {
+    let events = app.event_types("inventory", &format!("stock-{product}")).await;
+    let count = |kind: &str| events.iter().filter(|event| *event == kind).count();
+    (count("LowStockDetected"), count("StockDepleted"), count("BackInStock"))
+}
+
+async fn shown_as(app: &TestApp, product: Uuid, status: &str) {
+    app.eventually(&format!("the catalog shows {status}"), || async {
+        let (_, shown) = app.get(&format!("/api/v1/products/{product}"), None).await;
+        (shown["stock_status"] == status).then_some(())
+    })
+    .await;
+}
+
+async fn alert_list(app: &TestApp, admin: &str) -> Vec<(String, i64)> {
+    let (status, list) = app.get("/api/v1/inventory/alerts", Some(admin)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|level| (level["product_id"].as_str().unwrap().to_owned(), level["available"].as_i64().unwrap()))
+        .collect()
+}
+
+on_every_backend!(one_alert_per_crossing_however_many_orders_race_across_it, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 60, 500).await;
+    let threshold = format!("/api/v1/inventory/{product}/threshold");
+    app.eventually("Inventory opens the stock item", || async {
+        let (status, _) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+        (status == StatusCode::OK).then_some(())
+    })
+    .await;
+    let (status, level) =
+        app.request(Method::PUT, &threshold, Some(&admin), Some(json!({ "low_stock_threshold": 20 }))).await;
+    assert_eq!((status, level["low_stock_threshold"].as_i64()), (StatusCode::OK, Some(20)), "{level}");
+    assert_eq!(alerts(&app, product).await, (0, 0, 0), "60 is above 20");
+
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let line = [(product, 1)];
+    let placed = join_all((0..50).map(|_| app.place_order(&customer, &line, card, "US"))).await;
+    for (status, order) in &placed {
+        assert_eq!(*status, StatusCode::ACCEPTED, "{order}");
+    }
+    join_all(placed.iter().map(|(_, order)| app.settled_order(&customer, order["id"].as_str().unwrap()))).await;
+    assert_eq!(alerts(&app, product).await, (1, 0, 0), "50 orders crossed 20 once");
+    assert_eq!(alert_list(&app, &admin).await, [(product.to_string(), 10)]);
+    shown_as(&app, product, "low_stock").await; // 10 units: low by this product's 20, not by the default 5
+
+    let adjust = format!("/api/v1/inventory/{product}/adjustments");
+    let (status, _) = app.post(&adjust, Some(&admin), json!({ "delta": -10, "reason": "damage" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(alerts(&app, product).await, (1, 1, 0), "nothing left to promise");
+    shown_as(&app, product, "out_of_stock").await;
+    let (status, _) = app.post(&adjust, Some(&admin), json!({ "delta": 30, "reason": "restock" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(alerts(&app, product).await, (1, 1, 1), "back, and above the threshold again");
+    assert_eq!(alert_list(&app, &admin).await, [], "30 is above 20");
+    shown_as(&app, product, "in_stock").await;
+
+    let (status, _) =
+        app.request(Method::PUT, &threshold, Some(&admin), Some(json!({ "low_stock_threshold": 40 }))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(alerts(&app, product).await, (2, 1, 1), "a higher threshold is a crossing too");
+    assert_eq!(alert_list(&app, &admin).await, [(product.to_string(), 30)]);
+    app.assert_invariants().await;
+});
+
+on_every_backend!(bad_thresholds_are_refused_and_change_nothing, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let customer = app.new_customer().await;
+    let product = app.create_product(&admin, 10, 500).await;
+    let threshold = format!("/api/v1/inventory/{product}/threshold");
+    app.eventually("Inventory opens the stock item", || async {
+        let (status, _) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+        (status == StatusCode::OK).then_some(())
+    })
+    .await;
+    let before = app.event_types("inventory", &format!("stock-{product}")).await;
+    let cases: Vec<(&str, Option<&str>, String, Value, StatusCode)> = vec![
+        (
+            "a negative threshold",
+            Some(&admin),
+            threshold.clone(),
+            json!({ "low_stock_threshold": -1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "a huge threshold",
+            Some(&admin),
+            threshold.clone(),
+            json!({ "low_stock_threshold": 1_000_001 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "a threshold as text",
+            Some(&admin),
+            threshold.clone(),
+            json!({ "low_stock_threshold": "ten" }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "an unknown field",
+            Some(&admin),
+            threshold.clone(),
+            json!({ "low_stock_threshold": 3, "alert": true }),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("a customer", Some(&customer), threshold.clone(), json!({ "low_stock_threshold": 3 }), StatusCode::FORBIDDEN),
+        ("anonymous", None, threshold.clone(), json!({ "low_stock_threshold": 3 }), StatusCode::UNAUTHORIZED),
+        (
+            "an unknown product",
+            Some(&admin),
+            format!("/api/v1/inventory/{}/threshold", Uuid::now_v7()),
+            json!({ "low_stock_threshold": 3 }),
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (what, token, path, body, expected) in cases {
+        let (status, answer) = app.request(Method::PUT, &path, token, Some(body)).await;
+        assert_problem(status, &answer, expected, what);
+    }
+    assert_eq!(app.event_types("inventory", &format!("stock-{product}")).await, before, "no refusal recorded anything");
+    let (status, body) = app.get("/api/v1/inventory/alerts", Some(&customer)).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "a customer reading the alerts");
+});

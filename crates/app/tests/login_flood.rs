@@ -13,9 +13,12 @@ use testkit::{ADMIN_EMAIL, Backend, Bus, ServerProcess, TestApp};
 
 const ATTEMPTS: usize = 300;
 const CONNECTIONS: usize = 64;
-/// Above what the platform needs (about 100 MiB with demo data, 136 at the unlimited
-/// flood's peak), far below what 64 unbounded checks take (1.3 GiB measured before the bound).
-const PEAK_LIMIT_MIB: u64 = 200;
+/// Most the flood may add to the server's peak memory: the bounded checks add about 40 MiB
+/// (measured: 186 → 224 MiB, 196 → 234 MiB; the platform itself peaks near 180 MiB once the
+/// demo's pictures are made, and ~100 MiB before pictures existed), far below what 64
+/// unbounded checks take (1.3 GiB measured before the bound). The growth is what the flood
+/// controls, so that is what is bounded.
+const GROWTH_LIMIT_MIB: u64 = 100;
 
 /// The process's peak resident memory so far, in MiB (`VmHWM` in `/proc/{pid}/status`).
 fn peak_resident_mib(pid: u32) -> u64 {
@@ -51,7 +54,7 @@ async fn a_flood_of_wrong_passwords_does_not_grow_the_server() {
     let peak = peak_resident_mib(pid);
     assert!(answers.iter().all(|status| *status == StatusCode::UNAUTHORIZED), "every guess is refused: {answers:?}");
     assert!(
-        peak <= PEAK_LIMIT_MIB,
+        peak - before <= GROWTH_LIMIT_MIB,
         "{ATTEMPTS} wrong sign-ins at {CONNECTIONS} connections took the server from {before} MiB to a peak of {peak} MiB"
     );
     let admin = app.admin_token().await;
@@ -117,7 +120,7 @@ async fn a_flood_is_answered_429_over_the_budget_while_a_shopper_signs_in() {
     assert_eq!(refused + limited.len(), ATTEMPTS, "every other guess is answered 429: {answers:?}");
     assert!(limited.iter().all(|(_, retry_after)| retry_after.is_some()), "every 429 says when to come back");
     assert_eq!(shopper, StatusCode::OK, "a shopper at another address signs in during the flood");
-    assert!(peak <= PEAK_LIMIT_MIB, "the flood took the server from {before} MiB to a peak of {peak} MiB");
+    assert!(peak - before <= GROWTH_LIMIT_MIB, "the flood took the server from {before} MiB to a peak of {peak} MiB");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

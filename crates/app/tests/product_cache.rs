@@ -52,7 +52,7 @@ async fn search_answers_follow_every_change(app: &TestApp) {
         .post(
             &format!("/api/v1/inventory/{product}/adjustments"),
             Some(&admin),
-            json!({ "delta": -3, "reason": "damaged" }),
+            json!({ "delta": -3, "reason": "damage" }),
         )
         .await;
     assert!(status.is_success(), "{body}");

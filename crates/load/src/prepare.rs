@@ -67,7 +67,8 @@ pub async fn shop(api: &Api, admin_email: &str, admin_password: &str, concurrenc
     for product in &products {
         let missing = STOCK_FLOOR - product.available;
         if missing > 0 {
-            let body = json!({ "delta": missing.min(MAX_ADJUSTMENT), "reason": "restock before a load run" });
+            let body =
+                json!({ "delta": missing.min(MAX_ADJUSTMENT), "reason": "restock", "note": "before a load run" });
             let path = format!("/inventory/{}/adjustments", product.id);
             api.send(
                 "POST /inventory/{id}/adjustments",

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ProductStatusBadge } from "@/components/admin/product-status-badge";
+import { PageLinks } from "@/components/admin/page-links";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { TextField, SelectField } from "@/components/ui/field";
@@ -92,18 +93,12 @@ export default async function AdminProductsPage({ searchParams }: Props) {
               </table>
             </div>
           )}
-          <nav aria-label="Product pages" className="mt-6 flex justify-center gap-3">
-            {query.cursor ? (
-              <Link href={adminListHref({ ...query, cursor: null })} className={buttonClass("secondary")}>
-                ← First page
-              </Link>
-            ) : null}
-            {page.nextCursor ? (
-              <Link href={adminListHref({ ...query, cursor: page.nextCursor })} className={buttonClass("secondary")}>
-                Next page →
-              </Link>
-            ) : null}
-          </nav>
+          <PageLinks
+            label="Product pages"
+            cursor={query.cursor}
+            nextCursor={page.nextCursor}
+            href={(cursor) => adminListHref({ ...query, cursor })}
+          />
         </>
       )}
     </div>

@@ -1,10 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ShipmentFilter } from "@/components/admin/shipment-filter";
 import { SHIPMENT_STATUS_LABEL } from "@/components/admin/shipment-status-badge";
 import { ShipmentTable } from "@/components/admin/shipment-table";
+import { PageLinks } from "@/components/admin/page-links";
 import { Alert } from "@/components/ui/alert";
-import { buttonClass } from "@/components/ui/button";
 import { parseShipmentListQuery, shipmentListHref } from "@/lib/admin/list-query";
 import { listShipments } from "@/lib/api/server";
 import type { ShipmentStatus } from "@/lib/api/types";
@@ -48,18 +47,12 @@ export default async function AdminShipmentsPage({ searchParams }: Props) {
             // A new page or filter starts from the server's answer.
             <ShipmentTable key={here} initial={page.shipments} />
           )}
-          <nav aria-label="Shipment pages" className="mt-6 flex justify-center gap-3">
-            {query.cursor ? (
-              <Link href={shipmentListHref({ ...query, cursor: null })} className={buttonClass("secondary")}>
-                ← First page
-              </Link>
-            ) : null}
-            {page.nextCursor ? (
-              <Link href={shipmentListHref({ ...query, cursor: page.nextCursor })} className={buttonClass("secondary")}>
-                Next page →
-              </Link>
-            ) : null}
-          </nav>
+          <PageLinks
+            label="Shipment pages"
+            cursor={query.cursor}
+            nextCursor={page.nextCursor}
+            href={(cursor) => shipmentListHref({ ...query, cursor })}
+          />
         </>
       )}
     </div>

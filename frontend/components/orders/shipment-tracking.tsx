@@ -50,35 +50,23 @@ export function ShipmentTracking({
         Tracking
       </h2>
       <dl className="space-y-1">
-        <div className="flex justify-between gap-2">
-          <dt className="text-slate-500">Shipment</dt>
-          <dd className="font-mono text-xs text-slate-900" title={shipmentId}>
-            #{shortId(shipmentId)}
-          </dd>
-        </div>
+        <Detail term="Shipment" className="font-mono text-xs" title={shipmentId}>
+          #{shortId(shipmentId)}
+        </Detail>
         {shipment ? (
-          <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Zone</dt>
-            <dd className="capitalize text-slate-900" data-testid="shipment-zone">
-              {shipment.zone}
-            </dd>
-          </div>
+          <Detail term="Zone" className="capitalize" testId="shipment-zone">
+            {shipment.zone}
+          </Detail>
         ) : null}
         {shipment?.carrier ? (
-          <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Carrier</dt>
-            <dd className="text-slate-900" data-testid="carrier">
-              {shipment.carrier}
-            </dd>
-          </div>
+          <Detail term="Carrier" testId="carrier">
+            {shipment.carrier}
+          </Detail>
         ) : null}
         {shipment?.trackingNumber ? (
-          <div className="flex justify-between gap-2">
-            <dt className="text-slate-500">Tracking number</dt>
-            <dd className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="tracking-number">
-              {shipment.trackingNumber}
-            </dd>
-          </div>
+          <Detail term="Tracking number" className="break-all font-mono text-xs font-semibold" testId="tracking-number">
+            {shipment.trackingNumber}
+          </Detail>
         ) : null}
       </dl>
       {shipment ? (
@@ -87,5 +75,29 @@ export function ShipmentTracking({
         <p className="mt-4 text-slate-500">{error ? "We couldn't look up the parcel just now." : "Looking up the parcel…"}</p>
       )}
     </section>
+  );
+}
+
+/** One line of the panel's facts: a term and its value. */
+function Detail({
+  term,
+  className = "",
+  title,
+  testId,
+  children,
+}: {
+  term: string;
+  className?: string;
+  title?: string;
+  testId?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="flex justify-between gap-2">
+      <dt className="text-slate-500">{term}</dt>
+      <dd className={`text-slate-900 ${className}`.trim()} title={title} data-testid={testId}>
+        {children}
+      </dd>
+    </div>
   );
 }

@@ -3,6 +3,7 @@
 
 use crate::settings::Settings;
 use anyhow::Context;
+use contracts::shipping_rates::{RATE_CURRENCY, RateCard};
 use identity::Identity;
 use kernel::blobs::FsBlobStore;
 use kernel::cache::{Cache, InProcessCache, RedisCache};
@@ -10,6 +11,7 @@ use kernel::clock::SharedClock;
 use kernel::db::{Db, DbTarget};
 use kernel::event_store::EventStore;
 use kernel::module::{ContextModule, Runtime, Transport};
+use kernel::money::Money;
 use kernel::projection::ProjectionRunner;
 use payments::{SimulatedGateway, SimulatedGatewayConfig};
 use std::path::Path;
@@ -52,6 +54,12 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<String> {
         return Ok(secret.clone());
     }
     kept_secret(settings, "jwt-secret")
+}
+
+/// The rate card Shipping quotes by and Orders charges by: one setting, read once for both.
+fn rate_card(settings: &Settings) -> RateCard {
+    let threshold = (settings.free_shipping_over > 0).then(|| Money::new(settings.free_shipping_over, RATE_CURRENCY));
+    RateCard::new(threshold)
 }
 
 /// The secrets the carrier signs its webhooks with: configured (two while rotating), or
@@ -127,6 +135,7 @@ impl Platform {
             queue_deadline: chrono::Duration::seconds(i64::from(settings.saga_queue_deadline_secs.max(1))),
             compensation_retry_pause: chrono::Duration::milliseconds(i64::from(settings.saga_retry_pause_ms.max(1))),
             max_units_per_product: settings.max_units_per_product,
+            rate_card: rate_card(settings),
             ..orders::OrdersConfig::default()
         };
         let cache: Arc<dyn Cache> = match &settings.redis_url {
@@ -142,7 +151,7 @@ impl Platform {
             inventory::module(inventory).await?,
             orders::module(orders, orders_config).await?,
             payments::module(payments, Arc::new(gateway)).await?,
-            shipping::module(shipping, carrier_secrets(settings)?).await?,
+            shipping::module(shipping, rate_card(settings), carrier_secrets(settings)?).await?,
         ];
         let identity = Identity::open(identity_db, jwt_secret(settings)?, clock)
             .await?

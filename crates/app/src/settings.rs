@@ -117,6 +117,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_MAX_UNITS_PER_PRODUCT", default_value_t = 100)]
     pub max_units_per_product: u32,
 
+    /// Standard shipping is free for orders whose items are worth at least this many US
+    /// cents; 0 never makes it free.
+    #[arg(long, env = "EMPORIUM_FREE_SHIPPING_OVER", default_value_t = 10_000)]
+    pub free_shipping_over: i64,
+
     /// Requests a second one client address may send, as a burst refilled over the second;
     /// beyond it the answer is 429 with `Retry-After` (0: unlimited). Health, readiness and
     /// metrics are exempt.
@@ -202,6 +207,7 @@ impl Settings {
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
             max_units_per_product: 100,
+            free_shipping_over: 10_000,
             rate_limit: 50,
             auth_rate_limit: 20,
             trusted_proxies: vec![IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)],

@@ -217,16 +217,46 @@ on_every_backend!(catalog_inventory_payment_and_shipping_inputs_are_validated, |
     let (_, methods) = app.get("/api/v1/payment-methods", Some(&customer)).await;
     assert_eq!(methods["items"], json!([]), "no card was saved");
 
-    let (status, body) =
-        app.post("/api/v1/shipping/quotes", None, json!({ "country": "Narnia", "weight_grams": 10 })).await;
-    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "bad country");
-    let (status, body) =
-        app.post("/api/v1/shipping/quotes", None, json!({ "country": "AQ", "weight_grams": 10 })).await;
+    let app = &app;
+    let quote = |country: &str, lines: Value| {
+        let body = json!({ "country": country, "lines": lines });
+        async move { app.post("/api/v1/shipping/quotes", None, body).await }
+    };
+    let one = json!([{ "product_id": product, "quantity": 1 }]);
+    for (what, country, lines, expected, field) in [
+        ("a bad country", "Narnia", one.clone(), StatusCode::UNPROCESSABLE_ENTITY, "country"),
+        ("no lines", "US", json!([]), StatusCode::UNPROCESSABLE_ENTITY, "lines"),
+        (
+            "a zero quantity",
+            "US",
+            json!([{ "product_id": product, "quantity": 0 }]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].quantity",
+        ),
+        (
+            "an unknown product",
+            "US",
+            json!([{ "product_id": uuid::Uuid::now_v7(), "quantity": 1 }]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lines[0].product_id",
+        ),
+    ] {
+        let (status, body) = quote(country, lines).await;
+        assert_problem(status, &body, expected, what);
+        assert_eq!(body["errors"][0]["field"], field, "{what}: {body}");
+    }
+    for (what, body) in [
+        ("a weight instead of lines", json!({ "country": "US", "weight_grams": 10 })),
+        ("a quantity as text", json!({ "country": "US", "lines": [{ "product_id": product, "quantity": "one" }] })),
+    ] {
+        let (status, answer) = app.post("/api/v1/shipping/quotes", None, body).await;
+        assert_problem(status, &answer, StatusCode::BAD_REQUEST, what);
+    }
+    let (status, body) = quote("AQ", one.clone()).await;
     assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "no zone");
     assert_eq!(body["code"], "shipping_unavailable");
-    let (status, quote) =
-        app.post("/api/v1/shipping/quotes", None, json!({ "country": "de", "weight_grams": 2500 })).await;
-    assert_eq!((status, &quote["zone"]), (StatusCode::OK, &json!("europe")));
+    let (status, options) = quote("de", one).await;
+    assert_eq!((status, &options["options"][0]["zone"]), (StatusCode::OK, &json!("europe")), "{options}");
 
     let (status, body) = app.get("/api/v1/nowhere", None).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "unknown route");

@@ -437,18 +437,32 @@ on_every_backend!(admins_run_the_shop_through_graphql, |backend: Backend| async 
     assert_eq!(restocked["data"]["adjustStock"], json!({ "onHand": 15, "available": 15 }), "{restocked}");
 
     // Shipping quotes: anyone; outside every zone is a refusal with its reason.
-    const QUOTE: &str = "query($country: String!, $grams: Int!) {
-        shippingQuote(input: { country: $country, weightGrams: $grams }) { zone cost { amountMinor currency } } }";
-    let quote = app.graphql(None, QUOTE, json!({ "country": "us", "grams": 500 })).await;
-    let (_, rest) = app.post("/api/v1/shipping/quotes", None, json!({ "country": "US", "weight_grams": 500 })).await;
-    assert_eq!(quote["data"]["shippingQuote"]["zone"], rest["zone"], "{quote}");
-    assert_eq!(quote["data"]["shippingQuote"]["cost"]["amountMinor"], rest["cost"]["amount_minor"]);
-    let nowhere = app.graphql(None, QUOTE, json!({ "country": "AQ", "grams": 500 })).await;
+    const QUOTE: &str = "query($country: String!, $lines: [QuoteLine!]!) {
+        shippingQuote(input: { country: $country, lines: $lines }) {
+            weightGrams options { service zone price { amountMinor currency } minDays maxDays } } }";
+    let lines = json!([{ "productId": id, "quantity": 2 }]);
+    let quote = app
+        .eventually("Shipping knows what the product weighs", || async {
+            let quote = app.graphql(None, QUOTE, json!({ "country": "us", "lines": lines })).await;
+            quote["data"]["shippingQuote"].is_object().then_some(quote)
+        })
+        .await;
+    let rest_lines = json!([{ "product_id": id, "quantity": 2 }]);
+    let (_, rest) = app.post("/api/v1/shipping/quotes", None, json!({ "country": "US", "lines": rest_lines })).await;
+    let options = &quote["data"]["shippingQuote"]["options"];
+    assert_eq!(options.as_array().map(Vec::len), Some(2), "{quote}");
+    assert_eq!((&options[0]["service"], &options[1]["service"]), (&json!("STANDARD"), &json!("EXPRESS")));
+    assert_eq!(options[1]["price"]["amountMinor"], rest["options"][1]["price"]["amount_minor"], "{quote} {rest}");
+    let nowhere = app.graphql(None, QUOTE, json!({ "country": "AQ", "lines": lines })).await;
     assert_eq!(
         (error_code(&nowhere), &nowhere["errors"][0]["extensions"]["reason"]),
         ("REJECTED", &json!("shipping_unavailable"))
     );
-    assert_eq!(error_code(&app.graphql(None, QUOTE, json!({ "country": "US", "grams": 0 })).await), "BAD_USER_INPUT");
+    let zero = json!([{ "productId": id, "quantity": 0 }]);
+    assert_eq!(
+        error_code(&app.graphql(None, QUOTE, json!({ "country": "US", "lines": zero })).await),
+        "BAD_USER_INPUT"
+    );
 });
 
 on_every_backend!(a_customer_follows_payment_and_shipment_and_changes_password, |backend: Backend| async move {

@@ -40,7 +40,9 @@ async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) 
             payments::module(store.clone(), Arc::new(gateway)).await.unwrap()
         }
         "orders" => orders::module(store.clone(), orders::OrdersConfig::default()).await.unwrap(),
-        "shipping" => shipping::module(store.clone(), Vec::new()).await.unwrap(),
+        "shipping" => {
+            shipping::module(store.clone(), contracts::shipping_rates::RateCard::new(None), Vec::new()).await.unwrap()
+        }
         other => panic!("no such context {other}"),
     };
     (store, module)
@@ -155,6 +157,7 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
         customer_id: Uuid::now_v7(),
         destination: destination.clone(),
         weight_grams: 500,
+        service: contracts::shipping_rates::ServiceLevel::Standard,
     };
 
     // Booking timed out and was cancelled before the booking itself was handled.

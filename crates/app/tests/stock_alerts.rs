@@ -138,3 +138,45 @@ on_every_backend!(bad_thresholds_are_refused_and_change_nothing, |backend: Backe
     let (status, body) = app.get("/api/v1/inventory/alerts", Some(&customer)).await;
     assert_problem(status, &body, StatusCode::FORBIDDEN, "a customer reading the alerts");
 });
+
+on_every_backend!(admins_page_through_every_products_stock, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let mut products = Vec::new();
+    for stock in [3, 7, 11] {
+        products.push((app.create_product(&admin, stock, 500).await, stock));
+    }
+    products.sort();
+    app.eventually("Inventory opens every stock item", || async {
+        let (_, page) = app.get("/api/v1/inventory?limit=100", Some(&admin)).await;
+        (page["items"].as_array().map(Vec::len) == Some(products.len())).then_some(())
+    })
+    .await;
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (status, page) = app.get(&format!("/api/v1/inventory?limit=2&cursor={cursor}"), Some(&admin)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        for level in page["items"].as_array().unwrap() {
+            let id: Uuid = level["product_id"].as_str().unwrap().parse().unwrap();
+            seen.push((id, level["available"].as_i64().unwrap()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, products, "every product once, in id order, across pages of two");
+
+    let customer = app.new_customer().await;
+    for (what, token, query, expected) in [
+        ("a customer", Some(customer.as_str()), "", StatusCode::FORBIDDEN),
+        ("anonymous", None, "", StatusCode::UNAUTHORIZED),
+        ("a zero limit", Some(admin.as_str()), "?limit=0", StatusCode::BAD_REQUEST),
+        ("a cursor that is not one", Some(admin.as_str()), "?cursor=nope", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/inventory{query}"), token).await;
+        assert_problem(status, &body, expected, what);
+    }
+});

@@ -10,6 +10,8 @@ use kernel::money::Money;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod shipping_rates;
+
 macro_rules! contract {
     ($name:ident, $type:literal) => {
         impl Message for $name {
@@ -336,6 +338,10 @@ pub mod payments {
 pub mod shipping {
     use super::*;
 
+    fn standard() -> shipping_rates::ServiceLevel {
+        shipping_rates::ServiceLevel::Standard
+    }
+
     /// Command: create the shipment for a confirmed order.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct CreateShipment {
@@ -347,6 +353,10 @@ pub mod shipping {
         pub destination: Address,
         /// Total weight of the parcel.
         pub weight_grams: u64,
+        /// The service the customer chose (and paid for); Standard for orders placed
+        /// before there was a choice.
+        #[serde(default = "standard")]
+        pub service: shipping_rates::ServiceLevel,
     }
     contract!(CreateShipment, "shipping.CreateShipment");
 

@@ -82,7 +82,7 @@ impl Projection for StockLevelsProjection {
 /// A product's stock as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct StockLevel {
-    product_id: Uuid,
+    pub(crate) product_id: Uuid,
     on_hand: i64,
     reserved: i64,
     available: i64,
@@ -109,6 +109,14 @@ pub(crate) async fn stock_level(db: &Db, product_id: Uuid) -> Result<Option<Stoc
     let sql = format!("{SELECT_LEVEL} where product_id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(product_id.to_string()).fetch_optional(db.reader()).await?;
     row.as_ref().map(level_from_row).transpose()
+}
+
+/// Up to `limit` stock levels in product id order, after `after` when given.
+pub(crate) async fn stock_levels(db: &Db, after: Option<Uuid>, limit: i64) -> Result<Vec<StockLevel>, sqlx::Error> {
+    let sql = format!("{SELECT_LEVEL} where ($1 = '' or product_id > $1) order by product_id limit $2");
+    let after = after.map(|id| id.to_string()).unwrap_or_default();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(db.reader()).await?;
+    rows.iter().map(level_from_row).collect()
 }
 
 /// Every product at or below its threshold, those with least to promise first.

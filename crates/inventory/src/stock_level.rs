@@ -1,23 +1,50 @@
-//! Slice: an admin reads one product's stock.
+//! Slice: an admin reads stock levels: every product's, a page at a time, or one product's.
 
 use crate::Inventory;
 use crate::read_model::{self, StockLevel};
 use axum::extract::State;
 use kernel::auth::Admin;
-use kernel::error::ApiError;
-use kernel::http::{Json, Path};
+use kernel::error::{ApiError, problems};
+use kernel::http::{Json, Page, PageRequest, Path, Query};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub(crate) fn routes() -> OpenApiRouter<Inventory> {
-    OpenApiRouter::new().routes(routes!(get_stock_level))
+    OpenApiRouter::new().routes(routes!(list_stock_levels)).routes(routes!(get_stock_level))
+}
+
+/// `?limit=&cursor=` of `GET /inventory`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StockQuery {
+    /// Items per page, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+/// Every product's stock (admin), in product id order, a page at a time.
+#[utoipa::path(get, path = "/inventory", tag = "inventory", security(("bearer" = [])), params(StockQuery),
+    responses((status = 200, description = "A page of stock levels", body = Page<StockLevel>),
+        problems::MalformedRequest, problems::NotSignedIn, problems::NotAnAdmin))]
+async fn list_stock_levels(
+    State(inventory): State<Inventory>,
+    _: Admin,
+    Query(query): Query<StockQuery>,
+) -> Result<Json<Page<StockLevel>>, ApiError> {
+    let page = PageRequest { limit: query.limit, cursor: query.cursor };
+    let limit = page.limit()?;
+    let rows = read_model::stock_levels(inventory.store.db(), page.cursor_id()?, limit + 1).await?;
+    Ok(Json(Page::from_rows(rows, limit, |level| level.product_id.to_string())))
 }
 
 /// One product's stock (admin).
 #[utoipa::path(get, path = "/inventory/{product_id}", tag = "inventory", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
-    responses((status = 200, description = "Stock level", body = StockLevel), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound))]
+    responses((status = 200, description = "Stock level", body = StockLevel), problems::MalformedRequest, problems::NotSignedIn, problems::NotAnAdmin, problems::NotFound))]
 async fn get_stock_level(
     State(inventory): State<Inventory>,
     _: Admin,

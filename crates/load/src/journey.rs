@@ -300,7 +300,7 @@ async fn one_order(
     session.call(LIST_PRODUCTS, Method::GET, "/products?limit=20", None, None, StatusCode::OK).await?;
     let path = format!("/products/{}", product.id);
     session.call(GET_PRODUCT, Method::GET, &path, None, None, StatusCode::OK).await?;
-    let quote = json!({ "country": "US", "weight_grams": product.weight_grams });
+    let quote = json!({ "country": "US", "lines": [{ "product_id": product.id, "quantity": 1 }] });
     session.call(QUOTE, Method::POST, "/shipping/quotes", None, Some(&quote), StatusCode::OK).await?;
     let order = json!({
         "lines": [{ "product_id": product.id, "quantity": 1 }],

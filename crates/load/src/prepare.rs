@@ -24,8 +24,6 @@ const APPROVED_CARD: &str = "4242424242424242";
 pub struct Product {
     /// Product id.
     pub id: String,
-    /// Parcel weight, for the shipping quote.
-    pub weight_grams: i64,
     /// Units available when the run was prepared.
     pub available: i64,
 }

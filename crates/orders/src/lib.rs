@@ -3,7 +3,8 @@
 //! Placing an order records `OrderPlaced` and starts the saga in one transaction; the saga
 //! then sends commands to Inventory, Payments and Shipping, carries out its commands to
 //! Orders itself in place, and compensates in reverse when a step fails. Prices come from
-//! Orders' own price list, kept from Catalog's events, never from the client.
+//! Orders' own price list, kept from Catalog's events, never from the client; shipping
+//! from the rate card Shipping quotes by (`contracts::shipping_rates`).
 //!
 //! Subscribes to Catalog's product facts (`ProductCreated`, `ProductUpdated`, `ProductPriceChanged`,
 //! `ProductStatusChanged`, `ProductDeleted`), the saga's replies, its own commands and
@@ -20,6 +21,7 @@ mod price_list;
 mod publications;
 mod read_model;
 
+use contracts::shipping_rates::RateCard;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
@@ -39,6 +41,8 @@ pub(crate) struct Orders {
     read_model: ProjectionRunner,
     /// Most units of one product one order may have.
     max_units_per_product: u32,
+    /// What shipping costs.
+    rate_card: RateCard,
 }
 
 /// How long a command waits for its own write to show in the read model before answering.
@@ -62,6 +66,8 @@ pub struct OrdersConfig {
     /// Most units of one product one order may have: a limit against hoarding (a product
     /// appears on one line at most, so this is per product per order).
     pub max_units_per_product: u32,
+    /// What shipping costs: the same card Shipping quotes by.
+    pub rate_card: RateCard,
 }
 
 impl Default for OrdersConfig {
@@ -73,6 +79,7 @@ impl Default for OrdersConfig {
             timer_interval: Duration::from_secs(1),
             compensation_retry_pause: chrono::Duration::seconds(2),
             max_units_per_product: 100,
+            rate_card: RateCard::new(None),
         }
     }
 }
@@ -118,6 +125,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         saga: saga.clone(),
         read_model: read_model.clone(),
         max_units_per_product: config.max_units_per_product.max(1),
+        rate_card: config.rate_card,
     };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())

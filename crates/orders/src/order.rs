@@ -1,6 +1,7 @@
 //! The order aggregate: what was ordered and where it stands.
 
 use contracts::Address;
+use contracts::shipping_rates::ShippingOption;
 use kernel::Aggregate;
 use kernel::event_store::DomainEvent;
 use kernel::money::Money;
@@ -35,6 +36,11 @@ pub enum OrdersEvent {
         total: Money,
         payment_method_id: Uuid,
         shipping_address: Address,
+        /// The shipping the customer chose and pays for (in `total`); `None` when nothing
+        /// went to the address (the saga then ends in `shipping_unavailable`) and for
+        /// orders placed before shipping was charged.
+        #[serde(default)]
+        shipping: Option<Box<ShippingOption>>,
     },
     /// Stock held and payment taken.
     OrderConfirmed { order_id: Uuid, payment_id: Uuid },

@@ -4,6 +4,7 @@ use crate::Orders;
 use crate::order::{OrderLine, OrdersEvent};
 use async_trait::async_trait;
 use contracts::Address;
+use contracts::shipping_rates::ShippingOption;
 use kernel::db::Migration;
 use kernel::event_store::{RecordedEvent, StoreError};
 use kernel::money::{Currency, Money};
@@ -28,7 +29,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: PRICE_LIST_LIFECYCLE,
         postgres: PRICE_LIST_LIFECYCLE,
     },
+    Migration { version: 3, description: "the shipping chosen and charged", sqlite: SHIPPING, postgres: SHIPPING },
 ];
+
+/// The chosen shipping option as JSON; null when none was charged.
+const SHIPPING: &str = "alter table orders add column shipping text;";
 
 /// Each kind of change keeps the product stream version it came from, so a late message
 /// cannot undo a newer one of its kind.
@@ -86,10 +91,20 @@ impl Projection for OrdersProjection {
         let at = kernel::time::format(event.recorded_at);
         let Some(decoded) = event.decode_known::<OrdersEvent>()? else { return Ok(()) };
         let (sql, order_id, a, b): (&str, Uuid, Option<String>, Option<String>) = match decoded {
-            OrdersEvent::OrderPlaced { order_id, customer_id, lines, total, payment_method_id, shipping_address } => {
+            OrdersEvent::OrderPlaced {
+                order_id,
+                customer_id,
+                lines,
+                total,
+                payment_method_id,
+                shipping_address,
+                shipping,
+            } => {
+                let shipping = shipping.map(|option| serde_json::to_string(&option)).transpose();
                 sqlx::query(
                     "insert into orders (id, customer_id, status, lines, total_minor, currency, shipping_address, \
-                     payment_method_id, placed_at, updated_at) values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8, $8)",
+                     payment_method_id, placed_at, updated_at, shipping) \
+                     values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8, $8, $9)",
                 )
                 .bind(order_id.to_string())
                 .bind(customer_id.to_string())
@@ -99,6 +114,7 @@ impl Projection for OrdersProjection {
                 .bind(serde_json::to_string(&shipping_address).map_err(StoreError::Encode)?)
                 .bind(payment_method_id.to_string())
                 .bind(at)
+                .bind(shipping.map_err(StoreError::Encode)?)
                 .execute(conn)
                 .await?;
                 return Ok(());
@@ -192,6 +208,11 @@ pub(crate) struct OrderView {
     pub(crate) customer_id: Uuid,
     status: String,
     lines: Vec<LineView>,
+    /// What the items cost.
+    subtotal: Money,
+    /// The shipping chosen and its price; `null` when nothing goes to the address.
+    shipping: Option<ShippingOption>,
+    /// Items and shipping: what is charged.
     total: Money,
     shipping_address: Address,
     payment_method_id: Uuid,
@@ -218,6 +239,16 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
     let currency = Currency::parse(&row.try_get::<String, _>("currency")?).map_err(decode_error)?;
     let code: Option<String> = row.try_get("cancel_code")?;
     let message: Option<String> = row.try_get("cancel_message")?;
+    let shipping: Option<String> = row.try_get("shipping")?;
+    let shipping: Option<ShippingOption> =
+        shipping.map(|json| serde_json::from_str(&json)).transpose().map_err(decode_error)?;
+    let total = Money::new(row.try_get("total_minor")?, currency);
+    let subtotal = match &shipping {
+        Some(option) if option.price.currency == currency => {
+            Money::new(total.amount_minor - option.price.amount_minor, currency)
+        }
+        _ => total,
+    };
     Ok(OrderView {
         id: uuid("id")?,
         customer_id: uuid("customer_id")?,
@@ -232,7 +263,9 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
                 quantity: l.quantity,
             })
             .collect(),
-        total: Money::new(row.try_get("total_minor")?, currency),
+        subtotal,
+        shipping,
+        total,
         shipping_address: serde_json::from_str(&row.try_get::<String, _>("shipping_address")?).map_err(decode_error)?,
         payment_method_id: uuid("payment_method_id")?,
         payment_id: optional_uuid("payment_id")?,
@@ -245,7 +278,7 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
 }
 
 const SELECT_ORDER: &str = "select id, customer_id, status, lines, total_minor, currency, shipping_address, \
-     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at from orders";
+     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping from orders";
 
 /// One order with its saga's progress.
 pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>, StoreError> {

@@ -3,9 +3,9 @@
 //! for both keeps them in order, so a cancellation always comes after the booking it undoes.
 
 use crate::events::{ShippingEvent, shipment_id, shipment_stream};
-use crate::zones;
 use async_trait::async_trait;
 use contracts::shipping::{CancelShipment, CreateShipment};
+use contracts::shipping_rates::RateCard;
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
@@ -18,22 +18,30 @@ pub(crate) struct ShipmentCommands {
 /// Inbox name of [`ShipmentCommands`].
 pub(crate) const CONSUMER: &str = "shipping.commands";
 
-/// Decides the outcome for one order: a priced shipment, or no zone for the destination.
+/// Decides the outcome for one order: a shipment booked with the chosen service at the
+/// carrier's price, or no such service to the destination.
 fn decide(command: &CreateShipment) -> ShippingEvent {
     let country = command.destination.country.clone();
-    match zones::quote(&country, command.weight_grams) {
-        Some(quote) => ShippingEvent::ShipmentCreated {
+    let booking =
+        RateCard::zone_of(&country).zip(RateCard::carrier_price(&country, command.weight_grams, command.service));
+    match booking {
+        Some((zone, cost)) => ShippingEvent::ShipmentCreated {
             shipment_id: shipment_id(command.order_id),
             order_id: command.order_id,
             customer_id: command.customer_id,
             destination: command.destination.clone(),
             weight_grams: command.weight_grams,
-            zone: quote.zone.to_owned(),
-            cost: quote.cost,
+            zone: zone.to_owned(),
+            cost,
+            service: command.service,
         },
         None => ShippingEvent::ShippingUnavailable {
             order_id: command.order_id,
-            message: format!("We do not ship to {country}."),
+            message: if RateCard::zone_of(&country).is_some() {
+                format!("{} shipping to {country} does not carry a parcel this heavy.", command.service.as_str())
+            } else {
+                format!("We do not ship to {country}.")
+            },
             country,
         },
     }
@@ -88,6 +96,7 @@ impl MessageHandler for ShipmentCommands {
 mod tests {
     use super::*;
     use contracts::Address;
+    use contracts::shipping_rates::ServiceLevel;
     use uuid::Uuid;
 
     fn command(country: &str) -> CreateShipment {
@@ -103,13 +112,14 @@ mod tests {
                 country: country.into(),
             },
             weight_grams: 1200,
+            service: ServiceLevel::Standard,
         }
     }
 
     #[test]
     fn a_covered_destination_gets_a_priced_shipment() {
         assert!(
-            matches!(decide(&command("US")), ShippingEvent::ShipmentCreated { cost, .. } if cost.amount_minor == 700)
+            matches!(decide(&command("US")), ShippingEvent::ShipmentCreated { cost, .. } if cost.amount_minor == 800)
         );
     }
 

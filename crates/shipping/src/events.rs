@@ -1,6 +1,7 @@
 //! The shipping context's events.
 
 use contracts::Address;
+use contracts::shipping_rates::ServiceLevel;
 use kernel::event_store::DomainEvent;
 use kernel::money::Money;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,9 @@ pub enum ShippingEvent {
         weight_grams: u64,
         zone: String,
         cost: Money,
+        /// Standard for shipments booked before there was a choice.
+        #[serde(default = "standard")]
+        service: ServiceLevel,
     },
     /// No zone covers the destination.
     ShippingUnavailable { order_id: Uuid, country: String, message: String },
@@ -48,6 +52,10 @@ impl DomainEvent for ShippingEvent {
         "ShipmentInTransit",
         "ShipmentDelivered",
     ];
+}
+
+fn standard() -> ServiceLevel {
+    ServiceLevel::Standard
 }
 
 /// The stream of an order's shipment.

@@ -15,10 +15,10 @@ pub struct ShippingQuery;
 
 #[Object]
 impl ShippingQuery {
-    /// What shipping a parcel would cost; `REJECTED` (`shipping_unavailable`) outside every
-    /// zone. Anyone may ask.
-    async fn shipping_quote(&self, input: QuoteRequest) -> Result<QuoteView> {
-        quote_for(&input).extend()
+    /// How a cart could be shipped to a country, each service with its price and delivery
+    /// estimate; `REJECTED` (`shipping_unavailable`) when nothing goes there. Anyone may ask.
+    async fn shipping_quote(&self, ctx: &Context<'_>, input: QuoteRequest) -> Result<QuoteView> {
+        quote_for(state::<Shipping>(ctx)?, &input).await.extend()
     }
 
     /// A shipment of the caller's (any, for admins); `NOT_FOUND` for another customer's.

@@ -1,7 +1,10 @@
-//! Shipping: prices parcels by zone and weight, creates shipments for confirmed orders and
-//! follows each parcel from hand-over (an admin) to delivery (the carrier's signed webhook).
+//! Shipping: quotes a cart's shipping options by zone, weight band and service level (the
+//! rate card in `contracts::shipping_rates`), books the chosen service for confirmed orders
+//! and follows each parcel from hand-over (an admin) to delivery (the carrier's signed
+//! webhook).
 //!
-//! Subscribes to the saga's `CreateShipment` and its compensation `CancelShipment`;
+//! Subscribes to Catalog's product events (weights and values for quotes), the saga's
+//! `CreateShipment` and its compensation `CancelShipment`;
 //! publishes `ShipmentCreated`, `ShippingUnavailable` (a destination outside every zone),
 //! `ShipmentCancelled`, `ShipmentShipped`, `ShipmentInTransit` and `ShipmentDelivered`.
 
@@ -13,12 +16,13 @@ mod get_shipment;
 mod graphql;
 mod lifecycle;
 mod list_shipments;
+mod product_weights;
 mod publications;
 mod quote;
 mod read_model;
 mod ship_shipment;
-mod zones;
 
+use contracts::shipping_rates::RateCard;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
@@ -35,6 +39,8 @@ pub(crate) struct Shipping {
     read_model: ProjectionRunner,
     /// Secrets the carrier may sign its updates with (two while one replaces the other).
     carrier_secrets: Arc<[String]>,
+    /// The prices quotes are given by.
+    rate_card: RateCard,
 }
 
 impl Shipping {
@@ -47,13 +53,21 @@ impl Shipping {
     }
 }
 
-/// Builds the shipping context over its event store; the carrier signs its updates with one
-/// of `carrier_secrets`.
-pub async fn module(store: EventStore, carrier_secrets: Vec<String>) -> Result<ContextModule, kernel::db::DbError> {
+/// Builds the shipping context over its event store; it quotes by `rate_card`, and the
+/// carrier signs its updates with one of `carrier_secrets`.
+pub async fn module(
+    store: EventStore,
+    rate_card: RateCard,
+    carrier_secrets: Vec<String>,
+) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("shipping", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::ShipmentsProjection));
-    let shipping =
-        Shipping { store: store.clone(), read_model: read_model.clone(), carrier_secrets: carrier_secrets.into() };
+    let shipping = Shipping {
+        store: store.clone(),
+        read_model: read_model.clone(),
+        carrier_secrets: carrier_secrets.into(),
+        rate_card,
+    };
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(quote::routes())
         .merge(get_shipment::routes())
@@ -67,7 +81,10 @@ pub async fn module(store: EventStore, carrier_secrets: Vec<String>) -> Result<C
         store: store.clone(),
         router,
         projections: vec![read_model],
-        handlers: vec![Arc::new(create_shipment::ShipmentCommands { store })],
+        handlers: vec![
+            Arc::new(create_shipment::ShipmentCommands { store: store.clone() }),
+            Arc::new(product_weights::ProductWeights { store }),
+        ],
         publications: Arc::new(publications::ShippingPublications),
         workers: Vec::new(),
         sagas: Vec::new(),

@@ -3,6 +3,7 @@
 use crate::events::ShippingEvent;
 use async_trait::async_trait;
 use contracts::Address;
+use contracts::shipping_rates::ServiceLevel;
 use kernel::db::{Db, Migration};
 use kernel::event_store::{RecordedEvent, StoreError};
 use kernel::money::{Currency, Money};
@@ -15,7 +16,30 @@ use uuid::Uuid;
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "shipments read model", sqlite: SCHEMA, postgres: SCHEMA },
     Migration { version: 2, description: "the parcel's journey", sqlite: JOURNEY, postgres: JOURNEY },
+    Migration { version: 3, description: "the service level chosen", sqlite: SERVICE, postgres: SERVICE },
+    Migration {
+        version: 4,
+        description: "what each product weighs",
+        sqlite: PRODUCT_WEIGHTS,
+        postgres: PRODUCT_WEIGHTS,
+    },
 ];
+
+/// Kept by `product_weights` from Catalog's product events.
+const PRODUCT_WEIGHTS: &str = "
+    create table product_weights (
+        product_id text primary key,
+        weight_grams bigint not null,
+        price_minor bigint not null,
+        currency text not null,
+        details_version bigint not null,
+        price_version bigint not null,
+        deleted integer not null default 0
+    );
+";
+
+/// Standard or Express; shipments booked before there was a choice went Standard.
+const SERVICE: &str = "alter table shipments add column service text not null default 'standard';";
 
 /// Carrier, tracking number and each step of the journey (a JSON array, oldest first).
 const JOURNEY: &str = "
@@ -61,12 +85,13 @@ impl Projection for ShipmentsProjection {
                 weight_grams,
                 zone,
                 cost,
+                service,
             } => {
                 let journey = vec![JourneyStep { status: "created".to_owned(), location: None, at: at.clone() }];
                 sqlx::query(
                     "insert into shipments (id, order_id, customer_id, status, zone, cost_minor, currency, \
-                     destination, weight_grams, created_at, journey) \
-                     values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $10)",
+                     destination, weight_grams, created_at, journey, service) \
+                     values ($1, $2, $3, 'created', $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(shipment_id.to_string())
                 .bind(order_id.to_string())
@@ -78,6 +103,7 @@ impl Projection for ShipmentsProjection {
                 .bind(i64::try_from(weight_grams).unwrap_or(i64::MAX))
                 .bind(at)
                 .bind(serde_json::to_string(&journey).map_err(StoreError::Encode)?)
+                .bind(service.as_str())
                 .execute(conn)
                 .await?;
             }
@@ -161,6 +187,8 @@ pub(crate) struct ShipmentView {
     /// `created`, `shipped`, `in_transit`, `delivered` or `cancelled`.
     pub(crate) status: String,
     pub(crate) zone: String,
+    /// `standard` or `express`.
+    pub(crate) service: ServiceLevel,
     pub(crate) cost: Money,
     pub(crate) destination: Address,
     pub(crate) weight_grams: i64,
@@ -174,7 +202,7 @@ pub(crate) struct ShipmentView {
 }
 
 const SELECT_SHIPMENT: &str = "select id, order_id, customer_id, status, zone, cost_minor, currency, destination, \
-     weight_grams, created_at, carrier, tracking_number, journey from shipments";
+     weight_grams, created_at, carrier, tracking_number, journey, service from shipments";
 
 /// One shipment.
 pub(crate) async fn shipment(db: &Db, id: Uuid) -> Result<Option<ShipmentView>, sqlx::Error> {
@@ -216,6 +244,7 @@ fn shipment_from_row(row: &sqlx::any::AnyRow) -> Result<ShipmentView, sqlx::Erro
         customer_id: uuid("customer_id")?,
         status: row.try_get("status")?,
         zone: row.try_get("zone")?,
+        service: ServiceLevel::named(&row.try_get::<String, _>("service")?).unwrap_or(ServiceLevel::Standard),
         cost: Money::new(row.try_get("cost_minor")?, Currency::parse(&currency).map_err(|e| decode(Box::new(e)))?),
         destination: serde_json::from_str(&destination).map_err(|e| decode(Box::new(e)))?,
         weight_grams: row.try_get("weight_grams")?,

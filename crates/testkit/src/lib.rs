@@ -403,7 +403,7 @@ impl TestApp {
     }
 
     /// Creates a product with `stock` units at `price_minor` USD and waits until Orders can
-    /// price it and Inventory holds its stock.
+    /// price it, Shipping can quote it and Inventory holds its stock.
     pub async fn create_product(&self, admin: &str, stock: i64, price_minor: i64) -> Uuid {
         let sku = format!("T-{}", &Uuid::new_v4().simple().to_string()[..16]);
         let (status, body) = self
@@ -430,6 +430,14 @@ impl TestApp {
                 .await
                 .expect("price list query");
             found.map(|_| ())
+        })
+        .await;
+        // So does Shipping, which quotes a cart by its products' weights.
+        self.eventually("shipping can quote the product", || async {
+            let lines = json!([{ "product_id": id, "quantity": 1 }]);
+            let (status, _) =
+                self.post("/api/v1/shipping/quotes", None, json!({ "country": "US", "lines": lines })).await;
+            (status == StatusCode::OK).then_some(())
         })
         .await;
         id

@@ -1,6 +1,8 @@
 //! Slice: a customer places an order. Prices come from Orders' price list; the order is
 //! recorded and the place-order saga started in one transaction, then answered with 202
 //! while the saga runs. An `Idempotency-Key` makes a retried request return the same order.
+//! Shipping is charged by the service the customer chose, from the rate card Shipping
+//! quotes by; an address no zone covers is left to the saga's `shipping_unavailable`.
 
 pub(crate) mod saga;
 
@@ -9,6 +11,7 @@ use crate::read_model::{self, OrderView};
 use crate::{Orders, READ_YOUR_WRITES, price_list};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use contracts::shipping_rates::{RateCard, ServiceLevel, ShippingOption};
 use contracts::{Address, ProductQuantity};
 use kernel::auth::Principal;
 use kernel::error::{ApiError, Validation};
@@ -31,6 +34,9 @@ pub(crate) struct PlaceOrder {
     lines: Vec<LineInput>,
     payment_method_id: Uuid,
     shipping_address: AddressInput,
+    /// How to ship: `standard` (the default) or `express`, as `POST /shipping/quotes` offers.
+    #[serde(default)]
+    shipping_service: Option<ServiceLevel>,
 }
 
 /// One line as ordered.
@@ -66,7 +72,7 @@ fn text_field(v: &mut Validation, field: &str, value: &str, max: usize) -> Strin
 impl PlaceOrder {
     /// Checks the shape of the request, with at most `max_units` of one product (the shop's
     /// limit against hoarding); prices are looked up afterwards.
-    fn validate(self, max_units: u32) -> Result<(Vec<ProductQuantity>, Uuid, Address), ApiError> {
+    fn validate(self, max_units: u32) -> Result<(Vec<ProductQuantity>, Uuid, Address, ServiceLevel), ApiError> {
         let mut v = Validation::new();
         v.check((1..=MAX_LINES).contains(&self.lines.len()), "lines", format!("must have 1 to {MAX_LINES} lines"));
         let mut seen = HashSet::new();
@@ -103,7 +109,7 @@ impl PlaceOrder {
             country,
         };
         v.finish()?;
-        Ok((lines, self.payment_method_id, address))
+        Ok((lines, self.payment_method_id, address, self.shipping_service.unwrap_or(ServiceLevel::Standard)))
     }
 }
 
@@ -158,7 +164,7 @@ pub(crate) async fn place(
     key: Option<String>,
     input: PlaceOrder,
 ) -> Result<(bool, OrderView), ApiError> {
-    let (lines, payment_method_id, shipping_address) = input.validate(orders.max_units_per_product)?;
+    let (lines, payment_method_id, shipping_address, service) = input.validate(orders.max_units_per_product)?;
     let product_ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
     let prices = price_list::prices(orders.store.db(), &product_ids).await?;
     let mut v = Validation::new();
@@ -181,13 +187,20 @@ pub(crate) async fn place(
         }
     }
     v.finish()?;
-    let total = priced
+    let subtotal = priced
         .iter()
         .try_fold(Money::zero(priced[0].unit_price.currency), |sum, line| {
             sum.checked_add(line.unit_price.checked_mul(i64::from(line.quantity))?)
         })
         .map_err(|e| ApiError::rejected("invalid_total", e.to_string()))?;
     let weight_grams = priced.iter().map(|l| u64::from(l.weight_grams) * u64::from(l.quantity)).sum();
+    let shipping = chosen_shipping(&orders.rate_card, &shipping_address.country, weight_grams, subtotal, service)?;
+    let total = match &shipping {
+        Some(option) => {
+            subtotal.checked_add(option.price).map_err(|e| ApiError::rejected("invalid_total", e.to_string()))?
+        }
+        None => subtotal,
+    };
 
     let order_id = Uuid::now_v7();
     tracing::Span::current().record("order_id", tracing::field::display(order_id));
@@ -201,8 +214,9 @@ pub(crate) async fn place(
         total,
         payment_method_id,
         shipping_address: shipping_address.clone(),
+        shipping: shipping.map(Box::new),
     };
-    let data = PlaceOrderData { customer_id, lines, total, payment_method_id, shipping_address, weight_grams };
+    let data = PlaceOrderData { customer_id, lines, total, payment_method_id, shipping_address, weight_grams, service };
     let outcome = retry_on_conflict(|| async {
         let mut uow = orders.store.begin().await?;
         if let Some(key) = &key
@@ -234,6 +248,35 @@ pub(crate) async fn place(
         .await?
         .ok_or_else(|| ApiError::unavailable("the order was placed but is not readable yet; retry the GET"))?;
     Ok((new, view))
+}
+
+/// The option `service` is for this parcel, to be charged with the order. `None` when no
+/// zone covers `country`: the order goes ahead and Shipping answers `shipping_unavailable`,
+/// refunding it (the outline's third failure). A zone that has no such service for this
+/// parcel (too heavy for Express, or items priced in another currency) is a 422 now, since
+/// nothing could make it ship.
+fn chosen_shipping(
+    card: &RateCard,
+    country: &str,
+    weight_grams: u64,
+    subtotal: Money,
+    service: ServiceLevel,
+) -> Result<Option<ShippingOption>, ApiError> {
+    if RateCard::zone_of(country).is_none() {
+        return Ok(None);
+    }
+    let option = card.options(country, weight_grams, subtotal).into_iter().find(|option| option.service == service);
+    match option {
+        Some(option) => Ok(Some(option)),
+        None => {
+            let mut v = Validation::new();
+            v.fail(
+                "shipping_service",
+                format!("{} shipping is not offered for this order to {country}", service.as_str()),
+            );
+            v.finish().map(|()| None)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use contracts::payments::{
 use contracts::shipping::{
     CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShipmentRefused, ShippingUnavailable,
 };
+use contracts::shipping_rates::ServiceLevel;
 use contracts::{Address, ProductQuantity};
 use kernel::bus::BusError;
 use kernel::money::Money;
@@ -68,6 +69,13 @@ pub(crate) struct PlaceOrderData {
     pub(crate) payment_method_id: Uuid,
     pub(crate) shipping_address: Address,
     pub(crate) weight_grams: u64,
+    /// The service chosen (Standard for sagas started before there was a choice).
+    #[serde(default = "standard")]
+    pub(crate) service: ServiceLevel,
+}
+
+fn standard() -> ServiceLevel {
+    ServiceLevel::Standard
 }
 
 /// The saga definition.
@@ -114,6 +122,7 @@ impl SagaDefinition for PlaceOrderSaga {
                 customer_id: data.customer_id,
                 destination: data.shipping_address.clone(),
                 weight_grams: data.weight_grams,
+                service: data.service,
             }),
             Step::CompleteOrder => {
                 let shipped: Shipped = saga.result(Step::CreateShipment)?;
@@ -259,6 +268,7 @@ mod tests {
                 postal_code: "12345".into(),
                 country: "US".into(),
             },
+            service: ServiceLevel::Express,
             weight_grams: 500,
         }
     }

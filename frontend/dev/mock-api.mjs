@@ -83,6 +83,18 @@ const zoneOf = (country) =>
   country === "US" ? "domestic"
   : "AT BE DE DK ES FI FR GB IE IT NL NO PL PT SE CH".split(" ").includes(country) ? "europe"
   : "CA MX AU NZ JP".split(" ").includes(country) ? "international" : null;
+// A flat rate card per zone (the real one also prices by weight band); Standard is free from $100 of items.
+const RATES = { domestic: [500, 1500, 3, 5, 1, 2], europe: [1500, 3500, 5, 10, 2, 4], international: [2500, 5000, 7, 14, 3, 6] };
+function shippingOptions(country, itemsMinor) {
+  const zone = zoneOf(country);
+  if (!zone) return [];
+  const [standard, express, ...days] = RATES[zone];
+  const free = itemsMinor >= 10000;
+  return [
+    { service: "standard", zone, price: usd(free ? 0 : standard), free, min_days: days[0], max_days: days[1] },
+    { service: "express", zone, price: usd(express), free: false, min_days: days[2], max_days: days[3] },
+  ];
+}
 
 function step(order, name, status) {
   const s = order.saga.steps.find((x) => x.name === name);
@@ -130,7 +142,7 @@ function runSaga(order, card) {
           release();
           return cancel(order, "shipping_unavailable", "no zone");
         }
-        const shipment = { id: randomUUID(), order_id: order.id, status: "created", zone, cost: usd(zone === "domestic" ? 500 : 1500), destination: order.shipping_address, created_at: now(), carrier: null, tracking_number: null, journey: [{ status: "created", location: null, at: now() }] };
+        const shipment = { id: randomUUID(), order_id: order.id, status: "created", zone, service: order.shipping.service, cost: usd(zone === "domestic" ? 500 : 1500), destination: order.shipping_address, created_at: now(), carrier: null, tracking_number: null, journey: [{ status: "created", location: null, at: now() }] };
         shipments.set(shipment.id, shipment);
         order.shipment_id = shipment.id;
         step(order, "create_shipment", "succeeded");
@@ -248,6 +260,22 @@ const server = createServer(async (req, res) => {
     prod.available += body.delta;
     return send(res, 200, { product_id: prod.id, on_hand: prod.available, reserved: 0, available: prod.available, low_stock_threshold: 5 });
   }
+  if (p === "/api/v1/shipping/quotes" && req.method === "POST") {
+    let weight = 0;
+    let value = 0;
+    for (const [i, l] of (body.lines ?? []).entries()) {
+      const prod = products.find((x) => x.id === l.product_id);
+      if (!prod) return problem(res, 422, "the request has invalid fields", [{ field: `lines[${i}].product_id`, message: "no such product" }]);
+      weight += prod.weight_grams * l.quantity;
+      value += prod.price.amount_minor * l.quantity;
+    }
+    const options = shippingOptions(String(body.country ?? "").toUpperCase(), value);
+    if (!options.length) {
+      res.writeHead(422, { "content-type": "application/problem+json" });
+      return res.end(JSON.stringify({ type: "about:blank", title: "Rejected", status: 422, detail: `We do not ship this cart to ${body.country}.`, code: "shipping_unavailable" }));
+    }
+    return send(res, 200, { weight_grams: weight, items_value: usd(value), options });
+  }
   if (p === "/api/v1/payment-methods" && req.method === "POST") {
     if (!needUser()) return;
     const digits = String(body.card_number ?? "");
@@ -270,9 +298,14 @@ const server = createServer(async (req, res) => {
       lines.push({ product_id: prod.id, name: prod.name, unit_price: prod.price, quantity: l.quantity, line_total: usd(prod.price.amount_minor * l.quantity) });
     }
     if (!lines.length) return problem(res, 422, "an order needs at least one line");
+    const subtotal = lines.reduce((n, l) => n + l.line_total.amount_minor, 0);
+    const service = body.shipping_service ?? "standard";
+    const offered = shippingOptions(body.shipping_address?.country, subtotal);
+    const shipping = offered.find((o) => o.service === service) ?? null;
+    if (offered.length && !shipping) return problem(res, 422, "the request has invalid fields", [{ field: "shipping_service", message: `${service} shipping is not offered for this order` }]);
     const order = {
       id: randomUUID(), customer_id: user.id, status: "placed", lines,
-      total: usd(lines.reduce((n, l) => n + l.line_total.amount_minor, 0)),
+      subtotal: usd(subtotal), shipping, total: usd(subtotal + (shipping?.price.amount_minor ?? 0)),
       shipping_address: body.shipping_address, payment_method_id: pm.method.id, payment_id: null, shipment_id: null,
       cancellation: null,
       saga: { status: "running", steps: ["reserve_inventory", "process_payment", "confirm_order", "create_shipment", "complete_order"].map((name) => ({ name, status: "pending", detail: null })) },

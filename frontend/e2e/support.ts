@@ -168,7 +168,35 @@ export async function addToCart(page: Page, productId: string, quantity: number)
 export interface CheckoutOptions {
   card?: string;
   country?: string;
+  /** The shipping option's radio to choose; the page starts on Standard. */
+  shipping?: "Standard" | "Express";
   screenshotAs?: string;
+}
+
+export interface ShippingQuote {
+  items_value: { amount_minor: number; currency: string };
+  options: {
+    service: "standard" | "express";
+    price: { amount_minor: number; currency: string };
+    free: boolean;
+    min_days: number;
+    max_days: number;
+  }[];
+}
+
+/** What the API quotes for shipping `lines` to `country` (anyone may ask). */
+export async function quoteShipping(country: string, lines: { product_id: string; quantity: number }[]): Promise<ShippingQuote> {
+  const ctx = await api();
+  const res = await ctx.post("/api/v1/shipping/quotes", { data: { country, lines } });
+  expect(res.status(), await res.text()).toBe(200);
+  const quote = (await res.json()) as ShippingQuote;
+  await ctx.dispose();
+  return quote;
+}
+
+/** "$12.34" for 1234 US cents, as the shop formats amounts. */
+export function usd(amountMinor: number): string {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(amountMinor / 100);
 }
 
 /** Fills the checkout form and places the order; resolves on the order page. */
@@ -179,6 +207,7 @@ export async function checkout(page: Page, options: CheckoutOptions = {}) {
   await page.getByLabel("City").fill("Springfield");
   await page.getByLabel("Postal code").fill("12345");
   await page.getByLabel("Country").selectOption(options.country ?? "US");
+  if (options.shipping) await page.getByRole("radio", { name: new RegExp(`^${options.shipping} —`) }).check();
   await page.getByLabel("Name on card").fill("Ada Lovelace");
   await page.getByLabel("Card number").fill(options.card ?? APPROVED_CARD);
   await page.getByLabel("CVC").fill("123");

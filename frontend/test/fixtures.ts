@@ -1,5 +1,13 @@
 /** Contract-shaped examples (docs/API.md) shared by unit tests. */
-import type { ApiCategory, ApiOrder, ApiProduct, ApiProductImage, ApiSearchPage, ApiShipment } from "@/lib/api/types";
+import type {
+  ApiCategory,
+  ApiOrder,
+  ApiProduct,
+  ApiProductImage,
+  ApiSearchPage,
+  ApiShipment,
+  ApiStockLevel,
+} from "@/lib/api/types";
 
 export function apiProduct(overrides: Partial<ApiProduct> = {}): ApiProduct {
   return {
@@ -102,7 +110,9 @@ export function apiOrder(overrides: Partial<ApiOrder> = {}): ApiOrder {
         line_total: { amount_minor: 1250, currency: "USD" },
       },
     ],
-    total: { amount_minor: 5248, currency: "USD" },
+    subtotal: { amount_minor: 5248, currency: "USD" },
+    shipping: { service: "express", zone: "domestic", price: { amount_minor: 1500, currency: "USD" }, free: false, min_days: 1, max_days: 2 },
+    total: { amount_minor: 6748, currency: "USD" },
     shipping_address: {
       name: "Ada Lovelace",
       line1: "1 Main St",
@@ -143,6 +153,7 @@ export function apiShipment(overrides: Partial<ApiShipment> = {}): ApiShipment {
     order_id: "0190a000-0000-7000-8000-00000000abcd",
     status: "created",
     zone: "domestic",
+    service: "standard",
     cost: { amount_minor: 500, currency: "USD" },
     destination: { name: "Ada Lovelace", line1: "1 Main St", city: "Springfield", postal_code: "12345", country: "US" },
     weight_grams: 1200,
@@ -166,4 +177,16 @@ export function apiShipmentInTransit(...locations: string[]): ApiShipment {
       ...locations.map((location, i) => ({ status: "in_transit" as const, location, at: `2025-01-0${4 + i}T08:00:00Z` })),
     ],
   });
+}
+
+/** The mug's stock: 40 on hand, 2 of them held for an order, low at 5. */
+export function apiStockLevel(overrides: Partial<ApiStockLevel> = {}): ApiStockLevel {
+  return {
+    product_id: "0190a000-0000-7000-8000-000000000001",
+    on_hand: 40,
+    reserved: 2,
+    available: 38,
+    low_stock_threshold: 5,
+    ...overrides,
+  };
 }

@@ -10,6 +10,7 @@ import { usePathname } from "next/navigation";
 export const ADMIN_SECTIONS: readonly { href: string; label: string }[] = [
   { href: "/admin/products", label: "Products" },
   { href: "/admin/categories", label: "Categories" },
+  { href: "/admin/stock", label: "Stock" },
   { href: "/admin/shipments", label: "Shipments" },
 ];
 

@@ -3,19 +3,22 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import useSWR from "swr";
 import { useCart, useHydrated } from "@/components/cart/use-cart";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
-import { placeOrder, tokeniseCard } from "@/lib/api/browser";
+import { keys, placeOrder, quoteShipping, tokeniseCard } from "@/lib/api/browser";
 import { ApiError, errorMessage } from "@/lib/api/problem";
-import type { Address } from "@/lib/api/types";
+import type { Address, ShippingService } from "@/lib/api/types";
 import { TEST_CARDS, cardDigits, formatCardNumber, passesLuhn } from "@/lib/card";
 import { COUNTRIES } from "@/lib/countries";
 import { newIdempotencyKey } from "@/lib/idempotency";
+import { DEFAULT_SERVICE, quoteLinesKey, quoteStatus, summaryShipping } from "@/lib/shipping";
 import { OrderSummary } from "./order-summary";
+import { ShippingOptions } from "./shipping-options";
 
 type Stage = "idle" | "card" | "order" | "done";
 type Problem = { title: string; message: string; signIn?: boolean };
@@ -45,6 +48,20 @@ export function CheckoutForm() {
   const [cardNumber, setCardNumber] = useState("");
   const problemRef = useRef<HTMLDivElement>(null);
   const [thisYear] = useState(() => new Date().getUTCFullYear());
+  const [country, setCountry] = useState("US");
+  const [service, setService] = useState<ShippingService>(DEFAULT_SERVICE);
+  // Asked again whenever the country or the cart changes; the prices shown are always the API's.
+  const quoteLines = cart.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
+  const quote = useSWR(
+    hydrated && quoteLines.length > 0 ? keys.shippingQuote(country, quoteLinesKey(cart.lines)) : null,
+    () => quoteShipping({ country, lines: quoteLines }),
+    { revalidateOnFocus: false, shouldRetryOnError: false },
+  );
+  // Asking again after a failure shows as asking, not as the old failure.
+  const shipping = quoteStatus(quote.data, quote.isValidating ? undefined : quote.error);
+  const summary = summaryShipping(shipping, service);
+  // The shopper sees what shipping costs (or that nothing ships there) before ordering.
+  const canPlace = shipping.state === "ready" || shipping.state === "unavailable";
 
   useEffect(() => {
     if (problem) problemRef.current?.focus();
@@ -74,7 +91,7 @@ export function CheckoutForm() {
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (stage !== "idle") return;
+    if (stage !== "idle" || !canPlace) return;
     const data = new FormData(event.currentTarget);
     const text = (name: string) => String(data.get(name) ?? "").trim();
     const digits = cardDigits(cardNumber);
@@ -122,6 +139,8 @@ export function CheckoutForm() {
           lines: cart.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity })),
           payment_method_id: paymentMethodId,
           shipping_address: address,
+          // Nothing ships to the address: the order goes ahead without a service, and the shop refunds it.
+          ...(summary.option ? { shipping_service: summary.option.service } : {}),
         },
         idempotencyKey,
       );
@@ -172,7 +191,16 @@ export function CheckoutForm() {
             <TextField id="line2" label="Apartment, suite, etc." autoComplete="shipping address-line2" className="sm:col-span-2" error={fieldErrors.line2} />
             <TextField id="city" label="City" autoComplete="shipping address-level2" required error={fieldErrors.city} />
             <TextField id="postal_code" label="Postal code" autoComplete="shipping postal-code" required error={fieldErrors.postal_code} />
-            <SelectField id="country" label="Country" autoComplete="shipping country" required defaultValue="US" className="sm:col-span-2" error={fieldErrors.country}>
+            <SelectField
+              id="country"
+              label="Country"
+              autoComplete="shipping country"
+              required
+              value={country}
+              onChange={(e) => setCountry(e.target.value)}
+              className="sm:col-span-2"
+              error={fieldErrors.country}
+            >
               {COUNTRIES.map((c) => (
                 <option key={c.code} value={c.code}>
                   {c.name}
@@ -183,9 +211,24 @@ export function CheckoutForm() {
         </fieldset>
 
         <fieldset disabled={busy} className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+          <legend className="sr-only">Shipping method</legend>
+          <h2 className="mb-5 text-lg font-semibold text-slate-900" aria-hidden="true">
+            2. Shipping method
+          </h2>
+          <ShippingOptions
+            country={country}
+            status={shipping}
+            service={service}
+            onChoose={setService}
+            onRetry={() => void quote.mutate()}
+            error={fieldErrors.shipping_service}
+          />
+        </fieldset>
+
+        <fieldset disabled={busy} className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
           <legend className="sr-only">Payment</legend>
           <h2 className="mb-1 text-lg font-semibold text-slate-900" aria-hidden="true">
-            2. Payment
+            3. Payment
           </h2>
           <p className="mb-5 text-sm text-slate-500">
             Your card is sent once to our payment provider to be tokenised. We never store the number or CVC.
@@ -247,13 +290,19 @@ export function CheckoutForm() {
       </div>
 
       <aside className="h-fit space-y-4 lg:sticky lg:top-24">
-        <OrderSummary lines={cart.lines} />
-        <button type="submit" className={buttonClass("primary", "lg", "w-full")} disabled={busy}>
+        <OrderSummary lines={cart.lines} shipping={summary} />
+        <button type="submit" className={buttonClass("primary", "lg", "w-full")} disabled={busy || !canPlace}>
           {busy ? <Spinner /> : null}
           {stage === "card" ? "Securing your card…" : stage === "order" || stage === "done" ? "Placing your order…" : "Place order"}
         </button>
         <p className="text-center text-xs text-slate-500" aria-live="polite">
-          {busy ? "Please keep this page open." : "You'll see your order status right after placing it."}
+          {busy
+            ? "Please keep this page open."
+            : canPlace
+              ? "You'll see your order status right after placing it."
+              : shipping.state === "loading"
+                ? "Finding shipping options…"
+                : "Shipping options are needed before the order can be placed."}
         </p>
       </aside>
     </form>

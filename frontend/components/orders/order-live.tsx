@@ -11,6 +11,7 @@ import type { Order, Shipment } from "@/lib/api/types";
 import { countryName } from "@/lib/countries";
 import { formatDateTime, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
+import { SERVICE_LABEL, shippingPrice } from "@/lib/shipping";
 import {
   cancellationExplanation,
   cancellationHeadline,
@@ -159,17 +160,14 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
               ))}
             </tbody>
             <tfoot>
-              <tr className="border-t border-slate-200">
-                <th scope="row" colSpan={2} className="pt-3 text-left text-base font-semibold text-slate-900 sm:hidden">
-                  Total
-                </th>
-                <th scope="row" colSpan={3} className="hidden pt-3 text-left text-base font-semibold text-slate-900 sm:table-cell">
-                  Total
-                </th>
-                <td className="pt-3 text-right text-base font-semibold text-slate-900" data-testid="order-total">
-                  {formatMoney(order.total)}
-                </td>
-              </tr>
+              <SumRow label="Items" value={formatMoney(order.subtotal)} testId="order-subtotal" look="first" />
+              <SumRow
+                label={order.shipping ? `Shipping (${SERVICE_LABEL[order.shipping.service]})` : "Shipping"}
+                value={order.shipping ? shippingPrice(order.shipping) : "Not available"}
+                testId="order-shipping"
+                look="last"
+              />
+              <SumRow label="Total" value={formatMoney(order.total)} testId="order-total" look="total" />
             </tfoot>
           </table>
         </section>
@@ -211,6 +209,34 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
         </div>
       </div>
     </div>
+  );
+}
+
+/** Spacing and weight of each line under the items: the first and the total open with a rule. */
+const SUM_LOOK = {
+  first: "pt-3 pb-1 font-normal text-slate-700",
+  last: "pb-3 font-normal text-slate-700",
+  total: "pt-3 text-base font-semibold text-slate-900",
+} as const;
+
+/**
+ * One line under the items: the label spans the columns before the amount, which are one
+ * fewer on narrow screens (the unit price is hidden there).
+ */
+function SumRow({ label, value, testId, look }: { label: string; value: string; testId: string; look: keyof typeof SUM_LOOK }) {
+  const text = SUM_LOOK[look];
+  return (
+    <tr className={look === "last" ? undefined : "border-t border-slate-200"}>
+      <th scope="row" colSpan={2} className={`text-left sm:hidden ${text}`}>
+        {label}
+      </th>
+      <th scope="row" colSpan={3} className={`hidden text-left sm:table-cell ${text}`}>
+        {label}
+      </th>
+      <td className={`text-right ${text}`} data-testid={testId}>
+        {value}
+      </td>
+    </tr>
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * The admin lists' state in the URL: the product list's words, status filter and page
- * cursor; the shipment list's status filter and page cursor.
+ * cursor; the shipment list's status filter and page cursor; the stock list's "low stock
+ * only" and page cursor; a product's stock history page cursor.
  */
 import type { ProductListStatus, ShipmentStatus } from "../api/types";
 
@@ -61,4 +62,35 @@ export function shipmentListHref(query: ShipmentListQuery): string {
   if (query.cursor) search.set("cursor", query.cursor);
   const s = search.toString();
   return s ? `/admin/shipments?${s}` : "/admin/shipments";
+}
+
+/** The stock list's state in the URL. */
+export interface StockListQuery {
+  /** Only the products at or below their low-stock level (the API's alert list, one page). */
+  low: boolean;
+  /** Ignored with `low`: the alert list has no pages. */
+  cursor: string | null;
+}
+
+/** Reads the stock list's state; only `low=1` filters, and the alert list has no cursor. */
+export function parseStockListQuery(params: Params): StockListQuery {
+  const low = one(params.low) === "1";
+  return { low, cursor: low ? null : one(params.cursor) || null };
+}
+
+/** The stock list's URL for a state, empty values left out. */
+export function stockListHref(query: StockListQuery): string {
+  if (query.low) return "/admin/stock?low=1";
+  return query.cursor ? `/admin/stock?${new URLSearchParams({ cursor: query.cursor })}` : "/admin/stock";
+}
+
+/** A product's stock page, at a page of its history (`cursor`, null for the newest). */
+export function stockHistoryHref(productId: string, cursor: string | null): string {
+  const path = `/admin/stock/${encodeURIComponent(productId)}`;
+  return cursor ? `${path}?${new URLSearchParams({ cursor })}` : path;
+}
+
+/** The history page cursor of a product's stock page. */
+export function parseHistoryCursor(params: Params): string | null {
+  return one(params.cursor) || null;
 }

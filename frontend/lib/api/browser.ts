@@ -12,6 +12,8 @@ import {
   toProduct,
   toProductImage,
   toShipment,
+  toShippingQuote,
+  toStockLevel,
   toSuggestions,
 } from "./reshape";
 import type {
@@ -23,6 +25,8 @@ import type {
   ApiProduct,
   ApiProductImage,
   ApiShipment,
+  ApiShippingQuote,
+  ApiStockLevel,
   ApiSuggestions,
   CategoryChanges,
   LoginBody,
@@ -35,10 +39,15 @@ import type {
   Product,
   ProductChanges,
   ProductImage,
+  QuoteBody,
   RegisterBody,
   ShipBody,
   Shipment,
+  ShippingQuote,
+  StockAdjustmentBody,
+  StockLevel,
   Suggestions,
+  ThresholdBody,
   User,
 } from "./types";
 
@@ -61,7 +70,7 @@ async function request<T>(url: string, init: RequestInit = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
-function sendJson<T>(method: "POST" | "PATCH", url: string, body: unknown, headers: Record<string, string> = {}) {
+function sendJson<T>(method: "POST" | "PATCH" | "PUT", url: string, body: unknown, headers: Record<string, string> = {}) {
   return request<T>(url, {
     method,
     headers: { "content-type": "application/json", ...headers },
@@ -102,6 +111,14 @@ export async function fetchOrder(id: string): Promise<Order> {
 
 export async function fetchShipment(id: string): Promise<Shipment> {
   return toShipment(await request<ApiShipment>(`${BFF}/shipments/${encodeURIComponent(id)}`));
+}
+
+/**
+ * How the cart could be shipped to a country, each option with its price and delivery
+ * estimate; an `ApiError` with code `shipping_unavailable` when nothing goes there.
+ */
+export async function quoteShipping(body: QuoteBody): Promise<ShippingQuote> {
+  return toShippingQuote(await postJson<ApiShippingQuote>(`${BFF}/shipping/quotes`, body));
 }
 
 /** Sends the card once to be tokenised; only the returned id is used afterwards. */
@@ -192,12 +209,30 @@ export async function shipShipment(id: string, body: ShipBody): Promise<Shipment
   return toShipment(await postJson<ApiShipment>(`${BFF}/shipments/${encodeURIComponent(id)}/ship`, body));
 }
 
+// --- Stock (admin session, through /bff) --------------------------------------
+
+/** Adds or takes away units with a reason; the answer is the product's stock after it. */
+export async function adjustStock(productId: string, body: StockAdjustmentBody): Promise<StockLevel> {
+  return toStockLevel(
+    await postJson<ApiStockLevel>(`${BFF}/inventory/${encodeURIComponent(productId)}/adjustments`, body),
+  );
+}
+
+/** Sets the level at or below which the product counts as low on stock. */
+export async function setStockThreshold(productId: string, body: ThresholdBody): Promise<StockLevel> {
+  return toStockLevel(
+    await sendJson<ApiStockLevel>("PUT", `${BFF}/inventory/${encodeURIComponent(productId)}/threshold`, body),
+  );
+}
+
 /** SWR keys, so every component asking for the same resource shares one cache entry. */
 export const keys = {
   product: (id: string) => ["product", id] as const,
   suggestions: (text: string) => ["suggestions", text] as const,
   order: (id: string) => ["order", id] as const,
   shipment: (id: string) => ["shipment", id] as const,
+  /** `lines` as "id×quantity" pairs, so a changed cart asks again. */
+  shippingQuote: (country: string, lines: string) => ["shipping-quote", country, lines] as const,
 };
 
 export function isUnauthorized(error: unknown): boolean {

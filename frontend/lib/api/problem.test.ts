@@ -26,6 +26,15 @@ describe("problem documents", () => {
     expect(errorMessage(error)).toBe("Quantity must be at least 1.");
   });
 
+  it("keeps the machine-readable code of a refusal", async () => {
+    const error = await errorFromResponse(
+      response(422, JSON.stringify({ title: "Rejected", status: 422, detail: "We do not ship this cart to AQ.", code: "shipping_unavailable" })),
+    );
+    expect(error.code).toBe("shipping_unavailable");
+    expect(error.detail).toBe("We do not ship this cart to AQ.");
+    expect(new ApiError(422, { detail: "x" }).code).toBeNull();
+  });
+
   it("falls back to plain words when the body is not a problem document", async () => {
     const error = await errorFromResponse(response(502, "<html>Bad gateway</html>", "text/html"));
     expect(error.detail).toBe("The shop ran into a problem. Please try again in a moment.");

@@ -19,6 +19,8 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly type: string | null;
+  /** The API's machine-readable reason for a refusal (e.g. `shipping_unavailable`), when it gives one. */
+  readonly code: string | null;
   readonly fieldErrors: FieldError[];
 
   constructor(status: number, problem: ProblemDocument | null) {
@@ -29,6 +31,7 @@ export class ApiError extends Error {
     this.title = nonEmpty(problem?.title) ?? defaultTitle(status);
     this.detail = detail;
     this.type = nonEmpty(problem?.type);
+    this.code = nonEmpty(problem?.code);
     this.fieldErrors = parseFieldErrors(problem?.errors);
   }
 
@@ -61,6 +64,7 @@ export function parseProblem(body: unknown): ProblemDocument | null {
   if (typeof record.title === "string") problem.title = record.title;
   if (typeof record.status === "number") problem.status = record.status;
   if (typeof record.detail === "string") problem.detail = record.detail;
+  if (typeof record.code === "string") problem.code = record.code;
   if (Array.isArray(record.errors)) problem.errors = parseFieldErrors(record.errors);
   const hasAny =
     problem.type !== undefined ||

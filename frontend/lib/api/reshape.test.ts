@@ -128,10 +128,20 @@ describe("toSuggestions", () => {
 });
 
 describe("toOrder", () => {
-  it("keeps lines and totals in minor units and counts items", () => {
+  it("keeps lines, the shipping charged and the totals in minor units, and counts items", () => {
     const order = toOrder(apiOrder());
     expect(order.itemCount).toBe(3);
-    expect(order.total).toEqual({ amount_minor: 5248, currency: "USD" });
+    expect(order.subtotal).toEqual({ amount_minor: 5248, currency: "USD" });
+    expect(order.shipping).toEqual({
+      service: "express",
+      zone: "domestic",
+      price: { amount_minor: 1500, currency: "USD" },
+      free: false,
+      minDays: 1,
+      maxDays: 2,
+    });
+    expect(order.total).toEqual({ amount_minor: 6748, currency: "USD" });
+    expect(toOrder(apiOrder({ shipping: null })).shipping).toBeNull();
     expect(order.lines[0]).toMatchObject({ productId: "0190a000-0000-7000-8000-000000000001", quantity: 2 });
     expect(order.inProgress).toBe(true);
   });

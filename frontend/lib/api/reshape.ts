@@ -15,6 +15,10 @@ import type {
   ApiProductImage,
   ApiSearchPage,
   ApiShipment,
+  ApiShippingOption,
+  ApiShippingQuote,
+  ApiStockLevel,
+  ApiStockMovement,
   ApiSuggestions,
   ApiUser,
   Category,
@@ -30,6 +34,10 @@ import type {
   SearchResults,
   Shipment,
   ShipmentPage,
+  ShippingOption,
+  ShippingQuote,
+  StockHistoryPage,
+  StockLevel,
   Suggestions,
   Undone,
   User,
@@ -168,6 +176,54 @@ export function toShipmentPage(page: Page<ApiShipment>): ShipmentPage {
   return { shipments: page.items.map(toShipment), nextCursor: page.next_cursor };
 }
 
+/** An option as quoted or as charged with an order. */
+export function toShippingOption(api: ApiShippingOption): ShippingOption {
+  return {
+    service: api.service,
+    zone: api.zone,
+    price: api.price,
+    free: api.free,
+    minDays: api.min_days,
+    maxDays: api.max_days,
+  };
+}
+
+/** A quote, its options cheapest first as the API lists them. */
+export function toShippingQuote(api: ApiShippingQuote): ShippingQuote {
+  return { weightGrams: api.weight_grams, itemsValue: api.items_value, options: api.options.map(toShippingOption) };
+}
+
+/** A stock level in the admin screens' names. */
+export function toStockLevel(api: ApiStockLevel): StockLevel {
+  return {
+    productId: api.product_id,
+    onHand: api.on_hand,
+    reserved: api.reserved,
+    available: api.available,
+    lowStockThreshold: api.low_stock_threshold,
+  };
+}
+
+/** Optional fields the API leaves out (or sends as null or, for a note, empty) become null. */
+export function toStockHistoryPage(page: Page<ApiStockMovement>): StockHistoryPage {
+  return {
+    movements: page.items.map((m) => ({
+      sequence: m.sequence,
+      at: m.at,
+      kind: m.kind,
+      onHandChange: m.on_hand_change,
+      reservedChange: m.reserved_change,
+      onHand: m.on_hand,
+      available: m.available,
+      reason: m.reason || null,
+      note: m.note || null,
+      orderId: m.order_id ?? null,
+      actor: m.actor ?? null,
+    })),
+    nextCursor: page.next_cursor,
+  };
+}
+
 /** Statuses in which the place-order saga is still running. */
 const RUNNING_STATUSES: readonly OrderStatus[] = ["placed", "confirmed"];
 
@@ -210,6 +266,8 @@ export function toOrder(api: ApiOrder): Order {
       lineTotal: l.line_total,
     })),
     itemCount: api.lines.reduce((n, l) => n + l.quantity, 0),
+    subtotal: api.subtotal,
+    shipping: api.shipping ? toShippingOption(api.shipping) : null,
     total: api.total,
     shippingAddress: api.shipping_address,
     paymentId: api.payment_id,

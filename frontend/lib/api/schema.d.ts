@@ -262,6 +262,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every product's stock (admin), in product id order, a page at a time. */
+        get: operations["list_stock_levels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/alerts": {
         parameters: {
             query?: never;
@@ -623,7 +640,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What shipping a parcel would cost; 422 `shipping_unavailable` outside every zone. */
+        /** How a cart could be shipped; 422 `shipping_unavailable` when nothing goes there. */
         post: operations["quote"];
         delete?: never;
         options?: never;
@@ -981,8 +998,12 @@ export interface components {
             saga?: components["schemas"]["SagaView"] | null;
             /** Format: uuid */
             shipment_id?: string | null;
+            shipping?: components["schemas"]["ShippingOption"] | null;
             shipping_address: components["schemas"]["Address"];
             status: string;
+            /** @description What the items cost. */
+            subtotal: components["schemas"]["Money"];
+            /** @description Items and shipping: what is charged. */
             total: components["schemas"]["Money"];
             updated_at: string;
         };
@@ -1004,8 +1025,12 @@ export interface components {
                 saga?: components["schemas"]["SagaView"] | null;
                 /** Format: uuid */
                 shipment_id?: string | null;
+                shipping?: components["schemas"]["ShippingOption"] | null;
                 shipping_address: components["schemas"]["Address"];
                 status: string;
+                /** @description What the items cost. */
+                subtotal: components["schemas"]["Money"];
+                /** @description Items and shipping: what is charged. */
                 total: components["schemas"]["Money"];
                 updated_at: string;
             }[];
@@ -1027,6 +1052,8 @@ export interface components {
                 journey: components["schemas"]["JourneyStep"][];
                 /** Format: uuid */
                 order_id: string;
+                /** @description `standard` or `express`. */
+                service: components["schemas"]["ServiceLevel"];
                 /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
                 status: string;
                 /** @description The carrier's number for it, once shipped. */
@@ -1034,6 +1061,24 @@ export interface components {
                 /** Format: int64 */
                 weight_grams: number;
                 zone: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; `null` on the last. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list and the cursor of the next. */
+        Page_StockLevel: {
+            /** @description The items, in the list's order. */
+            items: {
+                /** Format: int64 */
+                available: number;
+                /** Format: int64 */
+                low_stock_threshold: number;
+                /** Format: int64 */
+                on_hand: number;
+                /** Format: uuid */
+                product_id: string;
+                /** Format: int64 */
+                reserved: number;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
@@ -1128,6 +1173,7 @@ export interface components {
             /** Format: uuid */
             payment_method_id: string;
             shipping_address: components["schemas"]["AddressInput"];
+            shipping_service?: components["schemas"]["ServiceLevel"] | null;
         };
         /** @description How many matches cost from `min_minor` up to (not including) `max_minor`. */
         PriceBandCount: {
@@ -1275,16 +1321,31 @@ export interface components {
              */
             weight_grams: number;
         };
+        /** @description One line of the cart. */
+        QuoteLine: {
+            /** Format: uuid */
+            product_id: string;
+            /** Format: int64 */
+            quantity: number;
+        };
         /** @description The request body (REST), or `input` of `shippingQuote` (GraphQL). */
         QuoteRequest: {
+            /** @description ISO 3166-1 alpha-2 code of the destination. */
             country: string;
-            /** Format: int64 */
-            weight_grams: number;
+            /** @description The cart's lines. */
+            lines: components["schemas"]["QuoteLine"][];
         };
         /** @description The response body. */
         QuoteView: {
-            cost: components["schemas"]["Money"];
-            zone: string;
+            /** @description What the items are worth (it decides free shipping). */
+            items_value: components["schemas"]["Money"];
+            /** @description Every way to ship it, cheapest first. */
+            options: components["schemas"]["ShippingOption"][];
+            /**
+             * Format: int64
+             * @description The parcel's weight.
+             */
+            weight_grams: number;
         };
         /**
          * @description A refresh token, as `POST /auth/refresh` and `POST /auth/logout` take it. Not `Debug`:
@@ -1372,6 +1433,11 @@ export interface components {
             /** @description How many products match, over every page. */
             total: number;
         };
+        /**
+         * @description How fast a parcel travels, and so what it costs.
+         * @enum {string}
+         */
+        ServiceLevel: "standard" | "express";
         /** @description What registering, signing in or refreshing answers: the API's `Session`. */
         Session: {
             access_token: string;
@@ -1406,12 +1472,35 @@ export interface components {
             journey: components["schemas"]["JourneyStep"][];
             /** Format: uuid */
             order_id: string;
+            /** @description `standard` or `express`. */
+            service: components["schemas"]["ServiceLevel"];
             /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
             status: string;
             /** @description The carrier's number for it, once shipped. */
             tracking_number?: string | null;
             /** Format: int64 */
             weight_grams: number;
+            zone: string;
+        };
+        /** @description One way to ship a parcel, as quoted and as charged. */
+        ShippingOption: {
+            /** @description Whether the shop's free-shipping threshold made it free. */
+            free: boolean;
+            /**
+             * Format: int32
+             * @description Most business days to delivery.
+             */
+            max_days: number;
+            /**
+             * Format: int32
+             * @description Fewest business days to delivery.
+             */
+            min_days: number;
+            /** @description What the customer pays for it (zero when free). */
+            price: components["schemas"]["Money"];
+            /** @description The service level. */
+            service: components["schemas"]["ServiceLevel"];
+            /** @description The zone the destination is in. */
             zone: string;
         };
         /**
@@ -2488,6 +2577,67 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_stock_levels: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1..=100 (default 20). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of stock levels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StockLevel"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4157,7 +4307,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Quote */
+            /** @description Shipping options */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -19,6 +19,8 @@ import {
   toSearchResults,
   toShipment,
   toShipmentPage,
+  toStockHistoryPage,
+  toStockLevel,
   toUser,
 } from "./reshape";
 import type {
@@ -31,6 +33,8 @@ import type {
   ApiSearchPage,
   ApiSession,
   ApiShipment,
+  ApiStockLevel,
+  ApiStockMovement,
   ApiUser,
   LoginBody,
   Order,
@@ -43,6 +47,10 @@ import type {
   Shipment,
   ShipmentPage,
   ShipmentStatus,
+  StockHistoryPage,
+  StockLevel,
+  StockPage,
+  StockRow,
   User,
 } from "./types";
 
@@ -276,6 +284,61 @@ export async function listShipments(
     { token },
   );
   return toShipmentPage(page);
+}
+
+// --- Stock (admin token) ------------------------------------------------------
+
+/**
+ * The levels with their products' names and SKUs. Inventory knows no names, and the catalog
+ * has no lookup by many ids, so each product is read on its own, all at once: a page holds at
+ * most `limit` of them. A product the catalog no longer shows (deleted) keeps its row, unnamed.
+ */
+async function withProducts(token: string, levels: readonly ApiStockLevel[]): Promise<StockRow[]> {
+  const products = await Promise.all(levels.map((level) => getAdminProduct(token, level.product_id)));
+  return levels.map((level, i) => {
+    const product = products[i];
+    return { level: toStockLevel(level), product: product ? { name: product.name, sku: product.sku } : null };
+  });
+}
+
+/** One page of every product's stock (admin), in product id order. */
+export async function listStockLevels(
+  token: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<StockPage> {
+  const page = await call<Page<ApiStockLevel>>(
+    `/api/v1/inventory${query({ limit: options.limit ?? 20, cursor: options.cursor })}`,
+    { token },
+  );
+  return { rows: await withProducts(token, page.items), nextCursor: page.next_cursor };
+}
+
+/** Every product at or below its low-stock level (admin), least available first; one list, no pages. */
+export async function listStockAlerts(token: string): Promise<StockRow[]> {
+  return withProducts(token, await call<ApiStockLevel[]>("/api/v1/inventory/alerts", { token }));
+}
+
+/** One product's stock, or null when inventory has no stock item for that id. */
+export async function getStockLevel(token: string, productId: string): Promise<StockLevel | null> {
+  try {
+    return toStockLevel(await call<ApiStockLevel>(`/api/v1/inventory/${encodeURIComponent(productId)}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+/** One page of a product's stock movements (admin), newest first. */
+export async function getStockHistory(
+  token: string,
+  productId: string,
+  options: { cursor?: string | null; limit?: number } = {},
+): Promise<StockHistoryPage> {
+  const page = await call<Page<ApiStockMovement>>(
+    `/api/v1/inventory/${encodeURIComponent(productId)}/history${query({ limit: options.limit ?? 20, cursor: options.cursor })}`,
+    { token },
+  );
+  return toStockHistoryPage(page);
 }
 
 // --- Forwarding for the browser (/bff) --------------------------------------

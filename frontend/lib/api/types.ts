@@ -258,6 +258,9 @@ export interface ApiShipment {
   order_id: string;
   status: ShipmentStatus;
   zone: string;
+  /** The service the customer chose. */
+  service: ShippingService;
+  /** What the carrier charges the shop (the customer's price is the order's `shipping`). */
   cost: Money;
   destination: Address;
   weight_grams: number;
@@ -276,6 +279,92 @@ export interface ShipBody {
   carrier: string;
   /** 6 to 40 letters, digits or `-` (upper-cased by the API); one is made when left out. */
   tracking_number?: string | null;
+}
+
+/** A product's units as inventory counts them (admin). Inventory knows no names: join the catalog. */
+export interface ApiStockLevel {
+  product_id: string;
+  on_hand: number;
+  /** Held for orders that have not shipped. */
+  reserved: number;
+  /** On hand less reserved: what can still be promised. */
+  available: number;
+  /** The product is low on stock when `available` is at or below it. */
+  low_stock_threshold: number;
+}
+
+/** Why an admin changed the units on hand (`POST /inventory/{id}/adjustments`). */
+export type StockAdjustmentReason = "restock" | "shrinkage" | "damage" | "correction" | "count";
+
+/** The stock movements this storefront has words for. */
+export type StockMovementKind = "opened" | "adjusted" | "reserved" | "released" | "shipped";
+
+/** One change to a product's stock (`GET /inventory/{id}/history`), newest first. */
+export interface ApiStockMovement {
+  /** Its place in the product's history (from 1); the cursor of the page after it. */
+  sequence: number;
+  at: string;
+  /** One of {@link StockMovementKind}; kept open so a kind added later still renders. */
+  kind: string;
+  on_hand_change: number;
+  reserved_change: number;
+  /** After it. */
+  on_hand: number;
+  available: number;
+  /** A {@link StockAdjustmentReason} on adjustments (free text on ones recorded before reasons were fixed). */
+  reason?: string | null;
+  note?: string | null;
+  /** The order units were held, given back or shipped for. */
+  order_id?: string | null;
+  /** The admin's user id, on adjustments. */
+  actor?: string | null;
+}
+
+/** `POST /api/v1/inventory/{id}/adjustments` (admin). */
+export interface StockAdjustmentBody {
+  /** Non-zero, at most 1,000,000 either way; negative takes units away. */
+  delta: number;
+  reason: StockAdjustmentReason;
+  /** At most 200 characters. */
+  note?: string | null;
+}
+
+/** `PUT /api/v1/inventory/{id}/threshold` (admin). */
+export interface ThresholdBody {
+  /** 0 to 1,000,000. */
+  low_stock_threshold: number;
+}
+
+/** How fast a parcel travels, and so what it costs. */
+export type ShippingService = "standard" | "express";
+
+/** One way to ship a cart, as quoted and as charged with the order. */
+export interface ApiShippingOption {
+  service: ShippingService;
+  zone: string;
+  /** What the customer pays for it: zero when `free`. */
+  price: Money;
+  /** The shop's free-shipping threshold made it free. */
+  free: boolean;
+  /** Business days to delivery. */
+  min_days: number;
+  max_days: number;
+}
+
+/** `POST /api/v1/shipping/quotes` (anyone). */
+export interface QuoteBody {
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  lines: { product_id: string; quantity: number }[];
+}
+
+/** The answer to a quote; 422 `shipping_unavailable` instead when nothing ships to the country. */
+export interface ApiShippingQuote {
+  weight_grams: number;
+  /** What the items are worth (it decides free shipping). */
+  items_value: Money;
+  /** Every way to ship the cart, cheapest first. */
+  options: ApiShippingOption[];
 }
 
 /** The order statuses this storefront has words for. */
@@ -322,6 +411,11 @@ export interface ApiOrder {
    */
   status: string;
   lines: ApiOrderLine[];
+  /** What the items cost. */
+  subtotal: Money;
+  /** The shipping chosen and its price; null when nothing goes to the address. */
+  shipping: ApiShippingOption | null;
+  /** Items and shipping: what is charged. */
   total: Money;
   shipping_address: Address;
   payment_method_id: string;
@@ -343,6 +437,8 @@ export interface PlaceOrderBody {
   lines: { product_id: string; quantity: number }[];
   payment_method_id: string;
   shipping_address: Address;
+  /** Standard unless given; must be one the quote offers for the address. */
+  shipping_service?: ShippingService;
 }
 
 // ---------------------------------------------------------------------------
@@ -463,6 +559,24 @@ export interface PaymentMethod {
   last4: string;
 }
 
+/** A way to ship an order, as quoted at checkout and as charged with the order. */
+export interface ShippingOption {
+  service: ShippingService;
+  zone: string;
+  price: Money;
+  free: boolean;
+  minDays: number;
+  maxDays: number;
+}
+
+/** What checkout offers for a cart and a country. */
+export interface ShippingQuote {
+  weightGrams: number;
+  itemsValue: Money;
+  /** Cheapest first; never empty (an address nothing ships to is an error instead). */
+  options: ShippingOption[];
+}
+
 export interface ShipmentStep {
   status: ShipmentStatus;
   /** Where the carrier scanned it (in transit only; null when it named no place). */
@@ -518,6 +632,9 @@ export interface Order {
   inProgress: boolean;
   lines: OrderLine[];
   itemCount: number;
+  subtotal: Money;
+  /** Null when nothing goes to the address (the saga then cancels the order). */
+  shipping: ShippingOption | null;
   total: Money;
   shippingAddress: Address;
   paymentId: string | null;
@@ -532,5 +649,48 @@ export interface Order {
 
 export interface OrderPage {
   orders: Order[];
+  nextCursor: string | null;
+}
+
+/** A product's stock as the admin screens show it. */
+export interface StockLevel {
+  productId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  lowStockThreshold: number;
+}
+
+/** A stock level with the catalog's name for its product; null when the catalog no longer has it. */
+export interface StockRow {
+  level: StockLevel;
+  product: { name: string; sku: string } | null;
+}
+
+/** One page of the stock list. */
+export interface StockPage {
+  rows: StockRow[];
+  nextCursor: string | null;
+}
+
+/** One change to a product's stock, as its history shows it. */
+export interface StockMovement {
+  sequence: number;
+  at: string;
+  /** One of {@link StockMovementKind}, or one added since. */
+  kind: string;
+  onHandChange: number;
+  reservedChange: number;
+  onHand: number;
+  available: number;
+  reason: string | null;
+  note: string | null;
+  orderId: string | null;
+  actor: string | null;
+}
+
+/** One page of a product's stock history, newest first. */
+export interface StockHistoryPage {
+  movements: StockMovement[];
   nextCursor: string | null;
 }

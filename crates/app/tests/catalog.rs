@@ -134,10 +134,10 @@ on_every_backend!(a_price_change_reaches_orders_and_only_new_orders_pay_it, |bac
     orders_follow(&app, id, NEW_PRICE, true).await;
     let (status, after) = app.place_order(&customer, &[(id, 2)], card, "US").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{after}");
-    assert_eq!(after["total"]["amount_minor"], 2 * NEW_PRICE, "{after}");
+    assert_eq!(after["subtotal"]["amount_minor"], 2 * NEW_PRICE, "{after}");
     assert_eq!(after["lines"][0]["name"], "Chef's Knife", "{after}");
     let settled = app.settled_order(&customer, &before_id).await;
-    assert_eq!(settled["total"]["amount_minor"], 2 * OLD_PRICE, "the earlier order keeps its price: {settled}");
+    assert_eq!(settled["subtotal"]["amount_minor"], 2 * OLD_PRICE, "the earlier order keeps its price: {settled}");
 });
 
 on_every_backend!(drafts_archived_and_deleted_products_are_not_shown_or_sold, |backend: Backend| async move {

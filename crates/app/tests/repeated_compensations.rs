@@ -12,7 +12,9 @@ use contracts::inventory::{
 };
 use contracts::orders::{CancelOrder, OrderCancelled};
 use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, ProcessPayment, RefundPayment};
-use contracts::shipping::{CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShipmentRefused};
+use contracts::shipping::{
+    CancelShipment, CreateShipment, ShipmentCancellationRefused, ShipmentCancelled, ShipmentCreated, ShipmentRefused,
+};
 use kernel::bus::{Envelope, Message};
 use kernel::clock::SystemClock;
 use kernel::event_store::{EventStore, Position};
@@ -190,6 +192,50 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
         .await;
     assert_eq!(status, "cancelled");
 });
+
+on_every_backend!(
+    a_parcel_that_left_is_not_cancelled_and_each_cancel_is_refused_in_a_reply,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(&backend).await;
+        let admin = app.admin_token().await;
+        let product = app.create_product(&admin, 10, 1500).await;
+        let customer = app.new_customer().await;
+        let card = app.add_card(&customer, "4242424242424242").await;
+        let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+        let order_id: Uuid = placed["id"].as_str().unwrap().parse().unwrap();
+        let order = app.settled_order(&customer, &order_id.to_string()).await;
+        assert_eq!(order["status"], "completed", "{order}");
+        let shipment_id = order["shipment_id"].as_str().unwrap().to_owned();
+        let hand_over = serde_json::json!({ "carrier": "Parcelway", "tracking_number": "PW-LEFT-1" });
+        let (status, shipped) =
+            app.post(&format!("/api/v1/shipments/{shipment_id}/ship"), Some(&admin), hand_over).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{shipped}");
+
+        // A cancellation that comes now (a saga's booking answer was late) cancels nothing, and
+        // says so each time it is asked.
+        let (store, module) = open_context(&app, "shipping").await;
+        deliver(&module, &CancelShipment { order_id }).await;
+        deliver(&module, &CancelShipment { order_id }).await;
+        assert_eq!(replies::<ShipmentCancelled>(&store, &module, order_id).await, 0, "nothing cancelled");
+        let refused = published::<ShipmentCancellationRefused>(&store, &module, order_id).await;
+        assert_eq!(refused.len(), 2, "each cancel is answered");
+        assert_eq!((refused[0].shipment_id.to_string(), refused[0].stage.as_str()), (shipment_id.clone(), "shipped"));
+        assert!(refused[0].message.contains("left with the carrier"), "{:?}", refused[0]);
+
+        let (_, seen) = app.get(&format!("/api/v1/shipments/{shipment_id}"), Some(&customer)).await;
+        assert_eq!(seen["status"], "shipped", "the parcel is still on its way: {seen}");
+        let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
+        assert_eq!(order["status"], "completed", "the order stands: {order}");
+        let level = app
+            .eventually("the shipped unit has left the stock", || async {
+                let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+                (level["on_hand"] == 9).then_some(level)
+            })
+            .await;
+        assert_eq!(level["reserved"], 0, "nothing released back: {level}");
+        app.assert_invariants().await;
+    }
+);
 
 on_every_backend!(a_reservation_after_its_release_is_refused_in_a_reply, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;

@@ -416,6 +416,21 @@ pub mod shipping {
     }
     contract!(ShipmentRefused, "shipping.ShipmentRefused");
 
+    /// A cancellation came after the parcel had left with the carrier: nothing can call it
+    /// back now, so the shipment stands and a person must decide what happens to the order.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentCancellationRefused {
+        /// The order.
+        pub order_id: Uuid,
+        /// The shipment that left.
+        pub shipment_id: Uuid,
+        /// Where the parcel stands: `shipped`, `in_transit` or `delivered`.
+        pub stage: String,
+        /// Explanation for a person.
+        pub message: String,
+    }
+    contract!(ShipmentCancellationRefused, "shipping.ShipmentCancellationRefused");
+
     /// The parcel left with the carrier: its reservation has become stock that left.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct ShipmentShipped {
@@ -532,6 +547,27 @@ pub mod orders {
         pub message: String,
     }
     contract!(OrderCancelled, "orders.OrderCancelled");
+
+    /// Command: a cancellation asked for could not be carried out (the parcel had left):
+    /// the order stands, and says why.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RefuseCancellation {
+        /// The order.
+        pub order_id: Uuid,
+        /// Why, for a person.
+        pub message: String,
+    }
+    contract!(RefuseCancellation, "orders.RefuseCancellation");
+
+    /// A cancellation was asked for and refused: the order stands as it was.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrderCancellationRefused {
+        /// The order.
+        pub order_id: Uuid,
+        /// Why, for a person.
+        pub message: String,
+    }
+    contract!(OrderCancellationRefused, "orders.OrderCancellationRefused");
 }
 
 /// Read contracts for the API's composed answers: a view is answered by the context that

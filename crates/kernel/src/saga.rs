@@ -93,6 +93,9 @@ pub enum Outcome {
     Succeeded(Value),
     /// Could not be done.
     Failed(Failure),
+    /// Will never be done, however often it is asked (an undo that came too late): for a
+    /// compensation, the saga is flagged for a person at once instead of after its retries.
+    Refused(Failure),
 }
 
 /// A message read as an answer to one saga's step.
@@ -140,6 +143,20 @@ impl<S: SagaStep> Answer<S> {
     /// Message `M` says `step` was undone, for the saga `saga_of` names.
     pub fn undone<M: Message + 'static>(step: S, saga_of: impl Fn(M) -> Uuid + Send + Sync + 'static) -> Self {
         let read = move |e: &Envelope| Ok((saga_of(e.decode()?), Outcome::Succeeded(Value::Null)));
+        Answer { message_type: M::TYPE, step, phase: Phase::Compensation, announces_start: false, read: Box::new(read) }
+    }
+
+    /// Message `M` says `step` cannot be undone any more (a parcel that has left cannot be
+    /// called back): `read` names the saga and says why. Asking again will not change the
+    /// answer, so the saga is flagged for a person at once instead of after its retries.
+    pub fn not_undone<M: Message + 'static>(
+        step: S,
+        read: impl Fn(M) -> (Uuid, Failure) + Send + Sync + 'static,
+    ) -> Self {
+        let read = move |e: &Envelope| {
+            let (saga_id, failure) = read(e.decode()?);
+            Ok((saga_id, Outcome::Refused(failure)))
+        };
         Answer { message_type: M::TYPE, step, phase: Phase::Compensation, announces_start: false, read: Box::new(read) }
     }
 }
@@ -826,7 +843,9 @@ pub fn decide<D: SagaDefinition>(
                     decision.emit(SagaEvent::SagaStepSucceeded { step: step.name().to_owned(), result });
                     decision.advance(index_of(step) + 1)?;
                 }
-                (Phase::Forward, Outcome::Failed(failure)) => decision.fail(step, failure, false)?,
+                (Phase::Forward, Outcome::Failed(failure) | Outcome::Refused(failure)) => {
+                    decision.fail(step, failure, false)?;
+                }
                 // Compensations are not timed by their start: a missed deadline sends them again.
                 (Phase::Compensation, Outcome::Started) => {}
                 (Phase::Compensation, Outcome::Succeeded(_)) => {
@@ -836,6 +855,14 @@ pub fn decide<D: SagaDefinition>(
                 (Phase::Compensation, Outcome::Failed(failure)) => {
                     if !awaiting.retry_scheduled {
                         decision.compensation_failed(step, awaiting.attempt, failure);
+                    }
+                }
+                // Retrying cannot change a refusal, so it counts as the last attempt: flagged
+                // for a person now, and still asked again at the longest pauses.
+                (Phase::Compensation, Outcome::Refused(failure)) => {
+                    if !awaiting.retry_scheduled {
+                        let attempt = awaiting.attempt.max(D::MAX_COMPENSATION_ATTEMPTS);
+                        decision.compensation_failed(step, attempt, failure);
                     }
                 }
             }

@@ -1,28 +1,27 @@
-//! Compensation: cancel an order's shipment (`CancelShipment`); when none is booked yet,
-//! close the order's shipment stream so that a late `CreateShipment` books nothing.
+//! Compensation: cancel an order's shipment (`CancelShipment`) while it is still in the
+//! warehouse; when none is booked yet, close the order's shipment stream so that a late
+//! `CreateShipment` books nothing. Once the parcel has left with the carrier nothing can
+//! call it back: the cancellation is refused, in a reply, and the shipment stands.
 
 use crate::create_shipment::CONSUMER;
 use crate::events::{ShippingEvent, shipment_id, shipment_stream};
+use crate::lifecycle::{Shipment, Stage};
 use contracts::shipping::CancelShipment;
 use kernel::bus::Envelope;
 use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
 use kernel::messaging::handle_once;
+use uuid::Uuid;
 
-/// Records the cancellation, which is answered with `ShipmentCancelled` every time it is
-/// asked for (a retried compensation's first answer may have been lost).
+/// Records the cancellation, or its refusal once the parcel has left; either is answered
+/// every time it is asked for (a retried compensation's first answer may have been lost).
 pub(crate) async fn cancel(store: &EventStore, envelope: &Envelope, command: CancelShipment) -> Result<(), StoreError> {
     let metadata = Metadata::caused_by(envelope);
     let (metadata, order_id) = (&metadata, command.order_id);
     handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let stream = shipment_stream(order_id);
         let recorded = uow.load(&stream).await?;
-        let mut booked = false;
-        for event in &recorded {
-            booked |= matches!(event.decode_known::<ShippingEvent>()?, Some(ShippingEvent::ShipmentCreated { .. }));
-        }
-        let cancelled =
-            ShippingEvent::ShipmentCancelled { order_id, shipment_id: booked.then(|| shipment_id(order_id)) };
-        let event = NewEvent::from_domain(&cancelled, metadata)?;
+        let outcome = decide(order_id, Shipment::fold(&recorded)?.as_ref());
+        let event = NewEvent::from_domain(&outcome, metadata)?;
         let version = i64::try_from(recorded.len()).unwrap_or(i64::MAX);
         let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
         uow.append(&stream, expected, &[event]).await?;
@@ -30,4 +29,56 @@ pub(crate) async fn cancel(store: &EventStore, envelope: &Envelope, command: Can
     })
     .await?;
     Ok(())
+}
+
+/// What cancelling order `order_id`'s shipment records, given the shipment (if booked).
+fn decide(order_id: Uuid, shipment: Option<&Shipment>) -> ShippingEvent {
+    match shipment {
+        None => ShippingEvent::ShipmentCancelled { order_id, shipment_id: None },
+        Some(shipment) if matches!(shipment.stage, Stage::Created | Stage::Cancelled) => {
+            ShippingEvent::ShipmentCancelled { order_id, shipment_id: Some(shipment_id(order_id)) }
+        }
+        Some(shipment) => ShippingEvent::ShipmentCancellationRefused {
+            shipment_id: shipment.shipment_id,
+            order_id,
+            stage: shipment.stage.as_str().to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipment(order_id: Uuid, stage: Stage) -> Shipment {
+        Shipment { shipment_id: shipment_id(order_id), order_id, stage, tracking_number: None, version: 1 }
+    }
+
+    #[test]
+    fn a_parcel_still_in_the_warehouse_is_cancelled_and_again_when_asked_again() {
+        let order_id = Uuid::now_v7();
+        for stage in [Stage::Created, Stage::Cancelled] {
+            assert_eq!(
+                decide(order_id, Some(&shipment(order_id, stage))),
+                ShippingEvent::ShipmentCancelled { order_id, shipment_id: Some(shipment_id(order_id)) }
+            );
+        }
+        assert_eq!(decide(order_id, None), ShippingEvent::ShipmentCancelled { order_id, shipment_id: None });
+    }
+
+    #[test]
+    fn a_parcel_that_left_is_not_cancelled() {
+        let order_id = Uuid::now_v7();
+        for stage in [Stage::Shipped, Stage::InTransit, Stage::Delivered] {
+            let refused = decide(order_id, Some(&shipment(order_id, stage)));
+            assert_eq!(
+                refused,
+                ShippingEvent::ShipmentCancellationRefused {
+                    shipment_id: shipment_id(order_id),
+                    order_id,
+                    stage: stage.as_str().to_owned()
+                }
+            );
+        }
+    }
 }

@@ -34,6 +34,9 @@ pub enum ShippingEvent {
     /// A booking came after the order's shipment was cancelled: refused, nothing booked. The
     /// saga is undoing the order by then; this answers the late command all the same.
     ShipmentRefused { order_id: Uuid },
+    /// A cancellation came after the parcel left (`stage` is where it stood): nothing was
+    /// cancelled. Recorded each time it is asked, to answer each time.
+    ShipmentCancellationRefused { shipment_id: Uuid, order_id: Uuid, stage: String },
     /// The parcel was labelled and handed to the carrier, who tracks it by `tracking_number`.
     ShipmentShipped { shipment_id: Uuid, order_id: Uuid, carrier: String, tracking_number: String },
     /// The carrier scanned the parcel on its way (recorded at each scan it reports).
@@ -48,6 +51,7 @@ impl DomainEvent for ShippingEvent {
         "ShippingUnavailable",
         "ShipmentCancelled",
         "ShipmentRefused",
+        "ShipmentCancellationRefused",
         "ShipmentShipped",
         "ShipmentInTransit",
         "ShipmentDelivered",

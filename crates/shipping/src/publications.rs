@@ -2,8 +2,8 @@
 
 use crate::events::ShippingEvent;
 use contracts::shipping::{
-    ShipmentCancelled, ShipmentCreated, ShipmentDelivered, ShipmentInTransit, ShipmentRefused, ShipmentShipped,
-    ShippingUnavailable,
+    ShipmentCancellationRefused, ShipmentCancelled, ShipmentCreated, ShipmentDelivered, ShipmentInTransit,
+    ShipmentRefused, ShipmentShipped, ShippingUnavailable,
 };
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
@@ -31,6 +31,13 @@ impl Publications for ShippingPublications {
             Some(ShippingEvent::ShipmentRefused { order_id }) => {
                 let message = "The order's shipment was cancelled before this booking came; nothing was booked.";
                 envelope(event, &ShipmentRefused { order_id, message: message.to_owned() })
+            }
+            Some(ShippingEvent::ShipmentCancellationRefused { shipment_id, order_id, stage }) => {
+                let message = format!(
+                    "The parcel has left with the carrier (it is {}); its shipment can no longer be cancelled.",
+                    stage.replace('_', " ")
+                );
+                envelope(event, &ShipmentCancellationRefused { order_id, shipment_id, stage, message })
             }
             Some(ShippingEvent::ShipmentShipped { shipment_id, order_id, carrier, tracking_number }) => {
                 envelope(event, &ShipmentShipped { shipment_id, order_id, carrier, tracking_number })

@@ -127,7 +127,8 @@ impl Projection for ShipmentsProjection {
             }
             ShippingEvent::ShipmentCancelled { shipment_id: None, .. }
             | ShippingEvent::ShippingUnavailable { .. }
-            | ShippingEvent::ShipmentRefused { .. } => {}
+            | ShippingEvent::ShipmentRefused { .. }
+            | ShippingEvent::ShipmentCancellationRefused { .. } => {}
         }
         Ok(())
     }

@@ -380,6 +380,20 @@ fn a_failing_compensation_is_retried_flags_the_saga_and_a_late_success_clears_it
 }
 
 #[test]
+fn an_undo_refused_for_good_flags_the_saga_at_once_and_is_still_asked_again() {
+    let mut scenario = Scenario::given_started();
+    scenario.ok(Step::Reserve).fails(Step::Pay);
+    let outcome = Outcome::Refused(Failure::new("already_shipped", "the parcel has left"));
+    scenario.when(Input::Reply { step: Step::Reserve, phase: Phase::Compensation, outcome });
+    assert_eq!(scenario.state.status, SagaStatus::NeedsAttention, "flagged on the first refusal");
+    assert!(scenario.last.iter().any(|e| matches!(e, SagaEvent::SagaNeedsAttention { .. })));
+    let wait = Toy.retry_delay(Toy::MAX_COMPENSATION_ATTEMPTS).num_seconds();
+    assert!(scenario.after(wait - 1).last.is_empty(), "asked again only after the longest pause");
+    assert_eq!(scenario.after(1).sent(), ["release"]);
+    assert_eq!(scenario.when(Input::Retry).sent(), ["release"], "and a person may ask again at once");
+}
+
+#[test]
 fn a_person_can_retry_a_parked_compensation_at_once_but_nothing_else() {
     let mut scenario = Scenario::given_started();
     assert!(scenario.when(Input::Retry).last.is_empty(), "a forward step is not retried by hand");

@@ -16,7 +16,8 @@ use contracts::payments::{
     PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, ProcessPayment, RefundPayment,
 };
 use contracts::shipping::{
-    CancelShipment, CreateShipment, ShipmentCancelled, ShipmentCreated, ShipmentRefused, ShippingUnavailable,
+    CancelShipment, CreateShipment, ShipmentCancellationRefused, ShipmentCancelled, ShipmentCreated, ShipmentRefused,
+    ShippingUnavailable,
 };
 use contracts::shipping_rates::ServiceLevel;
 use contracts::{Address, ProductQuantity};
@@ -184,6 +185,11 @@ impl SagaDefinition for PlaceOrderSaga {
                 failed(m.order_id, "shipment_refused", m.message)
             }),
             Answer::undone(Step::CreateShipment, |m: ShipmentCancelled| m.order_id),
+            // The booking's answer came too late and the parcel left meanwhile: the goods are
+            // gone, so undoing the payment or the stock is a person's call, not the saga's.
+            Answer::not_undone(Step::CreateShipment, |m: ShipmentCancellationRefused| {
+                (m.order_id, Failure::new("already_shipped", m.message))
+            }),
             Answer::action(Step::CompleteOrder, move |m: OrderCompleted| done(m.order_id)),
         ]
     }
@@ -342,6 +348,23 @@ mod tests {
         assert_eq!((reply.step, reply.phase), (Step::CreateShipment, Phase::Compensation));
         run.input(kernel::saga::Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome });
         assert_eq!(run.sent(), [(RefundPayment::TYPE.to_owned(), 1)], "then the refund, release and cancel");
+    }
+
+    #[test]
+    fn a_parcel_that_left_before_its_cancellation_flags_the_order_and_undoes_nothing_else() {
+        let mut run = Run::up_to_shipment();
+        assert_eq!(run.after(31).sent(), [(CancelShipment::TYPE.to_owned(), 1)]);
+        let refused = ShipmentCancellationRefused {
+            order_id: run.id,
+            shipment_id: Uuid::now_v7(),
+            stage: "shipped".into(),
+            message: "The parcel has left.".into(),
+        };
+        let reply = kernel::saga::Answers::of(&saga()).interpret(&envelope(&refused)).unwrap().unwrap();
+        assert_eq!((reply.step, reply.phase), (Step::CreateShipment, Phase::Compensation));
+        run.input(kernel::saga::Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome });
+        assert_eq!(run.state.status, kernel::saga::SagaStatus::NeedsAttention);
+        assert!(run.sent().is_empty(), "no refund, release or cancel while the goods are on their way");
     }
 
     #[test]

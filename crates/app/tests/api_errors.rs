@@ -208,6 +208,36 @@ on_every_backend!(catalog_inventory_payment_and_shipping_inputs_are_validated, |
     let (status, body) = app.post(&unknown, Some(&admin), json!({ "delta": 1, "reason": "restock" })).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "unknown stock item");
 
+    // Setting units aside: 10 on hand, none held.
+    let aside = format!("/api/v1/inventory/{product}/unavailable");
+    for (what, body, expected) in [
+        ("zero units", json!({ "delta": 0 }), StatusCode::UNPROCESSABLE_ENTITY),
+        ("too many units", json!({ "delta": 1_000_001 }), StatusCode::UNPROCESSABLE_ENTITY),
+        ("the smallest delta", json!({ "delta": i64::MIN }), StatusCode::UNPROCESSABLE_ENTITY),
+        ("a long note", json!({ "delta": 1, "note": "n".repeat(201) }), StatusCode::UNPROCESSABLE_ENTITY),
+        ("a control character", json!({ "delta": 1, "note": "a\u{0007}b" }), StatusCode::UNPROCESSABLE_ENTITY),
+        ("a fraction", json!({ "delta": 1.5 }), StatusCode::BAD_REQUEST),
+        ("an unknown field", json!({ "delta": 1, "reason": "damage" }), StatusCode::BAD_REQUEST),
+        ("more than can be promised", json!({ "delta": 11 }), StatusCode::CONFLICT),
+        ("more put back than set aside", json!({ "delta": -1 }), StatusCode::CONFLICT),
+    ] {
+        let (status, problem) = app.post(&aside, Some(&admin), body).await;
+        assert_problem(status, &problem, expected, what);
+    }
+    let unknown = format!("/api/v1/inventory/{}/unavailable", uuid::Uuid::now_v7());
+    let (status, body) = app.post(&unknown, Some(&admin), json!({ "delta": 1 })).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "unknown stock item");
+    let (status, body) = app.post(&aside, Some(&customer), json!({ "delta": 1 })).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "a customer");
+    let (status, body) = app.post(&aside, None, json!({ "delta": 1 })).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "no one");
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!(
+        (level["on_hand"].as_i64(), level["unavailable"].as_i64(), level["available"].as_i64()),
+        (Some(10), Some(0), Some(10)),
+        "nothing refused changed the stock: {level}"
+    );
+
     let card = |number: &str, month: i64, year: i64, cvc: &str| json!({ "card_number": number, "exp_month": month, "exp_year": year, "cvc": cvc, "holder_name": "A" });
     for (body, field) in [
         (card("4242424242424241", 12, 2035, "123"), "card_number"),

@@ -180,3 +180,61 @@ on_every_backend!(admins_page_through_every_products_stock, |backend: Backend| a
         assert_problem(status, &body, expected, what);
     }
 });
+
+on_every_backend!(damaged_units_set_aside_are_never_sold_and_are_written_off_first, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 10, 500).await;
+    let aside = format!("/api/v1/inventory/{product}/unavailable");
+    let stock = |level: &Value| {
+        ["on_hand", "reserved", "unavailable", "available"].map(|field| level[field].as_i64().unwrap_or(-1))
+    };
+
+    let (status, level) = app.post(&aside, Some(&admin), json!({ "delta": 8, "note": "water damage" })).await;
+    assert_eq!((status, stock(&level)), (StatusCode::OK, [10, 0, 8, 2]), "{level}");
+    app.eventually("the catalog offers only the sound units", || async {
+        let (_, shown) = app.get(&format!("/api/v1/products/{product}"), None).await;
+        (shown["available"] == 2 && shown["stock_status"] == "low_stock").then_some(())
+    })
+    .await;
+
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, too_many) = app.place_order(&customer, &[(product, 3)], card, "US").await;
+    let refused = app.settled_order(&customer, too_many["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (refused["status"].as_str(), refused["cancellation"]["code"].as_str()),
+        (Some("cancelled"), Some("out_of_stock"))
+    );
+    let (_, sound) = app.place_order(&customer, &[(product, 2)], card, "US").await;
+    let sold = app.settled_order(&customer, sound["id"].as_str().unwrap()).await;
+    assert_eq!(sold["status"], "completed", "{sold}");
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!(stock(&level), [10, 2, 8, 0], "{level}");
+
+    // Held and set-aside units are both beyond what a count may take away.
+    let adjust = format!("/api/v1/inventory/{product}/adjustments");
+    let (status, body) = app.post(&adjust, Some(&admin), json!({ "delta": -1, "reason": "shrinkage" })).await;
+    assert_problem(status, &body, StatusCode::CONFLICT, "below held plus set aside");
+    let (status, level) =
+        app.post(&adjust, Some(&admin), json!({ "delta": -5, "reason": "damage", "note": "binned" })).await;
+    assert_eq!((status, stock(&level)), (StatusCode::OK, [5, 2, 3, 0]), "written off from the set-aside: {level}");
+    let (status, level) = app.post(&aside, Some(&admin), json!({ "delta": -3, "note": "repaired" })).await;
+    assert_eq!((status, stock(&level)), (StatusCode::OK, [5, 2, 0, 3]), "back on sale: {level}");
+    assert_eq!(alerts(&app, product).await, (1, 1, 1), "low when set aside, out when sold, back when repaired");
+
+    let (_, history) = app.get(&format!("/api/v1/inventory/{product}/history?limit=3"), Some(&admin)).await;
+    let newest: Vec<(&str, i64, i64, i64)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let n = |field: &str| m[field].as_i64().unwrap();
+            (m["kind"].as_str().unwrap(), n("on_hand_change"), n("unavailable_change"), n("unavailable"))
+        })
+        .collect();
+    assert_eq!(newest, [("set_aside", 0, -3, 0), ("adjusted", -5, -5, 3), ("reserved", 0, 0, 8)], "{history}");
+    assert_eq!(history["items"][0]["note"], "repaired");
+    assert!(history["items"][0]["actor"].is_string(), "who did it: {history}");
+    app.assert_invariants().await;
+});

@@ -1,13 +1,13 @@
-//! Slice: an admin restocks, counts or writes off units of a product, saying why.
+//! Slice: an admin restocks, counts or writes off units of a product, saying why. Writing
+//! off damaged units takes those set aside as unavailable first (see `set_aside`).
 
 use crate::Inventory;
+use crate::admin_change::{change_stock, checked_change};
 use crate::read_model::StockLevel;
-use crate::stock::{self, AdjustRejection, AdjustmentReason, StockItem, stock_stream};
-use crate::stock_level::stock_of;
+use crate::stock::{self, AdjustRejection, AdjustmentReason, StockItem};
 use axum::extract::State;
 use kernel::auth::{Admin, Principal};
-use kernel::error::{ApiError, Validation};
-use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
+use kernel::error::ApiError;
 use kernel::http::{Json, Path};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -29,7 +29,8 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
     OpenApiRouter::new().routes(routes!(adjust_stock))
 }
 
-/// Restock, count or write off units (admin); on hand may not drop below what is held.
+/// Restock, count or write off units (admin); on hand may not drop below what is held for
+/// orders plus what is set aside. A `damage` write-off takes set-aside units first.
 #[utoipa::path(post, path = "/inventory/{product_id}/adjustments", tag = "inventory", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")), request_body = Adjustment,
     responses((status = 200, description = "Stock level after the adjustment", body = StockLevel), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
@@ -50,48 +51,15 @@ pub(crate) async fn adjust(
     product_id: Uuid,
     input: Adjustment,
 ) -> Result<StockLevel, ApiError> {
-    let note = input.note.as_deref().unwrap_or_default().trim().to_owned();
-    let mut v = Validation::new();
-    v.check(
-        input.delta != 0 && input.delta.unsigned_abs() <= 1_000_000,
-        "delta",
-        "must be a non-zero number of units up to 1000000",
-    );
-    v.check(
-        note.chars().count() <= 200 && !note.chars().any(char::is_control),
-        "note",
-        "must be at most 200 characters, without control characters",
-    );
-    v.finish()?;
-    let metadata = Metadata { actor: Some(admin.user_id.to_string()), ..Metadata::default() };
-    let stream = stock_stream(product_id);
-    let outcome = retry_on_conflict(|| async {
-        let mut uow = inventory.store.begin().await?;
-        let mut item = uow.load_aggregate::<StockItem>(&stream).await?;
-        let event = match stock::adjust(&item.state, product_id, input.delta, input.reason, &note) {
-            Ok(event) => event,
-            Err(rejection) => return Ok(Err(rejection)),
-        };
-        let events = stock::with_alerts(&item.state, product_id, event);
-        let position = uow.append_decided(&stream, &mut item, &events, &metadata).await?;
-        uow.commit().await?;
-        Ok::<_, StoreError>(Ok(position))
-    })
-    .await?;
-    match outcome {
-        Ok(position) => {
-            if let Some(position) = position {
-                inventory.read_model.wait_for(position, crate::READ_YOUR_WRITES).await;
-            }
-        }
+    let note = checked_change(input.delta, input.note.as_deref())?;
+    let decide = |item: &StockItem| stock::adjust(item, product_id, input.delta, input.reason, &note);
+    match change_stock(inventory, admin, product_id, decide).await? {
+        Ok(level) => Ok(level),
         Err(AdjustRejection::UnknownProduct) => {
-            return Err(ApiError::not_found(format!("no stock item for product {product_id}")));
+            Err(ApiError::not_found(format!("no stock item for product {product_id}")))
         }
-        Err(AdjustRejection::BelowReserved { on_hand, reserved }) => {
-            return Err(ApiError::conflict(format!(
-                "on hand would be {on_hand}, below the {reserved} units held for orders"
-            )));
-        }
+        Err(AdjustRejection::BelowCommitted { on_hand, reserved, unavailable }) => Err(ApiError::conflict(format!(
+            "on hand would be {on_hand}, below the {reserved} units held for orders and {unavailable} set aside"
+        ))),
     }
-    stock_of(inventory, product_id).await
 }

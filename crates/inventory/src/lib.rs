@@ -1,18 +1,21 @@
 //! Inventory: how many units of each product are on hand and held for orders.
 //!
-//! Each product's stock is an event-sourced stock item; each order's hold is a
+//! Each product's stock is an event-sourced stock item (on hand = available + reserved +
+//! unavailable, the last being units set aside as damaged); each order's hold is a
 //! reservation that covers every line or none, until the order's parcel leaves and takes
 //! the held units with it. Subscribes to `ProductCreated`, the saga's `ReserveInventory` /
 //! `ReleaseInventory` and Shipping's `ShipmentShipped`; publishes `InventoryReserved`,
 //! `OutOfStock`, `InventoryReleased` and `StockLevelChanged`.
 
 mod adjust_stock;
+mod admin_change;
 mod graphql;
 mod open_stock;
 mod publications;
 mod read_model;
 mod release_inventory;
 mod reserve_inventory;
+mod set_aside;
 mod ship_stock;
 mod stock;
 mod stock_alerts;
@@ -47,6 +50,7 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
         .merge(stock_level::routes())
         .merge(stock_history::routes())
         .merge(stock_alerts::routes())
+        .merge(set_aside::routes())
         .with_state(inventory.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(inventory.clone()))),

@@ -35,6 +35,7 @@ impl Publications for InventoryPublications {
             | InventoryEvent::StockReserved { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::StockReleased { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::StockShipped { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::StockSetAside { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::LowStockThresholdSet { product_id, available, low_stock_threshold } => {
                 level(event, product_id, available, low_stock_threshold)
             }

@@ -13,7 +13,11 @@ use uuid::Uuid;
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "stock levels read model", sqlite: SCHEMA, postgres: SCHEMA },
     Migration { version: 2, description: "per-product low-stock thresholds", sqlite: THRESHOLDS, postgres: THRESHOLDS },
+    Migration { version: 3, description: "units set aside as unavailable", sqlite: UNAVAILABLE, postgres: UNAVAILABLE },
 ];
+
+/// Units on hand but not for sale (damaged, awaiting inspection).
+const UNAVAILABLE: &str = "alter table stock_levels add column unavailable bigint not null default 0;";
 
 /// Each product's own threshold (5 until an admin sets one).
 const THRESHOLDS: &str = "alter table stock_levels add column low_stock_threshold bigint not null default 5;";
@@ -44,9 +48,24 @@ impl Projection for StockLevelsProjection {
                 product_id,
                 on_hand,
             ),
-            Some(InventoryEvent::StockAdjusted { product_id, on_hand, .. }) => {
-                ("update stock_levels set on_hand = $2, updated_at = $3 where product_id = $1", product_id, on_hand)
+            Some(InventoryEvent::StockAdjusted { product_id, on_hand, unavailable_change, .. }) => {
+                sqlx::query(
+                    "update stock_levels set on_hand = $2, unavailable = unavailable + $3, updated_at = $4 \
+                     where product_id = $1",
+                )
+                .bind(product_id.to_string())
+                .bind(on_hand)
+                .bind(unavailable_change)
+                .bind(at)
+                .execute(conn)
+                .await?;
+                return Ok(());
             }
+            Some(InventoryEvent::StockSetAside { product_id, unavailable, .. }) => (
+                "update stock_levels set unavailable = $2, updated_at = $3 where product_id = $1",
+                product_id,
+                unavailable,
+            ),
             Some(InventoryEvent::StockReserved { product_id, quantity, .. }) => (
                 "update stock_levels set reserved = reserved + $2, updated_at = $3 where product_id = $1",
                 product_id,
@@ -83,23 +102,30 @@ impl Projection for StockLevelsProjection {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct StockLevel {
     pub(crate) product_id: Uuid,
+    /// Units in the warehouse: available + reserved + unavailable.
     on_hand: i64,
+    /// Held for orders not yet shipped.
     reserved: i64,
+    /// On hand but not for sale (damaged, awaiting inspection).
+    unavailable: i64,
+    /// What can still be promised to customers.
     available: i64,
     low_stock_threshold: i64,
 }
 
-const SELECT_LEVEL: &str = "select product_id, on_hand, reserved, low_stock_threshold from stock_levels";
+const SELECT_LEVEL: &str = "select product_id, on_hand, reserved, unavailable, low_stock_threshold from stock_levels";
 
 fn level_from_row(row: &sqlx::any::AnyRow) -> Result<StockLevel, sqlx::Error> {
     let product_id: String = row.try_get("product_id")?;
     let on_hand: i64 = row.try_get("on_hand")?;
     let reserved: i64 = row.try_get("reserved")?;
+    let unavailable: i64 = row.try_get("unavailable")?;
     Ok(StockLevel {
         product_id: Uuid::parse_str(&product_id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         on_hand,
         reserved,
-        available: on_hand - reserved,
+        unavailable,
+        available: on_hand - reserved - unavailable,
         low_stock_threshold: row.try_get("low_stock_threshold")?,
     })
 }
@@ -122,8 +148,8 @@ pub(crate) async fn stock_levels(db: &Db, after: Option<Uuid>, limit: i64) -> Re
 /// Every product at or below its threshold, those with least to promise first.
 pub(crate) async fn low_levels(db: &Db) -> Result<Vec<StockLevel>, sqlx::Error> {
     let sql = format!(
-        "{SELECT_LEVEL} where on_hand - reserved - low_stock_threshold <= 0 \
-         order by on_hand - reserved, product_id"
+        "{SELECT_LEVEL} where on_hand - reserved - unavailable - low_stock_threshold <= 0 \
+         order by on_hand - reserved - unavailable, product_id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.reader()).await?;
     rows.iter().map(level_from_row).collect()

@@ -22,7 +22,8 @@ pub enum InventoryEvent {
     /// A product's stock item was opened (from `ProductCreated`).
     StockItemOpened { product_id: Uuid, on_hand: i64 },
     /// An admin counted, restocked or wrote off units; `reason` is an [`AdjustmentReason`]'s
-    /// name (free text on adjustments recorded before reasons were fixed).
+    /// name (free text on adjustments recorded before reasons were fixed). A damage
+    /// write-off takes the units set aside as unavailable first (`unavailable_change`).
     StockAdjusted {
         product_id: Uuid,
         delta: i64,
@@ -32,6 +33,18 @@ pub enum InventoryEvent {
         on_hand: i64,
         available: i64,
         #[serde(default = "default_threshold")]
+        low_stock_threshold: i64,
+        #[serde(default)]
+        unavailable_change: i64,
+    },
+    /// An admin set units aside as unavailable (damaged, awaiting inspection: on hand but
+    /// not for sale), or with a negative `delta` put them back on sale.
+    StockSetAside {
+        product_id: Uuid,
+        delta: i64,
+        note: String,
+        unavailable: i64,
+        available: i64,
         low_stock_threshold: i64,
     },
     /// Units were held for an order.
@@ -93,6 +106,7 @@ impl DomainEvent for InventoryEvent {
     const TYPES: &'static [&'static str] = &[
         "StockItemOpened",
         "StockAdjusted",
+        "StockSetAside",
         "StockReserved",
         "StockReleased",
         "InventoryReserved",
@@ -109,25 +123,27 @@ impl DomainEvent for InventoryEvent {
     ];
 }
 
-/// One product's stock.
+/// One product's stock: on hand = available + reserved + unavailable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StockItem {
     pub(crate) opened: bool,
     pub(crate) on_hand: i64,
     pub(crate) reserved: i64,
+    /// On hand but not for sale (damaged, awaiting inspection).
+    pub(crate) unavailable: i64,
     pub(crate) low_stock_threshold: i64,
 }
 
 impl Default for StockItem {
     fn default() -> Self {
-        StockItem { opened: false, on_hand: 0, reserved: 0, low_stock_threshold: LOW_STOCK_THRESHOLD }
+        StockItem { opened: false, on_hand: 0, reserved: 0, unavailable: 0, low_stock_threshold: LOW_STOCK_THRESHOLD }
     }
 }
 
 impl StockItem {
     /// Units that can still be promised.
     pub(crate) fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        self.on_hand - self.reserved - self.unavailable
     }
 
     fn is_low(&self) -> bool {
@@ -168,7 +184,11 @@ impl Aggregate for StockItem {
                 self.opened = true;
                 self.on_hand = *on_hand;
             }
-            InventoryEvent::StockAdjusted { delta, .. } => self.on_hand += delta,
+            InventoryEvent::StockAdjusted { delta, unavailable_change, .. } => {
+                self.on_hand += delta;
+                self.unavailable += unavailable_change;
+            }
+            InventoryEvent::StockSetAside { delta, .. } => self.unavailable += delta,
             InventoryEvent::StockReserved { quantity, .. } => self.reserved += quantity,
             InventoryEvent::StockReleased { quantity, .. } => self.reserved -= quantity,
             InventoryEvent::StockShipped { quantity, .. } => {
@@ -216,10 +236,16 @@ impl AdjustmentReason {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum AdjustRejection {
     UnknownProduct,
-    BelowReserved { on_hand: i64, reserved: i64 },
+    /// On hand would drop below the units held for orders and those set aside.
+    BelowCommitted {
+        on_hand: i64,
+        reserved: i64,
+        unavailable: i64,
+    },
 }
 
-/// Decides an adjustment: on-hand may never drop below what is held for orders.
+/// Decides an adjustment: on hand may never drop below what is held for orders plus what
+/// is set aside. Writing off damaged units takes those set aside first.
 pub(crate) fn adjust(
     item: &StockItem,
     product_id: Uuid,
@@ -231,8 +257,13 @@ pub(crate) fn adjust(
         return Err(AdjustRejection::UnknownProduct);
     }
     let on_hand = item.on_hand.saturating_add(delta);
-    if on_hand < item.reserved {
-        return Err(AdjustRejection::BelowReserved { on_hand, reserved: item.reserved });
+    let unavailable_change = match reason {
+        AdjustmentReason::Damage if delta < 0 => delta.max(-item.unavailable),
+        _ => 0,
+    };
+    let unavailable = item.unavailable + unavailable_change;
+    if on_hand < item.reserved + unavailable {
+        return Err(AdjustRejection::BelowCommitted { on_hand, reserved: item.reserved, unavailable });
     }
     Ok(InventoryEvent::StockAdjusted {
         product_id,
@@ -240,7 +271,49 @@ pub(crate) fn adjust(
         reason: reason.as_str().to_owned(),
         note: note.to_owned(),
         on_hand,
-        available: on_hand - item.reserved,
+        available: on_hand - item.reserved - unavailable,
+        low_stock_threshold: item.low_stock_threshold,
+        unavailable_change,
+    })
+}
+
+/// Why setting units aside (or back on sale) was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SetAsideRejection {
+    UnknownProduct,
+    /// More than can be promised: held and already set-aside units cannot be set aside.
+    MoreThanAvailable {
+        available: i64,
+    },
+    /// More put back on sale than are set aside.
+    MoreThanSetAside {
+        unavailable: i64,
+    },
+}
+
+/// Decides moving `delta` units from sale to unavailable (negative: back on sale).
+pub(crate) fn set_aside(
+    item: &StockItem,
+    product_id: Uuid,
+    delta: i64,
+    note: &str,
+) -> Result<InventoryEvent, SetAsideRejection> {
+    if !item.opened {
+        return Err(SetAsideRejection::UnknownProduct);
+    }
+    if delta > item.available() {
+        return Err(SetAsideRejection::MoreThanAvailable { available: item.available().max(0) });
+    }
+    let unavailable = item.unavailable.saturating_add(delta);
+    if unavailable < 0 {
+        return Err(SetAsideRejection::MoreThanSetAside { unavailable: item.unavailable });
+    }
+    Ok(InventoryEvent::StockSetAside {
+        product_id,
+        delta,
+        note: note.to_owned(),
+        unavailable,
+        available: item.available() - delta,
         low_stock_threshold: item.low_stock_threshold,
     })
 }
@@ -347,7 +420,13 @@ mod tests {
 
     #[test]
     fn an_alert_is_set_off_only_by_crossing_its_line() {
-        let item = |available: i64| StockItem { opened: true, on_hand: available, reserved: 0, low_stock_threshold: 5 };
+        let item = |available: i64| StockItem {
+            opened: true,
+            on_hand: available,
+            reserved: 0,
+            unavailable: 0,
+            low_stock_threshold: 5,
+        };
         assert_eq!(reserved(&item(8), 2), ["change"], "8 → 6 stays above the threshold");
         assert_eq!(reserved(&item(8), 3), ["change", "low"], "8 → 5 reaches it");
         assert_eq!(reserved(&item(5), 1), ["change"], "already low: no second alert");
@@ -358,7 +437,7 @@ mod tests {
     }
 
     fn item(on_hand: i64, reserved: i64) -> StockItem {
-        StockItem { opened: true, on_hand, reserved, low_stock_threshold: LOW_STOCK_THRESHOLD }
+        StockItem { opened: true, on_hand, reserved, unavailable: 0, low_stock_threshold: LOW_STOCK_THRESHOLD }
     }
 
     fn line(quantity: u32) -> ProductQuantity {
@@ -394,7 +473,7 @@ mod tests {
         let held = item(5, 4);
         assert_eq!(
             adjust(&held, Uuid::nil(), -2, AdjustmentReason::Count, ""),
-            Err(AdjustRejection::BelowReserved { on_hand: 3, reserved: 4 })
+            Err(AdjustRejection::BelowCommitted { on_hand: 3, reserved: 4, unavailable: 0 })
         );
         assert!(matches!(
             adjust(&held, Uuid::nil(), -1, AdjustmentReason::Count, ""),
@@ -403,6 +482,63 @@ mod tests {
         assert_eq!(
             adjust(&StockItem::default(), Uuid::nil(), 1, AdjustmentReason::Restock, ""),
             Err(AdjustRejection::UnknownProduct)
+        );
+    }
+
+    /// 10 on hand, 3 held, 2 set aside: 5 available.
+    fn damaged() -> StockItem {
+        StockItem { unavailable: 2, ..item(10, 3) }
+    }
+
+    #[test]
+    fn set_aside_units_are_on_hand_but_cannot_be_promised() {
+        let item = damaged();
+        assert_eq!(item.available(), 5);
+        let events = reserve(Uuid::nil(), &[(line(6), Some(&item))]);
+        assert!(matches!(&events[..], [InventoryEvent::OutOfStock { .. }]), "only 5 can be promised");
+    }
+
+    #[test]
+    fn only_available_units_are_set_aside_and_only_set_aside_ones_put_back() {
+        let mut item = damaged();
+        assert_eq!(set_aside(&item, Uuid::nil(), 6, ""), Err(SetAsideRejection::MoreThanAvailable { available: 5 }));
+        assert_eq!(set_aside(&item, Uuid::nil(), -3, ""), Err(SetAsideRejection::MoreThanSetAside { unavailable: 2 }));
+        let aside = set_aside(&item, Uuid::nil(), 5, "dented boxes").unwrap();
+        assert!(matches!(aside, InventoryEvent::StockSetAside { unavailable: 7, available: 0, .. }), "{aside:?}");
+        item.evolve(&aside);
+        assert_eq!((item.on_hand, item.reserved, item.unavailable, item.available()), (10, 3, 7, 0));
+        let back = set_aside(&item, Uuid::nil(), -7, "repaired").unwrap();
+        item.evolve(&back);
+        assert_eq!((item.unavailable, item.available()), (0, 7));
+        assert_eq!(set_aside(&StockItem::default(), Uuid::nil(), 1, ""), Err(SetAsideRejection::UnknownProduct));
+    }
+
+    #[test]
+    fn a_damage_write_off_takes_the_set_aside_units_first() {
+        let mut item = damaged();
+        let written_off = adjust(&item, Uuid::nil(), -3, AdjustmentReason::Damage, "").unwrap();
+        assert!(
+            matches!(
+                written_off,
+                InventoryEvent::StockAdjusted { on_hand: 7, unavailable_change: -2, available: 4, .. }
+            ),
+            "two set aside, then one of the sellable: {written_off:?}"
+        );
+        item.evolve(&written_off);
+        assert_eq!((item.on_hand, item.reserved, item.unavailable, item.available()), (7, 3, 0, 4));
+    }
+
+    #[test]
+    fn other_write_offs_leave_the_set_aside_units_alone() {
+        let item = damaged();
+        let counted = adjust(&item, Uuid::nil(), -5, AdjustmentReason::Count, "").unwrap();
+        assert!(matches!(
+            counted,
+            InventoryEvent::StockAdjusted { on_hand: 5, unavailable_change: 0, available: 0, .. }
+        ));
+        assert_eq!(
+            adjust(&item, Uuid::nil(), -6, AdjustmentReason::Shrinkage, ""),
+            Err(AdjustRejection::BelowCommitted { on_hand: 4, reserved: 3, unavailable: 2 })
         );
     }
 }

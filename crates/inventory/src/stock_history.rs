@@ -1,6 +1,6 @@
 //! Slice: an admin reads what happened to a product's stock, newest first — every
-//! restock, write-off and count with its reason and who made it, and every unit held,
-//! given back or shipped for an order. Read from the stock item's own events: the history
+//! restock, write-off, count and unit set aside with its reason and who made it, and every
+//! unit held, given back or shipped for an order. Read from the stock item's own events: the history
 //! is the aggregate's stream.
 
 use crate::Inventory;
@@ -25,23 +25,28 @@ pub(crate) struct StockMovement {
     sequence: i64,
     /// When (RFC 3339).
     at: String,
-    /// `opened`, `adjusted`, `reserved`, `released` or `shipped`.
+    /// `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
+    /// or `shipped`.
     kind: &'static str,
     /// Change to the units on hand.
     on_hand_change: i64,
     /// Change to the units held for orders.
     reserved_change: i64,
+    /// Change to the units set aside as unavailable.
+    unavailable_change: i64,
     /// Units on hand after it.
     on_hand: i64,
+    /// Units set aside as unavailable after it.
+    unavailable: i64,
     /// Units that could be promised after it.
     available: i64,
     /// Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`.
     reason: Option<String>,
-    /// The admin's note on an adjustment.
+    /// The admin's note on an adjustment or a setting aside.
     note: Option<String>,
     /// The order units were held, given back or shipped for.
     order_id: Option<Uuid>,
-    /// The admin's user id, for adjustments.
+    /// The admin's user id, for adjustments and settings aside.
     actor: Option<String>,
 }
 
@@ -67,36 +72,45 @@ async fn stock_history(
     if events.is_empty() {
         return Err(ApiError::not_found(format!("no stock item for product {product_id}")));
     }
-    let (mut on_hand, mut reserved) = (0, 0);
+    let (mut on_hand, mut reserved, mut unavailable) = (0, 0, 0);
     let mut movements = Vec::with_capacity(events.len());
     for recorded in &events {
         let Some(event) = recorded.decode_known::<InventoryEvent>()? else { continue };
-        let (kind, on_hand_change, reserved_change, reason, note, order_id) = match event {
-            InventoryEvent::StockItemOpened { on_hand: opened, .. } => ("opened", opened, 0, None, None, None),
-            InventoryEvent::StockAdjusted { delta, reason, note, .. } => {
-                ("adjusted", delta, 0, Some(reason), Some(note).filter(|n| !n.is_empty()), None)
+        let note_of = |note: String| Some(note).filter(|n| !n.is_empty());
+        let (kind, [on_hand_change, reserved_change, unavailable_change], reason, note, order_id) = match event {
+            InventoryEvent::StockItemOpened { on_hand: opened, .. } => ("opened", [opened, 0, 0], None, None, None),
+            InventoryEvent::StockAdjusted { delta, reason, note, unavailable_change, .. } => {
+                ("adjusted", [delta, 0, unavailable_change], Some(reason), note_of(note), None)
+            }
+            InventoryEvent::StockSetAside { delta, note, .. } => {
+                ("set_aside", [0, 0, delta], None, note_of(note), None)
             }
             InventoryEvent::StockReserved { order_id, quantity, .. } => {
-                ("reserved", 0, quantity, None, None, Some(order_id))
+                ("reserved", [0, quantity, 0], None, None, Some(order_id))
             }
             InventoryEvent::StockReleased { order_id, quantity, .. } => {
-                ("released", 0, -quantity, None, None, Some(order_id))
+                ("released", [0, -quantity, 0], None, None, Some(order_id))
             }
             InventoryEvent::StockShipped { order_id, quantity, .. } => {
-                ("shipped", -quantity, -quantity, None, None, Some(order_id))
+                ("shipped", [-quantity, -quantity, 0], None, None, Some(order_id))
             }
             _ => continue,
         };
-        (on_hand, reserved) = (on_hand + on_hand_change, reserved + reserved_change);
+        on_hand += on_hand_change;
+        reserved += reserved_change;
+        unavailable += unavailable_change;
+        let by_an_admin = matches!(kind, "adjusted" | "set_aside");
         movements.push(StockMovement {
             sequence: recorded.stream_version,
             at: kernel::time::format(recorded.recorded_at),
             kind,
             on_hand_change,
             reserved_change,
+            unavailable_change,
             on_hand,
-            available: on_hand - reserved,
-            actor: if kind == "adjusted" { recorded.metadata.actor.clone() } else { None },
+            unavailable,
+            available: on_hand - reserved - unavailable,
+            actor: if by_an_admin { recorded.metadata.actor.clone() } else { None },
             reason,
             note,
             order_id,

@@ -2,8 +2,8 @@
 //! plain-text rejections, and the cursor pagination every list endpoint shares.
 
 use crate::error::ApiError;
-use axum::extract::FromRequest;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,21 @@ pub struct Json<T>(pub T);
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// An optional JSON body (`Option<Json<T>>`): none when the request has no `Content-Type`,
+/// and malformed or mistyped as for [`Json`].
+impl<T, S> OptionalFromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let body = <axum::Json<T> as OptionalFromRequest<S>>::from_request(request, state).await?;
+        Ok(body.map(|axum::Json(value)| Json(value)))
     }
 }
 

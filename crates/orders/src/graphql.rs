@@ -1,7 +1,9 @@
-//! Orders' part of the GraphQL schema: placing an order and reading one's orders, through
-//! the same functions as the REST slices (`place_order`, `get_order`, `list_orders`).
+//! Orders' part of the GraphQL schema: placing, reading and cancelling one's orders, through
+//! the same functions as the REST slices (`place_order`, `get_order`, `list_orders`,
+//! `cancel_order`).
 
 use crate::Orders;
+use crate::cancel_order::{CancelOrderRequest, cancel};
 use crate::get_order::visible_order;
 use crate::list_orders::page_of_orders;
 use crate::place_order::{PlaceOrder, checked_idempotency_key, place};
@@ -72,6 +74,16 @@ impl OrdersMutation {
         let principal = signed_in(ctx)?;
         let key = idempotency_key.as_deref().map(checked_idempotency_key).transpose().extend()?;
         let (_, order) = place(state::<Orders>(ctx)?, principal, key, input).await.extend()?;
+        Ok(order)
+    }
+
+    /// Cancel an order before its parcel leaves (its customer, or an admin); the
+    /// cancellation then runs (watch `order(id)` until it is `cancelled`, or `completed`
+    /// with `cancellationRefused`). `CONFLICT` while it is still being placed, once
+    /// delivered, or after a refusal; asking again changes nothing.
+    async fn cancel_order(&self, ctx: &Context<'_>, id: Uuid, input: Option<CancelOrderRequest>) -> Result<OrderView> {
+        let principal = signed_in(ctx)?;
+        let (_, order) = cancel(state::<Orders>(ctx)?, principal, id, input.unwrap_or_default()).await.extend()?;
         Ok(order)
     }
 }

@@ -4,12 +4,16 @@
 //! then sends commands to Inventory, Payments and Shipping, carries out its commands to
 //! Orders itself in place, and compensates in reverse when a step fails. Prices come from
 //! Orders' own price list, kept from Catalog's events, never from the client; shipping
-//! from the rate card Shipping quotes by (`contracts::shipping_rates`).
+//! from the rate card Shipping quotes by (`contracts::shipping_rates`). A completed order
+//! is cancelled, before its parcel leaves, by a second saga (`cancel_order`) that calls the
+//! parcel back, refunds, releases and marks the order cancelled.
 //!
 //! Subscribes to Catalog's product facts (`ProductCreated`, `ProductUpdated`, `ProductPriceChanged`,
-//! `ProductStatusChanged`, `ProductDeleted`), the saga's replies, its own commands and
-//! Shipping's `ShipmentDelivered` (the order is delivered); publishes `OrderPlaced`, `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`.
+//! `ProductStatusChanged`, `ProductDeleted`), the sagas' replies, its own commands and
+//! Shipping's `ShipmentDelivered` (the order is delivered); publishes `OrderPlaced`,
+//! `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`, `OrderCancellationRefused`.
 
+mod cancel_order;
 mod deliveries;
 mod get_order;
 mod graphql;
@@ -21,6 +25,7 @@ mod price_list;
 mod publications;
 mod read_model;
 
+use cancel_order::saga::CancelOrderSaga;
 use contracts::shipping_rates::RateCard;
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
@@ -38,6 +43,8 @@ pub use order::OrdersEvent;
 pub(crate) struct Orders {
     store: EventStore,
     saga: SagaEngine<PlaceOrderSaga>,
+    /// Cancels completed orders before their parcels leave.
+    cancellations: SagaEngine<CancelOrderSaga>,
     read_model: ProjectionRunner,
     /// Most units of one product one order may have.
     max_units_per_product: u32,
@@ -120,9 +127,12 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     };
     let commands = Arc::new(order_commands::OrderCommands { store: store.clone() });
     let saga = SagaEngine::new(definition, store.clone()).with_local_receiver(commands.clone());
+    let cancellations = SagaEngine::new(CancelOrderSaga { step_deadline: config.step_deadline }, store.clone())
+        .with_local_receiver(commands.clone());
     let orders = Orders {
         store: store.clone(),
         saga: saga.clone(),
+        cancellations: cancellations.clone(),
         read_model: read_model.clone(),
         max_units_per_product: config.max_units_per_product.max(1),
         rate_card: config.rate_card,
@@ -130,8 +140,9 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     let router = utoipa_axum::router::OpenApiRouter::new()
         .merge(place_order::routes())
         .merge(get_order::routes())
+        .merge(cancel_order::routes())
         .with_state(orders.clone());
-    let timers = saga.clone();
+    let (timers, cancellation_timers) = (saga.clone(), cancellations.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(orders.clone()))),
         name: "orders",
@@ -140,13 +151,17 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         projections: vec![read_model],
         handlers: vec![
             Arc::new(SagaReplies(saga.clone())),
+            Arc::new(SagaReplies(cancellations.clone())),
             commands,
             Arc::new(price_list::PriceList { store: store.clone() }),
             Arc::new(deliveries::Deliveries { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),
-        workers: vec![Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel)))],
-        sagas: vec![Arc::new(saga)],
+        workers: vec![
+            Box::new(move |cancel| Box::pin(timers.run_timers(config.timer_interval, cancel))),
+            Box::new(move |cancel| Box::pin(cancellation_timers.run_timers(config.timer_interval, cancel))),
+        ],
+        sagas: vec![Arc::new(saga), Arc::new(cancellations)],
     })
 }
 

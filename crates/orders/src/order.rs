@@ -55,6 +55,11 @@ pub enum OrdersEvent {
     CompletionRepeated { order_id: Uuid, shipment_id: Uuid },
     /// Its parcel reached the customer (Shipping's `ShipmentDelivered`).
     OrderDelivered { order_id: Uuid, shipment_id: Uuid },
+    /// The customer or an admin asked to cancel the completed order before its parcel
+    /// left; the cancel-order saga starts with it. `code` says who asked.
+    CancellationRequested { order_id: Uuid, code: String, reason: String },
+    /// The cancellation could not be carried out (the parcel had left): the order stands.
+    CancellationRefused { order_id: Uuid, message: String },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -66,6 +71,8 @@ impl DomainEvent for OrdersEvent {
         "CancellationRepeated",
         "CompletionRepeated",
         "OrderDelivered",
+        "CancellationRequested",
+        "CancellationRefused",
     ];
 }
 
@@ -77,6 +84,8 @@ pub(crate) enum OrderStatus {
     Placed,
     Confirmed,
     Completed,
+    /// Completed, and a cancellation is under way.
+    Cancelling,
     Cancelled,
     Delivered,
 }
@@ -85,6 +94,8 @@ pub(crate) enum OrderStatus {
 #[derive(Debug, Default)]
 pub(crate) struct Order {
     pub(crate) status: OrderStatus,
+    /// Why a cancellation asked for was refused, once one was: it is not asked twice.
+    pub(crate) cancellation_refused: Option<String>,
 }
 
 impl Aggregate for Order {
@@ -97,6 +108,11 @@ impl Aggregate for Order {
             OrdersEvent::OrderCompleted { .. } => OrderStatus::Completed,
             OrdersEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
             OrdersEvent::OrderDelivered { .. } => OrderStatus::Delivered,
+            OrdersEvent::CancellationRequested { .. } => OrderStatus::Cancelling,
+            OrdersEvent::CancellationRefused { message, .. } => {
+                self.cancellation_refused = Some(message.clone());
+                OrderStatus::Completed
+            }
             OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return,
         };
     }
@@ -113,6 +129,10 @@ pub(crate) enum OrderCommand {
     },
     Cancel {
         code: String,
+        message: String,
+    },
+    /// The cancel-order saga could not cancel it (the parcel had left).
+    RefuseCancellation {
         message: String,
     },
     /// Not the saga's: Shipping says the parcel arrived.
@@ -138,8 +158,15 @@ impl Order {
             (Confirmed, OrderCommand::Complete { shipment_id }) => {
                 OrdersEvent::OrderCompleted { order_id, shipment_id }
             }
-            (Placed | Confirmed, OrderCommand::Cancel { code, message }) => {
+            (Placed | Confirmed | Cancelling, OrderCommand::Cancel { code, message }) => {
                 OrdersEvent::OrderCancelled { order_id, code, message }
+            }
+            // Answered again when asked again (a retry whose first answer was lost).
+            (Cancelling, OrderCommand::RefuseCancellation { message }) => {
+                OrdersEvent::CancellationRefused { order_id, message }
+            }
+            (Completed, OrderCommand::RefuseCancellation { message }) if self.cancellation_refused.is_some() => {
+                OrdersEvent::CancellationRefused { order_id, message }
             }
             (Cancelled, OrderCommand::Cancel { code, message }) => {
                 OrdersEvent::CancellationRepeated { order_id, code, message }
@@ -157,6 +184,45 @@ impl Order {
     }
 }
 
+/// Why a cancellation cannot be asked for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CancelRefusal {
+    /// No such order.
+    Unknown,
+    /// The place-order saga is still running: nothing is settled to undo yet.
+    StillBeingPlaced,
+    /// The parcel reached the customer.
+    Delivered,
+    /// Asked before and refused, for this reason.
+    RefusedBefore(String),
+}
+
+impl Order {
+    /// Decides a request to cancel the order with `code` (who asked) and `reason`: the
+    /// event the cancel-order saga starts with, or `None` when the order is already
+    /// cancelled or being cancelled (asking again changes nothing). Only a completed order
+    /// is cancelled this way: its saga has settled what it took.
+    pub(crate) fn request_cancellation(
+        &self,
+        order_id: Uuid,
+        code: &str,
+        reason: &str,
+    ) -> Result<Option<OrdersEvent>, CancelRefusal> {
+        match (self.status, &self.cancellation_refused) {
+            (OrderStatus::None, _) => Err(CancelRefusal::Unknown),
+            (OrderStatus::Placed | OrderStatus::Confirmed, _) => Err(CancelRefusal::StillBeingPlaced),
+            (OrderStatus::Delivered, _) => Err(CancelRefusal::Delivered),
+            (OrderStatus::Completed, Some(refused)) => Err(CancelRefusal::RefusedBefore(refused.clone())),
+            (OrderStatus::Completed, None) => Ok(Some(OrdersEvent::CancellationRequested {
+                order_id,
+                code: code.to_owned(),
+                reason: reason.to_owned(),
+            })),
+            (OrderStatus::Cancelling | OrderStatus::Cancelled, _) => Ok(None),
+        }
+    }
+}
+
 /// The stream of an order.
 pub(crate) fn order_stream(order_id: Uuid) -> String {
     format!("order-{order_id}")
@@ -167,7 +233,40 @@ mod tests {
     use super::*;
 
     fn order(status: OrderStatus) -> Order {
-        Order { status }
+        Order { status, cancellation_refused: None }
+    }
+
+    #[test]
+    fn only_a_completed_order_not_refused_before_starts_a_cancellation() {
+        let id = Uuid::now_v7();
+        let ask = |order: &Order| order.request_cancellation(id, "cancelled_by_customer", "changed my mind");
+        assert!(matches!(ask(&order(OrderStatus::Completed)), Ok(Some(OrdersEvent::CancellationRequested { .. }))));
+        for asked in [OrderStatus::Cancelling, OrderStatus::Cancelled] {
+            assert_eq!(ask(&order(asked)), Ok(None), "{asked:?}");
+        }
+        for placing in [OrderStatus::Placed, OrderStatus::Confirmed] {
+            assert_eq!(ask(&order(placing)), Err(CancelRefusal::StillBeingPlaced));
+        }
+        assert_eq!(ask(&order(OrderStatus::Delivered)), Err(CancelRefusal::Delivered));
+        assert_eq!(ask(&order(OrderStatus::None)), Err(CancelRefusal::Unknown));
+        let refused = Order { status: OrderStatus::Completed, cancellation_refused: Some("left".into()) };
+        assert_eq!(ask(&refused), Err(CancelRefusal::RefusedBefore("left".into())));
+    }
+
+    #[test]
+    fn a_cancellation_under_way_ends_cancelled_or_refused() {
+        let id = Uuid::now_v7();
+        let cancel = OrderCommand::Cancel { code: "cancelled_by_admin".into(), message: "out of season".into() };
+        let cancelled = order(OrderStatus::Cancelling).decide(id, cancel).unwrap();
+        assert!(matches!(cancelled[..], [OrdersEvent::OrderCancelled { .. }]));
+        let refuse = OrderCommand::RefuseCancellation { message: "left".into() };
+        let mut refused = order(OrderStatus::Cancelling);
+        let events = refused.decide(id, refuse.clone()).unwrap();
+        assert!(matches!(events[..], [OrdersEvent::CancellationRefused { .. }]));
+        refused.evolve(&events[0]);
+        assert_eq!(refused.status, OrderStatus::Completed, "the order stands");
+        assert!(refused.decide(id, refuse.clone()).is_ok(), "a refusal asked again is answered again");
+        assert!(order(OrderStatus::Completed).decide(id, refuse).is_err(), "nothing to refuse");
     }
 
     #[test]

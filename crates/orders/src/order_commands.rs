@@ -1,11 +1,12 @@
-//! The saga's commands to Orders itself — confirm, complete, cancel. The saga carries
+//! The sagas' commands to Orders itself — confirm, complete, cancel, and refuse a
+//! cancellation (the cancel-order saga's, when the parcel had left). The saga carries
 //! them out in place, in the transition that issues them ([`LocalReceiver`]); the same
 //! slice also takes them as messages, for commands a saga published before it did so.
 
 use crate::order::{Order, OrderCommand, OrdersEvent, order_stream};
 use crate::publications::{Seal, message_of};
 use async_trait::async_trait;
-use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder};
+use contracts::orders::{CancelOrder, CompleteOrder, ConfirmOrder, RefuseCancellation};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::{EventStore, Metadata, StoreError, UnitOfWork};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
@@ -17,7 +18,7 @@ pub(crate) struct OrderCommands {
     pub(crate) store: EventStore,
 }
 
-const COMMAND_TYPES: [&str; 3] = [ConfirmOrder::TYPE, CompleteOrder::TYPE, CancelOrder::TYPE];
+const COMMAND_TYPES: [&str; 4] = [ConfirmOrder::TYPE, CompleteOrder::TYPE, CancelOrder::TYPE, RefuseCancellation::TYPE];
 
 fn command_of(envelope: &Envelope) -> Result<Option<(Uuid, OrderCommand)>, BusError> {
     Ok(match envelope.message_type.as_str() {
@@ -32,6 +33,10 @@ fn command_of(envelope: &Envelope) -> Result<Option<(Uuid, OrderCommand)>, BusEr
         CancelOrder::TYPE => {
             let m: CancelOrder = envelope.decode()?;
             Some((m.order_id, OrderCommand::Cancel { code: m.code, message: m.message }))
+        }
+        RefuseCancellation::TYPE => {
+            let m: RefuseCancellation = envelope.decode()?;
+            Some((m.order_id, OrderCommand::RefuseCancellation { message: m.message }))
         }
         _ => None,
     })

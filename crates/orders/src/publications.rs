@@ -3,7 +3,7 @@
 
 use crate::order::OrdersEvent;
 use contracts::ProductQuantity;
-use contracts::orders::{OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced};
+use contracts::orders::{OrderCancellationRefused, OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced};
 use kernel::bus::{BusError, Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_envelope};
@@ -46,8 +46,12 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         | OrdersEvent::CancellationRepeated { order_id, code, message } => {
             seal.seal(&OrderCancelled { order_id, code, message })
         }
-        // Shipping told it; no one else needs it from Orders.
-        OrdersEvent::OrderDelivered { .. } => return Ok(None),
+        OrdersEvent::CancellationRefused { order_id, message } => {
+            seal.seal(&OrderCancellationRefused { order_id, message })
+        }
+        // Shipping told it; no one else needs it from Orders. A request is the cancel-order
+        // saga's start, recorded with it: its commands tell the other contexts.
+        OrdersEvent::OrderDelivered { .. } | OrdersEvent::CancellationRequested { .. } => return Ok(None),
     };
     envelope.map(Some)
 }

@@ -30,7 +30,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         postgres: PRICE_LIST_LIFECYCLE,
     },
     Migration { version: 3, description: "the shipping chosen and charged", sqlite: SHIPPING, postgres: SHIPPING },
+    Migration {
+        version: 4,
+        description: "why a cancellation asked for was refused",
+        sqlite: CANCELLATION_REFUSED,
+        postgres: CANCELLATION_REFUSED,
+    },
 ];
+
+/// Why a cancellation asked for was refused (the parcel had left); null otherwise.
+const CANCELLATION_REFUSED: &str = "alter table orders add column cancellation_refused text;";
 
 /// The chosen shipping option as JSON; null when none was charged.
 const SHIPPING: &str = "alter table orders add column shipping text;";
@@ -134,6 +143,15 @@ impl Projection for OrdersProjection {
             OrdersEvent::OrderDelivered { order_id, .. } => {
                 ("update orders set status = 'delivered', updated_at = $4 where id = $1", order_id, None, None)
             }
+            OrdersEvent::CancellationRequested { order_id, .. } => {
+                ("update orders set status = 'cancelling', updated_at = $4 where id = $1", order_id, None, None)
+            }
+            OrdersEvent::CancellationRefused { order_id, message } => (
+                "update orders set status = 'completed', cancellation_refused = $2, updated_at = $4 where id = $1",
+                order_id,
+                Some(message),
+                None,
+            ),
             // An answer given again; the order is as it was.
             OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return Ok(()),
             OrdersEvent::OrderCancelled { order_id, code, message } => (
@@ -219,6 +237,8 @@ pub(crate) struct OrderView {
     payment_id: Option<Uuid>,
     shipment_id: Option<Uuid>,
     cancellation: Option<CancellationView>,
+    /// Why a cancellation asked for was refused (the parcel had already left).
+    cancellation_refused: Option<String>,
     pub(crate) saga: Option<SagaView>,
     placed_at: String,
     updated_at: String,
@@ -271,6 +291,7 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         payment_id: optional_uuid("payment_id")?,
         shipment_id: optional_uuid("shipment_id")?,
         cancellation: code.zip(message).map(|(code, message)| CancellationView { code, message }),
+        cancellation_refused: row.try_get("cancellation_refused")?,
         saga: None,
         placed_at: row.try_get("placed_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -278,7 +299,8 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
 }
 
 const SELECT_ORDER: &str = "select id, customer_id, status, lines, total_minor, currency, shipping_address, \
-     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping from orders";
+     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping, \
+     cancellation_refused from orders";
 
 /// One order with its saga's progress.
 pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>, StoreError> {

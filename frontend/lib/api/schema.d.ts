@@ -322,7 +322,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restock, count or write off units (admin); on hand may not drop below what is held. */
+        /**
+         * Restock, count or write off units (admin); on hand may not drop below what is held for
+         *     orders plus what is set aside. A `damage` write-off takes set-aside units first.
+         */
         post: operations["adjust_stock"];
         delete?: never;
         options?: never;
@@ -361,6 +364,26 @@ export interface paths {
          */
         put: operations["set_threshold"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/{product_id}/unavailable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set units aside as unavailable, or put them back on sale (admin). 409 when more are set
+         *     aside than can be promised, or more put back than are set aside.
+         */
+        post: operations["set_stock_aside"];
         delete?: never;
         options?: never;
         head?: never;
@@ -416,6 +439,27 @@ export interface paths {
         get: operations["get_order"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order before its parcel leaves (its customer, or an admin): 202 while the
+         *     cancellation runs (poll `GET /orders/{id}` until `cancelled`, or `completed` with
+         *     `cancellation_refused` when the parcel had left), 200 when it was already asked for.
+         */
+        post: operations["cancel_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -718,6 +762,11 @@ export interface components {
             in_stock: number;
             out_of_stock: number;
         };
+        /** @description The request body (optional). */
+        CancelOrderRequest: {
+            /** @description Why, in a few words (at most 200 characters); shown on the order. */
+            reason?: string | null;
+        };
         /** @description Why an order was cancelled. */
         CancellationView: {
             code: string;
@@ -985,6 +1034,8 @@ export interface components {
         /** @description An order as the API shows it. */
         OrderView: {
             cancellation?: components["schemas"]["CancellationView"] | null;
+            /** @description Why a cancellation asked for was refused (the parcel had already left). */
+            cancellation_refused?: string | null;
             /** Format: uuid */
             customer_id: string;
             /** Format: uuid */
@@ -1012,6 +1063,8 @@ export interface components {
             /** @description The items, in the list's order. */
             items: {
                 cancellation?: components["schemas"]["CancellationView"] | null;
+                /** @description Why a cancellation asked for was refused (the parcel had already left). */
+                cancellation_refused?: string | null;
                 /** Format: uuid */
                 customer_id: string;
                 /** Format: uuid */
@@ -1069,16 +1122,30 @@ export interface components {
         Page_StockLevel: {
             /** @description The items, in the list's order. */
             items: {
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description What can still be promised to customers.
+                 */
                 available: number;
                 /** Format: int64 */
                 low_stock_threshold: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Units in the warehouse: available + reserved + unavailable.
+                 */
                 on_hand: number;
                 /** Format: uuid */
                 product_id: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Held for orders not yet shipped.
+                 */
                 reserved: number;
+                /**
+                 * Format: int64
+                 * @description On hand but not for sale (damaged, awaiting inspection).
+                 */
+                unavailable: number;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
@@ -1087,7 +1154,7 @@ export interface components {
         Page_StockMovement: {
             /** @description The items, in the list's order. */
             items: {
-                /** @description The admin's user id, for adjustments. */
+                /** @description The admin's user id, for adjustments and settings aside. */
                 actor?: string | null;
                 /** @description When (RFC 3339). */
                 at: string;
@@ -1096,9 +1163,12 @@ export interface components {
                  * @description Units that could be promised after it.
                  */
                 available: number;
-                /** @description `opened`, `adjusted`, `reserved`, `released` or `shipped`. */
+                /**
+                 * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
+                 *     or `shipped`.
+                 */
                 kind: string;
-                /** @description The admin's note on an adjustment. */
+                /** @description The admin's note on an adjustment or a setting aside. */
                 note?: string | null;
                 /**
                  * Format: int64
@@ -1127,6 +1197,16 @@ export interface components {
                  * @description Its place in the product's history (from 1); also the cursor of the page after it.
                  */
                 sequence: number;
+                /**
+                 * Format: int64
+                 * @description Units set aside as unavailable after it.
+                 */
+                unavailable: number;
+                /**
+                 * Format: int64
+                 * @description Change to the units set aside as unavailable.
+                 */
+                unavailable_change: number;
             }[];
             /** @description Pass as `cursor` for the next page; `null` on the last. */
             next_cursor?: string | null;
@@ -1459,6 +1539,16 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        /** @description The request body (REST), or `input` of `setStockAside` (GraphQL). */
+        SetAside: {
+            /**
+             * Format: int64
+             * @description Units to take off sale (negative: to put back on sale).
+             */
+            delta: number;
+            /** @description Why, in a few words (at most 200 characters), e.g. "water damage, awaiting inspection". */
+            note?: string | null;
+        };
         /** @description A shipment as the API shows it. */
         ShipmentView: {
             /** @description Who carries it, once shipped. */
@@ -1519,20 +1609,34 @@ export interface components {
         };
         /** @description A product's stock as the API shows it. */
         StockLevel: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description What can still be promised to customers.
+             */
             available: number;
             /** Format: int64 */
             low_stock_threshold: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Units in the warehouse: available + reserved + unavailable.
+             */
             on_hand: number;
             /** Format: uuid */
             product_id: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Held for orders not yet shipped.
+             */
             reserved: number;
+            /**
+             * Format: int64
+             * @description On hand but not for sale (damaged, awaiting inspection).
+             */
+            unavailable: number;
         };
         /** @description One change to a product's stock. */
         StockMovement: {
-            /** @description The admin's user id, for adjustments. */
+            /** @description The admin's user id, for adjustments and settings aside. */
             actor?: string | null;
             /** @description When (RFC 3339). */
             at: string;
@@ -1541,9 +1645,12 @@ export interface components {
              * @description Units that could be promised after it.
              */
             available: number;
-            /** @description `opened`, `adjusted`, `reserved`, `released` or `shipped`. */
+            /**
+             * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
+             *     or `shipped`.
+             */
             kind: string;
-            /** @description The admin's note on an adjustment. */
+            /** @description The admin's note on an adjustment or a setting aside. */
             note?: string | null;
             /**
              * Format: int64
@@ -1572,6 +1679,16 @@ export interface components {
              * @description Its place in the product's history (from 1); also the cursor of the page after it.
              */
             sequence: number;
+            /**
+             * Format: int64
+             * @description Units set aside as unavailable after it.
+             */
+            unavailable: number;
+            /**
+             * Format: int64
+             * @description Change to the units set aside as unavailable.
+             */
+            unavailable_change: number;
         };
         /**
          * @description Whether a shopper can buy it now.
@@ -3015,6 +3132,96 @@ export interface operations {
             };
         };
     };
+    set_stock_aside: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product id */
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAside"];
+            };
+        };
+        responses: {
+            /** @description Stock level after it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLevel"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -3227,6 +3434,96 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelOrderRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Already cancelled or being cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Cancelling */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -258,7 +258,7 @@ const server = createServer(async (req, res) => {
     const prod = products.find((x) => x.id === hit[1]);
     if (!prod) return problem(res, 404, "product not found");
     prod.available += body.delta;
-    return send(res, 200, { product_id: prod.id, on_hand: prod.available, reserved: 0, available: prod.available, low_stock_threshold: 5 });
+    return send(res, 200, { product_id: prod.id, on_hand: prod.available, reserved: 0, unavailable: 0, available: prod.available, low_stock_threshold: 5 });
   }
   if (p === "/api/v1/shipping/quotes" && req.method === "POST") {
     let weight = 0;
@@ -308,6 +308,7 @@ const server = createServer(async (req, res) => {
       subtotal: usd(subtotal), shipping, total: usd(subtotal + (shipping?.price.amount_minor ?? 0)),
       shipping_address: body.shipping_address, payment_method_id: pm.method.id, payment_id: null, shipment_id: null,
       cancellation: null,
+      cancellation_refused: null,
       saga: { status: "running", steps: ["reserve_inventory", "process_payment", "confirm_order", "create_shipment", "complete_order"].map((name) => ({ name, status: "pending", detail: null })) },
       placed_at: now(), updated_at: now(),
     };
@@ -320,6 +321,31 @@ const server = createServer(async (req, res) => {
     if (!needUser()) return;
     const own = [...orders.values()].filter((o) => user.role === "admin" || o.customer_id === user.id).reverse();
     return send(res, 200, page(own, url));
+  }
+  if ((hit = m(/^\/api\/v1\/orders\/([^/]+)\/cancel$/)) && req.method === "POST") {
+    if (!needUser()) return;
+    const order = orders.get(hit[1]);
+    if (!order || (order.customer_id !== user.id && user.role !== "admin")) return problem(res, 404, "order not found");
+    if (order.status === "cancelling" || order.status === "cancelled") return send(res, 200, order);
+    const shipment = shipments.get(order.shipment_id);
+    if (order.status !== "completed" || order.cancellation_refused || shipment?.status !== "created") {
+      return problem(res, 409, `order ${order.id} can no longer be cancelled`);
+    }
+    const reason = String(body.reason ?? "").trim();
+    if ([...reason].length > 200) return problem(res, 422, "the request has invalid fields", [{ field: "reason", message: "must be at most 200 characters, without control characters" }]);
+    const [code, fallback] = user.role === "admin" ? ["cancelled_by_admin", "Cancelled by the shop."] : ["cancelled_by_customer", "Cancelled at your request."];
+    order.status = "cancelling";
+    order.updated_at = now();
+    send(res, 202, order);
+    // The parcel is called back, the payment refunded and the stock released, then the order is cancelled.
+    return setTimeout(() => {
+      shipment.status = "cancelled";
+      shipment.journey.push({ status: "cancelled", location: null, at: now() });
+      for (const l of order.lines) products.find((x) => x.id === l.product_id).available += l.quantity;
+      order.status = "cancelled";
+      order.cancellation = { code, message: reason || fallback };
+      order.updated_at = now();
+    }, STEP_MS * 2);
   }
   if ((hit = m(/^\/api\/v1\/orders\/([^/]+)$/))) {
     if (!needUser()) return;

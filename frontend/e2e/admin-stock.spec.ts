@@ -1,10 +1,11 @@
 import { type Page, expect, test } from "@playwright/test";
-import { type ApiProduct, allProducts, api, expectAccessible, screenshot, signInAsAdmin } from "./support";
+import { type ApiProduct, allProducts, api, availableForSale, expectAccessible, screenshot, signInAsAdmin } from "./support";
 
 interface StockLevel {
   product_id: string;
   on_hand: number;
   reserved: number;
+  unavailable: number;
   available: number;
   low_stock_threshold: number;
 }
@@ -136,4 +137,77 @@ test("an admin writes off damaged units with a note, reads them in the history, 
   for (const state of await page.getByTestId("stock-state").allTextContents()) expect(["Low", "Out of stock"]).toContain(state);
   await expectAccessible(page, "the low stock list");
   await screenshot(page, "admin-stock-low");
+});
+
+test("an admin sets damaged units aside, sees them unavailable and off sale, then puts them back on sale", async ({ page }) => {
+  const product = await quietProduct();
+  await signInAsAdmin(page, "/admin/stock");
+  const row = await findRow(page, product.id);
+  const before = await stockOf(page, product.id);
+  await expect(row.getByTestId("stock-unavailable")).toHaveText(String(before.unavailable));
+
+  const open = row.getByRole("button", { name: `Set aside… units of ${product.name}` });
+  await open.click();
+  const dialog = page.getByRole("dialog", { name: `Set aside: ${product.name}` });
+  const setAside = dialog.getByRole("radio", { name: "Set aside as unavailable" });
+  await expect(setAside).toBeChecked();
+  await expect(setAside).toBeFocused();
+  // More than can be promised is refused by the API, in its words above the fields.
+  await dialog.getByLabel("Units").fill(String(before.available + 1));
+  await dialog.getByRole("button", { name: "Set aside" }).click();
+  await expect(dialog.getByRole("alert")).toContainText(`Only ${before.available} units can be set aside`);
+  await expectAccessible(page, "the set-aside dialog with a refusal");
+  await screenshot(page, "admin-stock-set-aside-refused", false);
+  expect(await stockOf(page, product.id)).toEqual(before);
+
+  const note = `Water damage, awaiting inspection (e2e ${Date.now()})`;
+  await dialog.getByLabel("Units").fill("3");
+  await dialog.getByLabel("Note").fill(note);
+  await dialog.getByRole("button", { name: "Set aside" }).click();
+  await expect(dialog).toHaveCount(0);
+  const aside = { ...before, unavailable: before.unavailable + 3, available: before.available - 3 };
+  await expect(row.getByTestId("stock-unavailable")).toHaveText(String(aside.unavailable));
+  await expect(row.getByTestId("stock-available")).toHaveText(String(aside.available));
+  await expect(row.getByTestId("stock-on-hand")).toHaveText(String(before.on_hand));
+  await expect(page.getByTestId("stock-outcome")).toContainText(
+    `${product.name}: 3 units set aside as unavailable. Now ${aside.unavailable} unavailable, ${aside.available} available.`,
+  );
+  expect(await stockOf(page, product.id)).toEqual(aside);
+  await screenshot(page, "admin-stock-set-aside");
+  // Shoppers are offered only what is left.
+  await expect.poll(() => availableForSale(product.id)).toBe(aside.available);
+
+  // The product's page: the units set aside, and the movement at the top of its history.
+  await row.getByRole("link", { name: product.name }).click();
+  await expect(page).toHaveURL(new RegExp(`/admin/stock/${product.id}$`));
+  await expect(page.getByTestId("stock-unavailable")).toHaveText(String(aside.unavailable));
+  await expect(page.getByTestId("stock-available")).toHaveText(String(aside.available));
+  const newest = page.getByTestId("stock-movement").first();
+  await expect(newest).toHaveAttribute("data-kind", "set_aside");
+  await expect(newest.getByTestId("movement-kind")).toHaveText("Set aside");
+  await expect(newest.getByTestId("movement-unavailable")).toHaveText(`+3 → ${aside.unavailable}`);
+  await expect(newest.getByTestId("movement-note")).toHaveText(`Note: ${note}`);
+  await expect(newest).toContainText("(you)");
+
+  // Back on sale from the product's own page.
+  await page.getByRole("button", { name: "Set aside…" }).click();
+  const again = page.getByRole("dialog", { name: `Set aside: ${product.name}` });
+  await again.getByRole("radio", { name: "Put back on sale" }).check();
+  await again.getByLabel("Units").fill("3");
+  await expectAccessible(page, "the set-aside dialog putting units back on sale");
+  await screenshot(page, "admin-stock-put-back-dialog", false);
+  await again.getByRole("button", { name: "Put back on sale" }).click();
+  await expect(again).toHaveCount(0);
+  await expect(page.getByTestId("stock-outcome")).toContainText(
+    `${product.name}: 3 units back on sale. Now ${before.unavailable} unavailable, ${before.available} available.`,
+  );
+  await expect(page.getByTestId("stock-unavailable")).toHaveText(String(before.unavailable));
+  await expect(page.getByTestId("stock-available")).toHaveText(String(before.available));
+  await expect(newest).toHaveAttribute("data-kind", "set_aside");
+  await expect(newest.getByTestId("movement-kind")).toHaveText("Back on sale");
+  await expect(newest.getByTestId("movement-unavailable")).toHaveText(`\u22123 → ${before.unavailable}`);
+  expect(await stockOf(page, product.id)).toEqual(before);
+  await expectAccessible(page, "a product's history with units set aside and back on sale");
+  await screenshot(page, "admin-stock-history-set-aside");
+  await expect.poll(() => availableForSale(product.id)).toBe(before.available);
 });

@@ -52,6 +52,16 @@ export async function api(): Promise<APIRequestContext> {
   return request.newContext({ baseURL: BACKEND_URL });
 }
 
+/** Units of the product the shop can still promise, as shoppers see them. */
+export async function availableForSale(productId: string): Promise<number> {
+  const ctx = await api();
+  const res = await ctx.get(`/api/v1/products/${productId}`);
+  expect(res.status(), await res.text()).toBe(200);
+  const { available } = (await res.json()) as ApiProduct;
+  await ctx.dispose();
+  return available;
+}
+
 export async function allProducts(ctx: APIRequestContext): Promise<ApiProduct[]> {
   const products: ApiProduct[] = [];
   let cursor: string | null = null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiOrder, steps } from "@/test/fixtures";
 import { toOrder } from "./api/reshape";
-import { cancellationExplanation, cancellationHeadline, statusLabel, stepLabel, undoneSentences } from "./order-copy";
+import { cancellationExplanation, cancellationTitle, progressMessage, statusLabel, stepLabel, undoneSentences } from "./order-copy";
 
 describe("order copy", () => {
   it("a declined card: stock released, nothing charged", () => {
@@ -13,7 +13,7 @@ describe("order copy", () => {
         saga: { status: "compensated", steps: steps({ reserve_inventory: "compensated", process_payment: "failed" }) },
       }),
     );
-    expect(cancellationHeadline("payment_declined")).toBe("Payment declined");
+    expect(cancellationTitle("payment_declined")).toBe("Order cancelled: Payment declined");
     expect(undoneSentences(order)).toEqual(["The stock reserved for you was released.", "You have not been charged."]);
   });
 
@@ -40,7 +40,7 @@ describe("order copy", () => {
   });
 
   it("unknown codes and steps still read as words", () => {
-    expect(cancellationHeadline("something_new")).toBe("Order cancelled");
+    expect(cancellationTitle("something_new")).toBe("Order cancelled");
     expect(stepLabel("reserve_inventory")).toBe("Reserve stock");
     expect(stepLabel("notify_customer")).toBe("Notify customer");
     expect(statusLabel("delivered")).toBe("Delivered");
@@ -55,5 +55,32 @@ describe("cancellation explanation", () => {
     expect(cancellationExplanation(withMessage)).toBe("Not enough stock (4 requested, 3 available).");
     const bare = toOrder(apiOrder({ status: "cancelled", cancellation: { code: "shipping_unavailable", message: "" } }));
     expect(cancellationExplanation(bare)).toBe("None of our shipping zones delivers to the country you entered.");
+  });
+});
+
+describe("an order cancelled on request", () => {
+  const completedSaga = {
+    status: "completed" as const,
+    steps: steps({ reserve_inventory: "succeeded", process_payment: "succeeded", complete_order: "succeeded" }),
+  };
+
+  it("says who cancelled it, with the reason given, and that the payment was refunded", () => {
+    const order = toOrder(
+      apiOrder({
+        status: "cancelled",
+        cancellation: { code: "cancelled_by_customer", message: "Ordered the wrong size" },
+        saga: completedSaga,
+      }),
+    );
+    expect(cancellationTitle("cancelled_by_customer")).toBe("Order cancelled at your request");
+    expect(cancellationTitle("cancelled_by_admin")).toBe("Order cancelled by the shop");
+    expect(cancellationExplanation(order)).toBe("Ordered the wrong size.");
+    expect(undoneSentences(order)).toEqual(["Your payment was refunded in full.", "The stock reserved for you was released."]);
+  });
+
+  it("names the cancellation under way and what it does", () => {
+    const order = toOrder(apiOrder({ status: "cancelling", saga: completedSaga }));
+    expect(statusLabel("cancelling")).toBe("Cancelling");
+    expect(progressMessage(order)).toBe("We're cancelling your order: stopping the parcel and refunding your payment…");
   });
 });

@@ -13,6 +13,7 @@ const STATUS_LABEL: Record<OrderStatus, string> = {
   placed: "Placed",
   confirmed: "Confirmed",
   completed: "Completed",
+  cancelling: "Cancelling",
   delivered: "Delivered",
   cancelled: "Cancelled",
 };
@@ -40,10 +41,22 @@ const CANCELLATION_EXPLANATION: Record<string, string> = {
   payment_method_invalid: "The payment method could not be used for this order.",
   shipping_unavailable: "None of our shipping zones delivers to the country you entered.",
   timeout: "Part of the order process didn't answer in time.",
+  cancelled_by_customer: "You asked us to cancel this order.",
+  cancelled_by_admin: "The shop cancelled this order.",
 };
 
-export function cancellationHeadline(code: string): string {
-  return CANCELLATION_HEADLINE[code] ?? "Order cancelled";
+/** Who cancelled an order cancelled on request, as its title says it. */
+const CANCELLED_ON_REQUEST: Record<string, string> = {
+  cancelled_by_customer: "Order cancelled at your request",
+  cancelled_by_admin: "Order cancelled by the shop",
+};
+
+/** The title of a cancelled order's notice: who cancelled it, or what went wrong (when known). */
+export function cancellationTitle(code: string): string {
+  const onRequest = CANCELLED_ON_REQUEST[code];
+  if (onRequest) return onRequest;
+  const headline = CANCELLATION_HEADLINE[code];
+  return headline ? `Order cancelled: ${headline}` : "Order cancelled";
 }
 
 /** The API's own message (written for people, e.g. "We do not ship to AQ."), else ours for the code. */
@@ -100,6 +113,7 @@ export function stepStatusLabel(name: string, status: SagaStepStatus): string {
 export function progressMessage(order: Order): string {
   if (order.status === "placed") return "We're reserving your items and taking payment…";
   if (order.status === "confirmed") return "Payment received. We're preparing your shipment…";
+  if (order.status === "cancelling") return "We're cancelling your order: stopping the parcel and refunding your payment…";
   return "";
 }
 

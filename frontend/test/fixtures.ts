@@ -124,6 +124,7 @@ export function apiOrder(overrides: Partial<ApiOrder> = {}): ApiOrder {
     payment_id: null,
     shipment_id: null,
     cancellation: null,
+    cancellation_refused: null,
     saga: {
       status: "running",
       steps: [
@@ -179,12 +180,13 @@ export function apiShipmentInTransit(...locations: string[]): ApiShipment {
   });
 }
 
-/** The mug's stock: 40 on hand, 2 of them held for an order, low at 5. */
+/** The mug's stock: 40 on hand, 2 of them held for an order, none set aside, low at 5. */
 export function apiStockLevel(overrides: Partial<ApiStockLevel> = {}): ApiStockLevel {
   return {
     product_id: "0190a000-0000-7000-8000-000000000001",
     on_hand: 40,
     reserved: 2,
+    unavailable: 0,
     available: 38,
     low_stock_threshold: 5,
     ...overrides,

@@ -8,19 +8,17 @@ import { Spinner } from "@/components/ui/spinner";
 import { FORM_LEVEL, type FieldErrors } from "@/lib/admin/product-form";
 import { type ShipFormValues, shipErrorsByInput, toShipBody } from "@/lib/admin/ship-form";
 import { shipShipment } from "@/lib/api/browser";
-import { ApiError, errorMessage } from "@/lib/api/problem";
+import { formRefusal } from "@/lib/form-refusal";
 import type { Shipment } from "@/lib/api/types";
 import { shortId } from "@/lib/format";
 
 /** Explains a refused hand-over: field errors go beside their inputs, the rest (a 409's detail) above. */
-function refusal(e: unknown): { message: string; errors: FieldErrors } {
-  if (e instanceof ApiError && e.status === 422 && e.fieldErrors.length > 0) {
-    return { message: "Please correct the fields marked below.", errors: shipErrorsByInput(e.fieldErrors) };
-  }
-  if (e instanceof ApiError && e.status === 401) {
-    return { message: "Your admin session has ended. Please sign in again.", errors: {} };
-  }
-  return { message: errorMessage(e), errors: {} };
+function refusal(e: unknown) {
+  return formRefusal(e, {
+    invalid: "Please correct the fields marked below.",
+    sessionEnded: "Your admin session has ended. Please sign in again.",
+    byInput: shipErrorsByInput,
+  });
 }
 
 /**

@@ -1,9 +1,17 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { SWRConfig } from "swr";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toShipment } from "@/lib/api/reshape";
-import { apiShipment, apiShipmentInTransit } from "@/test/fixtures";
+import { apiOrder, apiShipment, apiShipmentInTransit } from "@/test/fixtures";
 import { ShipmentTable } from "./shipment-table";
+
+beforeAll(() => {
+  // jsdom has <dialog> without its modal behaviour; opening it is all these tests need.
+  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+});
 
 afterEach(() => {
   cleanup();
@@ -69,5 +77,58 @@ describe("ShipmentTable", () => {
     expect(within(row).getByTestId("shipment-tracking").textContent).toBe("PW-123456");
     expect(within(row).queryByRole("button")).toBeNull();
     expect(screen.getByTestId("ship-outcome").textContent).toContain("Order #0000ABCD is shipped with Parcelway, tracking number PW-123456.");
+  });
+
+  it("cancels a waiting parcel's order after asking, then shows the parcel cancelled once Shipping has called it back", async () => {
+    const booked = apiShipment();
+    const cancelled = apiShipment({
+      status: "cancelled",
+      journey: [...booked.journey, { status: "cancelled", location: null, at: "2025-01-02T11:00:00Z" }],
+    });
+    const shipmentReads = [booked, cancelled];
+    const sent: { url: string; body: unknown }[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        if (url.endsWith("/cancel")) {
+          sent.push({ url, body: JSON.parse(String(init.body)) });
+          return sent.length === 1
+            ? answer(409, { title: "Conflict", status: 409, detail: `order ${booked.order_id} can no longer be cancelled: the parcel has left` })
+            : answer(202, apiOrder({ status: "cancelling" }));
+        }
+        // Still waiting on the first read after the API accepted, called back on the next.
+        return answer(200, shipmentReads.length > 1 ? shipmentReads.shift() : shipmentReads[0]);
+      }),
+    );
+    render(
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <ShipmentTable initial={[toShipment(booked)]} />
+      </SWRConfig>,
+    );
+    const row = screen.getByTestId("shipment-row");
+    const open = within(row).getByRole("button", { name: /^Cancel…\s?order #0000ABCD$/ });
+    fireEvent.click(open);
+    const dialog = screen.getByRole("dialog", { name: "Cancel order #0000ABCD?" });
+    expect(within(dialog).getByText("Shown to the customer on their order. Up to 200 characters.")).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText("Reason (optional)"), { target: { value: "Out of season" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel order" }));
+    await waitFor(() => expect(within(dialog).getByRole("alert").textContent).toContain("can no longer be cancelled: the parcel has left."));
+    expect(screen.getByRole("dialog")).toBeTruthy();
+
+    fireEvent.click(within(dialog).getByRole("button", { name: "Cancel order" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(sent).toEqual([
+      { url: "/bff/api/v1/orders/0190a000-0000-7000-8000-00000000abcd/cancel", body: { reason: "Out of season" } },
+      { url: "/bff/api/v1/orders/0190a000-0000-7000-8000-00000000abcd/cancel", body: { reason: "Out of season" } },
+    ]);
+    expect(within(row).getByTestId("shipment-cancelling").textContent).toBe("Cancelling…");
+    expect(within(row).queryByRole("button")).toBeNull();
+    const outcome = screen.getByTestId("ship-outcome");
+    expect(outcome.textContent).toContain("Order #0000ABCD is being cancelled: its parcel stays in the warehouse and the customer is refunded.");
+    await waitFor(() => expect(document.activeElement).toBe(outcome));
+
+    await waitFor(() => expect(within(row).getByTestId("shipment-status").textContent).toBe("Cancelled"), { timeout: 4000 });
+    expect(within(row).queryByTestId("shipment-cancelling")).toBeNull();
+    expect(screen.getByTestId("ship-outcome").textContent).toContain("Order #0000ABCD is cancelled; its parcel will not ship.");
   });
 });

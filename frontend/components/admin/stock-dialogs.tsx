@@ -10,28 +10,37 @@ import { FORM_LEVEL, type FieldErrors } from "@/lib/admin/product-form";
 import {
   type AdjustFormValues,
   EMPTY_ADJUSTMENT,
+  EMPTY_SET_ASIDE,
   MAX_NOTE,
+  type SetAsideFormValues,
+  type SetAsideMode,
   stockErrorsByInput,
   toAdjustmentBody,
+  toSetAsideBody,
   toThresholdBody,
 } from "@/lib/admin/stock-form";
-import { ADJUSTMENT_REASONS, REASON_LABEL, adjustmentOutcome, thresholdOutcome } from "@/lib/admin/stock-level";
-import { adjustStock, setStockThreshold } from "@/lib/api/browser";
-import { ApiError, errorMessage } from "@/lib/api/problem";
-import type { StockAdjustmentBody, StockLevel } from "@/lib/api/types";
+import {
+  ADJUSTMENT_REASONS,
+  REASON_LABEL,
+  SET_ASIDE_MODE_LABEL,
+  adjustmentOutcome,
+  setAsideOutcome,
+  thresholdOutcome,
+} from "@/lib/admin/stock-level";
+import { adjustStock, setStockAside, setStockThreshold } from "@/lib/api/browser";
+import { formRefusal } from "@/lib/form-refusal";
+import type { SetAsideBody, StockAdjustmentBody, StockLevel } from "@/lib/api/types";
 
 /** Explains a refused change: field errors beside their inputs, the rest (a 409's detail) above. */
-function refusal(e: unknown): { message: string; errors: FieldErrors } {
-  if (e instanceof ApiError && e.status === 422 && e.fieldErrors.length > 0) {
-    return { message: "Please correct the fields marked below.", errors: stockErrorsByInput(e.fieldErrors) };
-  }
-  if (e instanceof ApiError && e.status === 401) {
-    return { message: "Your admin session has ended. Please sign in again.", errors: {} };
-  }
-  return { message: errorMessage(e), errors: {} };
+function refusal(e: unknown) {
+  return formRefusal(e, {
+    invalid: "Please correct the fields marked below.",
+    sessionEnded: "Your admin session has ended. Please sign in again.",
+    byInput: stockErrorsByInput,
+  });
 }
 
-/** Sends a checked form and sorts out the answer; shared by both dialogs. */
+/** Sends a checked form and sorts out the answer; shared by the dialogs. */
 function useSubmission() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -60,7 +69,7 @@ function useSubmission() {
   return { errors, message, pending, submit, reject };
 }
 
-/** The refusal above the fields, and the buttons under them: the frame both dialogs share. */
+/** The refusal above the fields, and the buttons under them: the frame the dialogs share. */
 function DialogForm({
   label,
   failure,
@@ -110,6 +119,7 @@ function LevelNow({ level }: { level: StockLevel }) {
     <p className="mb-4 text-sm text-slate-600" data-testid="stock-now">
       Now <strong className="font-semibold text-slate-900">{level.onHand}</strong> on hand,{" "}
       <strong className="font-semibold text-slate-900">{level.reserved}</strong> held for orders,{" "}
+      <strong className="font-semibold text-slate-900">{level.unavailable}</strong> set aside,{" "}
       <strong className="font-semibold text-slate-900">{level.available}</strong> available.
     </p>
   );
@@ -201,6 +211,104 @@ function AdjustStockDialog({
   );
 }
 
+/** Where units come from in each direction: only available ones go aside, only set-aside ones come back. */
+function unitsHint(mode: SetAsideMode, level: StockLevel): string {
+  return mode === "set_aside"
+    ? `Up to the ${level.available} available; units held for orders stay held.`
+    : `Up to the ${level.unavailable} set aside.`;
+}
+
+/**
+ * "Set aside" for one product: units taken off sale as unavailable (damaged, awaiting
+ * inspection) while still on hand, or put back on sale, with an optional note. A damage
+ * write-off later takes the set-aside units first. `onSetAside` gets the level as the API
+ * now has it and what was sent.
+ */
+function SetAsideDialog({
+  productName,
+  level,
+  onSetAside,
+  onClose,
+}: {
+  productName: string;
+  level: StockLevel;
+  onSetAside: (level: StockLevel, change: SetAsideBody) => void;
+  onClose: () => void;
+}) {
+  const [values, setValues] = useState<SetAsideFormValues>(EMPTY_SET_ASIDE);
+  const { errors, message, pending, submit, reject } = useSubmission();
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const parsed = toSetAsideBody(values);
+    if (!parsed.ok) {
+      reject(parsed.errors);
+      return;
+    }
+    void submit(async () => onSetAside(await setStockAside(level.productId, parsed.value), parsed.value));
+  }
+
+  return (
+    <Dialog title={`Set aside: ${productName}`} onClose={onClose} busy={pending}>
+      <LevelNow level={level} />
+      <DialogForm
+        label="Set aside"
+        failure="We couldn't change the units set aside"
+        message={message}
+        errors={errors}
+        pending={pending}
+        submitLabel={values.mode === "set_aside" ? "Set aside" : "Put back on sale"}
+        onSubmit={onSubmit}
+        onCancel={onClose}
+      >
+        <fieldset>
+          <legend className="mb-1.5 block text-sm font-medium text-slate-700">What to do</legend>
+          <div className="grid gap-2 sm:grid-cols-2">
+            {(Object.keys(SET_ASIDE_MODE_LABEL) as SetAsideMode[]).map((mode) => (
+              <label
+                key={mode}
+                className="flex cursor-pointer items-center gap-2 rounded-lg border border-slate-300 px-3 py-2.5 text-sm text-slate-800 has-checked:border-brand-500 has-checked:bg-brand-50 has-checked:ring-1 has-checked:ring-brand-500"
+              >
+                <input
+                  type="radio"
+                  name="set-aside-mode"
+                  value={mode}
+                  // Opened on purpose by the admin: the direction is chosen first (the one checked on opening).
+                  autoFocus={values.mode === mode}
+                  checked={values.mode === mode}
+                  onChange={() => setValues({ ...values, mode })}
+                  className="h-4 w-4 accent-brand-600"
+                />
+                {SET_ASIDE_MODE_LABEL[mode]}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <TextField
+          id="set-aside-units"
+          label="Units"
+          required
+          inputMode="numeric"
+          value={values.units}
+          onChange={(e) => setValues({ ...values, units: e.target.value })}
+          hint={unitsHint(values.mode, level)}
+          error={errors.delta}
+          autoComplete="off"
+        />
+        <TextField
+          id="set-aside-note"
+          label="Note"
+          value={values.note}
+          onChange={(e) => setValues({ ...values, note: e.target.value })}
+          hint={`Why, in a few words (up to ${MAX_NOTE} characters), such as “water damage, awaiting inspection”.`}
+          error={errors.note}
+          autoComplete="off"
+        />
+      </DialogForm>
+    </Dialog>
+  );
+}
+
 /**
  * "Low-stock level" for one product: the product counts as low once what can be promised is
  * at or below it. `onSaved` gets the level as the API now has it.
@@ -259,8 +367,8 @@ function ThresholdDialog({
   );
 }
 
-/** The two changes an admin makes to a product's stock, each in its own dialog. */
-export type StockEdit = "adjust" | "threshold";
+/** The changes an admin makes to a product's stock, each in its own dialog. */
+export type StockEdit = "adjust" | "set_aside" | "threshold";
 
 /**
  * The dialog for `edit` on one product. `onChanged` gets the level as the API now has it and
@@ -279,21 +387,35 @@ export function StockEditDialog({
   onChanged: (level: StockLevel, outcome: string) => void;
   onClose: () => void;
 }) {
-  return edit === "adjust" ? (
-    <AdjustStockDialog
-      productName={productName}
-      level={level}
-      onAdjusted={(next, adjustment) => onChanged(next, adjustmentOutcome(productName, next, adjustment))}
-      onClose={onClose}
-    />
-  ) : (
-    <ThresholdDialog
-      productName={productName}
-      level={level}
-      onSaved={(next) => onChanged(next, thresholdOutcome(productName, next))}
-      onClose={onClose}
-    />
-  );
+  switch (edit) {
+    case "adjust":
+      return (
+        <AdjustStockDialog
+          productName={productName}
+          level={level}
+          onAdjusted={(next, adjustment) => onChanged(next, adjustmentOutcome(productName, next, adjustment))}
+          onClose={onClose}
+        />
+      );
+    case "set_aside":
+      return (
+        <SetAsideDialog
+          productName={productName}
+          level={level}
+          onSetAside={(next, change) => onChanged(next, setAsideOutcome(productName, next, change))}
+          onClose={onClose}
+        />
+      );
+    case "threshold":
+      return (
+        <ThresholdDialog
+          productName={productName}
+          level={level}
+          onSaved={(next) => onChanged(next, thresholdOutcome(productName, next))}
+          onClose={onClose}
+        />
+      );
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ function Fact({ label, value, testId }: { label: string; value: number; testId: 
 }
 
 /**
- * One product's stock on its own page, with the same two dialogs as the list. After a change
+ * One product's stock on its own page, with the same dialogs as the list. After a change
  * the page is read again, so the history below shows the movement just recorded.
  */
 export function StockLevelPanel({ productName, initial }: { productName: string; initial: StockLevel }) {
@@ -48,14 +48,18 @@ export function StockLevelPanel({ productName, initial }: { productName: string;
           <button type="button" className={buttonClass("primary", "sm")} onClick={() => start("adjust")}>
             Adjust…
           </button>
+          <button type="button" className={buttonClass("secondary", "sm")} onClick={() => start("set_aside")}>
+            Set aside…
+          </button>
           <button type="button" className={buttonClass("secondary", "sm")} onClick={() => start("threshold")}>
             Low-stock level…
           </button>
         </div>
       </div>
-      <dl className="grid gap-3 sm:grid-cols-4">
+      <dl className="grid gap-3 sm:grid-cols-3 lg:grid-cols-5">
         <Fact label="On hand" value={level.onHand} testId="stock-on-hand" />
         <Fact label="Reserved" value={level.reserved} testId="stock-reserved" />
+        <Fact label="Unavailable" value={level.unavailable} testId="stock-unavailable" />
         <Fact label="Available" value={level.available} testId="stock-available" />
         <Fact label="Low at" value={level.lowStockThreshold} testId="stock-threshold" />
       </dl>

@@ -29,6 +29,19 @@ function renderTable() {
   return screen.getByTestId("stock-row");
 }
 
+/** Answers each request with the next of `answers`; returns what was sent, in order. */
+function answerInTurn(answers: Response[]): { url: string; body: unknown }[] {
+  const sent: { url: string; body: unknown }[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string, init: RequestInit) => {
+      sent.push({ url, body: JSON.parse(String(init.body)) });
+      return answers.shift();
+    }),
+  );
+  return sent;
+}
+
 describe("StockTable", () => {
   it("adjusts a product: its own checks first, then the API's refusals beside the fields or above them, then the row updated", async () => {
     const answers = [
@@ -41,14 +54,7 @@ describe("StockTable", () => {
       answer(409, { title: "Conflict", status: 409, detail: "on hand would be 1, below the 2 units held for orders" }),
       answer(200, apiStockLevel({ on_hand: 38, available: 36 })),
     ];
-    const sent: { url: string; body: unknown }[] = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (url: string, init: RequestInit) => {
-        sent.push({ url, body: JSON.parse(String(init.body)) });
-        return answers.shift();
-      }),
-    );
+    const sent = answerInTurn(answers);
     const row = renderTable();
     expect(within(row).getByTestId("stock-state").textContent).toBe("In stock");
     expect(within(row).getByRole("link", { name: "Stoneware Mug" }).getAttribute("href")).toBe(`/admin/stock/${PRODUCT_ID}`);
@@ -57,7 +63,7 @@ describe("StockTable", () => {
     const dialog = screen.getByRole("dialog", { name: "Adjust stock: Stoneware Mug" });
     const delta = within(dialog).getByLabelText("Change in units");
     expect(document.activeElement).toBe(delta);
-    expect(within(dialog).getByTestId("stock-now").textContent).toBe("Now 40 on hand, 2 held for orders, 38 available.");
+    expect(within(dialog).getByTestId("stock-now").textContent).toBe("Now 40 on hand, 2 held for orders, 0 set aside, 38 available.");
 
     // Nothing leaves the page for a change of 0 units or without a reason.
     fireEvent.change(delta, { target: { value: "0" } });
@@ -88,6 +94,77 @@ describe("StockTable", () => {
     expect(within(row).getByTestId("stock-available").textContent).toBe("36");
     expect(screen.getByTestId("stock-outcome").textContent).toContain("Stoneware Mug: \u22122 units (Damage). Now 38 on hand, 36 available.");
     expect(document.activeElement).toBe(screen.getByTestId("stock-outcome"));
+  });
+
+  it("sets units aside, then puts some back on sale: each direction's sign, the API's refusals, the row updated", async () => {
+    const answers = [
+      answer(409, { title: "Conflict", status: 409, detail: "only 38 units can be set aside: the rest are held for orders or set aside already" }),
+      answer(200, apiStockLevel({ unavailable: 3, available: 35 })),
+      answer(422, {
+        title: "Invalid request",
+        status: 422,
+        detail: "the request has invalid fields",
+        errors: [{ field: "note", message: "must be at most 200 characters, without control characters" }],
+      }),
+      answer(200, apiStockLevel({ unavailable: 1, available: 37 })),
+    ];
+    const sent = answerInTurn(answers);
+    const row = renderTable();
+    expect(within(row).getByTestId("stock-unavailable").textContent).toBe("0");
+    const open = within(row).getByRole("button", { name: /^Set aside…\s?units of Stoneware Mug$/ });
+
+    fireEvent.click(open);
+    let dialog = screen.getByRole("dialog", { name: "Set aside: Stoneware Mug" });
+    const setAside = within(dialog).getByRole("radio", { name: "Set aside as unavailable" });
+    expect(setAside).toHaveProperty("checked", true);
+    expect(document.activeElement).toBe(setAside);
+    const units = within(dialog).getByLabelText("Units");
+    expect(within(dialog).getByText("Up to the 38 available; units held for orders stay held.")).toBeTruthy();
+    fireEvent.change(units, { target: { value: "0" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Set aside" }));
+    expect(within(dialog).getByText("Enter a whole number of units from 1 to 1,000,000.").id).toBe("set-aside-units-error");
+    expect(sent).toHaveLength(0);
+
+    fireEvent.change(units, { target: { value: "40" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Set aside" }));
+    await waitFor(() => expect(within(dialog).getByRole("alert").textContent).toContain("Only 38 units can be set aside"));
+    expect(within(dialog).getByRole("alert").textContent).toContain("We couldn't change the units set aside");
+
+    fireEvent.change(units, { target: { value: "3" } });
+    fireEvent.change(within(dialog).getByLabelText("Note (optional)"), { target: { value: "water damage" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Set aside" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(within(row).getByTestId("stock-unavailable").textContent).toBe("3");
+    expect(within(row).getByTestId("stock-available").textContent).toBe("35");
+    expect(within(row).getByTestId("stock-on-hand").textContent).toBe("40");
+    expect(screen.getByTestId("stock-outcome").textContent).toContain(
+      "Stoneware Mug: 3 units set aside as unavailable. Now 3 unavailable, 35 available.",
+    );
+
+    fireEvent.click(open);
+    dialog = screen.getByRole("dialog", { name: "Set aside: Stoneware Mug" });
+    expect(within(dialog).getByTestId("stock-now").textContent).toBe("Now 40 on hand, 2 held for orders, 3 set aside, 35 available.");
+    fireEvent.click(within(dialog).getByRole("radio", { name: "Put back on sale" }));
+    expect(within(dialog).getByText("Up to the 3 set aside.")).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText("Units"), { target: { value: "2" } });
+    fireEvent.change(within(dialog).getByLabelText("Note (optional)"), { target: { value: "x".repeat(150) } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Put back on sale" }));
+    const note = await within(dialog).findByText("Must be at most 200 characters, without control characters.");
+    expect(note.id).toBe("set-aside-note-error");
+
+    fireEvent.change(within(dialog).getByLabelText("Note (optional)"), { target: { value: "" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Put back on sale" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(sent.map((s) => s.body)).toEqual([
+      { delta: 40 },
+      { delta: 3, note: "water damage" },
+      { delta: -2, note: "x".repeat(150) },
+      { delta: -2 },
+    ]);
+    expect(sent.every((s) => s.url === `/bff/api/v1/inventory/${PRODUCT_ID}/unavailable`)).toBe(true);
+    expect(within(row).getByTestId("stock-unavailable").textContent).toBe("1");
+    expect(within(row).getByTestId("stock-available").textContent).toBe("37");
+    expect(screen.getByTestId("stock-outcome").textContent).toContain("Stoneware Mug: 2 units back on sale. Now 1 unavailable, 37 available.");
   });
 
   it("sets a low-stock level with PUT, and the row's status follows", async () => {

@@ -1,11 +1,18 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { SWRConfig } from "swr";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toOrder, toShipment } from "@/lib/api/reshape";
 import { apiOrder, apiShipment, apiShipmentInTransit, steps } from "@/test/fixtures";
 import { ATTENTION_POLL_MS, OrderLive, POLL_MS, pollInterval } from "./order-live";
 import { TRACKING_POLL_MS } from "./shipment-tracking";
+
+beforeAll(() => {
+  // jsdom has <dialog> without its modal behaviour; opening it is all these tests need.
+  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
+    this.setAttribute("open", "");
+  };
+});
 
 afterEach(() => {
   cleanup();
@@ -140,6 +147,124 @@ describe("the order's tracking", () => {
   });
 });
 
+describe("cancelling the order", () => {
+  function problem(status: number, body: unknown) {
+    return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json" } });
+  }
+
+  function renderOrder(order: ReturnType<typeof apiOrder>, shipment: ReturnType<typeof apiShipment>) {
+    render(
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <OrderLive initial={toOrder(order)} shipment={toShipment(shipment)} />
+      </SWRConfig>,
+    );
+  }
+
+  it("asks first, shows the API's refusals in the dialog, then follows the cancellation until the order is cancelled", async () => {
+    const cancelUrl = `/bff/api/v1/orders/${completed.id}/cancel`;
+    const answers = [
+      problem(409, { title: "Conflict", status: 409, detail: `order ${completed.id} is still being placed; it can be cancelled once it is completed` }),
+      problem(422, {
+        title: "Invalid request",
+        status: 422,
+        detail: "the request has invalid fields",
+        errors: [{ field: "reason", message: "must be at most 200 characters, without control characters" }],
+      }),
+      json({ ...completed, status: "cancelling" }, 202),
+    ];
+    const booked = apiShipment();
+    const calledBack = apiShipment({
+      status: "cancelled",
+      journey: [...booked.journey, { status: "cancelled", location: null, at: "2025-01-02T11:00:00Z" }],
+    });
+    const sent: unknown[] = [];
+    let orderReads = 0;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        if (url === cancelUrl) {
+          sent.push(JSON.parse(String(init.body)));
+          return answers.shift();
+        }
+        if (url.includes("/shipments/")) return json(orderReads > 1 ? calledBack : apiShipment());
+        orderReads += 1;
+        if (orderReads < 2) return json({ ...completed, status: "cancelling" });
+        return json({
+          ...completed,
+          status: "cancelled",
+          cancellation: { code: "cancelled_by_customer", message: "Ordered the wrong size" },
+        });
+      }),
+    );
+    renderOrder(completed, apiShipment());
+
+    const open = screen.getByRole("button", { name: "Cancel order" });
+    fireEvent.click(open);
+    const dialog = screen.getByRole("dialog", { name: "Cancel order #0000ABCD?" });
+    const reason = within(dialog).getByLabelText("Reason (optional)");
+    expect(document.activeElement).toBe(reason);
+
+    // "Keep order" closes it without asking the API anything.
+    fireEvent.click(within(dialog).getByRole("button", { name: "Keep order" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(sent).toHaveLength(0);
+
+    fireEvent.click(open);
+    const again = screen.getByRole("dialog", { name: "Cancel order #0000ABCD?" });
+    fireEvent.change(within(again).getByLabelText("Reason (optional)"), { target: { value: "Ordered the\nwrong size" } });
+    fireEvent.click(within(again).getByRole("button", { name: "Cancel order" }));
+    await waitFor(() =>
+      expect(within(again).getByRole("alert").textContent).toContain("it can be cancelled once it is completed."),
+    );
+    expect(within(again).getByRole("alert").textContent).toContain("We couldn't cancel this order");
+
+    fireEvent.click(within(again).getByRole("button", { name: "Cancel order" }));
+    const error = await within(again).findByText("Must be at most 200 characters, without control characters.");
+    expect(error.id).toBe("cancel-reason-error");
+    expect(within(again).getByLabelText("Reason (optional)").getAttribute("aria-invalid")).toBe("true");
+
+    fireEvent.click(within(again).getByRole("button", { name: "Cancel order" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(sent).toEqual([
+      { reason: "Ordered the wrong size" },
+      { reason: "Ordered the wrong size" },
+      { reason: "Ordered the wrong size" },
+    ]);
+    expect(screen.getByTestId("order-status").textContent).toBe("Cancelling");
+    expect(screen.getByTestId("order-outcome").textContent).toContain("We're cancelling your order");
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("order-outcome")));
+    expect(screen.queryByRole("button", { name: "Cancel order" })).toBeNull();
+
+    await waitFor(() => expect(screen.getByTestId("order-status").textContent).toBe("Cancelled"), { timeout: 4000 });
+    const outcome = screen.getByTestId("order-outcome");
+    expect(within(outcome).getByRole("alert").textContent).toContain("Order cancelled at your request");
+    expect(screen.getByTestId("cancellation-reason").textContent).toBe("Ordered the wrong size.");
+    expect(screen.getByTestId("undone").textContent).toContain("Your payment was refunded in full.");
+    // The parcel is read again with the order, and shows it was called back.
+    await waitFor(() =>
+      expect(within(screen.getByRole("list", { name: "Parcel journey" })).getAllByRole("listitem").at(-1)?.textContent).toContain(
+        "Cancelled",
+      ),
+    );
+  });
+
+  it("is not offered once the parcel has left, and says why a cancellation was refused", () => {
+    const message = "The parcel has left with the carrier (it is shipped); its shipment can no longer be cancelled.";
+    vi.stubGlobal("fetch", vi.fn(async () => json(apiShipmentInTransit())));
+    renderOrder({ ...completed, cancellation_refused: message }, apiShipmentInTransit());
+    expect(screen.queryByRole("button", { name: "Cancel order" })).toBeNull();
+    expect(screen.getByText("We couldn't cancel this order")).toBeTruthy();
+    expect(screen.getByTestId("cancellation-refused").textContent).toBe(message);
+    expect(screen.getByTestId("order-status").textContent).toBe("Completed");
+  });
+
+  it("is not offered for a parcel that has left, even without a refusal", () => {
+    vi.stubGlobal("fetch", vi.fn(async () => json(apiShipmentInTransit())));
+    renderOrder(completed, apiShipmentInTransit());
+    expect(screen.queryByRole("button", { name: "Cancel order" })).toBeNull();
+  });
+});
+
 describe("pollInterval", () => {
   it("re-reads a running order often, one flagged for attention slowly, a finished one never", () => {
     expect(pollInterval(toOrder(apiOrder()))).toBe(POLL_MS);
@@ -148,5 +273,6 @@ describe("pollInterval", () => {
     });
     expect(pollInterval(toOrder(flagged))).toBe(ATTENTION_POLL_MS);
     expect(pollInterval(toOrder(completed))).toBe(0);
+    expect(pollInterval(toOrder({ ...completed, status: "cancelling" }))).toBe(POLL_MS);
   });
 });

@@ -1,24 +1,28 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import useSWR, { useSWRConfig } from "swr";
 import { Alert } from "@/components/ui/alert";
+import { buttonClass } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
 import { fetchOrder, keys } from "@/lib/api/browser";
 import { ApiError, errorMessage } from "@/lib/api/problem";
+import { isBeingPlaced } from "@/lib/api/reshape";
 import type { Order, Shipment } from "@/lib/api/types";
 import { countryName } from "@/lib/countries";
 import { formatDateTime, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
+import { canCancel } from "@/lib/order-cancel";
 import { SERVICE_LABEL, shippingPrice } from "@/lib/shipping";
 import {
   cancellationExplanation,
-  cancellationHeadline,
+  cancellationTitle,
   progressMessage,
   statusLabel,
   undoneSentences,
 } from "@/lib/order-copy";
+import { CancelOrderDialog } from "./cancel-order-dialog";
 import { OrderStatusBadge } from "./order-status-badge";
 import { SagaSteps } from "./saga-steps";
 import { ShipmentTracking } from "./shipment-tracking";
@@ -32,21 +36,23 @@ export const POLL_MS = 500;
  */
 export const ATTENTION_POLL_MS = 5_000;
 
-/** How long to wait before re-reading the order; 0 once it is completed or cancelled. */
+/** How long to wait before re-reading the order; 0 once no saga changes it any more. */
 export function pollInterval(order: Order): number {
   if (!order.inProgress) return 0;
   return order.sagaStatus === "needs_attention" ? ATTENTION_POLL_MS : POLL_MS;
 }
 
 /**
- * Follows the order's saga live while it runs: a Server-Sent Event stream from this site's
- * server (which follows the API's GraphQL subscription) hands each update to `onUpdate`.
- * Returns whether the stream is open; when it fails or ends, the caller polls instead.
+ * Follows the place-order saga live while it runs: a Server-Sent Event stream from this
+ * site's server (which follows the API's GraphQL subscription) hands each update to
+ * `onUpdate`. Returns whether the stream is open; when it fails or ends, the caller polls
+ * instead. The subscription follows only that saga, so a cancellation under way is polled.
  */
 export function useLiveOrder(initial: Order, onUpdate: (order: Order) => void): boolean {
   const [open, setOpen] = useState(false);
+  const placing = isBeingPlaced(initial.status);
   useEffect(() => {
-    if (!initial.inProgress || typeof EventSource === "undefined") return;
+    if (!placing || typeof EventSource === "undefined") return;
     const source = new EventSource(`/bff/orders/${encodeURIComponent(initial.id)}/live`);
     const stop = () => {
       source.close();
@@ -57,7 +63,7 @@ export function useLiveOrder(initial: Order, onUpdate: (order: Order) => void): 
     source.addEventListener("end", stop);
     source.onerror = stop;
     return () => source.close();
-  }, [initial.id, initial.inProgress, onUpdate]);
+  }, [initial.id, placing, onUpdate]);
   return open;
 }
 
@@ -65,7 +71,9 @@ export function useLiveOrder(initial: Order, onUpdate: (order: Order) => void): 
  * The order page body. It starts from the server-rendered order (and its parcel, once it
  * has one) and follows it live while the place-order saga runs; when live updates are
  * unavailable it polls instead, stopping by itself once the saga is done with the order.
- * The parcel's tracking keeps itself up to date after that (`ShipmentTracking`).
+ * The parcel's tracking keeps itself up to date after that (`ShipmentTracking`). Until the
+ * parcel leaves, the shopper may cancel the order; the page then polls the cancellation
+ * until the order is cancelled (or the cancellation refused, which it says).
  */
 export function OrderLive({ initial, shipment = null }: { initial: Order; shipment?: Shipment | null }) {
   const { mutate } = useSWRConfig();
@@ -87,6 +95,31 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
   });
   const order = data ?? initial;
   const reread = useCallback(() => void mutate(keys.order(initial.id)), [mutate, initial.id]);
+  // The parcel as the tracking panel last read it (no fetch of its own), else as the server did.
+  const { data: trackedParcel } = useSWR<Shipment>(order.shipmentId ? keys.shipment(order.shipmentId) : null);
+  const parcel = trackedParcel ?? (shipment?.id === order.shipmentId ? shipment : null);
+  const [confirming, setConfirming] = useState(false);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  const [outcomeTakesFocus, setOutcomeTakesFocus] = useState(false);
+
+  // The button that opened the dialog is gone once the order is cancelling: the outcome takes the focus.
+  useEffect(() => {
+    if (outcomeTakesFocus) outcomeRef.current?.focus();
+  }, [outcomeTakesFocus]);
+
+  // A cancellation calls the parcel back: show it cancelled with the order, not at the tracking's next poll.
+  const sawCancelled = useRef(order.status === "cancelled");
+  useEffect(() => {
+    if (order.status !== "cancelled" || sawCancelled.current) return;
+    sawCancelled.current = true;
+    if (order.shipmentId) void mutate(keys.shipment(order.shipmentId));
+  }, [order.status, order.shipmentId, mutate]);
+
+  async function cancelled(next: Order) {
+    await mutate(keys.order(initial.id), next, { revalidate: false });
+    setConfirming(false);
+    setOutcomeTakesFocus(true);
+  }
 
   return (
     <div className="space-y-6">
@@ -101,11 +134,32 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
           <h1 className="mt-1 text-2xl font-bold tracking-tight text-slate-900 sm:text-3xl">Order #{shortId(order.id)}</h1>
           <p className="mt-1 text-sm text-slate-500">Placed {formatDateTime(order.placedAt)}</p>
         </div>
-        <OrderStatusBadge status={order.status} />
+        <div className="flex flex-wrap items-center gap-3">
+          <OrderStatusBadge status={order.status} />
+          {canCancel(order, parcel) ? (
+            <button type="button" className={buttonClass("secondary", "sm")} onClick={() => setConfirming(true)}>
+              Cancel order
+            </button>
+          ) : null}
+        </div>
       </header>
+      {confirming ? (
+        <CancelOrderDialog
+          orderId={order.id}
+          explanation="Your parcel hasn’t left yet: we’ll keep it here and refund your payment in full."
+          reasonHint="Shown on your order."
+          onCancelled={cancelled}
+          onClose={() => setConfirming(false)}
+        />
+      ) : null}
 
       <div aria-live="polite" className="space-y-3">
-        <div data-testid="order-outcome">
+        {order.cancellationRefused ? (
+          <Alert tone="warning" title="We couldn't cancel this order">
+            <p data-testid="cancellation-refused">{order.cancellationRefused}</p>
+          </Alert>
+        ) : null}
+        <div ref={outcomeRef} tabIndex={-1} className="focus:outline-none" data-testid="order-outcome">
           <StatusPanel order={order} />
         </div>
         {error && pollInterval(order) > 0 ? (
@@ -244,7 +298,7 @@ function StatusPanel({ order }: { order: Order }) {
   if (order.status === "cancelled") {
     const undone = undoneSentences(order);
     return (
-      <Alert tone="error" title={`Order cancelled: ${cancellationHeadline(order.cancellation?.code ?? "")}`}>
+      <Alert tone="error" title={cancellationTitle(order.cancellation?.code ?? "")}>
         <p data-testid="cancellation-reason">{cancellationExplanation(order)}</p>
         {undone.length ? (
           <ul className="mt-2 list-inside list-disc" data-testid="undone">

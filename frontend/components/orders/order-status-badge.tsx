@@ -4,6 +4,7 @@ const styles: Record<string, string> = {
   placed: "bg-sky-50 text-sky-800 ring-sky-200",
   confirmed: "bg-indigo-50 text-indigo-800 ring-indigo-200",
   completed: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  cancelling: "bg-amber-50 text-amber-900 ring-amber-200",
   delivered: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   cancelled: "bg-red-50 text-red-800 ring-red-200",
 };

@@ -22,7 +22,7 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   // Read before the first render commits: a field's autoFocus then moves the focus inside.
-  // Rendered only in the browser, on the admin's click, so `document` is there.
+  // Rendered only in the browser, on a click, so `document` is there.
   const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
 
   useEffect(() => {

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 const control =
   "block w-full rounded-lg border bg-white px-3 py-2.5 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-brand-500 focus:outline-2 focus:outline-offset-0 focus:outline-brand-200 disabled:bg-slate-100";
@@ -50,6 +50,34 @@ export function TextField({ id, label, hint, error, className = "", ...input }: 
         aria-describedby={describedBy(id, hint, error)}
         className={`${control} ${error ? "border-red-400" : "border-slate-300"}`}
         {...input}
+      />
+      <Messages id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+type TextAreaFieldProps = TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+};
+
+/** A labelled box for a few lines of text, its hint and error tied to it as a `TextField`'s are. */
+export function TextAreaField({ id, label, hint, error, className = "", ...textarea }: TextAreaFieldProps) {
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="mb-1.5 block text-sm font-medium text-slate-700">
+        {label}
+        {textarea.required ? null : <span className="font-normal text-slate-500"> (optional)</span>}
+      </label>
+      <textarea
+        id={id}
+        name={textarea.name ?? id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+        className={`${control} ${error ? "border-red-400" : "border-slate-300"}`}
+        {...textarea}
       />
       <Messages id={id} hint={hint} error={error} />
     </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stockErrorsByInput, toAdjustmentBody, toThresholdBody } from "./stock-form";
+import { stockErrorsByInput, toAdjustmentBody, toSetAsideBody, toThresholdBody } from "./stock-form";
 
 describe("the stock adjustment form", () => {
   it("sends whole units with their sign, the reason, and a note only when one is typed", () => {
@@ -64,6 +64,37 @@ describe("the stock adjustment form", () => {
       note: "Must be at most 200 characters, without control characters.",
       threshold: "Must be 0 to 1000000.",
       form: "sku: is unknown",
+    });
+  });
+});
+
+describe("the set-aside form", () => {
+  it("sends the units with the mode's sign, and a note only when one is typed", () => {
+    expect(toSetAsideBody({ mode: "set_aside", units: " 3 ", note: "  water damage " })).toEqual({
+      ok: true,
+      value: { delta: 3, note: "water damage" },
+    });
+    expect(toSetAsideBody({ mode: "put_back", units: "2", note: "  " })).toEqual({ ok: true, value: { delta: -2 } });
+    expect(toSetAsideBody({ mode: "put_back", units: "1000000", note: "" })).toEqual({ ok: true, value: { delta: -1_000_000 } });
+  });
+
+  it("refuses what the API would: no units, a sign or fraction, too many, a bad note", () => {
+    for (const units of ["", "0", "-2", "+2", "1.5", "two", "1000001"]) {
+      expect(toSetAsideBody({ mode: "set_aside", units, note: "" }), units).toEqual({
+        ok: false,
+        errors: { delta: "Enter a whole number of units from 1 to 1,000,000." },
+      });
+    }
+    expect(toSetAsideBody({ mode: "set_aside", units: "1", note: "x".repeat(201) })).toEqual({
+      ok: false,
+      errors: { note: "Keep the note to 200 characters or fewer." },
+    });
+    expect(toSetAsideBody({ mode: "put_back", units: "x", note: "line\nbreak" })).toEqual({
+      ok: false,
+      errors: {
+        delta: "Enter a whole number of units from 1 to 1,000,000.",
+        note: "The note cannot hold control characters such as tabs.",
+      },
     });
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The stock screens' forms as plain data: an adjustment (units added or taken away, why, and
- * an optional note) and a low-stock level, checked by the API's own rules before they are
- * sent, and the API's field errors placed beside their inputs. The API has the last word
- * (a product whose units are held for orders cannot drop below them: a 409 shown above the form).
+ * an optional note), units set aside as unavailable or put back on sale, and a low-stock
+ * level, checked by the API's own rules before they are sent, and the API's field errors
+ * placed beside their inputs. The API has the last word (a product whose units are held for
+ * orders or set aside cannot drop below them, and only available units can be set aside:
+ * a 409 shown above the form).
  */
 import type { FieldError } from "../api/problem";
-import type { StockAdjustmentBody, StockAdjustmentReason, ThresholdBody } from "../api/types";
+import type { SetAsideBody, StockAdjustmentBody, StockAdjustmentReason, ThresholdBody } from "../api/types";
 import { FORM_LEVEL, type FieldErrors, type Parsed, fieldErrorsByInput } from "./product-form";
 import { ADJUSTMENT_REASONS } from "./stock-level";
 
@@ -38,6 +40,14 @@ function signedWhole(text: string): number | null {
 /** The API refuses control characters in a note (a tab or line break included). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** What is wrong with a note (already trimmed) by the API's rules, if anything. */
+function noteError(note: string): string | null {
+  // Counted as the API counts: characters, not UTF-16 units.
+  if ([...note].length > MAX_NOTE) return `Keep the note to ${MAX_NOTE} characters or fewer.`;
+  if (CONTROL.test(note)) return "The note cannot hold control characters such as tabs.";
+  return null;
+}
+
 /** The body to send for what was typed, or the inputs to correct, by the API's own rules. */
 export function toAdjustmentBody(values: AdjustFormValues): Parsed<StockAdjustmentBody> {
   const errors: FieldErrors = {};
@@ -52,11 +62,43 @@ export function toAdjustmentBody(values: AdjustFormValues): Parsed<StockAdjustme
     : null;
   if (reason === null) errors.reason = "Choose why the stock changes.";
   const note = values.note.trim();
-  // Counted as the API counts: characters, not UTF-16 units.
-  if ([...note].length > MAX_NOTE) errors.note = `Keep the note to ${MAX_NOTE} characters or fewer.`;
-  else if (CONTROL.test(note)) errors.note = "The note cannot hold control characters such as tabs.";
+  const badNote = noteError(note);
+  if (badNote) errors.note = badNote;
   if (delta === null || reason === null || Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, value: { delta, reason, ...(note ? { note } : {}) } };
+}
+
+/** Which way units move: off sale as unavailable, or back on sale. */
+export type SetAsideMode = "set_aside" | "put_back";
+
+/** What the set-aside form's inputs hold, exactly as typed. */
+export interface SetAsideFormValues {
+  mode: SetAsideMode;
+  /** Whole units, always positive: the mode gives the direction. */
+  units: string;
+  note: string;
+}
+
+/** What the dialog opens with: setting units aside, none yet. */
+export const EMPTY_SET_ASIDE: SetAsideFormValues = { mode: "set_aside", units: "", note: "" };
+
+/**
+ * The body to send (a positive delta sets units aside, a negative one puts them back on
+ * sale), or the inputs to correct. The units' error is under `delta`, the API's name for them.
+ */
+export function toSetAsideBody(values: SetAsideFormValues): Parsed<SetAsideBody> {
+  const errors: FieldErrors = {};
+  const trimmed = values.units.trim();
+  const units = /^\d+$/.test(trimmed) ? Number(trimmed) : null;
+  if (units === null || units < 1 || units > MAX_UNITS) {
+    errors.delta = `Enter a whole number of units from 1 to ${MAX_UNITS.toLocaleString("en-US")}.`;
+  }
+  const note = values.note.trim();
+  const badNote = noteError(note);
+  if (badNote) errors.note = badNote;
+  if (units === null || Object.keys(errors).length > 0) return { ok: false, errors };
+  const delta = values.mode === "set_aside" ? units : -units;
+  return { ok: true, value: { delta, ...(note ? { note } : {}) } };
 }
 
 /** A low-stock level as typed: a whole number from 0 to {@link MAX_UNITS}. */

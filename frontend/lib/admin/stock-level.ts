@@ -3,8 +3,9 @@
  * the adjustment reasons the API knows, the kinds of movement in a product's history, and
  * signed unit changes. Pure, so the rules are unit-tested apart from the pages.
  */
-import type { StockAdjustmentBody, StockAdjustmentReason, StockLevel, StockMovementKind } from "../api/types";
+import type { SetAsideBody, StockAdjustmentBody, StockAdjustmentReason, StockLevel, StockMovementKind } from "../api/types";
 import { shortId } from "../format";
+import type { SetAsideMode } from "./stock-form";
 
 /** Where a product stands: nothing left to promise, at or below its low-stock level, or neither. */
 export type StockState = "out" | "low" | "in";
@@ -42,15 +43,26 @@ export function reasonLabel(reason: string): string {
 const MOVEMENT_LABEL: Record<StockMovementKind, string> = {
   opened: "Opened",
   adjusted: "Adjusted",
+  set_aside: "Set aside",
   reserved: "Held for an order",
   released: "Released from an order",
   shipped: "Shipped",
 };
 
-/** A movement's kind in words; a kind added since is shown as the API names it. */
-export function movementLabel(kind: string): string {
+/**
+ * A movement's kind in words; a kind added since is shown as the API names it. Units set
+ * aside with a negative change went back on sale.
+ */
+export function movementLabel(kind: string, unavailableChange: number): string {
+  if (kind === "set_aside" && unavailableChange < 0) return "Back on sale";
   return (MOVEMENT_LABEL as Record<string, string | undefined>)[kind] ?? kind;
 }
+
+/** The set-aside dialog's two directions, as it offers them. */
+export const SET_ASIDE_MODE_LABEL: Record<SetAsideMode, string> = {
+  set_aside: "Set aside as unavailable",
+  put_back: "Put back on sale",
+};
 
 /** "+5", "−2" (a true minus sign) or "0": a change in units, its direction always shown. */
 export function signedUnits(change: number): string {
@@ -71,6 +83,14 @@ export function adjustmentOutcome(name: string, level: StockLevel, adjustment: S
     `${name}: ${signedUnits(adjustment.delta)} ${units} (${reasonLabel(adjustment.reason)}). ` +
     `Now ${level.onHand} on hand, ${level.available} available.`
   );
+}
+
+/** What setting units aside (or back on sale) did, for the message shown after it. */
+export function setAsideOutcome(name: string, level: StockLevel, change: SetAsideBody): string {
+  const count = Math.abs(change.delta);
+  const units = `${count} ${count === 1 ? "unit" : "units"}`;
+  const what = change.delta > 0 ? `${units} set aside as unavailable` : `${units} back on sale`;
+  return `${name}: ${what}. Now ${level.unavailable} unavailable, ${level.available} available.`;
 }
 
 /** What a new low-stock level means for the product, for the message shown after it. */

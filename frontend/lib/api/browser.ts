@@ -28,6 +28,7 @@ import type {
   ApiShippingQuote,
   ApiStockLevel,
   ApiSuggestions,
+  CancelOrderBody,
   CategoryChanges,
   LoginBody,
   NewCategory,
@@ -41,6 +42,7 @@ import type {
   ProductImage,
   QuoteBody,
   RegisterBody,
+  SetAsideBody,
   ShipBody,
   Shipment,
   ShippingQuote,
@@ -136,6 +138,15 @@ export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): 
   );
 }
 
+/**
+ * Asks to cancel an order before its parcel leaves (its customer, or an admin for any
+ * order). The answer is the order as it now reads, `cancelling` while the cancellation runs
+ * (or as it was, when it had been asked for already); an `ApiError` 409 says why it cannot be.
+ */
+export async function cancelOrder(id: string, body: CancelOrderBody): Promise<Order> {
+  return toOrder(await postJson<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}/cancel`, body));
+}
+
 // --- Catalog administration (admin session, through /bff) --------------------
 
 export async function createProduct(body: NewProduct): Promise<AdminProduct> {
@@ -215,6 +226,13 @@ export async function shipShipment(id: string, body: ShipBody): Promise<Shipment
 export async function adjustStock(productId: string, body: StockAdjustmentBody): Promise<StockLevel> {
   return toStockLevel(
     await postJson<ApiStockLevel>(`${BFF}/inventory/${encodeURIComponent(productId)}/adjustments`, body),
+  );
+}
+
+/** Takes units off sale as unavailable (a positive delta) or puts them back on sale (negative). */
+export async function setStockAside(productId: string, body: SetAsideBody): Promise<StockLevel> {
+  return toStockLevel(
+    await postJson<ApiStockLevel>(`${BFF}/inventory/${encodeURIComponent(productId)}/unavailable`, body),
   );
 }
 

@@ -7,9 +7,11 @@ import {
   apiSearchPage,
   apiShipment,
   apiShipmentInTransit,
+  apiStockLevel,
   steps,
 } from "@/test/fixtures";
 import {
+  isBeingPlaced,
   isFinalStatus,
   toAdminProduct,
   toOrder,
@@ -17,6 +19,8 @@ import {
   toSearchResults,
   toShipment,
   toShipmentPage,
+  toStockHistoryPage,
+  toStockLevel,
   toSuggestions,
   undoneBy,
 } from "./reshape";
@@ -154,6 +158,31 @@ describe("toOrder", () => {
     expect(isFinalStatus("placed")).toBe(false);
   });
 
+  it("is in progress again while a cancellation runs, which is not the order being placed", () => {
+    expect(toOrder(apiOrder({ status: "cancelling" })).inProgress).toBe(true);
+    expect(isBeingPlaced("cancelling")).toBe(false);
+    expect(isBeingPlaced("confirmed")).toBe(true);
+  });
+
+  it("keeps why a cancellation was refused", () => {
+    const message = "The parcel has left with the carrier (it is shipped); its shipment can no longer be cancelled.";
+    const order = toOrder(apiOrder({ status: "completed", cancellation_refused: message }));
+    expect(order.cancellationRefused).toBe(message);
+    expect(order.inProgress).toBe(false);
+    expect(toOrder(apiOrder()).cancellationRefused).toBeNull();
+  });
+
+  it("an order cancelled on request was refunded and its stock released, whatever the place-order saga's steps say", () => {
+    const done = { status: "completed" as const, steps: steps({ reserve_inventory: "succeeded", process_payment: "succeeded" }) };
+    for (const code of ["cancelled_by_customer", "cancelled_by_admin"]) {
+      const order = toOrder(apiOrder({ status: "cancelled", cancellation: { code, message: "changed my mind" }, saga: done }));
+      expect(order.undone, code).toEqual({ stockReleased: true, paymentRefunded: true });
+    }
+    // Still cancelling: nothing is undone yet.
+    const cancelling = toOrder(apiOrder({ status: "cancelling", saga: done }));
+    expect(cancelling.undone).toEqual({ stockReleased: false, paymentRefunded: false });
+  });
+
   it("takes a status it does not know for one after the saga, not one to wait for", () => {
     const order = toOrder(apiOrder({ status: "returned" }));
     expect(order.status).toBe("returned");
@@ -234,5 +263,41 @@ describe("toShipment", () => {
     const page = toShipmentPage({ items: [apiShipmentInTransit(), apiShipment()], next_cursor: "c1" });
     expect(page.shipments.map((s) => s.status)).toEqual(["shipped", "created"]);
     expect(page.nextCursor).toBe("c1");
+  });
+});
+
+describe("stock", () => {
+  it("a level keeps the units set aside apart from those held for orders", () => {
+    expect(toStockLevel(apiStockLevel({ unavailable: 3, available: 35 }))).toEqual({
+      productId: "0190a000-0000-7000-8000-000000000001",
+      onHand: 40,
+      reserved: 2,
+      unavailable: 3,
+      available: 35,
+      lowStockThreshold: 5,
+    });
+  });
+
+  it("a movement keeps the change to the units set aside and how many are after it", () => {
+    const page = toStockHistoryPage({
+      items: [
+        {
+          sequence: 7,
+          at: "2025-01-05T10:00:00Z",
+          kind: "set_aside",
+          on_hand_change: 0,
+          reserved_change: 0,
+          unavailable_change: -2,
+          on_hand: 40,
+          unavailable: 1,
+          available: 37,
+          reason: null,
+          note: "",
+          actor: "0190a000-0000-7000-8000-0000000000ad",
+        },
+      ],
+      next_cursor: null,
+    });
+    expect(page.movements[0]).toMatchObject({ kind: "set_aside", unavailableChange: -2, unavailable: 1, available: 37, note: null, orderId: null });
   });
 });

@@ -21,6 +21,7 @@ import type {
   ApiStockMovement,
   ApiSuggestions,
   ApiUser,
+  CancellationCode,
   Category,
   CategoryCount,
   Order,
@@ -199,6 +200,7 @@ export function toStockLevel(api: ApiStockLevel): StockLevel {
     productId: api.product_id,
     onHand: api.on_hand,
     reserved: api.reserved,
+    unavailable: api.unavailable,
     available: api.available,
     lowStockThreshold: api.low_stock_threshold,
   };
@@ -213,7 +215,9 @@ export function toStockHistoryPage(page: Page<ApiStockMovement>): StockHistoryPa
       kind: m.kind,
       onHandChange: m.on_hand_change,
       reservedChange: m.reserved_change,
+      unavailableChange: m.unavailable_change,
       onHand: m.on_hand,
+      unavailable: m.unavailable,
       available: m.available,
       reason: m.reason || null,
       note: m.note || null,
@@ -225,15 +229,26 @@ export function toStockHistoryPage(page: Page<ApiStockMovement>): StockHistoryPa
 }
 
 /** Statuses in which the place-order saga is still running. */
-const RUNNING_STATUSES: readonly OrderStatus[] = ["placed", "confirmed"];
+const PLACING_STATUSES: readonly OrderStatus[] = ["placed", "confirmed"];
+
+/** Whether the place-order saga is still running (the order's live updates follow it). */
+export function isBeingPlaced(status: string): boolean {
+  return (PLACING_STATUSES as readonly string[]).includes(status);
+}
+
+/** A completed order whose cancellation is under way: the cancel-order saga still changes it. */
+const CANCELLING: OrderStatus = "cancelling";
 
 /**
- * Whether the place-order saga no longer changes the order: completed, cancelled, delivered,
- * and any status added since, which can only come after the saga.
+ * Whether no saga changes the order any more: completed, cancelled, delivered, and any
+ * status added since, which can only come after the sagas.
  */
 export function isFinalStatus(status: string): boolean {
-  return !(RUNNING_STATUSES as readonly string[]).includes(status);
+  return !isBeingPlaced(status) && status !== CANCELLING;
 }
+
+/** Cancellation codes of an order cancelled on request, by its customer or an admin. */
+const ON_REQUEST: readonly CancellationCode[] = ["cancelled_by_customer", "cancelled_by_admin"];
 
 /**
  * Reads what was undone from the saga steps: a compensated `reserve_inventory`
@@ -246,6 +261,16 @@ export function undoneBy(steps: readonly SagaStep[]): Undone {
     stockReleased: compensated("reserve_inventory"),
     paymentRefunded: compensated("process_payment"),
   };
+}
+
+/**
+ * What was undone on `api`: everything once it is cancelled on request (the cancel-order
+ * saga marks it cancelled only after the refund and the release), else what the place-order
+ * saga's steps say.
+ */
+function undoneOn(api: ApiOrder, steps: readonly SagaStep[]): Undone {
+  const onRequest = api.status === "cancelled" && (ON_REQUEST as readonly string[]).includes(api.cancellation?.code ?? "");
+  return onRequest ? { stockReleased: true, paymentRefunded: true } : undoneBy(steps);
 }
 
 export function toOrder(api: ApiOrder): Order {
@@ -273,9 +298,10 @@ export function toOrder(api: ApiOrder): Order {
     paymentId: api.payment_id,
     shipmentId: api.shipment_id,
     cancellation: api.cancellation,
+    cancellationRefused: api.cancellation_refused,
     sagaStatus: api.saga.status,
     steps,
-    undone: undoneBy(steps),
+    undone: undoneOn(api, steps),
     placedAt: api.placed_at,
     updatedAt: api.updated_at,
   };

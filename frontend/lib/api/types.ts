@@ -284,10 +284,13 @@ export interface ShipBody {
 /** A product's units as inventory counts them (admin). Inventory knows no names: join the catalog. */
 export interface ApiStockLevel {
   product_id: string;
+  /** Every unit in the warehouse: available, reserved and unavailable together. */
   on_hand: number;
   /** Held for orders that have not shipped. */
   reserved: number;
-  /** On hand less reserved: what can still be promised. */
+  /** Set aside by an admin (damaged, awaiting inspection): on hand, not for sale. */
+  unavailable: number;
+  /** On hand less reserved and unavailable: what can still be promised. */
   available: number;
   /** The product is low on stock when `available` is at or below it. */
   low_stock_threshold: number;
@@ -296,8 +299,8 @@ export interface ApiStockLevel {
 /** Why an admin changed the units on hand (`POST /inventory/{id}/adjustments`). */
 export type StockAdjustmentReason = "restock" | "shrinkage" | "damage" | "correction" | "count";
 
-/** The stock movements this storefront has words for. */
-export type StockMovementKind = "opened" | "adjusted" | "reserved" | "released" | "shipped";
+/** The stock movements this storefront has words for; `set_aside` with a negative change puts units back on sale. */
+export type StockMovementKind = "opened" | "adjusted" | "set_aside" | "reserved" | "released" | "shipped";
 
 /** One change to a product's stock (`GET /inventory/{id}/history`), newest first. */
 export interface ApiStockMovement {
@@ -308,8 +311,11 @@ export interface ApiStockMovement {
   kind: string;
   on_hand_change: number;
   reserved_change: number;
+  /** Units set aside (negative: put back on sale, or written off as damaged). */
+  unavailable_change: number;
   /** After it. */
   on_hand: number;
+  unavailable: number;
   available: number;
   /** A {@link StockAdjustmentReason} on adjustments (free text on ones recorded before reasons were fixed). */
   reason?: string | null;
@@ -325,6 +331,14 @@ export interface StockAdjustmentBody {
   /** Non-zero, at most 1,000,000 either way; negative takes units away. */
   delta: number;
   reason: StockAdjustmentReason;
+  /** At most 200 characters. */
+  note?: string | null;
+}
+
+/** `POST /api/v1/inventory/{id}/unavailable` (admin): units taken off sale, or put back on sale. */
+export interface SetAsideBody {
+  /** Non-zero, at most 1,000,000 either way; positive sets units aside, negative puts them back on sale. */
+  delta: number;
   /** At most 200 characters. */
   note?: string | null;
 }
@@ -367,8 +381,12 @@ export interface ApiShippingQuote {
   options: ApiShippingOption[];
 }
 
-/** The order statuses this storefront has words for. */
-export type OrderStatus = "placed" | "confirmed" | "completed" | "delivered" | "cancelled";
+/**
+ * The order statuses this storefront has words for. `cancelling`: a completed order whose
+ * cancellation is under way; it ends `cancelled`, or `completed` again with
+ * `cancellation_refused` when the parcel had already left.
+ */
+export type OrderStatus = "placed" | "confirmed" | "completed" | "cancelling" | "delivered" | "cancelled";
 
 export type SagaStatus =
   | "running"
@@ -392,7 +410,9 @@ export type CancellationCode =
   | "payment_error"
   | "payment_method_invalid"
   | "shipping_unavailable"
-  | "timeout";
+  | "timeout"
+  | "cancelled_by_customer"
+  | "cancelled_by_admin";
 
 export interface ApiOrderLine {
   product_id: string;
@@ -423,6 +443,8 @@ export interface ApiOrder {
   shipment_id: string | null;
   /** `code` is one of {@link CancellationCode}; kept open so a new code still renders. */
   cancellation: { code: string; message: string } | null;
+  /** Why a cancellation asked for was refused (the parcel had already left); null otherwise. */
+  cancellation_refused: string | null;
   saga: {
     status: SagaStatus;
     /** Sent by the backend (not in docs/API.md); same shape as `cancellation`. */
@@ -439,6 +461,15 @@ export interface PlaceOrderBody {
   shipping_address: Address;
   /** Standard unless given; must be one the quote offers for the address. */
   shipping_service?: ShippingService;
+}
+
+/**
+ * `POST /api/v1/orders/{id}/cancel` (the order's customer, or an admin), before its parcel
+ * leaves. Without a reason the API says who cancelled it.
+ */
+export interface CancelOrderBody {
+  /** At most 200 characters; shown on the order. */
+  reason?: string | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -618,7 +649,11 @@ export interface SagaStep {
   detail: string | null;
 }
 
-/** What the saga undid on a cancelled order, read from its compensated steps. */
+/**
+ * What was undone on a cancelled order: read from the place-order saga's compensated steps,
+ * or everything when it was cancelled on request (that cancellation ends only once the
+ * payment is refunded and the stock released).
+ */
 export interface Undone {
   stockReleased: boolean;
   paymentRefunded: boolean;
@@ -628,7 +663,7 @@ export interface Order {
   id: string;
   /** One of {@link OrderStatus}, or one added since (see `ApiOrder`). */
   status: string;
-  /** True while the saga may still change the order, i.e. it is worth polling. */
+  /** True while a saga may still change the order (placing it or cancelling it), i.e. it is worth polling. */
   inProgress: boolean;
   lines: OrderLine[];
   itemCount: number;
@@ -640,6 +675,8 @@ export interface Order {
   paymentId: string | null;
   shipmentId: string | null;
   cancellation: { code: string; message: string } | null;
+  /** Why a cancellation asked for was refused; the order then stands. */
+  cancellationRefused: string | null;
   sagaStatus: SagaStatus;
   steps: SagaStep[];
   undone: Undone;
@@ -657,6 +694,8 @@ export interface StockLevel {
   productId: string;
   onHand: number;
   reserved: number;
+  /** Set aside as unavailable: on hand, not for sale. */
+  unavailable: number;
   available: number;
   lowStockThreshold: number;
 }
@@ -681,7 +720,9 @@ export interface StockMovement {
   kind: string;
   onHandChange: number;
   reservedChange: number;
+  unavailableChange: number;
   onHand: number;
+  unavailable: number;
   available: number;
   reason: string | null;
   note: string | null;

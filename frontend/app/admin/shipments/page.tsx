@@ -29,7 +29,7 @@ export default async function AdminShipmentsPage({ searchParams }: Props) {
       <div className="mb-6">
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">Shipments</h1>
         <p className="mt-1 text-sm text-slate-600">
-          Parcels waiting to ship are handed to the carrier here; the carrier reports the rest of their journey.
+          Parcels waiting to ship are handed to the carrier here, or their orders cancelled; the carrier reports the rest of their journey.
         </p>
       </div>
       <ShipmentFilter current={query.status} />

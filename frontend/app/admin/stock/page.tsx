@@ -13,8 +13,8 @@ export const metadata: Metadata = { title: "Stock" };
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 /**
- * Every product's units (on hand, held for orders, available) with its low-stock level, a
- * page at a time, or only the products low on stock; the filter and page are in the URL.
+ * Every product's units (on hand, held for orders, set aside, available) with its low-stock
+ * level, a page at a time, or only the products low on stock; the filter and page are in the URL.
  */
 export default async function AdminStockPage({ searchParams }: Props) {
   const query = parseStockListQuery(await searchParams);
@@ -27,7 +27,7 @@ export default async function AdminStockPage({ searchParams }: Props) {
       <div className="mb-6">
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">Stock</h1>
         <p className="mt-1 text-sm text-slate-600">
-          Restock, count or write off units with a reason, and set the level at which a product counts as low.
+          Restock, count or write off units with a reason, set units aside as unavailable, and set the level at which a product counts as low.
         </p>
       </div>
       <FilterLinks

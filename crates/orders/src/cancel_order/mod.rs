@@ -6,6 +6,7 @@
 
 pub(crate) mod saga;
 
+use crate::get_order::visible_order;
 use crate::order::{CancelRefusal, Order, order_stream};
 use crate::read_model::{self, OrderView};
 use crate::{Orders, READ_YOUR_WRITES};
@@ -73,10 +74,7 @@ pub(crate) async fn cancel(
     );
     v.finish()?;
     // Another customer's order is "not found", as when reading it.
-    let visible = read_model::order(orders, id).await?.filter(|order| principal.can_see(order.customer_id));
-    if visible.is_none() {
-        return Err(ApiError::not_found(format!("no order {id}")));
-    }
+    visible_order(orders, principal, id).await?;
     let (code, default_reason) = match principal.role {
         Role::Admin => ("cancelled_by_admin", "Cancelled by the shop."),
         Role::Customer => ("cancelled_by_customer", "Cancelled at your request."),

@@ -31,7 +31,7 @@ use kernel::module::GraphqlData;
 use kernel::rate_limit::ClientIp;
 use orders::{OrdersMutation, OrdersQuery, OrdersSubscription};
 use payments::{PaymentsMutation, PaymentsQuery};
-use shipping::ShippingQuery;
+use shipping::{ShippingMutation, ShippingQuery};
 use std::sync::Arc;
 
 /// Deepest nesting of fields a query may ask for.
@@ -73,6 +73,7 @@ pub struct Mutation(
     InventoryMutation,
     PaymentsMutation,
     OrdersMutation,
+    ShippingMutation,
     OperationsMutation,
 );
 

@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{Backend, TestApp, on_every_backend};
+use uuid::Uuid;
 
 async fn graphql(app: &TestApp, token: Option<&str>, body: Value) -> (StatusCode, Value) {
     let mut request = reqwest::Client::new().post(format!("{}/graphql", app.base)).json(&body);
@@ -662,4 +663,299 @@ async fn aliased_sign_ins_and_batched_operations_spend_the_same_budgets_as_reque
     let batch: Vec<Value> = (0..4).map(|_| json!({ "query": "{ categories { name } }" })).collect();
     let (status, body) = graphql(&app, None, Value::Array(batch)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+const SEARCH: &str = "query($first: Int, $after: String, $query: String, $sort: ProductSort, $priceMin: Int,
+    $priceMax: Int, $inStock: Boolean, $status: ListedStatus) {
+    products(first: $first, after: $after, query: $query, sort: $sort, priceMin: $priceMin, priceMax: $priceMax,
+             inStock: $inStock, status: $status) {
+        total edges { cursor node { id } } pageInfo { hasNextPage endCursor }
+        facets { categories { id count } priceBands { minMinor count } availability { inStock outOfStock } } } }";
+
+on_every_backend!(shoppers_search_and_narrow_as_over_rest, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    app.seed_demo().await;
+    let ids = |list: &Value, key: &str| -> Vec<Value> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|item| if key.is_empty() { item["id"].clone() } else { item[key]["id"].clone() })
+            .collect()
+    };
+    // Each search asked both ways, page after page: the same products, totals and facets.
+    let searches = [
+        ("q=chef%20knif&sort=price_desc", json!({ "query": "chef knif", "sort": "PRICE_DESC" })),
+        (
+            "price_min=1000&price_max=5000&in_stock=true&sort=name",
+            json!({ "priceMin": 1000, "priceMax": 5000, "inStock": true, "sort": "NAME" }),
+        ),
+        ("q=ketle", json!({ "query": "ketle" })),
+        ("sort=newest", json!({ "sort": "NEWEST" })),
+    ];
+    for (rest_query, variables) in searches {
+        let (status, rest) = app
+            .eventually("the search index has the demo catalog", || async {
+                let (status, rest) = app.get(&format!("/api/v1/products?{rest_query}&limit=4"), None).await;
+                (rest["total"].as_u64() > Some(0)).then_some((status, rest))
+            })
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rest}");
+        let mut asked = variables.clone();
+        asked["first"] = json!(4);
+        let first = app.graphql(None, SEARCH, asked.clone()).await;
+        let page = &first["data"]["products"];
+        assert_eq!(ids(&page["edges"], "node"), ids(&rest["items"], ""), "{rest_query}: {first}");
+        assert_eq!(page["total"], rest["total"], "{rest_query}");
+        let facets = &page["facets"];
+        assert_eq!(facets["availability"]["inStock"], rest["facets"]["availability"]["in_stock"], "{rest_query}");
+        assert_eq!(ids(&facets["categories"], ""), ids(&rest["facets"]["categories"], ""), "{rest_query}");
+        let counts = |list: &Value| list.as_array().unwrap().iter().map(|c| c["count"].clone()).collect::<Vec<_>>();
+        assert_eq!(counts(&facets["categories"]), counts(&rest["facets"]["categories"]), "{rest_query}");
+        assert_eq!(counts(&facets["priceBands"]), counts(&rest["facets"]["price_bands"]), "{rest_query}");
+        assert_eq!(page["pageInfo"]["hasNextPage"], rest["next_cursor"].is_string(), "{rest_query}");
+        if let Some(next) = rest["next_cursor"].as_str() {
+            // Any edge's cursor continues after it, in the same order; the last one as REST's next page.
+            let (_, rest_next) = app.get(&format!("/api/v1/products?{rest_query}&limit=4&cursor={next}"), None).await;
+            asked["after"] = page["edges"][3]["cursor"].clone();
+            let second = app.graphql(None, SEARCH, asked.clone()).await;
+            assert_eq!(ids(&second["data"]["products"]["edges"], "node"), ids(&rest_next["items"], ""), "{rest_query}");
+            asked["after"] = page["edges"][1]["cursor"].clone();
+            let from_second = app.graphql(None, SEARCH, asked).await;
+            assert_eq!(
+                ids(&from_second["data"]["products"]["edges"], "node")[..2],
+                ids(&page["edges"], "node")[2..],
+                "{rest_query}"
+            );
+        }
+    }
+
+    // The search box's suggestions, as over REST.
+    const SUGGEST: &str =
+        "query($typed: String!) { productSuggestions(typed: $typed) { products { id name } categories { slug } } }";
+    let suggested = app.graphql(None, SUGGEST, json!({ "typed": "kni" })).await;
+    let (_, rest) = app.get("/api/v1/products/suggestions?q=kni", None).await;
+    assert_eq!(ids(&suggested["data"]["productSuggestions"]["products"], ""), ids(&rest["products"], ""));
+    assert!(rest["products"].as_array().is_some_and(|found| !found.is_empty()), "{rest}");
+
+    // Bad searches are refused as over REST, and only admins list by status.
+    for (variables, code) in [
+        (json!({ "priceMin": -1 }), "BAD_USER_INPUT"),
+        (json!({ "priceMin": 500, "priceMax": 100 }), "BAD_USER_INPUT"),
+        (json!({ "query": "x".repeat(201) }), "BAD_USER_INPUT"),
+        (json!({ "sort": "NAME", "after": "r~0~not-a-cursor" }), "BAD_REQUEST"),
+        (json!({ "status": "ARCHIVED" }), "FORBIDDEN"),
+    ] {
+        let refused = app.graphql(None, SEARCH, variables.clone()).await;
+        assert_eq!(error_code(&refused), code, "{variables}: {refused}");
+    }
+    let long = app.graphql(None, SUGGEST, json!({ "typed": "x".repeat(201) })).await;
+    assert_eq!(error_code(&long), "BAD_USER_INPUT", "{long}");
+    let admin = app.admin_token().await;
+    let archived = app.graphql(Some(&admin), SEARCH, json!({ "status": "ARCHIVED" })).await;
+    assert_eq!(archived["data"]["products"]["total"], 0, "{archived}");
+});
+
+on_every_backend!(admins_follow_stock_and_hand_parcels_over_through_graphql, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 20, 1200).await;
+    let (token, card) = shopper(&app, "4242424242424242").await;
+    let order = order_through_graphql(&app, &token, order_input(product, 2, &card, "US")).await;
+    assert_eq!(order["status"], "completed", "{order}");
+
+    // Stock levels, a page at a time, as over REST.
+    const LEVELS: &str = "query($first: Int, $after: String) { stockLevels(first: $first, after: $after) {
+        edges { cursor node { productId onHand reserved available lowStockThreshold } } pageInfo { hasNextPage } } }";
+    let other = app.create_product(&admin, 30, 800).await;
+    let levels = app.graphql(Some(&admin), LEVELS, json!({ "first": 1 })).await;
+    let (_, rest) = app.get("/api/v1/inventory?limit=1", Some(&admin)).await;
+    let edge = &levels["data"]["stockLevels"]["edges"][0];
+    assert_eq!(edge["node"]["productId"], rest["items"][0]["product_id"], "{levels}");
+    assert_eq!(edge["node"]["onHand"], rest["items"][0]["on_hand"]);
+    assert_eq!(levels["data"]["stockLevels"]["pageInfo"]["hasNextPage"], true);
+    let rest_next = rest["next_cursor"].as_str().unwrap();
+    let next = app.graphql(Some(&admin), LEVELS, json!({ "first": 1, "after": edge["cursor"] })).await;
+    let (_, rest) = app.get(&format!("/api/v1/inventory?limit=1&cursor={rest_next}"), Some(&admin)).await;
+    assert_eq!(next["data"]["stockLevels"]["edges"][0]["node"]["productId"], rest["items"][0]["product_id"]);
+    let mine = |levels: &Value, id: Uuid| levels.as_array().unwrap().iter().any(|l| l["productId"] == id.to_string());
+    let both = app.graphql(Some(&admin), LEVELS, json!({ "first": 10 })).await;
+    let edges: Vec<Value> =
+        both["data"]["stockLevels"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
+    assert!(mine(&json!(edges), product) && mine(&json!(edges), other), "{both}");
+
+    // A low-stock level: bad ones refused and changing nothing; a crossing puts it on the alert list.
+    const THRESHOLD: &str = "mutation($id: UUID!, $level: Int!) {
+        setLowStockThreshold(productId: $id, input: { lowStockThreshold: $level }) { available lowStockThreshold } }";
+    const ALERTS: &str = "{ stockAlerts { productId available } }";
+    for (variables, code, token) in [
+        (json!({ "id": product, "level": -1 }), "BAD_USER_INPUT", &admin),
+        (json!({ "id": product, "level": 1_000_001 }), "BAD_USER_INPUT", &admin),
+        (json!({ "id": Uuid::now_v7(), "level": 5 }), "NOT_FOUND", &admin),
+        (json!({ "id": product, "level": 5 }), "FORBIDDEN", &token),
+    ] {
+        let refused = app.graphql(Some(token), THRESHOLD, variables.clone()).await;
+        assert_eq!(error_code(&refused), code, "{variables}: {refused}");
+    }
+    assert_eq!(app.graphql(Some(&admin), ALERTS, json!({})).await["data"]["stockAlerts"], json!([]));
+    assert_eq!(error_code(&app.graphql(Some(&token), ALERTS, json!({})).await), "FORBIDDEN");
+    let set = app.graphql(Some(&admin), THRESHOLD, json!({ "id": product, "level": 18 })).await;
+    assert_eq!(set["data"]["setLowStockThreshold"], json!({ "available": 18, "lowStockThreshold": 18 }), "{set}");
+    let alerts = app.graphql(Some(&admin), ALERTS, json!({})).await;
+    assert_eq!(alerts["data"]["stockAlerts"], json!([{ "productId": product, "available": 18 }]), "{alerts}");
+
+    // The product's movements, newest first, as over REST.
+    const HISTORY: &str = "query($id: UUID!, $first: Int, $after: String) {
+        stockHistory(productId: $id, first: $first, after: $after) {
+            edges { cursor node { sequence kind onHandChange reservedChange available orderId } } pageInfo { hasNextPage } } }";
+    let history = app.graphql(Some(&admin), HISTORY, json!({ "id": product, "first": 1 })).await;
+    let newest = &history["data"]["stockHistory"]["edges"][0];
+    let (_, rest) = app.get(&format!("/api/v1/inventory/{product}/history?limit=1"), Some(&admin)).await;
+    assert_eq!(newest["node"]["sequence"], rest["items"][0]["sequence"], "{history}");
+    assert_eq!(newest["node"]["kind"], "reserved");
+    assert_eq!(newest["node"]["orderId"], order["id"]);
+    let older =
+        app.graphql(Some(&admin), HISTORY, json!({ "id": product, "first": 5, "after": newest["cursor"] })).await;
+    let kinds: Vec<&Value> =
+        older["data"]["stockHistory"]["edges"].as_array().unwrap().iter().map(|e| &e["node"]["kind"]).collect();
+    assert_eq!(kinds, [&json!("opened")], "{older}");
+    let unknown = app.graphql(Some(&admin), HISTORY, json!({ "id": Uuid::now_v7() })).await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+    let bad_cursor = app.graphql(Some(&admin), HISTORY, json!({ "id": product, "after": "later" })).await;
+    assert_eq!(error_code(&bad_cursor), "BAD_REQUEST");
+
+    // The parcel waiting to ship, listed and handed over; the same hand-over again is refused.
+    const SHIPMENTS: &str =
+        "query($status: String) { shipments(status: $status) { edges { node { id orderId status } } } }";
+    let waiting = app
+        .eventually("Shipping lists the parcel", || async {
+            let waiting = app.graphql(Some(&admin), SHIPMENTS, json!({ "status": "created" })).await;
+            waiting["data"]["shipments"]["edges"][0].is_object().then_some(waiting)
+        })
+        .await;
+    let parcel = waiting["data"]["shipments"]["edges"][0]["node"].clone();
+    assert_eq!(parcel["orderId"], order["id"], "{waiting}");
+    let wrong = app.graphql(Some(&admin), SHIPMENTS, json!({ "status": "lost" })).await;
+    assert_eq!(error_code(&wrong), "BAD_REQUEST", "{wrong}");
+    assert_eq!(error_code(&app.graphql(Some(&token), SHIPMENTS, json!({})).await), "FORBIDDEN");
+    const SHIP: &str = "mutation($id: UUID!, $carrier: String!, $tracking: String) {
+        shipShipment(id: $id, input: { carrier: $carrier, trackingNumber: $tracking }) { status carrier trackingNumber } }";
+    for (variables, code, token) in [
+        (json!({ "id": parcel["id"], "carrier": "" }), "BAD_USER_INPUT", &admin),
+        (json!({ "id": parcel["id"], "carrier": "Post", "tracking": "no spaces!" }), "BAD_USER_INPUT", &admin),
+        (json!({ "id": Uuid::now_v7(), "carrier": "Post" }), "NOT_FOUND", &admin),
+        (json!({ "id": parcel["id"], "carrier": "Post" }), "FORBIDDEN", &token),
+    ] {
+        let refused = app.graphql(Some(token), SHIP, variables.clone()).await;
+        assert_eq!(error_code(&refused), code, "{variables}: {refused}");
+    }
+    let still = app.graphql(Some(&admin), SHIPMENTS, json!({ "status": "created" })).await;
+    assert_eq!(still["data"]["shipments"]["edges"][0]["node"], parcel, "refusals hand nothing over");
+    let shipped = app
+        .graphql(Some(&admin), SHIP, json!({ "id": parcel["id"], "carrier": "Post", "tracking": "ab-123456" }))
+        .await;
+    assert_eq!(
+        shipped["data"]["shipShipment"],
+        json!({ "status": "shipped", "carrier": "Post", "trackingNumber": "AB-123456" }),
+        "{shipped}"
+    );
+    let again = app.graphql(Some(&admin), SHIP, json!({ "id": parcel["id"], "carrier": "Post" })).await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    let listed = app.graphql(Some(&admin), SHIPMENTS, json!({ "status": "shipped" })).await;
+    assert_eq!(listed["data"]["shipments"]["edges"][0]["node"]["id"], parcel["id"]);
+});
+
+/// Every REST operation and the GraphQL field that does the same, so neither API can grow
+/// alone. `METHOD path` → `Query.field` or `Mutation.field`.
+const COUNTERPARTS: &[(&str, &str)] = &[
+    ("GET /api/v1/admin/dead-letters", "Query.deadLetters"),
+    ("POST /api/v1/admin/dead-letters/{id}/discard", "Mutation.discardDeadLetter"),
+    ("POST /api/v1/admin/dead-letters/{id}/replay", "Mutation.replayDeadLetter"),
+    ("GET /api/v1/admin/sagas", "Query.sagas"),
+    ("GET /api/v1/admin/sagas/{id}", "Query.saga"),
+    ("POST /api/v1/admin/sagas/{id}/retry", "Mutation.retrySaga"),
+    ("POST /api/v1/auth/login", "Mutation.login"),
+    ("POST /api/v1/auth/logout", "Mutation.logout"),
+    ("POST /api/v1/auth/password", "Mutation.changePassword"),
+    ("POST /api/v1/auth/refresh", "Mutation.refresh"),
+    ("POST /api/v1/auth/register", "Mutation.register"),
+    ("GET /api/v1/categories", "Query.categories"),
+    ("POST /api/v1/categories", "Mutation.createCategory"),
+    ("PATCH /api/v1/categories/{id}", "Mutation.updateCategory"),
+    ("GET /api/v1/inventory", "Query.stockLevels"),
+    ("GET /api/v1/inventory/alerts", "Query.stockAlerts"),
+    ("GET /api/v1/inventory/{product_id}", "Query.stock"),
+    ("POST /api/v1/inventory/{product_id}/adjustments", "Mutation.adjustStock"),
+    ("GET /api/v1/inventory/{product_id}/history", "Query.stockHistory"),
+    ("PUT /api/v1/inventory/{product_id}/threshold", "Mutation.setLowStockThreshold"),
+    ("POST /api/v1/inventory/{product_id}/unavailable", "Mutation.setStockAside"),
+    ("GET /api/v1/me", "Query.me"),
+    ("GET /api/v1/orders", "Query.orders"),
+    ("POST /api/v1/orders", "Mutation.placeOrder"),
+    ("GET /api/v1/orders/{id}", "Query.order"),
+    ("POST /api/v1/orders/{id}/cancel", "Mutation.cancelOrder"),
+    ("GET /api/v1/orders/{id}/saga", "Query.saga"),
+    ("GET /api/v1/payment-methods", "Query.paymentMethods"),
+    ("POST /api/v1/payment-methods", "Mutation.addPaymentMethod"),
+    ("GET /api/v1/payments/{id}", "Query.payment"),
+    ("GET /api/v1/products", "Query.products"),
+    ("POST /api/v1/products", "Mutation.createProduct"),
+    ("GET /api/v1/products/suggestions", "Query.productSuggestions"),
+    ("GET /api/v1/products/{id}", "Query.product"),
+    ("DELETE /api/v1/products/{id}", "Mutation.deleteProduct"),
+    ("PATCH /api/v1/products/{id}", "Mutation.updateProduct"),
+    ("DELETE /api/v1/products/{id}/images/{image_id}", "Mutation.removeProductImage"),
+    ("GET /api/v1/shipments", "Query.shipments"),
+    ("GET /api/v1/shipments/{id}", "Query.shipment"),
+    ("POST /api/v1/shipments/{id}/ship", "Mutation.shipShipment"),
+    ("POST /api/v1/shipping/quotes", "Query.shippingQuote"),
+];
+
+/// The REST operations GraphQL leaves to REST, and why.
+const REST_ONLY: &[(&str, &str)] = &[
+    (
+        "POST /api/v1/products/{id}/images",
+        "a picture is bytes sent as multipart; /graphql takes only JSON, which is what keeps other sites from sending it operations",
+    ),
+    ("GET /api/v1/images/{image_id}/{file}", "a picture's bytes, cached by browsers and CDNs under its address"),
+    ("POST /api/v1/webhooks/carrier", "the carrier's signed callback, not a shopper's or an admin's operation"),
+];
+
+#[test]
+fn every_rest_operation_has_a_graphql_counterpart() {
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/schema.graphql")).unwrap();
+    let fields_of = |kind: &str| -> Vec<String> {
+        let body = schema.split(&format!("\ntype {kind} {{\n")).nth(1).expect(kind).split("\n}").next().unwrap();
+        body.lines()
+            .filter(|line| line.starts_with('\t') && !line.starts_with("\t\t"))
+            .filter_map(|line| line.trim().split(['(', ':']).next().map(str::to_owned))
+            .filter(|name| name.chars().next().is_some_and(char::is_lowercase))
+            .collect()
+    };
+    let (queries, mutations) = (fields_of("Query"), fields_of("Mutation"));
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    for operation in &operations {
+        let counterpart = COUNTERPARTS.iter().find(|(rest, _)| rest == operation).map(|(_, field)| *field);
+        let left_to_rest = REST_ONLY.iter().any(|(rest, _)| rest == operation);
+        assert!(
+            counterpart.is_some() != left_to_rest,
+            "{operation}: name its GraphQL field in COUNTERPARTS, or say in REST_ONLY why it has none"
+        );
+        if let Some(field) = counterpart {
+            let (kind, name) = field.split_once('.').unwrap();
+            let fields = if kind == "Query" { &queries } else { &mutations };
+            assert!(fields.iter().any(|f| f == name), "{operation}: the schema has no {field}");
+        }
+    }
+    for (rest, _) in COUNTERPARTS.iter().chain(REST_ONLY) {
+        assert!(operations.iter().any(|operation| operation == rest), "{rest} is not in the OpenAPI document");
+    }
 }

@@ -231,6 +231,20 @@ on_every_backend!(a_gallery_keeps_its_order_through_removals_crashes_and_restart
     let (_, found) = app.get("/api/v1/products?limit=100", None).await;
     let listed = found["items"].as_array().unwrap().iter().find(|p| p["id"] == product.to_string()).unwrap();
     assert_eq!(listed["images"].as_array().unwrap(), &added[1..], "the rebuilt search index has it too");
+
+    // GraphQL removes the same way: admins only, a picture the product has, answering the product.
+    const REMOVE: &str = "mutation($product: UUID!, $image: UUID!) {
+        removeProductImage(productId: $product, imageId: $image) { id images { id } } }";
+    let second = json!({ "product": product, "image": added[1]["id"] });
+    let customer = app.new_customer().await;
+    let refused = app.graphql(Some(&customer), REMOVE, second.clone()).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+    let unknown = app.graphql(Some(&admin), REMOVE, json!({ "product": product, "image": Uuid::now_v7() })).await;
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND", "{unknown}");
+    assert_eq!(gallery(&app, product, None).await, added[1..], "a refused removal changes nothing");
+    let removed = app.graphql(Some(&admin), REMOVE, second).await;
+    assert_eq!(removed["data"]["removeProductImage"]["images"], json!([{ "id": added[2]["id"] }]), "{removed}");
+    assert_eq!(gallery(&app, product, None).await, added[2..]);
 });
 
 on_every_backend!(bad_uploads_are_refused_with_a_problem_and_change_nothing, |backend: Backend| async move {

@@ -8,17 +8,18 @@ use crate::Catalog;
 use crate::categories::{CategoryChanges, NewCategory, add_category, change_category};
 use crate::create_product::{NewProduct, create};
 use crate::delete_product::delete;
-use crate::list_products::page_of_products;
+use crate::images::remove_picture;
+use crate::list_products::{ListProducts, Listed, shown, suggestions_for};
 use crate::read_model::{self, CategoryView, ProductView, Shown};
-use crate::search_index::listing_cursor;
+use crate::search_index::{Facets, SearchSort, Suggestions};
 use crate::update_product::{ProductChanges, update};
-use async_graphql::connection::Connection;
-use async_graphql::{Context, ErrorExtensions, Object, Result, ResultExt};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ErrorExtensions, Object, Result, ResultExt, SimpleObject};
 use contracts::views::{PRODUCT_BATCH, ProductLookup};
 use kernel::auth::Role;
 use kernel::db::Db;
 use kernel::error::ApiError;
-use kernel::graphql::{admin, caller, connection, page_request, state};
+use kernel::graphql::{admin, caller, state};
 use uuid::Uuid;
 
 /// Catalog's queries, merged into the platform's `Query`.
@@ -27,23 +28,54 @@ pub struct CatalogQuery;
 
 #[Object]
 impl CatalogQuery {
-    /// Products in a stable order, a page at a time (`first`: 1..=100, default 20; `after`:
-    /// the `endCursor` of the previous page), optionally of one category and those below it.
-    /// Shoppers see active products; admins every product not deleted. Costs its fields
-    /// once per product asked for.
+    /// Browse and search the catalog as `GET /products` does, a page at a time (`first`:
+    /// 1..=100, default 20; `after`: an edge's cursor of the same sort): words (`query`,
+    /// typos forgiven), a category and those below it, a price range in minor units, only
+    /// what can be bought now, sorted by `sort` (relevance by default: without words, the
+    /// order products were added in). Shoppers see active products; admins every product
+    /// not deleted, or those of `status`. The connection also counts every match (`total`)
+    /// and its facets. Costs its fields once per product asked for.
     #[graphql(complexity = "usize::try_from(first.unwrap_or(20)).unwrap_or(0).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn products(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
         category: Option<Uuid>,
-    ) -> Result<Connection<String, ProductView>> {
+        query: Option<String>,
+        price_min: Option<i64>,
+        price_max: Option<i64>,
+        in_stock: Option<bool>,
+        sort: Option<SearchSort>,
+        status: Option<Listed>,
+    ) -> Result<Connection<String, ProductView, SearchTotals>> {
         let catalog = state::<Catalog>(ctx)?;
-        let after_given = after.is_some();
-        let shown = shown_to(ctx)?;
-        let page = page_of_products(catalog, &page_request(first, after), category, shown).extend()?;
-        Ok(connection(page, after_given, |product| listing_cursor(product.id)))
+        let after_given = after.as_deref().is_some_and(|cursor| !cursor.is_empty());
+        let asked = ListProducts {
+            q: query,
+            limit: first.map(i64::from),
+            cursor: after,
+            category,
+            price_min,
+            price_max,
+            in_stock,
+            sort,
+            status,
+        };
+        let request = shown(caller(ctx)?, status).and_then(|shown| asked.into_request(shown)).extend()?;
+        let found = catalog.search.search(&request).extend()?;
+        let totals = SearchTotals { total: found.total, facets: found.facets };
+        let mut page = Connection::with_additional_fields(after_given, found.next_cursor.is_some(), totals);
+        page.edges
+            .extend(found.cursors.into_iter().zip(found.items).map(|(cursor, product)| Edge::new(cursor, product)));
+        Ok(page)
+    }
+
+    /// What the search box offers for what has been typed so far: products on sale and
+    /// categories (typos forgiven); `BAD_USER_INPUT` past 200 characters.
+    async fn product_suggestions(&self, ctx: &Context<'_>, typed: String) -> Result<Suggestions> {
+        suggestions_for(state::<Catalog>(ctx)?, &typed).extend()
     }
 
     /// One product; `NOT_FOUND` when there is none with this id that the caller may see.
@@ -90,6 +122,21 @@ impl CatalogMutation {
         Ok(id)
     }
 
+    /// Take a picture out of a product's gallery (admin); its addresses keep serving it.
+    /// `NOT_FOUND` for an unknown product or a picture it does not have. Pictures are
+    /// uploaded over REST (`POST /api/v1/products/{id}/images`, multipart): this endpoint
+    /// takes only JSON, which is what keeps other sites from sending it operations.
+    async fn remove_product_image(&self, ctx: &Context<'_>, product_id: Uuid, image_id: Uuid) -> Result<ProductView> {
+        let principal = admin(ctx)?;
+        let catalog = state::<Catalog>(ctx)?;
+        remove_picture(catalog, principal, product_id, image_id).await.extend()?;
+        read_model::product(catalog.store.db(), product_id, Shown::NotDeleted(None))
+            .await
+            .map_err(ApiError::from)
+            .and_then(|product| product.ok_or_else(|| ApiError::not_found(format!("no product {product_id}"))))
+            .map_err(|error| error.extend())
+    }
+
     /// Add a category (admin), at the top or inside `parentId`; its slug must be new
     /// (`CONFLICT` otherwise).
     async fn create_category(&self, ctx: &Context<'_>, input: NewCategory) -> Result<CategoryView> {
@@ -102,6 +149,15 @@ impl CatalogMutation {
         let principal = admin(ctx)?;
         change_category(state::<Catalog>(ctx)?, principal, id, changes).await.extend()
     }
+}
+
+/// Every match of a product search, over all its pages, and how they spread.
+#[derive(SimpleObject)]
+pub struct SearchTotals {
+    /// How many products match.
+    total: usize,
+    /// Counts over the matches, each ignoring its own filter.
+    facets: Facets,
 }
 
 /// What the caller may see of the catalog: admins every product not deleted, everyone else

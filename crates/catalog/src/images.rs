@@ -253,14 +253,24 @@ async fn remove_image(
     Admin(admin): Admin,
     Path((id, image_id)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    change_gallery(&catalog, admin, id, |product| {
+    remove_picture(&catalog, admin, id, image_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take picture `image_id` out of product `id`'s gallery (REST's and GraphQL's removal).
+pub(crate) async fn remove_picture(
+    catalog: &Catalog,
+    admin: Principal,
+    id: Uuid,
+    image_id: Uuid,
+) -> Result<(), ApiError> {
+    change_gallery(catalog, admin, id, |product| {
         if !product.images.contains(&image_id) {
             return Err(ApiError::not_found(format!("product {id} has no picture {image_id}")));
         }
         Ok(CatalogEvent::ProductImageRemoved { product_id: id, image_id })
     })
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 /// One size of a picture (`thumb`, `card` or `large`, with the extension its address

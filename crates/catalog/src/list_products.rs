@@ -5,7 +5,7 @@
 //! are cached (cache-aside) until the next change to the catalog or its stock.
 
 use crate::Catalog;
-use crate::read_model::{ProductView, Shown};
+use crate::read_model::Shown;
 use crate::search_index::{SearchPage, SearchRequest, SearchSort, Suggestions};
 use axum::extract::State;
 use axum::http::header;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use contracts::catalog::ProductStatus;
 use kernel::auth::{Principal, Role};
 use kernel::error::{ApiError, Validation};
-use kernel::http::{Json, Page, PageRequest, Query};
+use kernel::http::{Json, PageRequest, Query};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,34 +28,34 @@ const SUGGESTIONS: usize = 8;
 
 /// `?q=&category=&price_min=&price_max=&in_stock=&sort=&limit=&cursor=&status=` (no
 /// `serde(flatten)`: it loses query-string number parsing).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-struct ListProducts {
+pub(crate) struct ListProducts {
     /// Words to search for; typos are forgiven and the last word may be the start of one.
-    q: Option<String>,
+    pub(crate) q: Option<String>,
     /// Items per page, 1..=100 (default 20).
     #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// Opaque cursor from the previous page's `next_cursor` (of the same sort).
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Only products of this category or the categories below it.
-    category: Option<Uuid>,
+    pub(crate) category: Option<Uuid>,
     /// Lowest unit price in minor units (cents), included.
     #[param(minimum = 0)]
-    price_min: Option<i64>,
+    pub(crate) price_min: Option<i64>,
     /// Highest unit price in minor units (cents), included.
     #[param(minimum = 0)]
-    price_max: Option<i64>,
+    pub(crate) price_max: Option<i64>,
     /// `true`: only products that can be bought now.
-    in_stock: Option<bool>,
+    pub(crate) in_stock: Option<bool>,
     /// `relevance` (default: best match first; without words, the order products were
     /// added in), `price_asc`, `price_desc`, `newest` or `name`.
     #[param(inline)]
-    sort: Option<SearchSort>,
+    pub(crate) sort: Option<SearchSort>,
     /// Admins only: products of this status (`deleted` for deleted ones). Without it, admins
     /// see every product not deleted and everyone else the active ones.
     #[param(inline)]
-    status: Option<Listed>,
+    pub(crate) status: Option<Listed>,
 }
 
 /// `?q=` of the search box.
@@ -67,9 +67,10 @@ struct SuggestFor {
 }
 
 /// The statuses an admin can list by.
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
-enum Listed {
+#[graphql(name = "ListedStatus")]
+pub(crate) enum Listed {
     Draft,
     Active,
     Archived,
@@ -77,7 +78,7 @@ enum Listed {
 }
 
 /// What `principal` may list when asking for `status`.
-fn shown(principal: Option<Principal>, status: Option<Listed>) -> Result<Shown, ApiError> {
+pub(crate) fn shown(principal: Option<Principal>, status: Option<Listed>) -> Result<Shown, ApiError> {
     let admin = principal.is_some_and(|p| p.role == Role::Admin);
     Ok(match (admin, status) {
         (false, None | Some(Listed::Active)) => Shown::OnSale,
@@ -91,7 +92,9 @@ fn shown(principal: Option<Principal>, status: Option<Listed>) -> Result<Shown, 
 }
 
 impl ListProducts {
-    fn into_request(self, shown: Shown) -> Result<SearchRequest, ApiError> {
+    /// The search these parameters ask for, showing what `shown` allows; every invalid
+    /// parameter named.
+    pub(crate) fn into_request(self, shown: Shown) -> Result<SearchRequest, ApiError> {
         let limit = PageRequest { limit: self.limit, cursor: None }.limit()?;
         let mut v = Validation::new();
         let text = self.q.unwrap_or_default();
@@ -156,32 +159,13 @@ async fn suggest_products(
     State(catalog): State<Catalog>,
     Query(query): Query<SuggestFor>,
 ) -> Result<Json<Suggestions>, ApiError> {
-    let mut v = Validation::new();
-    v.check(query.q.chars().count() <= MAX_QUERY_CHARS, "q", format!("must be at most {MAX_QUERY_CHARS} characters"));
-    v.finish()?;
-    Ok(Json(catalog.search.suggest(&query.q, SUGGESTIONS)?))
+    suggestions_for(&catalog, &query.q).map(Json)
 }
 
-/// A page of the products `shown` includes in the order they were added, optionally of one
-/// category and those below it: GraphQL's `products` connection (each edge's cursor is
-/// [`crate::search_index::listing_cursor`]).
-pub(crate) fn page_of_products(
-    catalog: &Catalog,
-    page: &PageRequest,
-    category: Option<Uuid>,
-    shown: Shown,
-) -> Result<Page<ProductView>, ApiError> {
-    let request = SearchRequest {
-        text: String::new(),
-        category,
-        price_min: None,
-        price_max: None,
-        in_stock: false,
-        sort: SearchSort::Relevance,
-        cursor: page.cursor.clone(),
-        limit: usize::try_from(page.limit()?).unwrap_or(20),
-        shown,
-    };
-    let found = catalog.search.search(&request)?;
-    Ok(Page { items: found.items, next_cursor: found.next_cursor })
+/// What the search box offers for `typed` (REST's and GraphQL's suggestions).
+pub(crate) fn suggestions_for(catalog: &Catalog, typed: &str) -> Result<Suggestions, ApiError> {
+    let mut v = Validation::new();
+    v.check(typed.chars().count() <= MAX_QUERY_CHARS, "q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+    v.finish()?;
+    catalog.search.suggest(typed, SUGGESTIONS)
 }

@@ -52,8 +52,9 @@ const FUZZY_BOOST: f32 = 0.5;
 const PRICE_BANDS: [i64; 6] = [0, 1_000, 2_500, 5_000, 10_000, 25_000];
 
 /// The order of search results; ties always go to the older product.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema, async_graphql::Enum)]
 #[serde(rename_all = "snake_case")]
+#[graphql(name = "ProductSort")]
 pub(crate) enum SearchSort {
     /// Best match first; without words, the order products were added in.
     #[default]
@@ -129,10 +130,14 @@ pub(crate) struct SearchPage {
     /// Counts over the matches, each ignoring its own filter (so a shopper sees what choosing
     /// another value would give).
     pub(crate) facets: Facets,
+    /// Each item's own cursor (the page after it), for GraphQL's edges; REST gives only the
+    /// page's `next_cursor`.
+    #[serde(skip)]
+    pub(crate) cursors: Vec<String>,
 }
 
 /// Facet counts of a search.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct Facets {
     /// Matches per category, products of the categories below it included; only categories
     /// with matches, in tree order.
@@ -144,7 +149,7 @@ pub(crate) struct Facets {
 }
 
 /// How many matches are in one category or below it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct CategoryCount {
     pub(crate) id: Uuid,
     pub(crate) name: String,
@@ -156,7 +161,8 @@ pub(crate) struct CategoryCount {
 }
 
 /// How many matches cost from `min_minor` up to (not including) `max_minor`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "PriceBandCount")]
 pub(crate) struct PriceBandCount {
     pub(crate) min_minor: i64,
     /// `null` for the top band.
@@ -165,14 +171,14 @@ pub(crate) struct PriceBandCount {
 }
 
 /// Matches by whether they can be bought now.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct Availability {
     pub(crate) in_stock: usize,
     pub(crate) out_of_stock: usize,
 }
 
 /// A product's suggestion for the search box.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct ProductSuggestion {
     pub(crate) id: Uuid,
     pub(crate) name: String,
@@ -180,7 +186,7 @@ pub(crate) struct ProductSuggestion {
 }
 
 /// What the search box offers for what has been typed so far.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct Suggestions {
     /// Best-matching products on sale.
     pub(crate) products: Vec<ProductSuggestion>,
@@ -553,12 +559,6 @@ impl Cursor {
     }
 }
 
-/// The cursor after `product` in a listing without words in the default order (what a
-/// GraphQL connection's edges carry).
-pub(crate) fn listing_cursor(product: Uuid) -> String {
-    Cursor { sort: SearchSort::Relevance, score: 0.0, price: 0, name: String::new(), id: product }.encode()
-}
-
 /// The order of `sort` between two keys (score, price, name, id); ties go to the lower id.
 fn compare(sort: SearchSort, a: (Score, i64, &str, Uuid), b: (Score, i64, &str, Uuid)) -> Ordering {
     let primary = match sort {
@@ -744,6 +744,7 @@ impl SearchIndex {
         hits.truncate(request.limit);
         Ok(SearchPage {
             items: hits.iter().map(|hit| hit.entry.view.clone()).collect(),
+            cursors: hits.iter().map(|hit| Cursor::of(request.sort, hit).encode()).collect(),
             next_cursor,
             total,
             facets: facets.finish(&state),

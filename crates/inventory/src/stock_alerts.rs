@@ -7,7 +7,7 @@ use crate::read_model::{self, StockLevel};
 use crate::stock::{InventoryEvent, StockItem, stock_stream, with_alerts};
 use crate::stock_level::stock_of;
 use axum::extract::State;
-use kernel::auth::Admin;
+use kernel::auth::{Admin, Principal};
 use kernel::error::{ApiError, Validation, problems};
 use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
 use kernel::http::{Json, Path};
@@ -21,8 +21,9 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 }
 
 /// The body of `PUT /inventory/{product_id}/threshold`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
+#[graphql(name = "ThresholdInput")]
 pub(crate) struct Threshold {
     /// Units at or below which the product counts as low on stock (0 to 1,000,000).
     low_stock_threshold: i64,
@@ -41,6 +42,17 @@ async fn set_threshold(
     Path(product_id): Path<Uuid>,
     Json(input): Json<Threshold>,
 ) -> Result<Json<StockLevel>, ApiError> {
+    set_low_stock_threshold(&inventory, admin, product_id, input).await.map(Json)
+}
+
+/// Set `product_id`'s low-stock level as `admin` (REST's and GraphQL's), recording the
+/// crossing when the level rises to or above what can be promised.
+pub(crate) async fn set_low_stock_threshold(
+    inventory: &Inventory,
+    admin: Principal,
+    product_id: Uuid,
+    input: Threshold,
+) -> Result<StockLevel, ApiError> {
     let mut v = Validation::new();
     v.check((0..=1_000_000).contains(&input.low_stock_threshold), "low_stock_threshold", "must be 0 to 1000000");
     v.finish()?;
@@ -67,7 +79,7 @@ async fn set_threshold(
     if let Some(position) = position {
         inventory.read_model.wait_for(position, crate::READ_YOUR_WRITES).await;
     }
-    stock_of(&inventory, product_id).await.map(Json)
+    stock_of(inventory, product_id).await
 }
 
 /// Every product at or below its low-stock level (admin), those with least left first.
@@ -75,5 +87,11 @@ async fn set_threshold(
     responses((status = 200, description = "Products low on stock", body = Vec<StockLevel>),
         problems::NotSignedIn, problems::NotAnAdmin))]
 async fn stock_alerts(State(inventory): State<Inventory>, _admin: Admin) -> Result<Json<Vec<StockLevel>>, ApiError> {
-    Ok(Json(read_model::low_levels(inventory.store.db()).await?))
+    low_stock(&inventory).await.map(Json)
+}
+
+/// Every product at or below its low-stock level, least left first (REST's alerts and
+/// GraphQL's `stockAlerts`).
+pub(crate) async fn low_stock(inventory: &Inventory) -> Result<Vec<StockLevel>, ApiError> {
+    Ok(read_model::low_levels(inventory.store.db()).await?)
 }

@@ -19,10 +19,10 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 }
 
 /// One change to a product's stock.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct StockMovement {
     /// Its place in the product's history (from 1); also the cursor of the page after it.
-    sequence: i64,
+    pub(crate) sequence: i64,
     /// When (RFC 3339).
     at: String,
     /// `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
@@ -61,6 +61,16 @@ async fn stock_history(
     Path(product_id): Path<Uuid>,
     Query(page): Query<PageRequest>,
 ) -> Result<Json<Page<StockMovement>>, ApiError> {
+    movements(&inventory, product_id, &page).await.map(Json)
+}
+
+/// A page of `product_id`'s stock movements, newest first (REST's history and GraphQL's
+/// `stockHistory`); `NOT_FOUND` when it has no stock item.
+pub(crate) async fn movements(
+    inventory: &Inventory,
+    product_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<StockMovement>, ApiError> {
     let limit = page.limit()?;
     let before = match page.cursor.as_deref().filter(|cursor| !cursor.is_empty()) {
         Some(cursor) => {
@@ -122,5 +132,5 @@ async fn stock_history(
         .filter(|movement| before.is_none_or(|before| movement.sequence < before))
         .take(usize::try_from(limit).unwrap_or(usize::MAX) + 1)
         .collect();
-    Ok(Json(Page::from_rows(newest_first, limit, |movement| movement.sequence.to_string())))
+    Ok(Page::from_rows(newest_first, limit, |movement| movement.sequence.to_string()))
 }

@@ -35,10 +35,18 @@ async fn list_stock_levels(
     _: Admin,
     Query(query): Query<StockQuery>,
 ) -> Result<Json<Page<StockLevel>>, ApiError> {
-    let page = PageRequest { limit: query.limit, cursor: query.cursor };
+    page_of_stock_levels(&inventory, &PageRequest { limit: query.limit, cursor: query.cursor }).await.map(Json)
+}
+
+/// A page of every product's stock in product id order (REST's list and GraphQL's
+/// `stockLevels`).
+pub(crate) async fn page_of_stock_levels(
+    inventory: &Inventory,
+    page: &PageRequest,
+) -> Result<Page<StockLevel>, ApiError> {
     let limit = page.limit()?;
     let rows = read_model::stock_levels(inventory.store.db(), page.cursor_id()?, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |level| level.product_id.to_string())))
+    Ok(Page::from_rows(rows, limit, |level| level.product_id.to_string()))
 }
 
 /// One product's stock (admin).

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 pub use carrier_webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign as sign_carrier_update};
 pub use events::ShippingEvent;
-pub use graphql::ShippingQuery;
+pub use graphql::{ShippingMutation, ShippingQuery};
 
 /// What the shipping endpoints share.
 #[derive(Clone)]

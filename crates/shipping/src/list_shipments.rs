@@ -39,7 +39,18 @@ async fn list_shipments(
     _admin: Admin,
     Query(query): Query<ShipmentQuery>,
 ) -> Result<Json<Page<ShipmentView>>, ApiError> {
-    let status = match query.status.as_deref().filter(|status| !status.is_empty()) {
+    let page = PageRequest { limit: query.limit, cursor: query.cursor };
+    page_of_shipments(&shipping, query.status.as_deref(), &page).await.map(Json)
+}
+
+/// A page of every shipment, newest order first, optionally of one `status` (REST's list
+/// and GraphQL's `shipments`); an unknown status is a bad request.
+pub(crate) async fn page_of_shipments(
+    shipping: &Shipping,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<ShipmentView>, ApiError> {
+    let status = match status.filter(|status| !status.is_empty()) {
         Some(word) => Some(Stage::named(word).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "status `{word}` is not one of created, shipped, in_transit, delivered, cancelled"
@@ -47,9 +58,8 @@ async fn list_shipments(
         })?),
         None => None,
     };
-    let page = PageRequest { limit: query.limit, cursor: query.cursor };
     let limit = page.limit()?;
     let rows =
         read_model::shipments(shipping.store.db(), status.map(Stage::as_str), page.cursor_id()?, limit + 1).await?;
-    Ok(Json(Page::from_rows(rows, limit, |shipment| shipment.order_id.to_string())))
+    Ok(Page::from_rows(rows, limit, |shipment| shipment.order_id.to_string()))
 }

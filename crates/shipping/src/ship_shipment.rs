@@ -5,7 +5,7 @@ use crate::Shipping;
 use crate::lifecycle::{Move, advance};
 use crate::read_model::{self, ShipmentView};
 use axum::extract::State;
-use kernel::auth::Admin;
+use kernel::auth::{Admin, Principal};
 use kernel::error::{ApiError, Validation, problems};
 use kernel::event_store::{Metadata, StoreError, retry_on_conflict};
 use kernel::http::{Json, Path};
@@ -22,8 +22,9 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 }
 
 /// The body of `POST /shipments/{id}/ship`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
+#[graphql(name = "HandOverInput")]
 pub(crate) struct HandOver {
     /// Who carries it (1 to 60 characters).
     carrier: String,
@@ -69,6 +70,16 @@ async fn ship(
     Path(id): Path<Uuid>,
     Json(hand_over): Json<HandOver>,
 ) -> Result<Json<ShipmentView>, ApiError> {
+    hand_to_carrier(&shipping, admin, id, hand_over).await.map(Json)
+}
+
+/// Hand shipment `id` to the carrier as `admin` (REST's and GraphQL's hand-over).
+pub(crate) async fn hand_to_carrier(
+    shipping: &Shipping,
+    admin: Principal,
+    id: Uuid,
+    hand_over: HandOver,
+) -> Result<ShipmentView, ApiError> {
     let (carrier, tracking_number) = hand_over.validate()?;
     let not_found = || ApiError::not_found(format!("no shipment {id}"));
     let order_id = read_model::shipment(shipping.store.db(), id).await?.ok_or_else(not_found)?.order_id;
@@ -88,5 +99,5 @@ async fn ship(
     })
     .await??;
     shipping.settle(position).await;
-    read_model::shipment(shipping.store.db(), id).await?.map(Json).ok_or_else(not_found)
+    read_model::shipment(shipping.store.db(), id).await?.ok_or_else(not_found)
 }

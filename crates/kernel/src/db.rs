@@ -265,8 +265,10 @@ impl Db {
         sqlx::query("select 1").execute(&self.inner.writer).await.map(|_| ())
     }
 
-    /// Closes both pools, waiting for connections in use to be returned.
+    /// Closes both pools, waiting for connections in use to be returned; a commit group a
+    /// crash left open is rolled back first, since nobody else would return its connection.
     pub async fn close(&self) {
+        self.inner.groups.abandon().await;
         self.inner.reader.close().await;
         self.inner.writer.close().await;
     }

@@ -190,9 +190,10 @@ on_every_backend_and_bus!(a_repeated_idempotency_key_returns_the_same_order, |ba
     };
     let first: Value = send().await.unwrap().json().await.unwrap();
     let second = send().await.unwrap();
-    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::ACCEPTED, "the first answer again");
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
     let second: Value = second.json().await.unwrap();
-    assert_eq!(first["id"], second["id"]);
+    assert_eq!(first, second);
     let (_, list) = app.get("/api/v1/orders", Some(&customer)).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "one order per key");
     app.assert_invariants().await;

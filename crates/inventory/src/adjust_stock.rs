@@ -32,7 +32,7 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 /// Restock, count or write off units (admin); on hand may not drop below what is held for
 /// orders plus what is set aside. A `damage` write-off takes set-aside units first.
 #[utoipa::path(post, path = "/inventory/{product_id}/adjustments", tag = "inventory", security(("bearer" = [])),
-    params(("product_id" = Uuid, Path, description = "Product id")), request_body = Adjustment,
+    params(("product_id" = Uuid, Path, description = "Product id"), kernel::idempotency::KeyHeader), request_body = Adjustment,
     responses((status = 200, description = "Stock level after the adjustment", body = StockLevel), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::NotFound, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest))]
 async fn adjust_stock(
     State(inventory): State<Inventory>,

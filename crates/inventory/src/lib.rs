@@ -45,12 +45,12 @@ pub async fn module(store: EventStore) -> Result<ContextModule, kernel::db::DbEr
     store.db().migrate("inventory", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::StockLevelsProjection));
     let inventory = Inventory { store: store.clone(), read_model: read_model.clone() };
-    let router = utoipa_axum::router::OpenApiRouter::new()
-        .merge(adjust_stock::routes())
+    let moves_goods =
+        utoipa_axum::router::OpenApiRouter::new().merge(adjust_stock::routes()).merge(set_aside::routes());
+    let router = kernel::idempotency::guarded(moves_goods, &store)
         .merge(stock_level::routes())
         .merge(stock_history::routes())
         .merge(stock_alerts::routes())
-        .merge(set_aside::routes())
         .with_state(inventory.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(inventory.clone()))),

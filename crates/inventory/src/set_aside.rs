@@ -33,7 +33,7 @@ pub(crate) fn routes() -> OpenApiRouter<Inventory> {
 /// Set units aside as unavailable, or put them back on sale (admin). 409 when more are set
 /// aside than can be promised, or more put back than are set aside.
 #[utoipa::path(post, path = "/inventory/{product_id}/unavailable", tag = "inventory", security(("bearer" = [])),
-    params(("product_id" = Uuid, Path, description = "Product id")), request_body = SetAside,
+    params(("product_id" = Uuid, Path, description = "Product id"), kernel::idempotency::KeyHeader), request_body = SetAside,
     responses((status = 200, description = "Stock level after it", body = StockLevel), problems::MalformedRequest,
         problems::NotSignedIn, problems::NotAnAdmin, problems::NotFound, problems::Conflict, problems::InvalidRequest))]
 async fn set_stock_aside(

@@ -296,6 +296,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: LETTER_RESOLUTION,
     },
     Migration { version: 5, description: "saga state snapshots", sqlite: SAGA_SNAPSHOTS, postgres: SAGA_SNAPSHOTS },
+    Migration {
+        version: 6,
+        description: "idempotency keys and their first answers",
+        sqlite: crate::idempotency::IDEMPOTENCY_KEYS,
+        postgres: crate::idempotency::IDEMPOTENCY_KEYS,
+    },
 ];
 
 /// Each saga's state as of a stream version, written with every transition, so the next

@@ -19,6 +19,7 @@ pub mod event_store;
 pub mod graphql;
 pub mod group_commit;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod messaging;
 pub mod module;

@@ -6,7 +6,7 @@ use crate::Orders;
 use crate::cancel_order::{CancelOrderRequest, cancel};
 use crate::get_order::visible_order;
 use crate::list_orders::page_of_orders;
-use crate::place_order::{PlaceOrder, checked_idempotency_key, place};
+use crate::place_order::{PlaceOrder, place};
 use crate::read_model::{LineView, OrderView};
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
@@ -72,7 +72,7 @@ impl OrdersMutation {
         idempotency_key: Option<String>,
     ) -> Result<OrderView> {
         let principal = signed_in(ctx)?;
-        let key = idempotency_key.as_deref().map(checked_idempotency_key).transpose().extend()?;
+        let key = idempotency_key.as_deref().map(kernel::idempotency::checked_key).transpose().extend()?;
         let (_, order) = place(state::<Orders>(ctx)?, principal, key, input).await.extend()?;
         Ok(order)
     }

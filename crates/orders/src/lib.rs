@@ -137,11 +137,10 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
         max_units_per_product: config.max_units_per_product.max(1),
         rate_card: config.rate_card,
     };
-    let router = utoipa_axum::router::OpenApiRouter::new()
-        .merge(place_order::routes())
-        .merge(get_order::routes())
-        .merge(cancel_order::routes())
-        .with_state(orders.clone());
+    let money_and_goods =
+        utoipa_axum::router::OpenApiRouter::new().merge(place_order::routes()).merge(cancel_order::routes());
+    let router =
+        kernel::idempotency::guarded(money_and_goods, &store).merge(get_order::routes()).with_state(orders.clone());
     let (timers, cancellation_timers) = (saga.clone(), cancellations.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(orders.clone()))),

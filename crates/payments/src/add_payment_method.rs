@@ -37,7 +37,8 @@ pub(crate) fn routes() -> OpenApiRouter<Payments> {
 /// Save a card: it is tokenised by the gateway and only token, brand, last four digits and
 /// expiry are kept.
 #[utoipa::path(post, path = "/payment-methods", tag = "payments", request_body = NewPaymentMethod, security(("bearer" = [])),
-    responses((status = 201, description = "Saved", body = PaymentMethodView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::InvalidRequest, (status = 503, description = "A dependency is unavailable", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+    params(kernel::idempotency::KeyHeader),
+    responses((status = 201, description = "Saved", body = PaymentMethodView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest, (status = 503, description = "A dependency is unavailable", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 async fn add_payment_method(
     State(payments): State<Payments>,
     principal: Principal,

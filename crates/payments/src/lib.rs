@@ -42,8 +42,7 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
     store.db().migrate("payments", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::PaymentsProjection));
     let payments = Payments { store: store.clone(), gateway, read_model: read_model.clone() };
-    let router = utoipa_axum::router::OpenApiRouter::new()
-        .merge(add_payment_method::routes())
+    let router = kernel::idempotency::guarded(add_payment_method::routes(), &store)
         .merge(get_payment::routes())
         .with_state(payments.clone());
     let for_graphql = payments.clone();

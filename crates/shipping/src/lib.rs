@@ -68,11 +68,10 @@ pub async fn module(
         carrier_secrets: carrier_secrets.into(),
         rate_card,
     };
-    let router = utoipa_axum::router::OpenApiRouter::new()
+    let router = kernel::idempotency::guarded(ship_shipment::routes(), &store)
         .merge(quote::routes())
         .merge(get_shipment::routes())
         .merge(list_shipments::routes())
-        .merge(ship_shipment::routes())
         .merge(carrier_webhook::routes())
         .with_state(shipping.clone());
     Ok(ContextModule {

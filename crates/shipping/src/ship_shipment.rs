@@ -60,7 +60,7 @@ impl HandOver {
 /// Hand a created shipment to the carrier (admin): it becomes `shipped`, with its tracking
 /// number. A shipment already shipped, delivered or cancelled answers 409.
 #[utoipa::path(post, path = "/shipments/{id}/ship", tag = "shipping", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Shipment id")),
+    params(("id" = Uuid, Path, description = "Shipment id"), kernel::idempotency::KeyHeader),
     request_body = HandOver,
     responses((status = 200, description = "Shipped", body = ShipmentView), problems::MalformedRequest,
         problems::NotSignedIn, problems::NotAnAdmin, problems::NotFound, problems::Conflict, problems::InvalidRequest))]

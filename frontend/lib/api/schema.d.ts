@@ -418,8 +418,9 @@ export interface paths {
         get: operations["list_orders"];
         put?: never;
         /**
-         * Place an order: 202 while the saga runs (200 with the same order for a repeated
-         *     `Idempotency-Key`). Poll `GET /orders/{id}` until it is completed or cancelled.
+         * Place an order: 202 while the saga runs; a repeated `Idempotency-Key` gets the first
+         *     answer again (200 with the order as it now reads when that answer was lost). Poll
+         *     `GET /orders/{id}` until it is completed or cancelled.
          */
         post: operations["place_order"];
         delete?: never;
@@ -2891,7 +2892,15 @@ export interface operations {
     adjust_stock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Product id */
                 product_id: string;
@@ -3135,7 +3144,15 @@ export interface operations {
     set_stock_aside: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Product id */
                 product_id: string;
@@ -3316,7 +3333,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat-safe key, 1 to 100 visible ASCII characters */
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -3328,7 +3350,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Placed before with this key */
+            /** @description Placed before with this key, its answer no longer kept */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3357,6 +3379,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3455,7 +3486,15 @@ export interface operations {
     cancel_order: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -3651,7 +3690,15 @@ export interface operations {
     add_payment_method: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3681,6 +3728,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4504,7 +4560,15 @@ export interface operations {
     ship: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Shipment id */
                 id: string;

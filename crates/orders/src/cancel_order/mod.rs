@@ -40,7 +40,7 @@ pub(crate) fn routes() -> OpenApiRouter<Orders> {
 /// cancellation runs (poll `GET /orders/{id}` until `cancelled`, or `completed` with
 /// `cancellation_refused` when the parcel had left), 200 when it was already asked for.
 #[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")), request_body(content = Option<CancelOrderRequest>),
+    params(("id" = Uuid, Path, description = "Order id"), kernel::idempotency::KeyHeader), request_body(content = Option<CancelOrderRequest>),
     responses((status = 202, description = "Cancelling", body = OrderView),
         (status = 200, description = "Already cancelled or being cancelled", body = OrderView),
         problems::MalformedRequest, problems::NotSignedIn, problems::NotFound, problems::Conflict,

@@ -1,6 +1,9 @@
 //! Slice: a customer places an order. Prices come from Orders' price list; the order is
 //! recorded and the place-order saga started in one transaction, then answered with 202
-//! while the saga runs. An `Idempotency-Key` makes a retried request return the same order.
+//! while the saga runs. An `Idempotency-Key` makes a retried request get the first answer
+//! again (`kernel::idempotency`); the key is also claimed in the order's own unit of work,
+//! so a retry whose first answer was lost (a crash between placing and keeping the answer)
+//! finds the order instead of placing another.
 //! Shipping is charged by the service the customer chose, from the rate card Shipping
 //! quotes by; an address no zone covers is left to the saga's `shipping_unavailable`.
 
@@ -113,22 +116,6 @@ impl PlaceOrder {
     }
 }
 
-/// The `Idempotency-Key` header, if sent.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().map_err(|_| ApiError::bad_request(KEY_SHAPE))?;
-    checked_idempotency_key(key).map(Some)
-}
-
-/// What an idempotency key must look like.
-const KEY_SHAPE: &str = "Idempotency-Key must be 1 to 100 visible ASCII characters";
-
-/// An idempotency key as given (header or GraphQL argument): 1 to 100 visible ASCII characters.
-pub(crate) fn checked_idempotency_key(key: &str) -> Result<String, ApiError> {
-    let valid = (1..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
-    if valid { Ok(key.to_owned()) } else { Err(ApiError::bad_request(KEY_SHAPE)) }
-}
-
 pub(crate) fn routes() -> OpenApiRouter<Orders> {
     OpenApiRouter::new().routes(routes!(place_order, crate::list_orders::list_orders))
 }
@@ -138,12 +125,13 @@ enum Placed {
     Existing(Uuid),
 }
 
-/// Place an order: 202 while the saga runs (200 with the same order for a repeated
-/// `Idempotency-Key`). Poll `GET /orders/{id}` until it is completed or cancelled.
+/// Place an order: 202 while the saga runs; a repeated `Idempotency-Key` gets the first
+/// answer again (200 with the order as it now reads when that answer was lost). Poll
+/// `GET /orders/{id}` until it is completed or cancelled.
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body = PlaceOrder, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key, 1 to 100 visible ASCII characters")),
+    params(kernel::idempotency::KeyHeader),
     responses((status = 202, description = "Accepted; the saga runs", body = OrderView),
-        (status = 200, description = "Placed before with this key", body = OrderView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::InvalidRequest, (status = 503, description = "Not readable yet", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
+        (status = 200, description = "Placed before with this key, its answer no longer kept", body = OrderView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest, (status = 503, description = "Not readable yet", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
 #[tracing::instrument(skip_all, fields(customer_id = %principal.user_id, order_id))]
 async fn place_order(
     State(orders): State<Orders>,
@@ -151,7 +139,7 @@ async fn place_order(
     headers: HeaderMap,
     Json(input): Json<PlaceOrder>,
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
-    let key = idempotency_key(&headers)?;
+    let key = kernel::idempotency::key_of(&headers)?;
     let (new, view) = place(&orders, principal, key, input).await?;
     Ok((if new { StatusCode::ACCEPTED } else { StatusCode::OK }, Json(view)))
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { cardDigits, formatCardNumber, passesLuhn, TEST_CARDS } from "./card";
 import { countryName } from "./countries";
 import { pluralize, safeNextPath, shortId } from "./format";
-import { newIdempotencyKey } from "./idempotency";
+import { ApiError } from "./api/problem";
+import { answeredForGood, newIdempotencyKey } from "./idempotency";
 
 describe("card entry", () => {
   it("formats the number in groups of four and strips everything else", () => {
@@ -41,5 +42,11 @@ describe("formatting and safety helpers", () => {
     const a = newIdempotencyKey();
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(newIdempotencyKey()).not.toBe(a);
+  });
+
+  it("a key is spent by a final answer, not by one that asks for the same request again", () => {
+    for (const status of [400, 401, 404, 422, 500]) expect(answeredForGood(new ApiError(status, null))).toBe(true);
+    for (const status of [409, 429, 503]) expect(answeredForGood(new ApiError(status, null))).toBe(false);
+    expect(answeredForGood(new TypeError("fetch failed"))).toBe(false);
   });
 });

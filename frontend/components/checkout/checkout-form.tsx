@@ -15,7 +15,7 @@ import { ApiError, errorMessage } from "@/lib/api/problem";
 import type { Address, ShippingService } from "@/lib/api/types";
 import { TEST_CARDS, cardDigits, formatCardNumber, passesLuhn } from "@/lib/card";
 import { COUNTRIES } from "@/lib/countries";
-import { newIdempotencyKey } from "@/lib/idempotency";
+import { answeredForGood, newIdempotencyKey } from "@/lib/idempotency";
 import { DEFAULT_SERVICE, quoteLinesKey, quoteStatus, summaryShipping } from "@/lib/shipping";
 import { OrderSummary } from "./order-summary";
 import { ShippingOptions } from "./shipping-options";
@@ -40,8 +40,12 @@ export function CheckoutForm() {
   const router = useRouter();
   const [cart, dispatch] = useCart();
   const hydrated = useHydrated();
-  // One key per checkout attempt: a retried submit after a lost answer gets the same order back.
-  const [idempotencyKey] = useState(newIdempotencyKey);
+  // One key per order request: resending it after a lost answer gets the first answer back.
+  // Once the API has answered for good, the next submit is a new request with a new key.
+  const idempotencyKey = useRef(newIdempotencyKey());
+  // The card saved for the last submit, reused while its details are unchanged, so a resent
+  // order is the very same request (and no second copy of the card is saved).
+  const savedCard = useRef<{ details: string; id: string } | null>(null);
   const [stage, setStage] = useState<Stage>("idle");
   const [problem, setProblem] = useState<Problem | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -114,14 +118,18 @@ export function CheckoutForm() {
     setStage("card");
     let paymentMethodId: string;
     try {
-      const method = await tokeniseCard({
+      const card = {
         card_number: digits,
         exp_month: Number(text("exp_month")),
         exp_year: Number(text("exp_year")),
         cvc: text("cvc"),
         holder_name: text("holder_name"),
-      });
-      paymentMethodId = method.id;
+      };
+      const details = JSON.stringify(card);
+      if (savedCard.current?.details !== details) {
+        savedCard.current = { details, id: (await tokeniseCard(card)).id };
+      }
+      paymentMethodId = savedCard.current.id;
     } catch (e) {
       setStage("idle");
       setFieldErrors(fieldErrorsOf(e));
@@ -142,12 +150,13 @@ export function CheckoutForm() {
           // Nothing ships to the address: the order goes ahead without a service, and the shop refunds it.
           ...(summary.option ? { shipping_service: summary.option.service } : {}),
         },
-        idempotencyKey,
+        idempotencyKey.current,
       );
       setStage("done");
       dispatch({ type: "clear" });
       router.push(`/orders/${order.id}`);
     } catch (e) {
+      if (answeredForGood(e)) idempotencyKey.current = newIdempotencyKey();
       setStage("idle");
       setFieldErrors(fieldErrorsOf(e));
       setProblem({

@@ -129,8 +129,8 @@ export async function tokeniseCard(card: NewPaymentMethodBody): Promise<PaymentM
 }
 
 /**
- * Places the order. The same `idempotencyKey` for a retried attempt makes the
- * API answer with the order it already accepted instead of placing another.
+ * Places the order. Resending the same request with the same `idempotencyKey` gets the
+ * API's first answer again instead of a second order; another request needs a new key.
  */
 export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): Promise<Order> {
   return toOrder(

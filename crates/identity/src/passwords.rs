@@ -2,8 +2,9 @@
 //! thread pool instead of stalling the async workers that serve other requests.
 //!
 //! Each hash also takes its memory cost (19 MiB) while it runs, so only as many run at once
-//! as there are cores; more would not finish sooner, they would only take more memory. The
-//! rest wait their turn holding nothing but their request. Without the bound, a flood of
+//! as there are cores (more would not finish sooner, they would only take more memory) and
+//! as fit in an eighth of the memory the process may use (a small container with many cores
+//! gets fewer). The rest wait their turn holding nothing but their request. Without the bound, a flood of
 //! sign-ins grew the process by 19 MiB per sign-in in flight (300 wrong passwords at 64
 //! connections: 44 MiB to 5.5 GiB, never given back).
 
@@ -23,6 +24,25 @@ pub(crate) struct Passwords {
     decoy: Arc<str>,
     /// One permit per hash that may run at once.
     running: Arc<Semaphore>,
+}
+
+/// How many hashes of `m_cost_kib` may run at once: one per core, and no more than fit in an
+/// eighth of `memory` bytes (when it is known); at least one.
+fn hashes_at_once(cores: usize, memory: Option<u64>, m_cost_kib: u32) -> usize {
+    let per_hash = u64::from(m_cost_kib).max(1) * 1024;
+    let by_memory = memory.map(|bytes| usize::try_from(bytes / 8 / per_hash).unwrap_or(usize::MAX));
+    by_memory.map_or(cores, |fit| fit.min(cores)).max(1)
+}
+
+/// The memory this process may use, in bytes: its cgroup's limit when it has one (a
+/// container), else the machine's memory; `None` when neither can be read.
+fn memory_limit() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok().and_then(|limit| limit.trim().parse().ok());
+    cgroup.or_else(|| {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let total = meminfo.lines().find_map(|line| line.strip_prefix("MemTotal:"))?;
+        total.trim().trim_end_matches("kB").trim().parse::<u64>().ok().map(|kib| kib * 1024)
+    })
 }
 
 impl Passwords {
@@ -50,7 +70,8 @@ impl Passwords {
             "A".repeat(43)
         );
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        Self { params, decoy: decoy.into(), running: Arc::new(Semaphore::new(cores)) }
+        let at_once = hashes_at_once(cores, memory_limit(), params.m_cost());
+        Self { params, decoy: decoy.into(), running: Arc::new(Semaphore::new(at_once)) }
     }
 
     fn hasher(&self) -> Argon2<'static> {
@@ -103,6 +124,17 @@ mod tests {
 
     fn password(text: &str) -> Password {
         Password::parse(text).unwrap()
+    }
+
+    #[test]
+    fn as_many_hashes_run_at_once_as_there_are_cores_and_fit_in_an_eighth_of_memory() {
+        const GIB: u64 = 1024 * 1024 * 1024;
+        let m_cost = Params::default().m_cost(); // 19 MiB
+        assert_eq!(hashes_at_once(2, Some(24 * GIB), m_cost), 2, "a big machine: one per core");
+        assert_eq!(hashes_at_once(16, Some(GIB / 2), m_cost), 3, "a 512 MiB container: 64 MiB of hashes");
+        assert_eq!(hashes_at_once(8, Some(64 * 1024 * 1024), m_cost), 1, "always at least one");
+        assert_eq!(hashes_at_once(4, None, m_cost), 4, "memory unknown: one per core");
+        assert!(memory_limit().is_some_and(|bytes| bytes > 0), "this machine's memory can be read");
     }
 
     #[tokio::test]

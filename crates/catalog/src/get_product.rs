@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kernel::auth::{Principal, Role};
+use kernel::cache::Lookup;
 use kernel::error::ApiError;
 use kernel::http::{Json, Path};
 use std::time::Duration;
@@ -45,11 +46,11 @@ async fn get_product(
     }
     let key = cache_key(id);
     let json = match catalog.cache.get(&key).await {
-        Some(json) => json,
-        None => {
+        Lookup::Hit(json) => json,
+        Lookup::Miss(ticket) => {
             let product = read_model::product(catalog.store.db(), id, Shown::OnSale).await?.ok_or_else(not_found)?;
             let json = serde_json::to_string(&product).map_err(|e| ApiError::internal(&e))?;
-            catalog.cache.set(&key, json.clone(), TTL).await;
+            catalog.cache.fill(&key, ticket, json.clone(), TTL).await;
             json
         }
     };

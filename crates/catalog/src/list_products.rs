@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use contracts::catalog::ProductStatus;
 use kernel::auth::{Principal, Role};
+use kernel::cache::Lookup;
 use kernel::error::{ApiError, Validation};
 use kernel::http::{Json, PageRequest, Query};
 use serde::Deserialize;
@@ -141,10 +142,10 @@ async fn list_products(
     // every cached answer at once; the TTL only bounds how long dead entries take space.
     let key = format!("catalog:search:{}:{}", catalog.search.generation(), request.cache_key());
     let json = match catalog.cache.get(&key).await {
-        Some(json) => json,
-        None => {
+        Lookup::Hit(json) => json,
+        Lookup::Miss(ticket) => {
             let json = serde_json::to_string(&catalog.search.search(&request)?).map_err(|e| ApiError::internal(&e))?;
-            catalog.cache.set(&key, json.clone(), SEARCH_TTL).await;
+            catalog.cache.fill(&key, ticket, json.clone(), SEARCH_TTL).await;
             json
         }
     };

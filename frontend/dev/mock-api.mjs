@@ -280,9 +280,34 @@ const server = createServer(async (req, res) => {
     if (!needUser()) return;
     const digits = String(body.card_number ?? "");
     if (!/^\d{12,19}$/.test(digits)) return problem(res, 422, "card number is invalid", [{ field: "card_number", message: "is invalid" }]);
-    const method = { id: randomUUID(), brand: "visa", last4: digits.slice(-4), exp_month: body.exp_month, exp_year: body.exp_year, holder_name: body.holder_name, created_at: now() };
+    const first = ![...methods.values()].some((m) => m.owner === user.id);
+    const method = { id: randomUUID(), brand: digits.startsWith("4") ? "visa" : "card", last4: digits.slice(-4), exp_month: body.exp_month, exp_year: body.exp_year, holder_name: body.holder_name, created_at: now(), is_default: first };
     methods.set(method.id, { method, card: digits, owner: user.id });
     return send(res, 201, method);
+  }
+  if (p === "/api/v1/payment-methods" && req.method === "GET") {
+    if (!needUser()) return;
+    return send(res, 200, { items: [...methods.values()].filter((m) => m.owner === user.id).map((m) => m.method) });
+  }
+  const savedCard = p.match(/^\/api\/v1\/payment-methods\/([^/]+)(\/default)?$/);
+  if (savedCard) {
+    if (!needUser()) return;
+    const mine = [...methods.values()].filter((m) => m.owner === user.id);
+    const card = mine.find((m) => m.method.id === savedCard[1]);
+    if (req.method === "DELETE" && !savedCard[2]) {
+      if (card) {
+        methods.delete(card.method.id);
+        const rest = mine.filter((m) => m !== card);
+        if (card.method.is_default && rest.length) rest[rest.length - 1].method.is_default = true;
+      }
+      res.writeHead(204);
+      return res.end();
+    }
+    if (req.method === "POST" && savedCard[2]) {
+      if (!card) return problem(res, 404, `no saved card ${savedCard[1]}`);
+      for (const m of mine) m.method.is_default = m === card;
+      return send(res, 200, card.method);
+    }
   }
   if (p === "/api/v1/orders" && req.method === "POST") {
     if (!needUser()) return;

@@ -176,7 +176,10 @@ export async function addToCart(page: Page, productId: string, quantity: number)
 }
 
 export interface CheckoutOptions {
+  /** A new card's number (the approved test card by default). */
   card?: string;
+  /** Pay with the saved card whose radio is named so, instead of a new card. */
+  savedCard?: string | RegExp;
   country?: string;
   /** The shipping option's radio to choose; the page starts on Standard. */
   shipping?: "Standard" | "Express";
@@ -218,9 +221,17 @@ export async function checkout(page: Page, options: CheckoutOptions = {}) {
   await page.getByLabel("Postal code").fill("12345");
   await page.getByLabel("Country").selectOption(options.country ?? "US");
   if (options.shipping) await page.getByRole("radio", { name: new RegExp(`^${options.shipping} —`) }).check();
-  await page.getByLabel("Name on card").fill("Ada Lovelace");
-  await page.getByLabel("Card number").fill(options.card ?? APPROVED_CARD);
-  await page.getByLabel("CVC").fill("123");
+  // A shopper with saved cards is offered them first (the default chosen); one without, the card's fields.
+  const payWith = page.getByRole("radiogroup", { name: "Pay with" });
+  await expect(payWith.or(page.getByLabel("Name on card")).first()).toBeVisible();
+  if (options.savedCard) {
+    await payWith.getByRole("radio", { name: options.savedCard }).check();
+  } else {
+    if (await payWith.isVisible()) await payWith.getByRole("radio", { name: "A new card" }).check();
+    await page.getByLabel("Name on card").fill("Ada Lovelace");
+    await page.getByLabel("Card number").fill(options.card ?? APPROVED_CARD);
+    await page.getByLabel("CVC").fill("123");
+  }
   if (options.screenshotAs) await screenshot(page, options.screenshotAs);
   await page.getByRole("button", { name: "Place order" }).click();
   await page.waitForURL(/\/orders\/[0-9a-f-]+$/);

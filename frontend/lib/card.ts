@@ -1,4 +1,4 @@
-/** Card-entry helpers for checkout. Numbers are only ever sent to the API to be tokenised. */
+/** Card helpers for checkout and saved cards. Numbers are only ever sent to the API to be tokenised. */
 
 export const TEST_CARDS: readonly { number: string; outcome: string }[] = [
   { number: "4242 4242 4242 4242", outcome: "approved" },
@@ -30,3 +30,24 @@ export function passesLuhn(digits: string): boolean {
   }
   return sum % 10 === 0;
 }
+
+/** "Visa •••• 4242", as a saved card is named to its owner. */
+export function cardName(card: { brand: string; last4: string }): string {
+  const brand = BRANDS[card.brand] ?? "Card";
+  return `${brand} •••• ${card.last4}`;
+}
+
+/** "12/2035", as a card's expiry is printed on it. */
+export function cardExpiry(card: { expMonth: number; expYear: number }): string {
+  return `${String(card.expMonth).padStart(2, "0")}/${card.expYear}`;
+}
+
+const BRANDS: Record<string, string> = {
+  visa: "Visa",
+  mastercard: "Mastercard",
+  amex: "American Express",
+  discover: "Discover",
+  jcb: "JCB",
+  diners: "Diners Club",
+  unionpay: "UnionPay",
+};

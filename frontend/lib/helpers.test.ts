@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cardDigits, formatCardNumber, passesLuhn, TEST_CARDS } from "./card";
+import { cardDigits, cardExpiry, cardName, formatCardNumber, passesLuhn, TEST_CARDS } from "./card";
 import { countryName } from "./countries";
 import { pluralize, safeNextPath, shortId } from "./format";
 import { ApiError } from "./api/problem";
@@ -15,6 +15,14 @@ describe("card entry", () => {
     for (const card of TEST_CARDS) expect(passesLuhn(cardDigits(card.number))).toBe(true);
     expect(passesLuhn("4242424242424241")).toBe(false);
     expect(passesLuhn("4242")).toBe(false);
+  });
+
+  it("names a saved card by its network and last four, and prints its expiry as on the card", () => {
+    expect(cardName({ brand: "mastercard", last4: "4444" })).toBe("Mastercard •••• 4444");
+    expect(cardName({ brand: "amex", last4: "0005" })).toBe("American Express •••• 0005");
+    expect(cardName({ brand: "card", last4: "9995" })).toBe("Card •••• 9995");
+    expect(cardName({ brand: "a-network-added-later", last4: "1234" })).toBe("Card •••• 1234");
+    expect(cardExpiry({ expMonth: 3, expYear: 2031 })).toBe("03/2031");
   });
 });
 

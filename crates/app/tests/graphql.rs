@@ -896,6 +896,8 @@ const COUNTERPARTS: &[(&str, &str)] = &[
     ("GET /api/v1/orders/{id}/saga", "Query.saga"),
     ("GET /api/v1/payment-methods", "Query.paymentMethods"),
     ("POST /api/v1/payment-methods", "Mutation.addPaymentMethod"),
+    ("DELETE /api/v1/payment-methods/{id}", "Mutation.removePaymentMethod"),
+    ("POST /api/v1/payment-methods/{id}/default", "Mutation.makeDefaultPaymentMethod"),
     ("GET /api/v1/payments/{id}", "Query.payment"),
     ("GET /api/v1/products", "Query.products"),
     ("POST /api/v1/products", "Mutation.createProduct"),

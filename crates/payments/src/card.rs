@@ -35,14 +35,27 @@ impl CardNumber {
         &self.0[self.0.len() - 4..]
     }
 
-    /// The card network, from the number's prefix.
+    /// The card network, from the number's leading digits (the networks' published ranges;
+    /// the longest matching range wins, as in Discover's 622126–622925 within UnionPay's 62).
     pub(crate) fn brand(&self) -> &'static str {
-        let two: u32 = self.0[..2].parse().unwrap_or(0);
-        match self.0.as_bytes()[0] {
-            b'4' => "visa",
-            b'5' if (51..=55).contains(&two) => "mastercard",
-            b'3' if two == 34 || two == 37 => "amex",
-            _ => "card",
+        let leading = |n: usize| -> u32 { self.0[..n].parse().unwrap_or(0) };
+        let (two, three, four, six) = (leading(2), leading(3), leading(4), leading(6));
+        if self.0.starts_with('4') {
+            "visa"
+        } else if (51..=55).contains(&two) || (2221..=2720).contains(&four) {
+            "mastercard"
+        } else if two == 34 || two == 37 {
+            "amex"
+        } else if four == 6011 || two == 65 || (644..=649).contains(&three) || (622_126..=622_925).contains(&six) {
+            "discover"
+        } else if (3528..=3589).contains(&four) {
+            "jcb"
+        } else if two == 36 || two == 38 || two == 39 || (300..=305).contains(&three) {
+            "diners"
+        } else if two == 62 {
+            "unionpay"
+        } else {
+            "card"
         }
     }
 }
@@ -80,6 +93,26 @@ mod tests {
         let card = CardNumber::parse("4242 4242 4242 4242").unwrap();
         assert_eq!((card.brand(), card.last4()), ("visa", "4242"));
         assert_eq!(CardNumber::parse("5555-5555-5555-4444").unwrap().brand(), "mastercard");
+    }
+
+    #[test]
+    fn every_network_s_test_card_is_told_apart() {
+        for (number, brand) in [
+            ("4000056655665556", "visa"),
+            ("2223003122003222", "mastercard"),
+            ("5200828282828210", "mastercard"),
+            ("378282246310005", "amex"),
+            ("6011111111111117", "discover"),
+            ("6445644564456445", "discover"),
+            ("6221260000000000", "discover"),
+            ("3566002020360505", "jcb"),
+            ("36227206271667", "diners"),
+            ("6200000000000005", "unionpay"),
+            ("9999999999999995", "card"),
+        ] {
+            let card = CardNumber::parse(number).unwrap_or_else(|e| panic!("{number} {e}"));
+            assert_eq!(card.brand(), brand, "{number}");
+        }
     }
 
     #[test]

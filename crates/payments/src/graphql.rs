@@ -1,11 +1,12 @@
 //! Payments' part of the GraphQL schema: a customer's saved cards and payments, through the
 //! same functions as the REST slices (`add_payment_method`, `list_payment_methods`,
-//! `get_payment`).
+//! `get_payment`, `remove_payment_method`).
 
 use crate::Payments;
 use crate::add_payment_method::{NewPaymentMethod, add};
 use crate::get_payment::visible_payment;
 use crate::read_model::{self, PaymentMethodView, PaymentView};
+use crate::remove_payment_method::{make_default, remove};
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::error::ApiError;
 use kernel::graphql::{signed_in, state};
@@ -42,5 +43,20 @@ impl PaymentsMutation {
     async fn add_payment_method(&self, ctx: &Context<'_>, input: NewPaymentMethod) -> Result<PaymentMethodView> {
         let principal = signed_in(ctx)?;
         add(state::<Payments>(ctx)?, principal, input).await.extend()
+    }
+
+    /// Remove a saved card: no longer listed nor charged for new orders (the newest
+    /// remaining card becomes the default when it was). Answers the card's id; removing it
+    /// again changes nothing.
+    async fn remove_payment_method(&self, ctx: &Context<'_>, id: Uuid) -> Result<Uuid> {
+        let principal = signed_in(ctx)?;
+        remove(state::<Payments>(ctx)?, principal, id).await.extend()?;
+        Ok(id)
+    }
+
+    /// Make a saved card the default: the one checkout offers first.
+    async fn make_default_payment_method(&self, ctx: &Context<'_>, id: Uuid) -> Result<PaymentMethodView> {
+        let principal = signed_in(ctx)?;
+        make_default(state::<Payments>(ctx)?, principal, id).await.extend()
     }
 }

@@ -16,6 +16,7 @@ mod process_payment;
 mod publications;
 mod read_model;
 mod refund_payment;
+mod remove_payment_method;
 
 use kernel::event_store::EventStore;
 use kernel::module::ContextModule;
@@ -44,6 +45,7 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
     let payments = Payments { store: store.clone(), gateway, read_model: read_model.clone() };
     let router = kernel::idempotency::guarded(add_payment_method::routes(), &store)
         .merge(get_payment::routes())
+        .merge(remove_payment_method::routes())
         .with_state(payments.clone());
     let for_graphql = payments.clone();
     Ok(ContextModule {

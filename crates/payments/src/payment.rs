@@ -22,6 +22,11 @@ pub enum PaymentsEvent {
         exp_year: i32,
         holder_name: String,
     },
+    /// Its owner removed a saved card: it is no longer listed, and no new charge is made
+    /// with it (a charge already asked for is settled as usual).
+    PaymentMethodRemoved { payment_method_id: Uuid, customer_id: Uuid },
+    /// Its owner chose the card offered first at checkout.
+    PaymentMethodMadeDefault { payment_method_id: Uuid, customer_id: Uuid },
     /// An order's charge is about to be asked of the gateway with this idempotency key:
     /// from here on its outcome is settled by the gateway's answer or, when none came, by
     /// looking the key up, never guessed.
@@ -66,6 +71,8 @@ pub enum PaymentsEvent {
 impl DomainEvent for PaymentsEvent {
     const TYPES: &'static [&'static str] = &[
         "PaymentMethodAdded",
+        "PaymentMethodRemoved",
+        "PaymentMethodMadeDefault",
         "PaymentInitiated",
         "PaymentResumed",
         "PaymentProcessed",
@@ -85,19 +92,26 @@ pub(crate) struct PaymentMethod {
     pub(crate) token: String,
     pub(crate) exp_month: u32,
     pub(crate) exp_year: i32,
+    /// Its owner removed it.
+    pub(crate) removed: bool,
 }
 
 impl Aggregate for PaymentMethod {
     type Event = PaymentsEvent;
 
     fn evolve(&mut self, event: &PaymentsEvent) {
-        if let PaymentsEvent::PaymentMethodAdded { customer_id, token, exp_month, exp_year, .. } = event {
-            *self = PaymentMethod {
-                customer_id: Some(*customer_id),
-                token: token.clone(),
-                exp_month: *exp_month,
-                exp_year: *exp_year,
-            };
+        match event {
+            PaymentsEvent::PaymentMethodAdded { customer_id, token, exp_month, exp_year, .. } => {
+                *self = PaymentMethod {
+                    customer_id: Some(*customer_id),
+                    token: token.clone(),
+                    exp_month: *exp_month,
+                    exp_year: *exp_year,
+                    removed: false,
+                };
+            }
+            PaymentsEvent::PaymentMethodRemoved { .. } => self.removed = true,
+            _ => {}
         }
     }
 }
@@ -135,6 +149,8 @@ impl Aggregate for Payment {
             PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
             PaymentsEvent::PaymentMethodAdded { .. }
+            | PaymentsEvent::PaymentMethodRemoved { .. }
+            | PaymentsEvent::PaymentMethodMadeDefault { .. }
             | PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
             | PaymentsEvent::LateChargeRefunded { .. }

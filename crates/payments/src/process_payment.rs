@@ -248,6 +248,8 @@ async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Re
     let now = store.clock().now();
     Ok(if method.state.customer_id != Some(command.customer_id) {
         Err(("payment_method_invalid", "The payment method does not exist.".to_owned()))
+    } else if method.state.removed {
+        Err(("payment_method_invalid", "The card was removed from the account.".to_owned()))
     } else if !not_expired(method.state.exp_month, method.state.exp_year, now) {
         Err(("payment_method_invalid", "The card has expired.".to_owned()))
     } else {

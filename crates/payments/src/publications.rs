@@ -65,7 +65,9 @@ impl Publications for PaymentsPublications {
                 order_id,
                 "The payment was cancelled before this charge came; what it charged anyway was refunded.",
             ),
-            PaymentsEvent::PaymentMethodAdded { .. } => Ok(Vec::new()),
+            PaymentsEvent::PaymentMethodAdded { .. }
+            | PaymentsEvent::PaymentMethodRemoved { .. }
+            | PaymentsEvent::PaymentMethodMadeDefault { .. } => Ok(Vec::new()),
         }
     }
 }

@@ -12,12 +12,17 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 /// Read-model tables.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "payment methods and payments read models",
-    sqlite: SCHEMA,
-    postgres: SCHEMA,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "payment methods and payments read models", sqlite: SCHEMA, postgres: SCHEMA },
+    Migration { version: 2, description: "a default card per customer", sqlite: DEFAULT_CARD, postgres: DEFAULT_CARD },
+];
+
+/// Each customer's oldest card becomes their default, as a card saved first does from now on.
+const DEFAULT_CARD: &str = "
+    alter table payment_methods add column is_default integer not null default 0;
+    update payment_methods set is_default = 1
+        where id in (select min(id) from payment_methods group by customer_id);
+";
 
 const SCHEMA: &str = "
     create table payment_methods (
@@ -77,9 +82,11 @@ impl Projection for PaymentsProjection {
                 holder_name,
                 ..
             } => {
+                // A customer's first card is their default.
                 sqlx::query(
-                    "insert into payment_methods (id, customer_id, brand, last4, exp_month, exp_year, holder_name, created_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "insert into payment_methods (id, customer_id, brand, last4, exp_month, exp_year, holder_name, created_at, is_default) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     case when exists (select 1 from payment_methods where customer_id = $2 and is_default = 1) then 0 else 1 end)",
                 )
                 .bind(payment_method_id.to_string())
                 .bind(customer_id.to_string())
@@ -91,6 +98,30 @@ impl Projection for PaymentsProjection {
                 .bind(at)
                 .execute(conn)
                 .await?;
+                return Ok(());
+            }
+            PaymentsEvent::PaymentMethodRemoved { payment_method_id, customer_id } => {
+                sqlx::query("delete from payment_methods where id = $1")
+                    .bind(payment_method_id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+                // A customer with cards always has a default: the newest when theirs went.
+                sqlx::query(
+                    "update payment_methods set is_default = 1 \
+                     where id = (select max(id) from payment_methods where customer_id = $1) \
+                     and not exists (select 1 from payment_methods where customer_id = $1 and is_default = 1)",
+                )
+                .bind(customer_id.to_string())
+                .execute(conn)
+                .await?;
+                return Ok(());
+            }
+            PaymentsEvent::PaymentMethodMadeDefault { payment_method_id, customer_id } => {
+                sqlx::query("update payment_methods set is_default = case when id = $1 then 1 else 0 end where customer_id = $2")
+                    .bind(payment_method_id.to_string())
+                    .bind(customer_id.to_string())
+                    .execute(conn)
+                    .await?;
                 return Ok(());
             }
             PaymentsEvent::PaymentInitiated { payment_id, order_id, customer_id, amount, .. } => {
@@ -150,6 +181,8 @@ pub(crate) struct PaymentMethodView {
     pub(crate) exp_year: i32,
     pub(crate) holder_name: String,
     pub(crate) created_at: String,
+    /// The card checkout offers first; a customer with cards has exactly one.
+    pub(crate) is_default: bool,
 }
 
 fn method_from_row(row: &AnyRow) -> Result<PaymentMethodView, sqlx::Error> {
@@ -161,13 +194,15 @@ fn method_from_row(row: &AnyRow) -> Result<PaymentMethodView, sqlx::Error> {
         exp_year: row.try_get("exp_year")?,
         holder_name: row.try_get("holder_name")?,
         created_at: row.try_get("created_at")?,
+        is_default: row.try_get::<i32, _>("is_default")? != 0,
     })
 }
 
 const SELECT_METHOD: &str =
-    "select id, brand, last4, exp_month, exp_year, holder_name, created_at from payment_methods";
+    "select id, brand, last4, exp_month, exp_year, holder_name, created_at, is_default from payment_methods";
 
-/// A customer's saved cards, oldest first.
+/// A customer's saved cards, oldest first (the default is flagged, not moved, so the list
+/// does not reorder under the customer's hand).
 pub(crate) async fn payment_methods(db: &Db, customer_id: Uuid) -> Result<Vec<PaymentMethodView>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_METHOD} where customer_id = $1 order by id")))
         .bind(customer_id.to_string())

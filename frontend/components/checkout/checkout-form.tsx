@@ -7,13 +7,15 @@ import useSWR from "swr";
 import { useCart, useHydrated } from "@/components/cart/use-cart";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
+import { CardFields, readCard } from "@/components/payments/card-fields";
+import { SavedCardChoice } from "@/components/payments/saved-card-choice";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
-import { keys, placeOrder, quoteShipping, tokeniseCard } from "@/lib/api/browser";
+import { fetchPaymentMethods, keys, placeOrder, quoteShipping, tokeniseCard } from "@/lib/api/browser";
 import { ApiError, errorMessage } from "@/lib/api/problem";
 import type { Address, ShippingService } from "@/lib/api/types";
-import { TEST_CARDS, cardDigits, formatCardNumber, passesLuhn } from "@/lib/card";
+import { passesLuhn } from "@/lib/card";
 import { COUNTRIES } from "@/lib/countries";
 import { answeredForGood, newIdempotencyKey } from "@/lib/idempotency";
 import { DEFAULT_SERVICE, quoteLinesKey, quoteStatus, summaryShipping } from "@/lib/shipping";
@@ -23,7 +25,8 @@ import { ShippingOptions } from "./shipping-options";
 type Stage = "idle" | "card" | "order" | "done";
 type Problem = { title: string; message: string; signIn?: boolean };
 
-const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, "0"));
+/** The choice of card: a saved one's id, or a new card typed in. */
+const NEW_CARD = "new";
 
 /** Maps API field paths (e.g. `shipping_address.city`) onto this form's field ids. */
 function fieldErrorsOf(error: unknown): Record<string, string> {
@@ -49,9 +52,15 @@ export function CheckoutForm() {
   const [stage, setStage] = useState<Stage>("idle");
   const [problem, setProblem] = useState<Problem | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [cardNumber, setCardNumber] = useState("");
   const problemRef = useRef<HTMLDivElement>(null);
-  const [thisYear] = useState(() => new Date().getUTCFullYear());
+  // Saved cards are offered first, the default chosen; without any (or unreadable), a new card.
+  const savedCards = useSWR(hydrated ? keys.paymentMethods() : null, fetchPaymentMethods, {
+    revalidateOnFocus: false,
+    shouldRetryOnError: false,
+  });
+  const [chosenCard, setChosenCard] = useState<string | null>(null);
+  const cards = savedCards.data ?? [];
+  const payWith = chosenCard ?? cards.find((c) => c.isDefault)?.id ?? NEW_CARD;
   const [country, setCountry] = useState("US");
   const [service, setService] = useState<ShippingService>(DEFAULT_SERVICE);
   // Asked again whenever the country or the cart changes; the prices shown are always the API's.
@@ -98,8 +107,8 @@ export function CheckoutForm() {
     if (stage !== "idle" || !canPlace) return;
     const data = new FormData(event.currentTarget);
     const text = (name: string) => String(data.get(name) ?? "").trim();
-    const digits = cardDigits(cardNumber);
-    if (!passesLuhn(digits)) {
+    const card = readCard(data);
+    if (payWith === NEW_CARD && !passesLuhn(card.card_number)) {
       setFieldErrors({ card_number: "Please check the card number; it doesn't look complete." });
       setProblem({ title: "Please check your card", message: "The card number is not valid." });
       return;
@@ -115,30 +124,19 @@ export function CheckoutForm() {
     };
     setProblem(null);
     setFieldErrors({});
-    setStage("card");
-    let paymentMethodId: string;
-    try {
-      const card = {
-        card_number: digits,
-        exp_month: Number(text("exp_month")),
-        exp_year: Number(text("exp_year")),
-        cvc: text("cvc"),
-        holder_name: text("holder_name"),
-      };
-      const details = JSON.stringify(card);
-      if (savedCard.current?.details !== details) {
-        savedCard.current = { details, id: (await tokeniseCard(card)).id };
+    let paymentMethodId = payWith;
+    if (payWith === NEW_CARD) {
+      setStage("card");
+      try {
+        const details = JSON.stringify(card);
+        if (savedCard.current?.details !== details) {
+          savedCard.current = { details, id: (await tokeniseCard(card)).id };
+        }
+        paymentMethodId = savedCard.current.id;
+      } catch (e) {
+        refused("Your card was not accepted", e);
+        return;
       }
-      paymentMethodId = savedCard.current.id;
-    } catch (e) {
-      setStage("idle");
-      setFieldErrors(fieldErrorsOf(e));
-      setProblem({
-        title: "Your card was not accepted",
-        message: errorMessage(e),
-        signIn: e instanceof ApiError && e.status === 401,
-      });
-      return;
     }
     setStage("order");
     try {
@@ -157,18 +155,18 @@ export function CheckoutForm() {
       router.push(`/orders/${order.id}`);
     } catch (e) {
       if (answeredForGood(e)) idempotencyKey.current = newIdempotencyKey();
-      setStage("idle");
-      setFieldErrors(fieldErrorsOf(e));
-      setProblem({
-        title: "We couldn't place your order",
-        message: errorMessage(e),
-        signIn: e instanceof ApiError && e.status === 401,
-      });
+      refused("We couldn't place your order", e);
     }
   }
 
+  /** Back to the form, with the API's refusal above it and beside the fields it names. */
+  function refused(title: string, e: unknown) {
+    setStage("idle");
+    setFieldErrors(fieldErrorsOf(e));
+    setProblem({ title, message: errorMessage(e), signIn: e instanceof ApiError && e.status === 401 });
+  }
+
   const busy = stage !== "idle";
-  const years = Array.from({ length: 15 }, (_, i) => String(thisYear + i));
 
   return (
     <form onSubmit={onSubmit} className="grid gap-8 lg:grid-cols-[1fr_22rem]" aria-busy={busy}>
@@ -240,61 +238,18 @@ export function CheckoutForm() {
             3. Payment
           </h2>
           <p className="mb-5 text-sm text-slate-500">
-            Your card is sent once to our payment provider to be tokenised. We never store the number or CVC.
+            A new card is sent once to our payment provider to be tokenised and saved to your account for next time
+            (<Link href="/account/cards" className="font-medium text-brand-700 underline">saved cards</Link>). We never
+            store the number or CVC.
           </p>
-          <div className="grid gap-4 sm:grid-cols-4">
-            <TextField id="holder_name" label="Name on card" autoComplete="cc-name" required className="sm:col-span-4" error={fieldErrors.holder_name} />
-            <TextField
-              id="card_number"
-              label="Card number"
-              autoComplete="cc-number"
-              inputMode="numeric"
-              placeholder="1234 1234 1234 1234"
-              required
-              value={cardNumber}
-              onChange={(e) => setCardNumber(formatCardNumber(e.target.value))}
-              className="sm:col-span-4"
-              hint="Test mode: use one of the test cards listed below."
-              error={fieldErrors.card_number}
-            />
-            <SelectField id="exp_month" label="Expiry month" autoComplete="cc-exp-month" required defaultValue="12" error={fieldErrors.exp_month}>
-              {MONTHS.map((m) => (
-                <option key={m} value={Number(m)}>
-                  {m}
-                </option>
-              ))}
-            </SelectField>
-            <SelectField id="exp_year" label="Expiry year" autoComplete="cc-exp-year" required defaultValue={String(thisYear + 2)} error={fieldErrors.exp_year}>
-              {years.map((y) => (
-                <option key={y} value={y}>
-                  {y}
-                </option>
-              ))}
-            </SelectField>
-            <TextField
-              id="cvc"
-              label="CVC"
-              autoComplete="cc-csc"
-              inputMode="numeric"
-              pattern="\d{3,4}"
-              title="3 or 4 digits"
-              maxLength={4}
-              placeholder="123"
-              required
-              className="sm:col-span-2"
-              error={fieldErrors.cvc}
-            />
-          </div>
-          <div className="mt-5 rounded-xl bg-slate-50 p-4 text-sm ring-1 ring-slate-200" id="test-cards">
-            <p className="font-medium text-slate-700">Test cards (any future expiry, any CVC)</p>
-            <ul className="mt-2 grid gap-1 text-slate-600 sm:grid-cols-2">
-              {TEST_CARDS.map((c) => (
-                <li key={c.number}>
-                  <span className="font-mono text-slate-900">{c.number}</span> — {c.outcome}
-                </li>
-              ))}
-            </ul>
-          </div>
+          {savedCards.data === undefined && !savedCards.error ? (
+            <Skeleton className="h-28" />
+          ) : (
+            <>
+              {cards.length > 0 ? <SavedCardChoice cards={cards} chosen={payWith} newCard={NEW_CARD} onChoose={setChosenCard} /> : null}
+              {payWith === NEW_CARD ? <CardFields errors={fieldErrors} /> : null}
+            </>
+          )}
         </fieldset>
       </div>
 

@@ -20,9 +20,14 @@ export async function SiteHeader() {
               Shop
             </Link>
             {user ? (
-              <Link href="/orders" className="rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900">
-                Orders
-              </Link>
+              <>
+                <Link href="/orders" className="rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900">
+                  Orders
+                </Link>
+                <Link href="/account/cards" className="hidden rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900 sm:block">
+                  Cards
+                </Link>
+              </>
             ) : null}
             {user?.role === "admin" ? (
               <Link href="/admin" className="rounded-lg px-3 py-2 hover:bg-slate-100 hover:text-slate-900">

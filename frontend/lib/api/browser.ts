@@ -128,6 +128,22 @@ export async function tokeniseCard(card: NewPaymentMethodBody): Promise<PaymentM
   return toPaymentMethod(await postJson<ApiPaymentMethod>(`${BFF}/payment-methods`, card));
 }
 
+/** The signed-in customer's saved cards, oldest first, the default flagged. */
+export async function fetchPaymentMethods(): Promise<PaymentMethod[]> {
+  const page = await request<{ items: ApiPaymentMethod[] }>(`${BFF}/payment-methods`);
+  return page.items.map(toPaymentMethod);
+}
+
+/** Removes a saved card; when it was the default, the newest remaining card becomes it. */
+export async function removePaymentMethod(id: string): Promise<void> {
+  await request<void>(`${BFF}/payment-methods/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+/** Makes a saved card the one checkout offers first; answers it as it now reads. */
+export async function makeDefaultPaymentMethod(id: string): Promise<PaymentMethod> {
+  return toPaymentMethod(await postJson<ApiPaymentMethod>(`${BFF}/payment-methods/${encodeURIComponent(id)}/default`, {}));
+}
+
 /**
  * Places the order. Resending the same request with the same `idempotencyKey` gets the
  * API's first answer again instead of a second order; another request needs a new key.
@@ -249,6 +265,7 @@ export const keys = {
   suggestions: (text: string) => ["suggestions", text] as const,
   order: (id: string) => ["order", id] as const,
   shipment: (id: string) => ["shipment", id] as const,
+  paymentMethods: () => ["payment-methods"] as const,
   /** `lines` as "id×quantity" pairs, so a changed cart asks again. */
   shippingQuote: (country: string, lines: string) => ["shipping-quote", country, lines] as const,
 };

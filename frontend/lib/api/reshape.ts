@@ -154,7 +154,15 @@ export function toSuggestions(api: ApiSuggestions): Suggestions {
 }
 
 export function toPaymentMethod(api: ApiPaymentMethod): PaymentMethod {
-  return { id: api.id, brand: api.brand, last4: api.last4 };
+  return {
+    id: api.id,
+    brand: api.brand,
+    last4: api.last4,
+    expMonth: api.exp_month,
+    expYear: api.exp_year,
+    holderName: api.holder_name,
+    isDefault: api.is_default,
+  };
 }
 
 /** A scan the carrier sent without a place comes as an empty location: none, to the shop. */

@@ -231,6 +231,7 @@ export interface ApiPaymentMethod {
   exp_year: number;
   holder_name: string;
   created_at: string;
+  is_default: boolean;
 }
 
 export interface Address {
@@ -584,10 +585,16 @@ export interface Suggestions {
   categories: Category[];
 }
 
+/** A saved card, as its owner sees it: never more of the number than its last four digits. */
 export interface PaymentMethod {
   id: string;
   brand: string;
   last4: string;
+  expMonth: number;
+  expYear: number;
+  holderName: string;
+  /** The card checkout offers first; a customer with cards has exactly one. */
+  isDefault: boolean;
 }
 
 /** A way to ship an order, as quoted at checkout and as charged with the order. */

@@ -2,9 +2,10 @@
 
 export const TEST_CARDS: readonly { number: string; outcome: string }[] = [
   { number: "4242 4242 4242 4242", outcome: "approved" },
-  { number: "4000 0000 0000 0002", outcome: "declined" },
+  { number: "4000 0000 0000 0002", outcome: "declined when charged" },
   { number: "4000 0000 0000 9995", outcome: "insufficient funds" },
   { number: "4000 0000 0000 0119", outcome: "processing error" },
+  { number: "4000 0000 0000 0069", outcome: "refused when saved" },
 ];
 
 export function cardDigits(input: string): string {

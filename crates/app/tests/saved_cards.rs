@@ -21,7 +21,7 @@ async fn cards(app: &TestApp, token: &str) -> Vec<(String, String, bool)> {
         .collect()
 }
 
-fn card(last4: &str, brand: &str, default: bool) -> (String, String, bool) {
+fn row(last4: &str, brand: &str, default: bool) -> (String, String, bool) {
     (last4.to_owned(), brand.to_owned(), default)
 }
 
@@ -30,27 +30,27 @@ on_every_backend!(customers_choose_their_default_card_and_remove_cards, |backend
     let alice = app.new_customer().await;
     let visa = app.add_card(&alice, "4242424242424242").await;
     let mastercard = app.add_card(&alice, "2223003122003222").await;
-    assert_eq!(cards(&app, &alice).await, [card("4242", "visa", true), card("3222", "mastercard", false)]);
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", true), row("3222", "mastercard", false)]);
 
     let (status, chosen) =
         app.post(&format!("/api/v1/payment-methods/{mastercard}/default"), Some(&alice), json!({})).await;
     assert_eq!((status, chosen["is_default"].as_bool()), (StatusCode::OK, Some(true)), "{chosen}");
-    assert_eq!(cards(&app, &alice).await, [card("4242", "visa", false), card("3222", "mastercard", true)]);
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", false), row("3222", "mastercard", true)]);
     let (status, _) = app.post(&format!("/api/v1/payment-methods/{mastercard}/default"), Some(&alice), json!({})).await;
     assert_eq!(status, StatusCode::OK, "choosing the default again changes nothing");
-    assert_eq!(cards(&app, &alice).await, [card("4242", "visa", false), card("3222", "mastercard", true)]);
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", false), row("3222", "mastercard", true)]);
 
     // Removing the default makes the newest remaining card the default.
     let third = app.add_card(&alice, "5555555555554444").await;
     let removed = format!("/api/v1/payment-methods/{mastercard}");
     let (status, body) = app.request(Method::DELETE, &removed, Some(&alice), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    assert_eq!(cards(&app, &alice).await, [card("4242", "visa", false), card("4444", "mastercard", true)]);
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", false), row("4444", "mastercard", true)]);
     let (status, _) = app.request(Method::DELETE, &removed, Some(&alice), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "removing it again changes nothing");
     let (status, body) = app.post(&format!("{removed}/default"), Some(&alice), json!({})).await;
     assert_problem(status, &body, StatusCode::NOT_FOUND, "a removed card cannot be the default");
-    assert_eq!(cards(&app, &alice).await, [card("4242", "visa", false), card("4444", "mastercard", true)]);
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", false), row("4444", "mastercard", true)]);
 
     // A removed card is charged for no new order; the remaining ones are.
     let admin = app.admin_token().await;
@@ -74,7 +74,7 @@ on_every_backend!(customers_choose_their_default_card_and_remove_cards, |backend
     }
     assert_eq!(cards(&app, &alice).await, []);
     app.add_card(&alice, "378282246310005").await;
-    assert_eq!(cards(&app, &alice).await, [card("0005", "amex", true)]);
+    assert_eq!(cards(&app, &alice).await, [row("0005", "amex", true)]);
     app.assert_invariants().await;
 });
 
@@ -138,7 +138,7 @@ on_every_backend!(nobody_else_can_remove_or_choose_a_customer_s_card, |backend: 
         "{answers:?}"
     );
     let left = cards(app, alice).await;
-    assert_eq!(left, [card("4242", "visa", true)], "the removal stands and the other card is the default");
+    assert_eq!(left, [row("4242", "visa", true)], "the removal stands and the other card is the default");
 });
 
 on_every_backend!(saved_cards_are_managed_over_graphql, |backend: Backend| async move {
@@ -170,4 +170,24 @@ on_every_backend!(saved_cards_are_managed_over_graphql, |backend: Backend| async
         app.graphql(Some(&alice), "{ paymentMethods { last4 isDefault } }", json!({})).await["data"]["paymentMethods"]
             .clone();
     assert_eq!(listed, json!([{ "last4": "4242", "isDefault": true }]));
+});
+
+on_every_backend!(a_card_its_issuer_refuses_is_not_saved, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let alice = app.new_customer().await;
+    let card = |number: &str| json!({ "card_number": number, "exp_month": 12, "exp_year": 2035, "cvc": "123", "holder_name": "Alice" });
+    let (status, problem) = app.post("/api/v1/payment-methods", Some(&alice), card("4000000000000069")).await;
+    assert_problem(status, &problem, StatusCode::UNPROCESSABLE_ENTITY, "refused at verification");
+    assert_eq!(problem["code"], "card_rejected", "{problem}");
+
+    // While verification cannot be asked, nothing is saved and the customer may try again.
+    app.gateway_fault("verify", true).await;
+    let (status, problem) = app.post("/api/v1/payment-methods", Some(&alice), card("4242424242424242")).await;
+    assert_problem(status, &problem, StatusCode::SERVICE_UNAVAILABLE, "verification unavailable");
+    assert_eq!(cards(&app, &alice).await, [], "no card was saved");
+    app.gateway_fault("verify", false).await;
+    app.add_card(&alice, "4242424242424242").await;
+    // A card that verifies but is declined when charged is saved: the charge is where it fails.
+    app.add_card(&alice, "4000000000000002").await;
+    assert_eq!(cards(&app, &alice).await, [row("4242", "visa", true), row("0002", "visa", false)]);
 });

@@ -1,5 +1,6 @@
 //! Slice: a customer saves a card. The number goes to the gateway to be tokenised and is
-//! then dropped; the request type has no `Debug`, so it cannot reach a log.
+//! then dropped (the request type has no `Debug`, so it cannot reach a log); the token is
+//! verified with a zero-amount authorisation before the card is kept.
 
 use crate::card::{CardNumber, not_expired};
 use crate::gateway::GatewayError;
@@ -34,8 +35,9 @@ pub(crate) fn routes() -> OpenApiRouter<Payments> {
     OpenApiRouter::new().routes(routes!(add_payment_method, crate::list_payment_methods::list))
 }
 
-/// Save a card: it is tokenised by the gateway and only token, brand, last four digits and
-/// expiry are kept.
+/// Save a card: it is tokenised by the gateway and verified with a zero-amount
+/// authorisation (422 `card_rejected` when the issuer refuses it); only token, brand, last
+/// four digits and expiry are kept.
 #[utoipa::path(post, path = "/payment-methods", tag = "payments", request_body = NewPaymentMethod, security(("bearer" = [])),
     params(kernel::idempotency::KeyHeader),
     responses((status = 201, description = "Saved", body = PaymentMethodView), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::Conflict, kernel::error::problems::InvalidRequest, (status = 503, description = "A dependency is unavailable", body = kernel::error::ProblemDocument, content_type = "application/problem+json")))]
@@ -76,10 +78,13 @@ pub(crate) async fn add(
     v.finish()?;
     let (card, month, year) = (card.expect("validated"), month.expect("validated"), year.expect("validated"));
 
-    let token = payments.gateway.tokenize(card.digits(), month, year).await.map_err(|error| match error {
+    let refused = |error| match error {
         GatewayError::Transient(_) => ApiError::unavailable("the card processor is unavailable; try again"),
         other => ApiError::rejected("card_rejected", other.to_string()),
-    })?;
+    };
+    let token = payments.gateway.tokenize(card.digits(), month, year).await.map_err(refused)?;
+    // A zero-amount authorisation: a card its issuer refuses is not saved to fail at checkout.
+    payments.gateway.verify(&token.token).await.map_err(refused)?;
     let payment_method_id = Uuid::now_v7();
     let event = PaymentsEvent::PaymentMethodAdded {
         payment_method_id,

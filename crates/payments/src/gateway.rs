@@ -5,7 +5,7 @@
 //! and never charges twice), and can be made slow or flaky for fault tests. It keeps its
 //! own tables in the payments database, as a stand-in for the provider's side. Rows in
 //! `simulated_gateway_outages` switch faults on until they are deleted (across processes):
-//! - `charge`, `refund`, `lookup`: the operation fails transiently and does nothing, as in
+//! - `charge`, `refund`, `lookup`, `verify`: the operation fails transiently and does nothing, as in
 //!   a provider's partial outage;
 //! - `charge_answer`: a charge is made, but its answer is lost (the call times out), and so
 //!   is the answer to every retry: only a lookup tells what happened;
@@ -51,6 +51,9 @@ pub enum GatewayError {
 pub trait CardGateway: Send + Sync + 'static {
     /// Exchanges card details for a token.
     async fn tokenize(&self, number: &str, exp_month: u32, exp_year: i32) -> Result<CardToken, GatewayError>;
+    /// Authorises zero on a tokenised card: the issuer says whether the card is live and
+    /// accepted before it is saved, without holding any money.
+    async fn verify(&self, token: &str) -> Result<(), GatewayError>;
     /// Charges `amount` to a tokenised card; the same `idempotency_key` never charges twice.
     /// Returns the charge id.
     async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
@@ -104,6 +107,7 @@ const SCHEMA: &str = "
 fn behaviour_of(number: &str) -> &'static str {
     match number {
         "4000000000000002" => "decline",
+        "4000000000000069" => "refuse_verification",
         "4000000000009995" => "insufficient_funds",
         "4000000000000119" => "processing_error",
         _ => "approve",
@@ -141,7 +145,7 @@ impl SimulatedGateway {
     /// Fails while an outage of `operation` is switched on.
     async fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
         if self.faulty(operation).await? {
-            return Err(GatewayError::Transient(format!("simulated outage of {operation}s")));
+            return Err(GatewayError::Transient(format!("simulated {operation} outage")));
         }
         Ok(())
     }
@@ -157,6 +161,15 @@ impl SimulatedGateway {
             return Err(GatewayError::Transient("simulated timeout: the charge's answer was lost".into()));
         }
         result
+    }
+
+    /// How the card behind `token` behaves; `None` for a token never handed out.
+    async fn behaviour(&self, token: &str) -> Result<Option<String>, GatewayError> {
+        sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
+            .bind(token)
+            .fetch_optional(self.db.reader())
+            .await
+            .map_err(Self::db_error)
     }
 
     fn db_error(error: sqlx::Error) -> GatewayError {
@@ -215,21 +228,26 @@ impl CardGateway for SimulatedGateway {
         Ok(CardToken { token })
     }
 
+    async fn verify(&self, token: &str) -> Result<(), GatewayError> {
+        self.behave().await?;
+        self.check_outage("verify").await?;
+        match self.behaviour(token).await?.as_deref() {
+            None => Err(GatewayError::UnknownCard),
+            Some("refuse_verification") => Err(GatewayError::Declined),
+            // Like a provider's test cards that save fine and fail when charged.
+            Some(_) => Ok(()),
+        }
+    }
+
     async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
         if let Some(charge_id) = self.replay(idempotency_key).await? {
             return self.answer_charge(Ok(charge_id)).await;
         }
         self.behave().await?;
         self.check_outage("charge").await?;
-        let behaviour: Option<String> =
-            sqlx::query_scalar("select behaviour from simulated_gateway_cards where token = $1")
-                .bind(token)
-                .fetch_optional(self.db.reader())
-                .await
-                .map_err(Self::db_error)?;
-        match behaviour.as_deref() {
+        match self.behaviour(token).await?.as_deref() {
             None => Err(GatewayError::UnknownCard),
-            Some("decline") => Err(GatewayError::Declined),
+            Some("decline" | "refuse_verification") => Err(GatewayError::Declined),
             Some("insufficient_funds") => Err(GatewayError::InsufficientFunds),
             Some("processing_error") => Err(GatewayError::ProcessingError),
             Some(_) => {

@@ -892,6 +892,7 @@ const COUNTERPARTS: &[(&str, &str)] = &[
     ("GET /api/v1/orders", "Query.orders"),
     ("POST /api/v1/orders", "Mutation.placeOrder"),
     ("GET /api/v1/orders/{id}", "Query.order"),
+    ("GET /api/v1/orders/{id}/timeline", "Query.orderTimeline"),
     ("POST /api/v1/orders/{id}/cancel", "Mutation.cancelOrder"),
     ("GET /api/v1/orders/{id}/saga", "Query.saga"),
     ("GET /api/v1/payment-methods", "Query.paymentMethods"),

@@ -1,6 +1,6 @@
 //! Orders' part of the GraphQL schema: placing, reading and cancelling one's orders, through
 //! the same functions as the REST slices (`place_order`, `get_order`, `list_orders`,
-//! `cancel_order`).
+//! `cancel_order`, `timeline`).
 
 use crate::Orders;
 use crate::cancel_order::{CancelOrderRequest, cancel};
@@ -8,6 +8,7 @@ use crate::get_order::visible_order;
 use crate::list_orders::page_of_orders;
 use crate::place_order::{PlaceOrder, place};
 use crate::read_model::{LineView, OrderView};
+use crate::timeline::{OrderTimelineEntry, timeline};
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, ErrorExtensions, Object, Result, ResultExt, SimpleObject, Subscription};
@@ -30,6 +31,15 @@ impl OrdersQuery {
     async fn order(&self, ctx: &Context<'_>, id: Uuid) -> Result<OrderView> {
         let principal = signed_in(ctx)?;
         visible_order(state::<Orders>(ctx)?, principal, id).await.extend()
+    }
+
+    /// One of the caller's orders' moments, oldest first (any order's, for admins);
+    /// `NOT_FOUND` for another customer's.
+    async fn order_timeline(&self, ctx: &Context<'_>, id: Uuid) -> Result<Vec<OrderTimelineEntry>> {
+        let principal = signed_in(ctx)?;
+        let orders = state::<Orders>(ctx)?;
+        visible_order(orders, principal, id).await.extend()?;
+        timeline(orders, id).await.map_err(ApiError::from).extend()
     }
 
     /// The caller's orders, newest first (every order, for admins), a page at a time.

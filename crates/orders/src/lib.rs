@@ -14,16 +14,17 @@
 //! `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`, `OrderCancellationRefused`.
 
 mod cancel_order;
-mod deliveries;
 mod get_order;
 mod graphql;
 mod list_orders;
 mod order;
 mod order_commands;
+mod parcel_news;
 mod place_order;
 mod price_list;
 mod publications;
 mod read_model;
+mod timeline;
 
 use cancel_order::saga::CancelOrderSaga;
 use contracts::shipping_rates::RateCard;
@@ -139,8 +140,10 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     };
     let money_and_goods =
         utoipa_axum::router::OpenApiRouter::new().merge(place_order::routes()).merge(cancel_order::routes());
-    let router =
-        kernel::idempotency::guarded(money_and_goods, &store).merge(get_order::routes()).with_state(orders.clone());
+    let router = kernel::idempotency::guarded(money_and_goods, &store)
+        .merge(get_order::routes())
+        .merge(timeline::routes())
+        .with_state(orders.clone());
     let (timers, cancellation_timers) = (saga.clone(), cancellations.clone());
     Ok(ContextModule {
         graphql_data: Some(Arc::new(move |data| data.insert(orders.clone()))),
@@ -153,7 +156,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
             Arc::new(SagaReplies(cancellations.clone())),
             commands,
             Arc::new(price_list::PriceList { store: store.clone() }),
-            Arc::new(deliveries::Deliveries { store: store.clone() }),
+            Arc::new(parcel_news::ParcelNews { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),
         workers: vec![

@@ -60,6 +60,11 @@ pub enum OrdersEvent {
     CancellationRequested { order_id: Uuid, code: String, reason: String },
     /// The cancellation could not be carried out (the parcel had left): the order stands.
     CancellationRefused { order_id: Uuid, message: String },
+    /// Its parcel left with the carrier (Shipping's `ShipmentShipped`), for the timeline.
+    ParcelShipped { order_id: Uuid, shipment_id: Uuid, carrier: String, tracking_number: String },
+    /// The carrier scanned its parcel on the way (Shipping's `ShipmentInTransit`), for the
+    /// timeline.
+    ParcelInTransit { order_id: Uuid, shipment_id: Uuid, location: String },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -73,6 +78,8 @@ impl DomainEvent for OrdersEvent {
         "OrderDelivered",
         "CancellationRequested",
         "CancellationRefused",
+        "ParcelShipped",
+        "ParcelInTransit",
     ];
 }
 
@@ -113,13 +120,16 @@ impl Aggregate for Order {
                 self.cancellation_refused = Some(message.clone());
                 OrderStatus::Completed
             }
-            OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return,
+            OrdersEvent::CancellationRepeated { .. }
+            | OrdersEvent::CompletionRepeated { .. }
+            | OrdersEvent::ParcelShipped { .. }
+            | OrdersEvent::ParcelInTransit { .. } => return,
         };
     }
 }
 
 /// What the saga asks of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum OrderCommand {
     Confirm {
         payment_id: Uuid,
@@ -138,6 +148,10 @@ pub(crate) enum OrderCommand {
     /// Not the saga's: Shipping says the parcel arrived.
     Deliver {
         shipment_id: Uuid,
+    },
+    /// Not the saga's: Shipping says the parcel moved (`ParcelShipped` or `ParcelInTransit`).
+    RecordParcelNews {
+        news: OrdersEvent,
     },
 }
 
@@ -175,6 +189,9 @@ impl Order {
                 OrdersEvent::CompletionRepeated { order_id, shipment_id }
             }
             (Completed, OrderCommand::Deliver { shipment_id }) => OrdersEvent::OrderDelivered { order_id, shipment_id },
+            // The parcel's news is a fact once the order has its parcel; a completion still
+            // on its way is waited for, so the timeline keeps its order.
+            (Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordParcelNews { news }) => news,
             (Confirmed, OrderCommand::Confirm { .. }) | (Delivered, OrderCommand::Deliver { .. }) => {
                 return Ok(Vec::new());
             }
@@ -286,6 +303,22 @@ mod tests {
         assert_eq!(order(OrderStatus::Delivered).decide(id, deliver.clone()), Ok(vec![]));
         for early in [OrderStatus::Placed, OrderStatus::Confirmed, OrderStatus::Cancelled] {
             assert_eq!(order(early).decide(id, deliver.clone()), Err(InvalidTransition { from: early }));
+        }
+    }
+
+    #[test]
+    fn a_parcel_s_news_waits_for_the_completion_then_leaves_the_status_alone() {
+        let id = Uuid::now_v7();
+        let news = OrdersEvent::ParcelInTransit { order_id: id, shipment_id: id, location: "Leeds hub".into() };
+        let record = OrderCommand::RecordParcelNews { news: news.clone() };
+        for early in [OrderStatus::Placed, OrderStatus::Confirmed] {
+            assert_eq!(order(early).decide(id, record.clone()), Err(InvalidTransition { from: early }));
+        }
+        for later in [OrderStatus::Completed, OrderStatus::Cancelling, OrderStatus::Delivered] {
+            let mut moved = order(later);
+            assert_eq!(moved.decide(id, record.clone()), Ok(vec![news.clone()]));
+            moved.evolve(&news);
+            assert_eq!(moved.status, later);
         }
     }
 

@@ -51,7 +51,10 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         }
         // Shipping told it; no one else needs it from Orders. A request is the cancel-order
         // saga's start, recorded with it: its commands tell the other contexts.
-        OrdersEvent::OrderDelivered { .. } | OrdersEvent::CancellationRequested { .. } => return Ok(None),
+        OrdersEvent::OrderDelivered { .. }
+        | OrdersEvent::ParcelShipped { .. }
+        | OrdersEvent::ParcelInTransit { .. }
+        | OrdersEvent::CancellationRequested { .. } => return Ok(None),
     };
     envelope.map(Some)
 }

@@ -152,8 +152,11 @@ impl Projection for OrdersProjection {
                 Some(message),
                 None,
             ),
-            // An answer given again; the order is as it was.
-            OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return Ok(()),
+            // An answer given again, or the parcel's news (read by the timeline from the stream).
+            OrdersEvent::CancellationRepeated { .. }
+            | OrdersEvent::CompletionRepeated { .. }
+            | OrdersEvent::ParcelShipped { .. }
+            | OrdersEvent::ParcelInTransit { .. } => return Ok(()),
             OrdersEvent::OrderCancelled { order_id, code, message } => (
                 "update orders set status = 'cancelled', cancel_code = $2, cancel_message = $3, updated_at = $4 where id = $1",
                 order_id,

@@ -484,6 +484,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's timeline, oldest first (the caller's order, or any for admins). */
+        get: operations["get_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payment-methods": {
         parameters: {
             query?: never;
@@ -495,8 +512,9 @@ export interface paths {
         get: operations["list"];
         put?: never;
         /**
-         * Save a card: it is tokenised by the gateway and only token, brand, last four digits and
-         *     expiry are kept.
+         * Save a card: it is tokenised by the gateway and verified with a zero-amount
+         *     authorisation (422 `card_rejected` when the issuer refuses it); only token, brand, last
+         *     four digits and expiry are kept.
          */
         post: operations["add_payment_method"];
         delete?: never;
@@ -1069,6 +1087,28 @@ export interface components {
             status?: components["schemas"]["ProductStatus"];
             /** Format: int64 */
             weight_grams: number;
+        };
+        /**
+         * @description What happened to an order at one moment.
+         * @enum {string}
+         */
+        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "stock_released" | "cancelled" | "needs_attention";
+        /** @description The response body. */
+        OrderTimeline: {
+            /** @description Oldest first. */
+            items: components["schemas"]["OrderTimelineEntry"][];
+        };
+        /** @description One moment of an order's life. */
+        OrderTimelineEntry: {
+            /** @description When it was recorded (RFC 3339). */
+            at: string;
+            /**
+             * @description What a person should know of it: the carrier and tracking number, where the parcel
+             *     was scanned, why the order was cancelled or a cancellation refused, what needs
+             *     attention.
+             */
+            detail?: string | null;
+            moment: components["schemas"]["OrderMoment"];
         };
         /** @description An order as the API shows it. */
         OrderView: {
@@ -3662,6 +3702,65 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order's moments, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderTimeline"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,84 @@
+//! Subscriber: Shipping's news of an order's parcel. Delivery moves the order to
+//! `delivered` (`ShipmentDelivered`); leaving with the carrier and each scan on the way
+//! (`ShipmentShipped`, `ShipmentInTransit`) are recorded on the order for its timeline.
+
+use crate::order::{Order, OrderCommand, OrdersEvent, order_stream};
+use async_trait::async_trait;
+use contracts::shipping::{ShipmentDelivered, ShipmentInTransit, ShipmentShipped};
+use kernel::bus::{Envelope, Message};
+use kernel::event_store::{EventStore, Metadata, StoreError};
+use kernel::messaging::{HandlerError, MessageHandler, handle_once};
+use uuid::Uuid;
+
+/// Records the parcel's news on its order.
+pub(crate) struct ParcelNews {
+    pub(crate) store: EventStore,
+}
+
+/// The order a message is about, and what it asks of it.
+fn command_of(envelope: &Envelope) -> Result<(Uuid, OrderCommand), HandlerError> {
+    Ok(match envelope.message_type.as_str() {
+        ShipmentDelivered::TYPE => {
+            let delivered: ShipmentDelivered = envelope.decode()?;
+            (delivered.order_id, OrderCommand::Deliver { shipment_id: delivered.shipment_id })
+        }
+        ShipmentShipped::TYPE => {
+            let shipped: ShipmentShipped = envelope.decode()?;
+            let news = OrdersEvent::ParcelShipped {
+                order_id: shipped.order_id,
+                shipment_id: shipped.shipment_id,
+                carrier: shipped.carrier,
+                tracking_number: shipped.tracking_number,
+            };
+            (shipped.order_id, OrderCommand::RecordParcelNews { news })
+        }
+        _ => {
+            let moving: ShipmentInTransit = envelope.decode()?;
+            let news = OrdersEvent::ParcelInTransit {
+                order_id: moving.order_id,
+                shipment_id: moving.shipment_id,
+                location: moving.location,
+            };
+            (moving.order_id, OrderCommand::RecordParcelNews { news })
+        }
+    })
+}
+
+#[async_trait]
+impl MessageHandler for ParcelNews {
+    fn consumer(&self) -> &'static str {
+        "orders.deliveries"
+    }
+
+    fn message_types(&self) -> Vec<&'static str> {
+        vec![ShipmentDelivered::TYPE, ShipmentShipped::TYPE, ShipmentInTransit::TYPE]
+    }
+
+    async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let (order_id, command) = command_of(envelope)?;
+        let metadata = Metadata::caused_by(envelope);
+        let metadata = &metadata;
+        let command = &command;
+        let refused = handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
+            let stream = order_stream(order_id);
+            let mut order = uow.load_aggregate::<Order>(&stream).await?;
+            let refused = match order.state.decide(order_id, command.clone()) {
+                Ok(events) => {
+                    uow.append_decided(&stream, &mut order, &events, metadata).await?;
+                    None
+                }
+                Err(refused) => Some(refused.from),
+            };
+            Ok::<_, StoreError>((uow, refused))
+        })
+        .await?;
+        match refused.flatten() {
+            // The parcel can only move once the order completed, but the two facts travel
+            // separately: a completion still on its way arrives shortly.
+            Some(from) => Err(HandlerError::Transient(format!(
+                "order {order_id} is {from:?}, not yet completed; the parcel's news waits"
+            ))),
+            None => Ok(()),
+        }
+    }
+}

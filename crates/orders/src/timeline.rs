@@ -1,0 +1,140 @@
+//! Slice: an order's timeline, each moment with its time, read from the events that made
+//! it: the order's own stream (placed, confirmed, the parcel's news, cancellation), the
+//! place-order saga's (stock reserved, paid, and what was undone) and the cancel-order
+//! saga's (refund, release). They share one store, so their positions give one order.
+
+use crate::Orders;
+use crate::cancel_order::saga::{Step as CancelStep, saga_id as cancellation_saga_id};
+use crate::get_order::visible_order;
+use crate::order::{OrdersEvent, order_stream};
+use crate::place_order::saga::Step as PlaceStep;
+use axum::extract::State;
+use kernel::auth::Principal;
+use kernel::error::ApiError;
+use kernel::event_store::{RecordedEvent, StoreError};
+use kernel::http::{Json, Path};
+use kernel::saga::{SagaEvent, SagaStep, stream_id as saga_stream};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub(crate) fn routes() -> OpenApiRouter<Orders> {
+    OpenApiRouter::new().routes(routes!(get_timeline))
+}
+
+/// What happened to an order at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema, async_graphql::Enum)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OrderMoment {
+    Placed,
+    StockReserved,
+    Paid,
+    Confirmed,
+    /// A parcel was booked with Shipping: the order is complete.
+    Completed,
+    Shipped,
+    InTransit,
+    Delivered,
+    CancellationRequested,
+    CancellationRefused,
+    Refunded,
+    StockReleased,
+    Cancelled,
+    /// The saga stopped and waits for an operator.
+    NeedsAttention,
+}
+
+/// One moment of an order's life.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+pub(crate) struct OrderTimelineEntry {
+    moment: OrderMoment,
+    /// When it was recorded (RFC 3339).
+    at: String,
+    /// What a person should know of it: the carrier and tracking number, where the parcel
+    /// was scanned, why the order was cancelled or a cancellation refused, what needs
+    /// attention.
+    detail: Option<String>,
+}
+
+/// The response body.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct OrderTimeline {
+    /// Oldest first.
+    items: Vec<OrderTimelineEntry>,
+}
+
+/// An order's timeline, oldest first (the caller's order, or any for admins).
+#[utoipa::path(get, path = "/orders/{id}/timeline", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, description = "The order's moments, oldest first", body = OrderTimeline), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotFound))]
+async fn get_timeline(
+    State(orders): State<Orders>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<OrderTimeline>, ApiError> {
+    visible_order(&orders, principal, id).await?;
+    Ok(Json(OrderTimeline { items: timeline(&orders, id).await? }))
+}
+
+/// Order `id`'s moments, oldest first (REST and GraphQL alike; the caller checked access).
+pub(crate) async fn timeline(orders: &Orders, id: Uuid) -> Result<Vec<OrderTimelineEntry>, StoreError> {
+    let mut events = orders.store.load(&order_stream(id)).await?;
+    events.extend(orders.store.load(&saga_stream(id)).await?);
+    events.extend(orders.store.load(&saga_stream(cancellation_saga_id(id))).await?);
+    events.sort_by_key(|event| event.position);
+    let mut moments = Vec::new();
+    for event in &events {
+        if let Some((moment, detail)) = moment_of(event)? {
+            moments.push(OrderTimelineEntry { moment, at: kernel::time::format(event.recorded_at), detail });
+        }
+    }
+    Ok(moments)
+}
+
+/// The moment `event` marks, if it is one a person would want to see.
+fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String>)>, StoreError> {
+    if let Some(order_event) = event.decode_known::<OrdersEvent>()? {
+        return Ok(order_moment(order_event));
+    }
+    let Some(saga_event) = event.decode_known::<SagaEvent>()? else { return Ok(None) };
+    // The two sagas' step names differ, so a name says which saga and step it is.
+    let steps = |name: &str| (PlaceStep::from_name(name), CancelStep::from_name(name));
+    Ok(match saga_event {
+        SagaEvent::SagaStepSucceeded { step, .. } => match steps(&step) {
+            (Some(PlaceStep::ReserveInventory), _) => Some((OrderMoment::StockReserved, None)),
+            (Some(PlaceStep::ProcessPayment), _) => Some((OrderMoment::Paid, None)),
+            (_, Some(CancelStep::RefundPayment)) => Some((OrderMoment::Refunded, None)),
+            (_, Some(CancelStep::ReleaseInventory)) => Some((OrderMoment::StockReleased, None)),
+            _ => None,
+        },
+        SagaEvent::SagaStepCompensated { step } => match steps(&step).0 {
+            Some(PlaceStep::ProcessPayment) => Some((OrderMoment::Refunded, None)),
+            Some(PlaceStep::ReserveInventory) => Some((OrderMoment::StockReleased, None)),
+            _ => None,
+        },
+        SagaEvent::SagaNeedsAttention { reason, .. } => Some((OrderMoment::NeedsAttention, Some(reason))),
+        _ => None,
+    })
+}
+
+fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {
+    Some(match event {
+        OrdersEvent::OrderPlaced { .. } => (OrderMoment::Placed, None),
+        OrdersEvent::OrderConfirmed { .. } => (OrderMoment::Confirmed, None),
+        OrdersEvent::OrderCompleted { .. } => (OrderMoment::Completed, None),
+        OrdersEvent::ParcelShipped { carrier, tracking_number, .. } => {
+            (OrderMoment::Shipped, Some(format!("{carrier}, tracking number {tracking_number}")))
+        }
+        OrdersEvent::ParcelInTransit { location, .. } => {
+            (OrderMoment::InTransit, Some(location).filter(|place| !place.is_empty()))
+        }
+        OrdersEvent::OrderDelivered { .. } => (OrderMoment::Delivered, None),
+        OrdersEvent::CancellationRequested { reason, .. } => {
+            (OrderMoment::CancellationRequested, Some(reason).filter(|reason| !reason.is_empty()))
+        }
+        OrdersEvent::CancellationRefused { message, .. } => (OrderMoment::CancellationRefused, Some(message)),
+        OrdersEvent::OrderCancelled { message, .. } => (OrderMoment::Cancelled, Some(message)),
+        OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return None,
+    })
+}

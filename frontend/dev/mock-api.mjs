@@ -347,6 +347,23 @@ const server = createServer(async (req, res) => {
     const own = [...orders.values()].filter((o) => user.role === "admin" || o.customer_id === user.id).reverse();
     return send(res, 200, page(own, url));
   }
+  if ((hit = m(/^\/api\/v1\/orders\/([^/]+)\/timeline$/))) {
+    if (!needUser()) return;
+    const order = orders.get(hit[1]);
+    if (!order || (order.customer_id !== user.id && user.role !== "admin")) return problem(res, 404, "order not found");
+    // Told from the saga's steps and the status, at the order's own times (the mock keeps no events).
+    const done = (name) => order.saga.steps.some((s) => s.name === name && s.status === "succeeded");
+    const moments = ["placed"];
+    if (done("reserve_inventory")) moments.push("stock_reserved");
+    if (done("process_payment")) moments.push("paid");
+    if (done("confirm_order")) moments.push("confirmed");
+    if (done("complete_order")) moments.push("completed");
+    if (order.status === "delivered") moments.push("delivered");
+    if (order.status === "cancelled") moments.push("cancelled");
+    const at = (i) => (i === 0 ? order.placed_at : order.updated_at);
+    const detail = (moment) => (moment === "cancelled" ? order.cancellation?.message ?? null : null);
+    return send(res, 200, { items: moments.map((moment, i) => ({ moment, at: at(i), detail: detail(moment) })) });
+  }
   if ((hit = m(/^\/api\/v1\/orders\/([^/]+)\/cancel$/)) && req.method === "POST") {
     if (!needUser()) return;
     const order = orders.get(hit[1]);

@@ -62,6 +62,14 @@ test("a new customer registers, buys two products and sees the order complete wi
   await checkout(page, { country: "US", screenshotAs: "checkout" });
   await expectOrderStatus(page, "completed");
   await expect(page.getByText("Thank you! Your order is complete.")).toBeVisible();
+  // The order's history, each moment with its time, as the events recorded them.
+  await expect(page.getByRole("list", { name: "Order history" }).getByTestId("timeline-moment")).toHaveText([
+    /^Order placed/,
+    /^Items reserved/,
+    /^Payment taken/,
+    /^Order confirmed/,
+    /^Parcel booked/,
+  ]);
   await expect(page.getByTestId("shipment-id")).toHaveText(/[0-9a-f-]{36}/);
   await expect(page.getByTestId("shipment-zone")).toHaveText("domestic");
   await expect(page.getByTestId("order-line")).toHaveCount(2);

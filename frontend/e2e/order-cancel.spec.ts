@@ -70,6 +70,13 @@ test("a customer cancels a completed order before its parcel leaves, with a reas
   await expect(page.getByTestId("cancellation-reason")).toHaveText("Ordered the wrong size.");
   await expect(page.getByTestId("undone")).toContainText("Your payment was refunded in full.");
   await expect(latestParcelStep(page)).toContainText("Cancelled");
+  // The history says what happened, in order: the request with its reason, then what was undone.
+  const history = page.getByRole("list", { name: "Order history" });
+  await expect(history.getByTestId("timeline-moment").last()).toContainText("Order cancelled");
+  await expect(history.getByTestId("timeline-moment").nth(5)).toContainText("Cancellation requested");
+  await expect(history.getByTestId("timeline-moment").nth(5)).toContainText("Ordered the wrong size");
+  await expect(history).toContainText("Payment refunded");
+  await expect(history).toContainText("Items released");
   await expectAccessible(page, "a cancelled order");
   await screenshot(page, "order-cancelled");
 

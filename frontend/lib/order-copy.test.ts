@@ -1,9 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { apiOrder, steps } from "@/test/fixtures";
 import { toOrder } from "./api/reshape";
-import { cancellationExplanation, cancellationTitle, progressMessage, statusLabel, stepLabel, undoneSentences } from "./order-copy";
+import {
+  cancellationExplanation,
+  cancellationTitle,
+  momentLabel,
+  progressMessage,
+  statusLabel,
+  stepLabel,
+  undoneSentences,
+} from "./order-copy";
 
 describe("order copy", () => {
+  it("names each moment of an order's history, and one added later in plain words", () => {
+    expect(momentLabel("stock_reserved")).toBe("Items reserved");
+    expect(momentLabel("shipped")).toBe("Handed to the carrier");
+    expect(momentLabel("needs_attention")).toBe("Waiting for our team");
+    expect(momentLabel("partially_refunded")).toBe("Partially refunded");
+  });
+
   it("a declined card: stock released, nothing charged", () => {
     const order = toOrder(
       apiOrder({

@@ -2,7 +2,7 @@
  * Plain-words copy for order states, shared by the order page and history so
  * a shopper reads the same words everywhere.
  */
-import type { Order, OrderStatus, SagaStepStatus, ShipmentStatus } from "./api/types";
+import type { Order, OrderMoment, OrderStatus, SagaStepStatus, ShipmentStatus } from "./api/types";
 
 /** "on_hold" → "On hold": the words for a name this storefront has none of its own for. */
 function asWords(name: string): string {
@@ -90,6 +90,28 @@ export const STEP_LABEL: Record<string, string> = {
 
 export function stepLabel(name: string): string {
   return STEP_LABEL[name] ?? asWords(name);
+}
+
+const MOMENT_LABEL: Record<OrderMoment, string> = {
+  placed: "Order placed",
+  stock_reserved: "Items reserved",
+  paid: "Payment taken",
+  confirmed: "Order confirmed",
+  completed: "Parcel booked",
+  shipped: "Handed to the carrier",
+  in_transit: "On its way",
+  delivered: "Delivered",
+  cancellation_requested: "Cancellation requested",
+  cancellation_refused: "Cancellation refused",
+  refunded: "Payment refunded",
+  stock_released: "Items released",
+  cancelled: "Order cancelled",
+  needs_attention: "Waiting for our team",
+};
+
+/** A timeline moment in words; one added to the API later still reads sensibly. */
+export function momentLabel(moment: string): string {
+  return MOMENT_LABEL[moment as OrderMoment] ?? asWords(moment);
 }
 
 export const STEP_STATUS_LABEL: Record<SagaStepStatus, string> = {

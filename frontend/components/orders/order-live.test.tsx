@@ -41,12 +41,19 @@ function json(body: unknown, status = 200) {
 }
 
 describe("OrderLive", () => {
-  it("polls a running order until it completes, then stops", async () => {
+  it("polls a running order until it completes, then stops, its history read again as it moves", async () => {
     const orderCalls: string[] = [];
+    let historyReads = 0;
+    const moments = ["placed", "stock_reserved", "paid", "confirmed", "completed"];
     vi.stubGlobal(
       "fetch",
       vi.fn(async (url: string) => {
         if (url.includes("/shipments/")) return json(apiShipment());
+        if (url.endsWith("/timeline")) {
+          historyReads += 1;
+          const shown = historyReads === 1 ? moments.slice(0, 1) : moments;
+          return json({ items: shown.map((moment) => ({ moment, at: "2026-12-04T10:00:00Z", detail: null })) });
+        }
         orderCalls.push(url);
         // Still "placed" on the first re-read: polling must go on from there.
         if (orderCalls.length < 2) return json(apiOrder());
@@ -66,6 +73,9 @@ describe("OrderLive", () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(orderCalls.length).toBe(callsAtCompletion);
     expect(orderCalls[0]).toBe(`/bff/api/v1/orders/${completed.id}`);
+    await waitFor(() => expect(screen.getAllByTestId("timeline-moment")).toHaveLength(5));
+    expect(screen.getByRole("list", { name: "Order history" }).textContent).toContain("Parcel booked");
+    expect(historyReads).toBeGreaterThan(1);
   });
 
   it("explains a cancelled order and what was undone", () => {

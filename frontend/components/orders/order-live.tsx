@@ -24,6 +24,7 @@ import {
 } from "@/lib/order-copy";
 import { CancelOrderDialog } from "./cancel-order-dialog";
 import { OrderStatusBadge } from "./order-status-badge";
+import { OrderTimeline } from "./order-timeline";
 import { SagaSteps } from "./saga-steps";
 import { ShipmentTracking } from "./shipment-tracking";
 
@@ -239,6 +240,15 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
               Progress
             </h2>
             <SagaSteps steps={order.steps} />
+          </section>
+          <section aria-labelledby="history-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id="history-title" className="mb-4 text-lg font-semibold text-slate-900">
+              History
+            </h2>
+            <OrderTimeline
+              orderId={order.id}
+              version={`${order.status}:${order.steps.map((step) => step.status).join(",")}:${parcel?.status ?? ""}:${parcel?.journey.length ?? 0}`}
+            />
           </section>
           <section aria-labelledby="ship-title" className="rounded-2xl border border-slate-200 bg-white p-6 text-sm shadow-sm">
             <h2 id="ship-title" className="mb-3 text-lg font-semibold text-slate-900">

@@ -21,6 +21,7 @@ import type {
   AdminProduct,
   ApiCategory,
   ApiOrder,
+  ApiOrderTimelineEntry,
   ApiPaymentMethod,
   ApiProduct,
   ApiProductImage,
@@ -109,6 +110,12 @@ export async function fetchSuggestions(text: string): Promise<Suggestions> {
 
 export async function fetchOrder(id: string): Promise<Order> {
   return toOrder(await request<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}`));
+}
+
+/** The order's moments, oldest first, each with its time. */
+export async function fetchOrderTimeline(id: string): Promise<ApiOrderTimelineEntry[]> {
+  const timeline = await request<{ items: ApiOrderTimelineEntry[] }>(`${BFF}/orders/${encodeURIComponent(id)}/timeline`);
+  return timeline.items;
 }
 
 export async function fetchShipment(id: string): Promise<Shipment> {
@@ -264,6 +271,8 @@ export const keys = {
   product: (id: string) => ["product", id] as const,
   suggestions: (text: string) => ["suggestions", text] as const,
   order: (id: string) => ["order", id] as const,
+  /** `version` changes with anything that adds a moment, so the timeline is read again. */
+  orderTimeline: (id: string, version: string) => ["order-timeline", id, version] as const,
   shipment: (id: string) => ["shipment", id] as const,
   paymentMethods: () => ["payment-methods"] as const,
   /** `lines` as "id×quantity" pairs, so a changed cart asks again. */

@@ -254,6 +254,32 @@ export interface ApiShipmentStep {
   at: string;
 }
 
+/** What happened to an order at one moment (`GET /orders/{id}/timeline`). */
+export type OrderMoment =
+  | "placed"
+  | "stock_reserved"
+  | "paid"
+  | "confirmed"
+  | "completed"
+  | "shipped"
+  | "in_transit"
+  | "delivered"
+  | "cancellation_requested"
+  | "cancellation_refused"
+  | "refunded"
+  | "stock_released"
+  | "cancelled"
+  | "needs_attention";
+
+/** One moment of an order's life, oldest first in its timeline. */
+export interface ApiOrderTimelineEntry {
+  moment: OrderMoment;
+  /** RFC 3339. */
+  at: string;
+  /** The carrier and tracking number, where the parcel was scanned, or why. */
+  detail?: string | null;
+}
+
 export interface ApiShipment {
   id: string;
   order_id: string;

@@ -921,6 +921,7 @@ const REST_ONLY: &[(&str, &str)] = &[
     ),
     ("GET /api/v1/images/{image_id}/{file}", "a picture's bytes, cached by browsers and CDNs under its address"),
     ("POST /api/v1/webhooks/carrier", "the carrier's signed callback, not a shopper's or an admin's operation"),
+    ("GET /api/v1/orders/export", "a CSV file to download; `orders(filter:)` pages through the same selection"),
 ];
 
 #[test]

@@ -5,7 +5,7 @@
 use crate::Orders;
 use crate::cancel_order::{CancelOrderRequest, cancel};
 use crate::get_order::visible_order;
-use crate::list_orders::page_of_orders;
+use crate::list_orders::{OrderFilter, page_of_orders};
 use crate::place_order::{PlaceOrder, place};
 use crate::read_model::{LineView, OrderView};
 use crate::timeline::{OrderTimelineEntry, timeline};
@@ -42,17 +42,21 @@ impl OrdersQuery {
         timeline(orders, id).await.map_err(ApiError::from).extend()
     }
 
-    /// The caller's orders, newest first (every order, for admins), a page at a time.
+    /// The caller's orders, newest first (every order, for admins), a page at a time,
+    /// narrowed by `filter` as over REST.
     #[graphql(complexity = "usize::try_from(first.unwrap_or(20)).unwrap_or(0).saturating_mul(child_complexity)")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<OrderFilter>,
     ) -> Result<Connection<String, OrderView>> {
         let principal = signed_in(ctx)?;
         let after_given = after.is_some();
-        let page = page_of_orders(state::<Orders>(ctx)?, principal, &page_request(first, after)).await.extend()?;
+        let filter = filter.unwrap_or_default();
+        let page =
+            page_of_orders(state::<Orders>(ctx)?, principal, &page_request(first, after), &filter).await.extend()?;
         Ok(connection(page, after_given, |order| order.id.to_string()))
     }
 }

@@ -143,6 +143,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
     let router = kernel::idempotency::guarded(money_and_goods, &store)
         .merge(get_order::routes())
         .merge(timeline::routes())
+        .merge(list_orders::routes())
         .with_state(orders.clone());
     let (timers, cancellation_timers) = (saga.clone(), cancellations.clone());
     Ok(ContextModule {

@@ -3,6 +3,7 @@
 use crate::Orders;
 use crate::order::{OrderLine, OrdersEvent};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use contracts::Address;
 use contracts::shipping_rates::ShippingOption;
 use kernel::db::Migration;
@@ -247,6 +248,48 @@ pub(crate) struct OrderView {
     updated_at: String,
 }
 
+impl OrderView {
+    /// The columns of an order export, in [`OrderView::csv_record`]'s order.
+    pub(crate) const CSV_HEADER: [&str; 13] = [
+        "number",
+        "id",
+        "placed_at",
+        "updated_at",
+        "status",
+        "customer_id",
+        "items",
+        "subtotal",
+        "shipping",
+        "total",
+        "currency",
+        "cancellation_code",
+        "cancellation_message",
+    ];
+
+    /// The order as one row of an export: its number as shoppers see it, amounts in major
+    /// units, and why it was cancelled, if it was.
+    pub(crate) fn csv_record(&self) -> [String; 13] {
+        let id = self.id.simple().to_string();
+        let (code, message) =
+            self.cancellation.as_ref().map_or_else(Default::default, |c| (c.code.clone(), c.message.clone()));
+        [
+            id[id.len() - 8..].to_ascii_uppercase(),
+            self.id.to_string(),
+            self.placed_at.clone(),
+            self.updated_at.clone(),
+            self.status.clone(),
+            self.customer_id.to_string(),
+            self.lines.iter().map(|line| u64::from(line.quantity)).sum::<u64>().to_string(),
+            self.subtotal.decimal(),
+            self.shipping.as_ref().map(|shipping| shipping.price.decimal()).unwrap_or_default(),
+            self.total.decimal(),
+            self.total.currency.to_string(),
+            code,
+            message,
+        ]
+    }
+}
+
 fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
@@ -316,19 +359,41 @@ pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>
     Ok(Some(view))
 }
 
-/// Up to `limit` orders before `before`, newest first; one customer's, or everyone's.
+/// Which orders a list holds, each part optional (`None` holds every order).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct OrderSelection {
+    /// One customer's orders.
+    pub(crate) customer: Option<Uuid>,
+    /// Orders in this status (as stored).
+    pub(crate) status: Option<&'static str>,
+    /// Placed at or after this time.
+    pub(crate) placed_from: Option<DateTime<Utc>>,
+    /// Placed before this time.
+    pub(crate) placed_before: Option<DateTime<Utc>>,
+    /// The order's reference as shoppers see it: the last hex digits of its id, lower case.
+    pub(crate) number: Option<String>,
+}
+
+/// Up to `limit` orders of `selection` before `before`, newest first.
 pub(crate) async fn orders(
     orders: &Orders,
-    customer: Option<Uuid>,
+    selection: &OrderSelection,
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<OrderView>, StoreError> {
+    let text = |value: Option<String>| value.unwrap_or_default();
     let sql = format!(
-        "{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) order by id desc limit $3"
+        "{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) and ($3 = '' or status = $3) \
+         and ($4 = '' or placed_at >= $4) and ($5 = '' or placed_at < $5) and ($6 = '' or id like $6) \
+         order by id desc limit $7"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(customer.map(|c| c.to_string()).unwrap_or_default())
-        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(text(selection.customer.map(|c| c.to_string())))
+        .bind(text(before.map(|b| b.to_string())))
+        .bind(selection.status.unwrap_or_default())
+        .bind(text(selection.placed_from.map(kernel::time::format)))
+        .bind(text(selection.placed_before.map(kernel::time::format)))
+        .bind(text(selection.number.as_ref().map(|number| format!("%{number}"))))
         .bind(limit)
         .fetch_all(orders.store.db().reader())
         .await?;

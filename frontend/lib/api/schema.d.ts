@@ -414,7 +414,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's orders, newest first (every order, for admins). */
+        /** The caller's orders, newest first (every order, for admins), narrowed by the filter. */
         get: operations["list_orders"];
         put?: never;
         /**
@@ -423,6 +423,26 @@ export interface paths {
          *     `GET /orders/{id}` until it is completed or cancelled.
          */
         post: operations["place_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every order the filter holds as CSV, newest first (admin): one row per order with its
+         *     number, times, status, customer, amounts and, for a cancelled one, why.
+         */
+        get: operations["export_orders"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3364,6 +3384,19 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's `next_cursor`. */
                 cursor?: string;
+                /**
+                 * @description Only orders in this status: placed, confirmed, completed, cancelling, delivered or
+                 *     cancelled.
+                 */
+                status?: string;
+                /** @description Only orders placed on or after this day (`YYYY-MM-DD`, UTC). */
+                placed_from?: string;
+                /** @description Only orders placed on or before this day (`YYYY-MM-DD`, UTC). */
+                placed_to?: string;
+                /** @description Only this customer's orders (admins). */
+                customer_id?: string;
+                /** @description Only the order with this number: the 8 characters shown after `#`, any case (admins). */
+                number?: string;
             };
             header?: never;
             path?: never;
@@ -3391,6 +3424,24 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3495,6 +3546,76 @@ export interface operations {
             };
             /** @description Not readable yet */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_orders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only orders in this status: placed, confirmed, completed, cancelling, delivered or
+                 *     cancelled.
+                 */
+                status?: string;
+                /** @description Only orders placed on or after this day (`YYYY-MM-DD`, UTC). */
+                placed_from?: string;
+                /** @description Only orders placed on or before this day (`YYYY-MM-DD`, UTC). */
+                placed_to?: string;
+                /** @description Only this customer's orders (admins). */
+                customer_id?: string;
+                /** @description Only the order with this number: the 8 characters shown after `#`, any case (admins). */
+                number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The orders as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -70,7 +70,7 @@ impl OrderFilter {
         let from = day(&self.placed_from, "placed_from", &mut v);
         let to = day(&self.placed_to, "placed_to", &mut v);
         if let (Some(from), Some(to)) = (from, to) {
-            v.check(from <= to, "placed_to", "must not be before placed_from");
+            v.check(from <= to, "placed_to", "must not be before the first day");
         }
         let number = given(&self.number).map(str::to_ascii_lowercase);
         if let Some(number) = &number {

@@ -1,58 +1,61 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { OrderFilterForm } from "@/components/orders/order-filter-form";
 import { OrderHistory } from "@/components/orders/order-history";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { PageTitle } from "@/components/ui/page-title";
-import { ApiError } from "@/lib/api/problem";
-import { listOrders } from "@/lib/api/server";
-import { redirectIfUnauthorized, requireToken } from "@/lib/auth-guard";
+import { requireToken } from "@/lib/auth-guard";
+import { isFiltered, orderListHref, parseOrderListQuery } from "@/lib/order-filter";
+import { loadOrderList } from "@/lib/order-list";
 
 export const metadata: Metadata = { title: "Your orders" };
 
+/** The shopper's orders, newest first, narrowed by status and days; filter and page are in the URL. */
 export default async function OrdersPage({
   searchParams,
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const token = await requireToken("/orders");
-  const params = await searchParams;
-  const cursor = typeof params.cursor === "string" ? params.cursor : null;
-  let page;
-  try {
-    page = await listOrders(token, { cursor });
-  } catch (e) {
-    redirectIfUnauthorized(e, "/orders");
-    if (!(e instanceof ApiError)) throw e;
-    return (
-      <div className="container-page py-12">
-        <Alert tone="error" title="We couldn't load your orders">
-          {e.detail}
-        </Alert>
-      </div>
-    );
-  }
+  const query = parseOrderListQuery(await searchParams);
+  const here = orderListHref("/orders", query);
+  const token = await requireToken(here);
+  const filtered = isFiltered(query.filter);
+  const { page, refusal } = await loadOrderList(token, query, here);
   return (
     <div className="container-page py-10">
       <PageTitle>Your orders</PageTitle>
-      {page.orders.length === 0 ? (
+      <OrderFilterForm action="/orders" filter={query.filter} />
+      {!page ? (
+        <Alert tone="error" title="We couldn't load your orders">
+          {refusal}
+        </Alert>
+      ) : page.orders.length === 0 ? (
         <div className="rounded-2xl border border-dashed border-slate-300 bg-white p-10 text-center">
-          <p className="text-lg font-medium text-slate-900">{cursor ? "No more orders" : "No orders yet"}</p>
-          <Link href="/" className={buttonClass("primary", "md", "mt-6")}>
-            Start shopping
-          </Link>
+          <p className="text-lg font-medium text-slate-900">
+            {query.cursor ? "No more orders" : filtered ? "No orders match these filters" : "No orders yet"}
+          </p>
+          {filtered ? (
+            <Link href="/orders" className={buttonClass("secondary", "md", "mt-6")}>
+              Show every order
+            </Link>
+          ) : (
+            <Link href="/" className={buttonClass("primary", "md", "mt-6")}>
+              Start shopping
+            </Link>
+          )}
         </div>
       ) : (
         <OrderHistory orders={page.orders} />
       )}
       <nav aria-label="Order pages" className="mt-8 flex justify-center gap-3">
-        {cursor ? (
-          <Link href="/orders" className={buttonClass("secondary")}>
+        {query.cursor ? (
+          <Link href={orderListHref("/orders", { ...query, cursor: null })} className={buttonClass("secondary")}>
             ← Newest orders
           </Link>
         ) : null}
-        {page.nextCursor ? (
-          <Link href={`/orders?cursor=${encodeURIComponent(page.nextCursor)}`} className={buttonClass("secondary")}>
+        {page?.nextCursor ? (
+          <Link href={orderListHref("/orders", { ...query, cursor: page.nextCursor })} className={buttonClass("secondary")}>
             Older orders →
           </Link>
         ) : null}

@@ -8,6 +8,7 @@ import { usePathname } from "next/navigation";
  * plus its route under `app/admin/`.
  */
 export const ADMIN_SECTIONS: readonly { href: string; label: string }[] = [
+  { href: "/admin/orders", label: "Orders" },
   { href: "/admin/products", label: "Products" },
   { href: "/admin/categories", label: "Categories" },
   { href: "/admin/stock", label: "Stock" },

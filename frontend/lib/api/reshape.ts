@@ -289,6 +289,7 @@ export function toOrder(api: ApiOrder): Order {
   }));
   return {
     id: api.id,
+    customerId: api.customer_id,
     status: api.status,
     inProgress: !isFinalStatus(api.status),
     lines: api.lines.map((l) => ({

@@ -7,6 +7,7 @@
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
 import { type CatalogQuery, toSearchParams } from "../catalog/query";
+import { type OrderFilter, filterParams } from "../order-filter";
 import { API_TIMEOUT_MS, MAX_BODY_BYTES, apiBaseUrl } from "./config";
 import { ApiError, errorFromResponse, unreachable } from "./problem";
 import {
@@ -257,12 +258,13 @@ export async function getOrder(token: string, id: string): Promise<Order | null>
   }
 }
 
+/** A page of orders, newest first, narrowed by `filter` (customer and number: admins only). */
 export async function listOrders(
   token: string,
-  options: { cursor?: string | null; limit?: number } = {},
+  options: { cursor?: string | null; limit?: number; filter?: OrderFilter } = {},
 ): Promise<OrderPage> {
   const page = await call<Page<ApiOrder>>(
-    `/api/v1/orders${query({ limit: options.limit ?? 20, cursor: options.cursor })}`,
+    `/api/v1/orders${query({ limit: options.limit ?? 20, cursor: options.cursor, ...filterParams(options.filter) })}`,
     { token },
   );
   return toOrderPage(page);
@@ -392,6 +394,9 @@ export async function forward(
   if (contentType) responseHeaders.set("content-type", contentType);
   const retryAfter = upstream.headers.get("retry-after");
   if (retryAfter) responseHeaders.set("retry-after", retryAfter);
+  // A download (the admin's CSV export) keeps its file name.
+  const disposition = upstream.headers.get("content-disposition");
+  if (disposition) responseHeaders.set("content-disposition", disposition);
   return new Response(upstream.status === 204 ? null : await upstream.arrayBuffer(), {
     status: upstream.status,
     headers: responseHeaders,

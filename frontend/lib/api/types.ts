@@ -694,6 +694,7 @@ export interface Undone {
 
 export interface Order {
   id: string;
+  customerId: string;
   /** One of {@link OrderStatus}, or one added since (see `ApiOrder`). */
   status: string;
   /** True while a saga may still change the order (placing it or cancelling it), i.e. it is worth polling. */

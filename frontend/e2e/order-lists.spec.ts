@@ -60,6 +60,20 @@ test("a customer narrows their orders by status, and an admin finds one by its n
   expect(csv).toHaveLength(2);
   expect(csv[1]).toContain(`${number},${kept},`);
 
+  // The order's own page: its history and its saga, step by step.
+  await rows.first().getByRole("link", { name: `#${number}` }).click();
+  await expect(admin.getByRole("heading", { name: `Order #${number}` })).toBeVisible();
+  await expect(admin.getByRole("list", { name: "Order history" }).getByTestId("timeline-moment").last()).toContainText("Parcel booked");
+  const saga = admin.getByRole("region", { name: "Saga history" });
+  await expect(saga.getByTestId("saga-status")).toHaveText("Completed");
+  await expect(saga.getByTestId("saga-entry").first()).toHaveAttribute("data-event", "SagaStarted");
+  await expect(saga.getByTestId("saga-entry").last()).toHaveAttribute("data-event", "SagaCompleted");
+  await expect(saga.locator('[data-event="SagaStepSucceeded"]').filter({ hasText: "Take payment" })).toHaveCount(1);
+  await expect(saga.getByRole("button", { name: "Retry compensation" })).toHaveCount(0);
+  await expectAccessible(admin, "admin order");
+  await screenshot(admin, "admin-order");
+  await admin.goBack();
+
   // Every order of the customer, from the row's customer link.
   await adminFilter.getByRole("link", { name: "Clear" }).click();
   await admin.getByRole("link", { name: /^Every order of customer / }).first().click();

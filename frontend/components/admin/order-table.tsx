@@ -4,7 +4,7 @@ import type { Order } from "@/lib/api/types";
 import { formatDateTime, pluralize, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
 
-/** Every order of a page, newest first: its number (opening the order), when, who, what it came to. */
+/** Every order of a page, newest first: its number (opening the order's admin page), when, who, what it came to. */
 export function OrderTable({ orders }: { orders: readonly Order[] }) {
   return (
     <div className="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm">
@@ -24,7 +24,7 @@ export function OrderTable({ orders }: { orders: readonly Order[] }) {
           {orders.map((order) => (
             <tr key={order.id} data-testid="admin-order-row">
               <td className="px-4 py-3 font-mono font-semibold">
-                <Link href={`/orders/${order.id}`} className="text-brand-700 hover:underline">
+                <Link href={`/admin/orders/${order.id}`} className="text-brand-700 hover:underline">
                   #{shortId(order.id)}
                 </Link>
               </td>

@@ -23,6 +23,7 @@ import type {
   ApiOrder,
   ApiOrderTimelineEntry,
   ApiPaymentMethod,
+  ApiSagaDetail,
   ApiProduct,
   ApiProductImage,
   ApiShipment,
@@ -168,6 +169,14 @@ export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): 
  */
 export async function cancelOrder(id: string, body: CancelOrderBody): Promise<Order> {
   return toOrder(await postJson<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}/cancel`, body));
+}
+
+/**
+ * Sends a parked saga's awaited compensation again as a new attempt (admin); the answer is
+ * the saga as it now stands. An `ApiError` 409 says it awaits no compensation.
+ */
+export async function retrySaga(id: string): Promise<ApiSagaDetail> {
+  return postJson<ApiSagaDetail>(`${BFF}/admin/sagas/${encodeURIComponent(id)}/retry`, {});
 }
 
 // --- Catalog administration (admin session, through /bff) --------------------

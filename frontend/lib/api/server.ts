@@ -25,6 +25,7 @@ import {
   toUser,
 } from "./reshape";
 import type {
+  ApiSagaDetail,
   AdminCategory,
   AdminProduct,
   AdminProductPage,
@@ -252,6 +253,16 @@ export async function listCategories(): Promise<AdminCategory[]> {
 export async function getOrder(token: string, id: string): Promise<Order | null> {
   try {
     return toOrder(await call<ApiOrder>(`/api/v1/orders/${encodeURIComponent(id)}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+/** A saga with its whole timeline (admin); null when there is none by that id. */
+export async function getSagaDetail(token: string, id: string): Promise<ApiSagaDetail | null> {
+  try {
+    return await call<ApiSagaDetail>(`/api/v1/admin/sagas/${encodeURIComponent(id)}`, { token });
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
     throw e;

@@ -280,6 +280,30 @@ export interface ApiOrderTimelineEntry {
   detail?: string | null;
 }
 
+/** A saga as the operators' API shows it (`GET /admin/sagas/{id}`): where it stands and everything that happened to it. */
+export interface ApiSagaDetail {
+  saga: {
+    saga_id: string;
+    saga_type: string;
+    context: string;
+    status: SagaStatus;
+    /** When its awaited answer is due, or its failed compensation is retried. */
+    deadline_at?: string | null;
+    updated_at: string;
+    view: ApiOrder["saga"];
+  };
+  /** Oldest first. */
+  timeline: {
+    version: number;
+    recorded_at: string;
+    /** The event, e.g. `SagaCompensationFailed`. */
+    event: string;
+    step?: string | null;
+    /** What happened, in words. */
+    detail: string;
+  }[];
+}
+
 export interface ApiShipment {
   id: string;
   order_id: string;

@@ -10,6 +10,8 @@ const FRONTEND_URL = "http://127.0.0.1:13000";
 
 export default defineConfig({
   testDir: "./e2e",
+  // The books must agree after the suite: stock, money, sagas, idempotency keys.
+  globalTeardown: "./e2e/global-teardown.ts",
   // Two cores: one browser, one test at a time.
   workers: 1,
   fullyParallel: false,

@@ -2,6 +2,7 @@
 //! opens each context's database, wires stores, bus and routers, and puts authentication,
 //! limits, tracing and metrics at the HTTP edge. The `emporium` binary is a thin CLI over it.
 
+pub mod audit;
 pub mod carrier;
 pub mod graphiql;
 pub mod graphql;

@@ -55,6 +55,13 @@ enum Command {
         #[command(subcommand)]
         command: DeadLettersCommand,
     },
+    /// Check that the contexts' books agree (stock held, money kept, sagas settled,
+    /// idempotency keys): exits 1 naming the first invariant broken.
+    Audit {
+        /// Keep asking for up to this many seconds while sagas and read models settle.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
     /// Sagas: list them by status, or retry a parked one's compensation now.
     Sagas {
         #[command(subcommand)]
@@ -257,6 +264,21 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             platform.shutdown().await;
+        }
+        Command::Audit { wait } => {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+            let broken = loop {
+                let broken = emporium::audit::broken_invariant(&platform).await?;
+                if broken.is_none() || std::time::Instant::now() >= deadline {
+                    break broken;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            };
+            platform.shutdown().await;
+            match broken {
+                None => println!("every invariant holds: stock held, money kept, sagas settled, idempotency keys"),
+                Some(why) => anyhow::bail!("invariant broken: {why}"),
+            }
         }
         Command::Sagas { command } => {
             let operations = platform.operations();

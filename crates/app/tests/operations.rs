@@ -63,3 +63,30 @@ async fn health_readiness_and_metrics_answer() {
     let text = response.text().await.unwrap();
     assert!(text.contains("emporium_http_requests_total"), "{text}");
 }
+
+on_every_backend!(the_audit_finds_books_that_disagree, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let customer = app.new_customer().await;
+    let product = app.create_product(&admin, 5, 2_000).await;
+    let card = app.add_card(&customer, "4242424242424242").await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "US").await;
+    app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+    app.assert_invariants().await;
+    let audited = app.cli(env!("CARGO_BIN_EXE_emporium"), &["audit", "--wait", "10"]).await;
+    assert!(audited.contains("every invariant holds"), "{audited}");
+
+    // A charge the shop's orders do not account for.
+    let payments = app.platform().database("payments").expect("payments database");
+    let mut tx = payments.begin().await.unwrap();
+    sqlx::query(
+        "insert into simulated_gateway_operations (idempotency_key, kind, reference, amount_minor, currency, result_id, created_at) \
+         values ('stray', 'charge', 'tok_stray', 999, 'USD', 'ch_stray', '2026-12-04T00:00:00Z')",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let broken = emporium::audit::broken_invariant(app.platform()).await.unwrap();
+    assert!(broken.as_deref().is_some_and(|why| why.starts_with("I3: charged 3499")), "{broken:?}");
+});

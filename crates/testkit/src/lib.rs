@@ -544,96 +544,19 @@ impl TestApp {
         Some(body)
     }
 
-    /// Checks the platform's invariants once every saga has settled (retrying for a few
-    /// seconds while read models catch up), and panics naming the first one broken:
-    /// - I1 stock: each product's reserved units are the units of its completed orders, and
-    ///   with the units set aside never more than on hand; a parcel handed to the carrier
-    ///   took its order's units;
-    /// - I3 money: charged minus refunded at the card gateway equals the totals of the
-    ///   completed orders;
-    /// - I4 every saga is completed or compensated;
-    /// - I5 every idempotency key names exactly one order that exists.
+    /// Checks the platform's invariants ([`emporium::audit`]) once every saga has settled
+    /// (retrying for a few seconds while read models catch up), and panics naming the
+    /// first one broken.
     pub async fn assert_invariants(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let broken = self.broken_invariant().await;
+            let broken = emporium::audit::broken_invariant(self.platform()).await.expect("the audit reads");
             match broken {
                 None => return,
                 Some(why) if Instant::now() >= deadline => panic!("invariant broken: {why}"),
                 Some(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-    }
-
-    async fn broken_invariant(&self) -> Option<String> {
-        let db = |name: &str| self.platform().database(name).expect("context database").reader().clone();
-        let (orders, inventory, payments) = (db("orders"), db("inventory"), db("payments"));
-        let unsettled: Vec<(String, String)> =
-            sqlx::query_as("select saga_id, status from sagas where status not in ('completed', 'compensated')")
-                .fetch_all(&orders)
-                .await
-                .expect("sagas");
-        if let Some((saga, status)) = unsettled.first() {
-            return Some(format!("I4: saga {saga} is {status}"));
-        }
-        let completed: Vec<(String, String, i64)> =
-            sqlx::query_as("select id, lines, total_minor from orders where status in ('completed', 'delivered')")
-                .fetch_all(&orders)
-                .await
-                .expect("orders");
-        let handed_over: std::collections::HashSet<String> =
-            sqlx::query_scalar("select order_id from shipments where status in ('shipped', 'in_transit', 'delivered')")
-                .fetch_all(&db("shipping"))
-                .await
-                .expect("shipments")
-                .into_iter()
-                .collect();
-        let mut held: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for (_, lines, _) in completed.iter().filter(|(id, _, _)| !handed_over.contains(id)) {
-            let lines: Vec<Value> = serde_json::from_str(lines).expect("order lines");
-            for line in lines {
-                let product = line["product_id"].as_str().expect("product id").to_owned();
-                *held.entry(product).or_default() += line["quantity"].as_i64().expect("quantity");
-            }
-        }
-        let levels: Vec<(String, i64, i64, i64)> =
-            sqlx::query_as("select product_id, on_hand, reserved, unavailable from stock_levels")
-                .fetch_all(&inventory)
-                .await
-                .expect("stock levels");
-        for (product, on_hand, reserved, unavailable) in levels {
-            let expected = held.get(&product).copied().unwrap_or(0);
-            if reserved != expected || unavailable < 0 || reserved + unavailable > on_hand {
-                return Some(format!(
-                    "I1: product {product} has {reserved} reserved and {unavailable} set aside of {on_hand} on hand; \
-                     completed orders hold {expected}"
-                ));
-            }
-        }
-        let moved: Vec<(String, i64)> = sqlx::query_as(
-            "select kind, cast(coalesce(sum(amount_minor), 0) as bigint) from simulated_gateway_operations \
-             where kind in ('charge', 'refund') group by kind",
-        )
-        .fetch_all(&payments)
-        .await
-        .expect("gateway operations");
-        let total = |kind: &str| moved.iter().find(|(k, _)| k == kind).map_or(0, |(_, sum)| *sum);
-        let kept: i64 = completed.iter().map(|(_, _, total)| total).sum();
-        if total("charge") - total("refund") != kept {
-            return Some(format!(
-                "I3: charged {} and refunded {}, but completed orders total {kept}",
-                total("charge"),
-                total("refund")
-            ));
-        }
-        let orphaned: Option<String> = sqlx::query_scalar(
-            "select i.idempotency_key from order_idempotency i left join orders o on o.id = i.order_id \
-             where o.id is null limit 1",
-        )
-        .fetch_optional(&orders)
-        .await
-        .expect("idempotency keys");
-        orphaned.map(|key| format!("I5: idempotency key {key} names no order"))
     }
 
     /// Retries `probe` every 50 ms for up to 20 s until it yields a value.

@@ -124,7 +124,7 @@ const EXPORT_LIMIT: usize = 50_000;
 /// Every order the filter holds as CSV, newest first (admin): one row per order with its
 /// number, times, status, customer, amounts and, for a cancelled one, why.
 #[utoipa::path(get, path = "/orders/export", tag = "orders", security(("bearer" = [])), params(OrderFilter),
-    responses((status = 200, description = "The orders as CSV", body = String, content_type = "text/csv"), kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::InvalidRequest))]
+    responses((status = 200, description = "The orders as CSV", body = String, content_type = "text/csv"), kernel::error::problems::MalformedRequest, kernel::error::problems::NotSignedIn, kernel::error::problems::NotAnAdmin, kernel::error::problems::InvalidRequest))]
 async fn export_orders(
     State(orders): State<Orders>,
     Admin(admin): Admin,

@@ -14,15 +14,8 @@ const CARRIER_SECRET: &str = "carrier-secret-for-cancellation-tests-0000";
 /// A shop with one product of 10 units and a customer with a completed order of 2 of them:
 /// (admin, customer, product, order id, shipment id).
 async fn a_completed_order(app: &TestApp) -> (String, String, Uuid, String, String) {
-    let admin = app.admin_token().await;
-    let product = app.create_product(&admin, 10, 1_500).await;
-    let customer = app.new_customer().await;
-    let card = app.add_card(&customer, "4242424242424242").await;
-    let (status, placed) = app.place_order(&customer, &[(product, 2)], card, "US").await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{placed}");
-    let order_id = placed["id"].as_str().unwrap().to_owned();
-    let order = app.settled_order(&customer, &order_id).await;
-    assert_eq!(order["status"], "completed", "{order}");
+    let (admin, customer, product, order) = app.a_completed_order().await;
+    let order_id = order["id"].as_str().unwrap().to_owned();
     let shipment_id = order["shipment_id"].as_str().unwrap().to_owned();
     (admin, customer, product, order_id, shipment_id)
 }

@@ -332,6 +332,38 @@ pub mod payments {
         pub amount: Option<Money>,
     }
     contract!(PaymentRefunded, "payments.PaymentRefunded");
+
+    /// Command Payments sends itself once an admin's refund is recorded: make it at the
+    /// gateway. A refund asked for is thereby made after a crash or a gateway outage too,
+    /// and only once (the gateway is asked with the refund's own idempotency key).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct IssueRefund {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// The refund, as recorded on the payment.
+        pub refund_id: Uuid,
+    }
+    contract!(IssueRefund, "payments.IssueRefund");
+
+    /// An admin gave back part (or the rest) of an order's charge. Distinct from the
+    /// saga's [`PaymentRefunded`] reply, which a cancellation waits for: this one must never
+    /// be taken for that answer.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RefundIssued {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// The refund.
+        pub refund_id: Uuid,
+        /// What went back to the card.
+        pub amount: Money,
+        /// Why, as the admin wrote it.
+        pub reason: String,
+    }
+    contract!(RefundIssued, "payments.RefundIssued");
 }
 
 /// Shipping's facts and the commands it takes.

@@ -65,6 +65,9 @@ pub enum OrdersEvent {
     /// The carrier scanned its parcel on the way (Shipping's `ShipmentInTransit`), for the
     /// timeline.
     ParcelInTransit { order_id: Uuid, shipment_id: Uuid, location: String },
+    /// An admin gave back part (or the rest) of what the order was charged (Payments'
+    /// `RefundIssued`).
+    RefundRecorded { order_id: Uuid, refund_id: Uuid, amount: Money, reason: String },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -80,6 +83,7 @@ impl DomainEvent for OrdersEvent {
         "CancellationRefused",
         "ParcelShipped",
         "ParcelInTransit",
+        "RefundRecorded",
     ];
 }
 
@@ -123,7 +127,8 @@ impl Aggregate for Order {
             OrdersEvent::CancellationRepeated { .. }
             | OrdersEvent::CompletionRepeated { .. }
             | OrdersEvent::ParcelShipped { .. }
-            | OrdersEvent::ParcelInTransit { .. } => return,
+            | OrdersEvent::ParcelInTransit { .. }
+            | OrdersEvent::RefundRecorded { .. } => return,
         };
     }
 }
@@ -152,6 +157,10 @@ pub(crate) enum OrderCommand {
     /// Not the saga's: Shipping says the parcel moved (`ParcelShipped` or `ParcelInTransit`).
     RecordParcelNews {
         news: OrdersEvent,
+    },
+    /// Not the saga's: Payments says an admin gave money back (`RefundRecorded`).
+    RecordRefund {
+        refund: OrdersEvent,
     },
 }
 
@@ -192,6 +201,10 @@ impl Order {
             // The parcel's news is a fact once the order has its parcel; a completion still
             // on its way is waited for, so the timeline keeps its order.
             (Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordParcelNews { news }) => news,
+            // Money can go back once it was taken; a confirmation still on its way is waited for.
+            (Confirmed | Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordRefund { refund }) => {
+                refund
+            }
             (Confirmed, OrderCommand::Confirm { .. }) | (Delivered, OrderCommand::Deliver { .. }) => {
                 return Ok(Vec::new());
             }

@@ -56,29 +56,39 @@ impl MessageHandler for ParcelNews {
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let (order_id, command) = command_of(envelope)?;
-        let metadata = Metadata::caused_by(envelope);
-        let metadata = &metadata;
-        let command = &command;
-        let refused = handle_once(&self.store, self.consumer(), envelope, |mut uow| async move {
-            let stream = order_stream(order_id);
-            let mut order = uow.load_aggregate::<Order>(&stream).await?;
-            let refused = match order.state.decide(order_id, command.clone()) {
-                Ok(events) => {
-                    uow.append_decided(&stream, &mut order, &events, metadata).await?;
-                    None
-                }
-                Err(refused) => Some(refused.from),
-            };
-            Ok::<_, StoreError>((uow, refused))
-        })
-        .await?;
-        match refused.flatten() {
-            // The parcel can only move once the order completed, but the two facts travel
-            // separately: a completion still on its way arrives shortly.
-            Some(from) => Err(HandlerError::Transient(format!(
-                "order {order_id} is {from:?}, not yet completed; the parcel's news waits"
-            ))),
-            None => Ok(()),
-        }
+        record_on_order(&self.store, self.consumer(), envelope, order_id, command).await
+    }
+}
+
+/// Carries out `command`, news from another context, on order `order_id` once per
+/// message. News the order cannot take yet (it has not reached the state the news
+/// follows from, because the two facts travel separately) is retried later.
+pub(crate) async fn record_on_order(
+    store: &EventStore,
+    consumer: &str,
+    envelope: &Envelope,
+    order_id: Uuid,
+    command: OrderCommand,
+) -> Result<(), HandlerError> {
+    let metadata = Metadata::caused_by(envelope);
+    let (metadata, command) = (&metadata, &command);
+    let refused = handle_once(store, consumer, envelope, |mut uow| async move {
+        let stream = order_stream(order_id);
+        let mut order = uow.load_aggregate::<Order>(&stream).await?;
+        let refused = match order.state.decide(order_id, command.clone()) {
+            Ok(events) => {
+                uow.append_decided(&stream, &mut order, &events, metadata).await?;
+                None
+            }
+            Err(refused) => Some(refused.from),
+        };
+        Ok::<_, StoreError>((uow, refused))
+    })
+    .await?;
+    match refused.flatten() {
+        Some(from) => Err(HandlerError::Transient(format!(
+            "order {order_id} is {from:?}, not yet where this news follows from; it waits"
+        ))),
+        None => Ok(()),
     }
 }

@@ -49,11 +49,12 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         OrdersEvent::CancellationRefused { order_id, message } => {
             seal.seal(&OrderCancellationRefused { order_id, message })
         }
-        // Shipping told it; no one else needs it from Orders. A request is the cancel-order
+        // Shipping (or Payments, for a refund) told it; no one else needs it from Orders. A request is the cancel-order
         // saga's start, recorded with it: its commands tell the other contexts.
         OrdersEvent::OrderDelivered { .. }
         | OrdersEvent::ParcelShipped { .. }
         | OrdersEvent::ParcelInTransit { .. }
+        | OrdersEvent::RefundRecorded { .. }
         | OrdersEvent::CancellationRequested { .. } => return Ok(None),
     };
     envelope.map(Some)

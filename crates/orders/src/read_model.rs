@@ -11,7 +11,7 @@ use kernel::event_store::{RecordedEvent, StoreError};
 use kernel::money::{Currency, Money};
 use kernel::projection::Projection;
 use kernel::saga::SagaView;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -37,7 +37,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: CANCELLATION_REFUSED,
         postgres: CANCELLATION_REFUSED,
     },
+    Migration { version: 5, description: "admins' refunds of an order", sqlite: REFUNDS, postgres: REFUNDS },
 ];
+
+/// Admins' refunds of the order as JSON (oldest first), and their sum.
+const REFUNDS: &str = "
+    alter table orders add column refunds text not null default '[]';
+    alter table orders add column refunded_minor bigint not null default 0;
+";
 
 /// Why a cancellation asked for was refused (the parcel had left); null otherwise.
 const CANCELLATION_REFUSED: &str = "alter table orders add column cancellation_refused text;";
@@ -158,6 +165,25 @@ impl Projection for OrdersProjection {
             | OrdersEvent::CompletionRepeated { .. }
             | OrdersEvent::ParcelShipped { .. }
             | OrdersEvent::ParcelInTransit { .. } => return Ok(()),
+            OrdersEvent::RefundRecorded { order_id, refund_id, amount, reason } => {
+                let refunds: Option<String> = sqlx::query_scalar("select refunds from orders where id = $1")
+                    .bind(order_id.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let mut refunds: Vec<OrderRefundView> =
+                    serde_json::from_str(refunds.as_deref().unwrap_or("[]")).map_err(StoreError::Decode)?;
+                refunds.push(OrderRefundView { id: refund_id, amount, reason, refunded_at: at.clone() });
+                sqlx::query(
+                    "update orders set refunds = $2, refunded_minor = refunded_minor + $3, updated_at = $4 where id = $1",
+                )
+                .bind(order_id.to_string())
+                .bind(serde_json::to_string(&refunds).map_err(StoreError::Encode)?)
+                .bind(amount.amount_minor)
+                .bind(at)
+                .execute(conn)
+                .await?;
+                return Ok(());
+            }
             OrdersEvent::OrderCancelled { order_id, code, message } => (
                 "update orders set status = 'cancelled', cancel_code = $2, cancel_message = $3, updated_at = $4 where id = $1",
                 order_id,
@@ -222,6 +248,17 @@ pub(crate) struct CancellationView {
     message: String,
 }
 
+/// Money an admin gave back on an order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "OrderRefund")]
+pub(crate) struct OrderRefundView {
+    id: Uuid,
+    amount: Money,
+    /// Why, as the admin wrote it.
+    reason: String,
+    refunded_at: String,
+}
+
 /// An order as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "Order")]
@@ -243,6 +280,11 @@ pub(crate) struct OrderView {
     cancellation: Option<CancellationView>,
     /// Why a cancellation asked for was refused (the parcel had already left).
     cancellation_refused: Option<String>,
+    /// Given back by admins so far (a cancellation's refund of the rest shows in the
+    /// order's timeline).
+    refunded: Money,
+    /// Admins' refunds, oldest first.
+    refunds: Vec<OrderRefundView>,
     pub(crate) saga: Option<SagaView>,
     placed_at: String,
     updated_at: String,
@@ -338,6 +380,8 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         shipment_id: optional_uuid("shipment_id")?,
         cancellation: code.zip(message).map(|(code, message)| CancellationView { code, message }),
         cancellation_refused: row.try_get("cancellation_refused")?,
+        refunded: Money::new(row.try_get("refunded_minor")?, currency),
+        refunds: serde_json::from_str(&row.try_get::<String, _>("refunds")?).map_err(decode_error)?,
         saga: None,
         placed_at: row.try_get("placed_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -346,7 +390,7 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
 
 const SELECT_ORDER: &str = "select id, customer_id, status, lines, total_minor, currency, shipping_address, \
      payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping, \
-     cancellation_refused from orders";
+     cancellation_refused, refunds, refunded_minor from orders";
 
 /// One order with its saga's progress.
 pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>, StoreError> {

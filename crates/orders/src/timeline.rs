@@ -52,8 +52,8 @@ pub(crate) struct OrderTimelineEntry {
     /// When it was recorded (RFC 3339).
     at: String,
     /// What a person should know of it: the carrier and tracking number, where the parcel
-    /// was scanned, why the order was cancelled or a cancellation refused, what needs
-    /// attention.
+    /// was scanned, why the order was cancelled or a cancellation refused, how much an
+    /// admin gave back and why, what needs attention.
     detail: Option<String>,
 }
 
@@ -135,6 +135,9 @@ fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {
         }
         OrdersEvent::CancellationRefused { message, .. } => (OrderMoment::CancellationRefused, Some(message)),
         OrdersEvent::OrderCancelled { message, .. } => (OrderMoment::Cancelled, Some(message)),
+        OrdersEvent::RefundRecorded { amount, reason, .. } => {
+            (OrderMoment::Refunded, Some(format!("{} {} given back: {reason}", amount.decimal(), amount.currency)))
+        }
         OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return None,
     })
 }

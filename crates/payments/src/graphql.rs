@@ -5,11 +5,13 @@
 use crate::Payments;
 use crate::add_payment_method::{NewPaymentMethod, add};
 use crate::get_payment::visible_payment;
+use crate::read_model::RefundView;
 use crate::read_model::{self, PaymentMethodView, PaymentView};
+use crate::refund_by_admin::{NewRefund, refund};
 use crate::remove_payment_method::{make_default, remove};
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::error::ApiError;
-use kernel::graphql::{signed_in, state};
+use kernel::graphql::{admin, signed_in, state};
 use uuid::Uuid;
 
 /// Payments' queries, merged into the platform's `Query`.
@@ -52,6 +54,21 @@ impl PaymentsMutation {
         let principal = signed_in(ctx)?;
         remove(state::<Payments>(ctx)?, principal, id).await.extend()?;
         Ok(id)
+    }
+
+    /// Give back part or the rest of a charged payment (admins), never more than is still
+    /// charged. With `idempotencyKey`, the same request again answers the first refund
+    /// instead of making a second.
+    async fn refund_payment(
+        &self,
+        ctx: &Context<'_>,
+        payment_id: Uuid,
+        input: NewRefund,
+        idempotency_key: Option<String>,
+    ) -> Result<RefundView> {
+        let principal = admin(ctx)?;
+        let key = idempotency_key.as_deref().map(kernel::idempotency::checked_key).transpose().extend()?;
+        refund(state::<Payments>(ctx)?, principal, payment_id, key.as_deref(), input).await.extend()
     }
 
     /// Make a saved card the default: the one checkout offers first.

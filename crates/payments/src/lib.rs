@@ -3,7 +3,8 @@
 //! A card number reaches the platform once, on its way to the gateway to be tokenised; the
 //! platform keeps the token, brand, last four digits and expiry, and orders name a payment
 //! method by id. Subscribes to the saga's `ProcessPayment` / `RefundPayment`; publishes
-//! `PaymentProcessed`, `PaymentFailed` and `PaymentRefunded`.
+//! `PaymentProcessed`, `PaymentFailed` and `PaymentRefunded`. Admins give back part of a
+//! charge (`refund_by_admin`), told to Orders as `RefundIssued`.
 
 mod add_payment_method;
 mod card;
@@ -15,6 +16,7 @@ mod payment;
 mod process_payment;
 mod publications;
 mod read_model;
+mod refund_by_admin;
 mod refund_payment;
 mod remove_payment_method;
 
@@ -43,7 +45,7 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
     store.db().migrate("payments", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::PaymentsProjection));
     let payments = Payments { store: store.clone(), gateway, read_model: read_model.clone() };
-    let router = kernel::idempotency::guarded(add_payment_method::routes(), &store)
+    let router = kernel::idempotency::guarded(add_payment_method::routes().merge(refund_by_admin::routes()), &store)
         .merge(get_payment::routes())
         .merge(remove_payment_method::routes())
         .with_state(payments.clone());

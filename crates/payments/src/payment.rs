@@ -66,6 +66,31 @@ pub enum PaymentsEvent {
     /// A charge came after the payment was voided or refunded: refused, nothing charged. The
     /// saga is undoing the order by then; this answers the late command all the same.
     ChargeRefused { payment_id: Uuid, order_id: Uuid },
+    /// The saga asked for the payment back (a cancellation): what no admin's refund holds,
+    /// `amount` (maybe zero), is being given back, and no admin refund is taken from here on.
+    RestRefundBegun { payment_id: Uuid, order_id: Uuid, amount: Money },
+    /// An admin asked to give back `amount` of a charged payment. It is held against what
+    /// can still be refunded from here on, and made at the gateway by `IssueRefund`.
+    RefundRequested {
+        payment_id: Uuid,
+        order_id: Uuid,
+        refund_id: Uuid,
+        amount: Money,
+        reason: String,
+        requested_by: Uuid,
+    },
+    /// The gateway gave an admin's refund back to the card.
+    RefundSucceeded {
+        payment_id: Uuid,
+        order_id: Uuid,
+        refund_id: Uuid,
+        amount: Money,
+        reason: String,
+        gateway_refund_id: String,
+    },
+    /// The gateway refused an admin's refund: nothing went back, and its amount can be
+    /// refunded again.
+    RefundFailed { payment_id: Uuid, order_id: Uuid, refund_id: Uuid, message: String },
 }
 
 impl DomainEvent for PaymentsEvent {
@@ -82,6 +107,10 @@ impl DomainEvent for PaymentsEvent {
         "RefundRepeated",
         "LateChargeRefunded",
         "ChargeRefused",
+        "RestRefundBegun",
+        "RefundRequested",
+        "RefundSucceeded",
+        "RefundFailed",
     ];
 }
 
@@ -116,6 +145,26 @@ impl Aggregate for PaymentMethod {
     }
 }
 
+/// Where an admin's refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefundProgress {
+    /// Recorded, not yet answered by the gateway.
+    Pending,
+    /// Given back.
+    Succeeded,
+    /// Refused by the gateway.
+    Failed,
+}
+
+/// A refund an admin asked for on a charged payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AdminRefund {
+    pub(crate) id: Uuid,
+    pub(crate) amount: Money,
+    pub(crate) reason: String,
+    pub(crate) progress: RefundProgress,
+}
+
 /// One order's payment.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) enum Payment {
@@ -124,10 +173,12 @@ pub(crate) enum Payment {
     None,
     /// The charge was asked for with `key`; its outcome is not recorded yet.
     Initiated { amount: Money, key: String },
-    /// Charged.
-    Processed { amount: Money, charge_id: String },
+    /// Charged; an admin may have given some of it back since.
+    Processed { amount: Money, charge_id: String, refunds: Vec<AdminRefund> },
     /// Charge refused.
     Failed,
+    /// The saga's refund of what no admin refund holds (`amount`) is under way.
+    Refunding { amount: Money, charge_id: String },
     /// Charge given back.
     Refunded { amount: Money },
     /// Refunded before any charge.
@@ -143,11 +194,28 @@ impl Aggregate for Payment {
                 Payment::Initiated { amount: *amount, key: idempotency_key.clone() }
             }
             PaymentsEvent::PaymentProcessed { amount, charge_id, .. } => {
-                Payment::Processed { amount: *amount, charge_id: charge_id.clone() }
+                Payment::Processed { amount: *amount, charge_id: charge_id.clone(), refunds: Vec::new() }
             }
             PaymentsEvent::PaymentFailed { .. } => Payment::Failed,
             PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
+            PaymentsEvent::RestRefundBegun { amount, .. } => match self {
+                Payment::Processed { charge_id, .. } => {
+                    Payment::Refunding { amount: *amount, charge_id: std::mem::take(charge_id) }
+                }
+                _ => return,
+            },
+            PaymentsEvent::RefundRequested { refund_id, amount, reason, .. } => {
+                if let Payment::Processed { refunds, .. } = self {
+                    let progress = RefundProgress::Pending;
+                    refunds.push(AdminRefund { id: *refund_id, amount: *amount, reason: reason.clone(), progress });
+                }
+                return;
+            }
+            PaymentsEvent::RefundSucceeded { refund_id, .. } => {
+                return self.settle(*refund_id, RefundProgress::Succeeded);
+            }
+            PaymentsEvent::RefundFailed { refund_id, .. } => return self.settle(*refund_id, RefundProgress::Failed),
             PaymentsEvent::PaymentMethodAdded { .. }
             | PaymentsEvent::PaymentMethodRemoved { .. }
             | PaymentsEvent::PaymentMethodMadeDefault { .. }
@@ -156,6 +224,36 @@ impl Aggregate for Payment {
             | PaymentsEvent::LateChargeRefunded { .. }
             | PaymentsEvent::ChargeRefused { .. } => return,
         };
+    }
+}
+
+impl Payment {
+    fn settle(&mut self, refund_id: Uuid, progress: RefundProgress) {
+        if let Payment::Processed { refunds, .. } = self
+            && let Some(refund) = refunds.iter_mut().find(|refund| refund.id == refund_id)
+        {
+            refund.progress = progress;
+        }
+    }
+
+    /// The admins' refunds of a charged payment (none for any other).
+    pub(crate) fn admin_refunds(&self) -> &[AdminRefund] {
+        match self {
+            Payment::Processed { refunds, .. } => refunds,
+            _ => &[],
+        }
+    }
+
+    /// What is still charged and not held by an admin's refund given back or under way:
+    /// the most a new refund may give back.
+    pub(crate) fn refundable(&self) -> Option<Money> {
+        let Payment::Processed { amount, refunds, .. } = self else { return None };
+        let held: i64 = refunds
+            .iter()
+            .filter(|refund| refund.progress != RefundProgress::Failed)
+            .map(|refund| refund.amount.amount_minor)
+            .sum();
+        Some(Money::new(amount.amount_minor - held, amount.currency))
     }
 }
 
@@ -172,4 +270,59 @@ pub(crate) fn payment_stream(order_id: Uuid) -> String {
 /// The stream of a payment method.
 pub(crate) fn method_stream(id: Uuid) -> String {
     format!("payment-method-{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::money::Currency;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::USD)
+    }
+
+    fn charged(minor: i64) -> Payment {
+        Payment::Processed { amount: usd(minor), charge_id: "ch_1".into(), refunds: Vec::new() }
+    }
+
+    fn requested(refund_id: Uuid, minor: i64) -> PaymentsEvent {
+        let (payment_id, order_id, requested_by) = (Uuid::nil(), Uuid::nil(), Uuid::nil());
+        let reason = "goodwill".to_owned();
+        PaymentsEvent::RefundRequested { payment_id, order_id, refund_id, amount: usd(minor), reason, requested_by }
+    }
+
+    #[test]
+    fn pending_and_made_refunds_are_held_back_and_refused_ones_are_not() {
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut payment = charged(5_000);
+        payment.evolve(&requested(first, 1_000));
+        payment.evolve(&requested(second, 1_500));
+        assert_eq!(payment.refundable(), Some(usd(2_500)), "both pending are held");
+        let (payment_id, order_id) = (Uuid::nil(), Uuid::nil());
+        payment.evolve(&PaymentsEvent::RefundFailed { payment_id, order_id, refund_id: second, message: "no".into() });
+        assert_eq!(payment.refundable(), Some(usd(4_000)), "a refused refund frees its amount");
+        let made = PaymentsEvent::RefundSucceeded {
+            payment_id,
+            order_id,
+            refund_id: first,
+            amount: usd(1_000),
+            reason: "goodwill".into(),
+            gateway_refund_id: "re_1".into(),
+        };
+        payment.evolve(&made);
+        assert_eq!(payment.refundable(), Some(usd(4_000)));
+        assert_eq!(payment.admin_refunds()[0].progress, RefundProgress::Succeeded);
+    }
+
+    #[test]
+    fn the_rest_refunded_by_a_cancellation_ends_admin_refunds() {
+        let mut payment = charged(5_000);
+        payment.evolve(&requested(Uuid::now_v7(), 1_000));
+        let begun =
+            PaymentsEvent::RestRefundBegun { payment_id: Uuid::nil(), order_id: Uuid::nil(), amount: usd(4_000) };
+        payment.evolve(&begun);
+        assert_eq!(payment, Payment::Refunding { amount: usd(4_000), charge_id: "ch_1".into() });
+        assert_eq!(payment.refundable(), None, "nothing more for admins");
+        assert!(Payment::Failed.refundable().is_none());
+    }
 }

@@ -1,5 +1,6 @@
 //! Saga step: charge an order's total to the customer's saved card (`ProcessPayment`).
-//! Also receives the compensation, `RefundPayment` (see `refund_payment`).
+//! Also receives the compensation, `RefundPayment` (see `refund_payment`), and Payments'
+//! own `IssueRefund` for admins' refunds (see `refund_by_admin`).
 //!
 //! Settlement by intent: the charge is recorded as initiated, with its idempotency key,
 //! before the gateway is called (outside any transaction: it may be slow). Every later
@@ -11,9 +12,9 @@ use crate::Payments;
 use crate::card::not_expired;
 use crate::gateway::GatewayError;
 use crate::payment::{Payment, PaymentMethod, PaymentsEvent, method_stream, payment_id, payment_stream};
-use crate::refund_payment;
+use crate::{refund_by_admin, refund_payment};
 use async_trait::async_trait;
-use contracts::payments::{ProcessPayment, RefundPayment};
+use contracts::payments::{IssueRefund, ProcessPayment, RefundPayment};
 use kernel::aggregate::fold;
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{Metadata, StoreError};
@@ -40,7 +41,7 @@ impl MessageHandler for PaymentCommands {
     }
 
     fn message_types(&self) -> Vec<&'static str> {
-        vec![ProcessPayment::TYPE, RefundPayment::TYPE]
+        vec![ProcessPayment::TYPE, RefundPayment::TYPE, IssueRefund::TYPE]
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
@@ -48,6 +49,8 @@ impl MessageHandler for PaymentCommands {
             process(&self.payments, envelope, envelope.decode()?).await
         } else if envelope.is::<RefundPayment>() {
             refund_payment::refund(&self.payments, envelope, envelope.decode()?).await
+        } else if envelope.is::<IssueRefund>() {
+            refund_by_admin::issue(&self.payments, envelope, envelope.decode()?).await
         } else {
             Ok(())
         }
@@ -176,7 +179,7 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
             Err(error) => return Err(HandlerError::Transient(format!("cannot look the charge up: {error}"))),
         },
         Payment::Refunded { .. } => Step::Refuse,
-        Payment::Processed { .. } | Payment::Failed => Step::Nothing,
+        Payment::Processed { .. } | Payment::Refunding { .. } | Payment::Failed => Step::Nothing,
     };
     let refund_id = match &step {
         Step::GiveBack(charge_id) => {

@@ -1,7 +1,9 @@
 //! What the payments context tells other contexts.
 
 use crate::payment::PaymentsEvent;
-use contracts::payments::{PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted};
+use contracts::payments::{
+    IssueRefund, PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, RefundIssued,
+};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
@@ -9,7 +11,8 @@ use uuid::Uuid;
 
 /// Maps payment outcomes to saga replies. A void answers a refund with amount zero; a charge
 /// refused (or given back) because the payment was undone first answers with `PaymentFailed`
-/// coded [`CHARGE_AFTER_UNDO`].
+/// coded [`CHARGE_AFTER_UNDO`]. An admin's refund asked for becomes Payments' own
+/// `IssueRefund`, and one made is told as `RefundIssued`.
 pub(crate) struct PaymentsPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
@@ -65,9 +68,17 @@ impl Publications for PaymentsPublications {
                 order_id,
                 "The payment was cancelled before this charge came; what it charged anyway was refunded.",
             ),
+            PaymentsEvent::RefundRequested { payment_id, order_id, refund_id, .. } => {
+                envelope(event, &IssueRefund { payment_id, order_id, refund_id })
+            }
+            PaymentsEvent::RefundSucceeded { payment_id, order_id, refund_id, amount, reason, .. } => {
+                envelope(event, &RefundIssued { payment_id, order_id, refund_id, amount, reason })
+            }
             PaymentsEvent::PaymentMethodAdded { .. }
             | PaymentsEvent::PaymentMethodRemoved { .. }
-            | PaymentsEvent::PaymentMethodMadeDefault { .. } => Ok(Vec::new()),
+            | PaymentsEvent::PaymentMethodMadeDefault { .. }
+            | PaymentsEvent::RestRefundBegun { .. }
+            | PaymentsEvent::RefundFailed { .. } => Ok(Vec::new()),
         }
     }
 }

@@ -15,7 +15,26 @@ use uuid::Uuid;
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "payment methods and payments read models", sqlite: SCHEMA, postgres: SCHEMA },
     Migration { version: 2, description: "a default card per customer", sqlite: DEFAULT_CARD, postgres: DEFAULT_CARD },
+    Migration { version: 3, description: "refunds of payments", sqlite: REFUNDS, postgres: REFUNDS },
 ];
+
+/// What each payment gave back in all, and each refund an admin asked for.
+const REFUNDS: &str = "
+    alter table payments add column refunded_minor bigint not null default 0;
+    create table payment_refunds (
+        id text primary key,
+        payment_id text not null,
+        amount_minor bigint not null,
+        currency text not null,
+        reason text not null,
+        status text not null,
+        failure_message text,
+        requested_by text not null,
+        requested_at text not null,
+        updated_at text not null
+    );
+    create index payment_refunds_payment on payment_refunds (payment_id, requested_at);
+";
 
 /// Each customer's oldest card becomes their default, as a card saved first does from now on.
 const DEFAULT_CARD: &str = "
@@ -133,8 +152,34 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentFailed { payment_id, order_id, customer_id, amount, code, message } => {
                 (payment_id, order_id, Some(customer_id), Some(amount), "failed", Some(code), Some(message))
             }
-            PaymentsEvent::PaymentRefunded { payment_id, order_id, .. } => {
-                (payment_id, order_id, None, None, "refunded", None, None)
+            PaymentsEvent::PaymentRefunded { payment_id, amount, .. } => {
+                return add_refunded(conn, payment_id, Some("refunded"), amount, &at).await;
+            }
+            PaymentsEvent::RestRefundBegun { payment_id, order_id, .. } => {
+                (payment_id, order_id, None, None, "refunding", None, None)
+            }
+            PaymentsEvent::RefundRequested { payment_id, refund_id, amount, reason, requested_by, .. } => {
+                sqlx::query(
+                    "insert into payment_refunds (id, payment_id, amount_minor, currency, reason, status, requested_by, \
+                     requested_at, updated_at) values ($1, $2, $3, $4, $5, 'pending', $6, $7, $7)",
+                )
+                .bind(refund_id.to_string())
+                .bind(payment_id.to_string())
+                .bind(amount.amount_minor)
+                .bind(amount.currency.to_string())
+                .bind(reason)
+                .bind(requested_by.to_string())
+                .bind(at)
+                .execute(conn)
+                .await?;
+                return Ok(());
+            }
+            PaymentsEvent::RefundSucceeded { payment_id, refund_id, amount, .. } => {
+                settle_refund(&mut *conn, refund_id, "succeeded", None, &at).await?;
+                return add_refunded(conn, payment_id, None, amount, &at).await;
+            }
+            PaymentsEvent::RefundFailed { refund_id, message, .. } => {
+                return settle_refund(conn, refund_id, "failed", Some(message), &at).await;
             }
             PaymentsEvent::PaymentVoided { payment_id, order_id } => {
                 (payment_id, order_id, None, None, "voided", None, None)
@@ -162,8 +207,47 @@ impl Projection for PaymentsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["payment_methods", "payments"]
+        &["payment_methods", "payments", "payment_refunds"]
     }
+}
+
+/// Adds `amount` to what payment `payment_id` gave back, moving it to `status` if given.
+async fn add_refunded(
+    conn: &mut sqlx::AnyConnection,
+    payment_id: Uuid,
+    status: Option<&str>,
+    amount: Money,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update payments set refunded_minor = refunded_minor + $2, status = coalesce($3, status), updated_at = $4 \
+         where id = $1",
+    )
+    .bind(payment_id.to_string())
+    .bind(amount.amount_minor)
+    .bind(status)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the gateway's answer to an admin's refund.
+async fn settle_refund(
+    conn: &mut sqlx::AnyConnection,
+    refund_id: Uuid,
+    status: &str,
+    failure: Option<String>,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update payment_refunds set status = $2, failure_message = $3, updated_at = $4 where id = $1")
+        .bind(refund_id.to_string())
+        .bind(status)
+        .bind(failure)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn uuid(text: String) -> Result<Uuid, sqlx::Error> {
@@ -228,6 +312,23 @@ pub(crate) struct FailureView {
     message: String,
 }
 
+/// A refund an admin asked for.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "PaymentRefund")]
+pub(crate) struct RefundView {
+    pub(crate) id: Uuid,
+    pub(crate) payment_id: Uuid,
+    pub(crate) amount: Money,
+    /// Why, as the admin wrote it.
+    pub(crate) reason: String,
+    /// `pending` (the gateway has not answered yet), `succeeded` or `failed`.
+    pub(crate) status: String,
+    /// Why the gateway refused it, when it did.
+    pub(crate) failure: Option<String>,
+    pub(crate) requested_at: String,
+    pub(crate) updated_at: String,
+}
+
 /// A payment as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "Payment")]
@@ -237,41 +338,91 @@ pub(crate) struct PaymentView {
     #[serde(skip)]
     #[graphql(skip)]
     pub(crate) customer_id: Option<Uuid>,
+    /// What was (or is to be) charged.
     pub(crate) amount: Option<Money>,
+    /// `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`.
     pub(crate) status: String,
     pub(crate) failure: Option<FailureView>,
+    /// Given back so far: admins' refunds, and a cancellation's refund of the rest.
+    pub(crate) refunded: Option<Money>,
+    /// What an admin may still give back (zero unless the payment is `processed`).
+    pub(crate) refundable: Option<Money>,
+    /// Admins' refunds, oldest first.
+    pub(crate) refunds: Vec<RefundView>,
     pub(crate) updated_at: String,
 }
 
-/// One payment.
+fn money(minor: i64, code: &str) -> Result<Money, sqlx::Error> {
+    Ok(Money::new(minor, Currency::parse(code).map_err(|e| sqlx::Error::Decode(Box::new(e)))?))
+}
+
+const SELECT_REFUND: &str = "select id, payment_id, amount_minor, currency, reason, status, failure_message, \
+     requested_at, updated_at from payment_refunds";
+
+fn refund_from_row(row: &AnyRow) -> Result<RefundView, sqlx::Error> {
+    Ok(RefundView {
+        id: uuid(row.try_get("id")?)?,
+        payment_id: uuid(row.try_get("payment_id")?)?,
+        amount: money(row.try_get("amount_minor")?, &row.try_get::<String, _>("currency")?)?,
+        reason: row.try_get("reason")?,
+        status: row.try_get("status")?,
+        failure: row.try_get("failure_message")?,
+        requested_at: row.try_get("requested_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// One admin's refund.
+pub(crate) async fn refund(db: &Db, id: Uuid) -> Result<Option<RefundView>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REFUND} where id = $1")))
+        .bind(id.to_string())
+        .fetch_optional(db.reader())
+        .await?;
+    row.as_ref().map(refund_from_row).transpose()
+}
+
+/// One payment, with its admins' refunds.
 pub(crate) async fn payment(db: &Db, id: Uuid) -> Result<Option<PaymentView>, sqlx::Error> {
     let row = sqlx::query(
-        "select id, order_id, customer_id, amount_minor, currency, status, failure_code, failure_message, updated_at \
-         from payments where id = $1",
+        "select id, order_id, customer_id, amount_minor, currency, status, failure_code, failure_message, updated_at, \
+         refunded_minor from payments where id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(db.reader())
     .await?;
-    row.map(|row| {
-        let amount_minor: Option<i64> = row.try_get("amount_minor")?;
-        let currency: Option<String> = row.try_get("currency")?;
-        let amount = match (amount_minor, currency) {
-            (Some(minor), Some(code)) => {
-                Some(Money::new(minor, Currency::parse(&code).map_err(|e| sqlx::Error::Decode(Box::new(e)))?))
-            }
-            _ => None,
-        };
-        let code: Option<String> = row.try_get("failure_code")?;
-        let message: Option<String> = row.try_get("failure_message")?;
-        Ok(PaymentView {
-            id: uuid(row.try_get("id")?)?,
-            order_id: uuid(row.try_get("order_id")?)?,
-            customer_id: row.try_get::<Option<String>, _>("customer_id")?.map(uuid).transpose()?,
-            amount,
-            status: row.try_get("status")?,
-            failure: code.zip(message).map(|(code, message)| FailureView { code, message }),
-            updated_at: row.try_get("updated_at")?,
-        })
-    })
-    .transpose()
+    let Some(row) = row else { return Ok(None) };
+    let refunds =
+        sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REFUND} where payment_id = $1 order by requested_at, id")))
+            .bind(id.to_string())
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(refund_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+    let amount_minor: Option<i64> = row.try_get("amount_minor")?;
+    let currency: Option<String> = row.try_get("currency")?;
+    let amount = amount_minor.zip(currency).map(|(minor, code)| money(minor, &code)).transpose()?;
+    let status: String = row.try_get("status")?;
+    let refunded_minor: i64 = row.try_get("refunded_minor")?;
+    let refunded = amount.map(|amount| Money::new(refunded_minor, amount.currency));
+    let refundable = amount.zip(refunded).map(|(amount, refunded)| {
+        let pending: i64 =
+            refunds.iter().filter(|refund| refund.status == "pending").map(|refund| refund.amount.amount_minor).sum();
+        let left = if status == "processed" { amount.amount_minor - refunded.amount_minor - pending } else { 0 };
+        Money::new(left.max(0), amount.currency)
+    });
+    let code: Option<String> = row.try_get("failure_code")?;
+    let message: Option<String> = row.try_get("failure_message")?;
+    Ok(Some(PaymentView {
+        id: uuid(row.try_get("id")?)?,
+        order_id: uuid(row.try_get("order_id")?)?,
+        customer_id: row.try_get::<Option<String>, _>("customer_id")?.map(uuid).transpose()?,
+        amount,
+        status,
+        failure: code.zip(message).map(|(code, message)| FailureView { code, message }),
+        refunded,
+        refundable,
+        refunds,
+        updated_at: row.try_get("updated_at")?,
+    }))
 }

@@ -475,6 +475,20 @@ impl TestApp {
         .await
     }
 
+    /// A shop with one product of 10 units at 15.00, and a new customer whose order of 2 of
+    /// them completed: (admin token, customer token, product, the order as the API shows it).
+    pub async fn a_completed_order(&self) -> (String, String, Uuid, Value) {
+        let admin = self.admin_token().await;
+        let product = self.create_product(&admin, 10, 1_500).await;
+        let customer = self.new_customer().await;
+        let card = self.add_card(&customer, "4242424242424242").await;
+        let (status, placed) = self.place_order(&customer, &[(product, 2)], card, "US").await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{placed}");
+        let order = self.settled_order(&customer, placed["id"].as_str().expect("order id")).await;
+        assert_eq!(order["status"], "completed", "{order}");
+        (admin, customer, product, order)
+    }
+
     /// Runs an operator's command (`emporium <arguments>`, the binary at `binary`) against
     /// this app's databases, as a second process beside the running platform; returns its
     /// standard output, and panics with its output if it fails.

@@ -125,6 +125,8 @@ export function apiOrder(overrides: Partial<ApiOrder> = {}): ApiOrder {
     shipment_id: null,
     cancellation: null,
     cancellation_refused: null,
+    refunded: { amount_minor: 0, currency: "USD" },
+    refunds: [],
     saga: {
       status: "running",
       steps: [

@@ -5,13 +5,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toShipment } from "@/lib/api/reshape";
 import { apiOrder, apiShipment, apiShipmentInTransit } from "@/test/fixtures";
 import { ShipmentTable } from "./shipment-table";
+import { openDialogsInJsdom } from "@/test/dialog";
 
-beforeAll(() => {
-  // jsdom has <dialog> without its modal behaviour; opening it is all these tests need.
-  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
-    this.setAttribute("open", "");
-  };
-});
+beforeAll(openDialogsInJsdom);
 
 afterEach(() => {
   cleanup();

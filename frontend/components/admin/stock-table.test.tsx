@@ -4,13 +4,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { toStockLevel } from "@/lib/api/reshape";
 import { apiStockLevel } from "@/test/fixtures";
 import { StockTable } from "./stock-table";
+import { openDialogsInJsdom } from "@/test/dialog";
 
-beforeAll(() => {
-  // jsdom has <dialog> without its modal behaviour; opening it is all these tests need.
-  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
-    this.setAttribute("open", "");
-  };
-});
+beforeAll(openDialogsInJsdom);
 
 afterEach(() => {
   cleanup();

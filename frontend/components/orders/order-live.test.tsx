@@ -6,13 +6,9 @@ import { toOrder, toShipment } from "@/lib/api/reshape";
 import { apiOrder, apiShipment, apiShipmentInTransit, steps } from "@/test/fixtures";
 import { ATTENTION_POLL_MS, OrderLive, POLL_MS, pollInterval } from "./order-live";
 import { TRACKING_POLL_MS } from "./shipment-tracking";
+import { openDialogsInJsdom } from "@/test/dialog";
 
-beforeAll(() => {
-  // jsdom has <dialog> without its modal behaviour; opening it is all these tests need.
-  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
-    this.setAttribute("open", "");
-  };
-});
+beforeAll(openDialogsInJsdom);
 
 afterEach(() => {
   cleanup();

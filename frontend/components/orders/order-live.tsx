@@ -223,6 +223,15 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
                 look="last"
               />
               <SumRow label="Total" value={formatMoney(order.total)} testId="order-total" look="total" />
+              {order.refunds.map((refund) => (
+                <SumRow
+                  key={refund.id}
+                  label={`Refunded ${formatDateTime(refund.refundedAt)}: ${refund.reason}`}
+                  value={`−${formatMoney(refund.amount)}`}
+                  testId="order-refund"
+                  look="refund"
+                />
+              ))}
             </tfoot>
           </table>
         </section>
@@ -281,6 +290,7 @@ const SUM_LOOK = {
   first: "pt-3 pb-1 font-normal text-slate-700",
   last: "pb-3 font-normal text-slate-700",
   total: "pt-3 text-base font-semibold text-slate-900",
+  refund: "pt-1 font-normal text-emerald-800",
 } as const;
 
 /**
@@ -290,7 +300,7 @@ const SUM_LOOK = {
 function SumRow({ label, value, testId, look }: { label: string; value: string; testId: string; look: keyof typeof SUM_LOOK }) {
   const text = SUM_LOOK[look];
   return (
-    <tr className={look === "last" ? undefined : "border-t border-slate-200"}>
+    <tr className={look === "last" || look === "refund" ? undefined : "border-t border-slate-200"}>
       <th scope="row" colSpan={2} className={`text-left sm:hidden ${text}`}>
         {label}
       </th>

@@ -22,7 +22,9 @@ import type {
   ApiCategory,
   ApiOrder,
   ApiOrderTimelineEntry,
+  ApiPayment,
   ApiPaymentMethod,
+  ApiRefund,
   ApiSagaDetail,
   ApiProduct,
   ApiProductImage,
@@ -43,6 +45,7 @@ import type {
   ProductChanges,
   ProductImage,
   QuoteBody,
+  RefundBody,
   RegisterBody,
   SetAsideBody,
   ShipBody,
@@ -169,6 +172,23 @@ export async function placeOrder(body: PlaceOrderBody, idempotencyKey: string): 
  */
 export async function cancelOrder(id: string, body: CancelOrderBody): Promise<Order> {
   return toOrder(await postJson<ApiOrder>(`${BFF}/orders/${encodeURIComponent(id)}/cancel`, body));
+}
+
+/** An order's payment, with what was given back and what still can be. */
+export async function fetchPayment(id: string): Promise<ApiPayment> {
+  return request<ApiPayment>(`${BFF}/payments/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Gives back part or the rest of a payment (admin). Resending the same request with the
+ * same `idempotencyKey` answers the first refund instead of making a second; the answer is
+ * the refund as the gateway left it (`pending` while it cannot answer). An `ApiError` 409
+ * says why nothing more can be refunded.
+ */
+export async function refundPayment(id: string, body: RefundBody, idempotencyKey: string): Promise<ApiRefund> {
+  return postJson<ApiRefund>(`${BFF}/payments/${encodeURIComponent(id)}/refunds`, body, {
+    "idempotency-key": idempotencyKey,
+  });
 }
 
 /**

@@ -598,6 +598,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payments/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give back part or the rest of a charged payment (admins). Never more than is still
+         *     charged: a refund above it is a 409 and changes nothing. The answer is the refund as
+         *     the gateway left it: `succeeded`, `failed`, or `pending` while the gateway is
+         *     unavailable (it is then made as soon as it answers).
+         */
+        post: operations["refund_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -1108,11 +1130,31 @@ export interface components {
             /** Format: int64 */
             weight_grams: number;
         };
+        /** @description What an admin asks to give back. */
+        NewRefund: {
+            /**
+             * Format: int64
+             * @description How much, in the payment's currency's minor units; omitted for all that can still
+             *     be refunded.
+             */
+            amount_minor?: number | null;
+            /** @description Why, for the customer and the books (1 to 500 characters). */
+            reason: string;
+        };
         /**
          * @description What happened to an order at one moment.
          * @enum {string}
          */
         OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "stock_released" | "cancelled" | "needs_attention";
+        /** @description Money an admin gave back on an order. */
+        OrderRefundView: {
+            amount: components["schemas"]["Money"];
+            /** Format: uuid */
+            id: string;
+            /** @description Why, as the admin wrote it. */
+            reason: string;
+            refunded_at: string;
+        };
         /** @description The response body. */
         OrderTimeline: {
             /** @description Oldest first. */
@@ -1124,8 +1166,8 @@ export interface components {
             at: string;
             /**
              * @description What a person should know of it: the carrier and tracking number, where the parcel
-             *     was scanned, why the order was cancelled or a cancellation refused, what needs
-             *     attention.
+             *     was scanned, why the order was cancelled or a cancellation refused, how much an
+             *     admin gave back and why, what needs attention.
              */
             detail?: string | null;
             moment: components["schemas"]["OrderMoment"];
@@ -1145,6 +1187,13 @@ export interface components {
             /** Format: uuid */
             payment_method_id: string;
             placed_at: string;
+            /**
+             * @description Given back by admins so far (a cancellation's refund of the rest shows in the
+             *     order's timeline).
+             */
+            refunded: components["schemas"]["Money"];
+            /** @description Admins' refunds, oldest first. */
+            refunds: components["schemas"]["OrderRefundView"][];
             saga?: components["schemas"]["SagaView"] | null;
             /** Format: uuid */
             shipment_id?: string | null;
@@ -1174,6 +1223,13 @@ export interface components {
                 /** Format: uuid */
                 payment_method_id: string;
                 placed_at: string;
+                /**
+                 * @description Given back by admins so far (a cancellation's refund of the rest shows in the
+                 *     order's timeline).
+                 */
+                refunded: components["schemas"]["Money"];
+                /** @description Admins' refunds, oldest first. */
+                refunds: components["schemas"]["OrderRefundView"][];
                 saga?: components["schemas"]["SagaView"] | null;
                 /** Format: uuid */
                 shipment_id?: string | null;
@@ -1345,6 +1401,11 @@ export interface components {
             id: string;
             /** Format: uuid */
             order_id: string;
+            refundable?: components["schemas"]["Money"] | null;
+            refunded?: components["schemas"]["Money"] | null;
+            /** @description Admins' refunds, oldest first. */
+            refunds: components["schemas"]["RefundView"][];
+            /** @description `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`. */
             status: string;
             updated_at: string;
         };
@@ -1534,6 +1595,22 @@ export interface components {
          */
         RefreshToken: {
             refresh_token: string;
+        };
+        /** @description A refund an admin asked for. */
+        RefundView: {
+            amount: components["schemas"]["Money"];
+            /** @description Why the gateway refused it, when it did. */
+            failure?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            payment_id: string;
+            /** @description Why, as the admin wrote it. */
+            reason: string;
+            requested_at: string;
+            /** @description `pending` (the gateway has not answered yet), `succeeded` or `failed`. */
+            status: string;
+            updated_at: string;
         };
         /** @description The request body. Not `Debug`: it holds a password. */
         Registration: {
@@ -4199,6 +4276,104 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refund_payment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to send again: the first answer to this key (yours only;
+                 *     an error too) is kept for 24 hours and given again, marked `Idempotent-Replayed:
+                 *     true`. The same key with a different request is a 422 (`idempotency_key_reused`);
+                 *     while the first is still being handled, a 409. 1 to 255 visible ASCII characters.
+                 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Payment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRefund"];
+            };
+        };
+        responses: {
+            /** @description The refund */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundView"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

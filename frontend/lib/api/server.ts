@@ -25,6 +25,7 @@ import {
   toUser,
 } from "./reshape";
 import type {
+  ApiPayment,
   ApiSagaDetail,
   AdminCategory,
   AdminProduct,
@@ -253,6 +254,16 @@ export async function listCategories(): Promise<AdminCategory[]> {
 export async function getOrder(token: string, id: string): Promise<Order | null> {
   try {
     return toOrder(await call<ApiOrder>(`/api/v1/orders/${encodeURIComponent(id)}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
+    throw e;
+  }
+}
+
+/** An order's payment with its refunds; null when there is none by that id. */
+export async function getPayment(token: string, id: string): Promise<ApiPayment | null> {
+  try {
+    return await call<ApiPayment>(`/api/v1/payments/${encodeURIComponent(id)}`, { token });
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return null;
     throw e;

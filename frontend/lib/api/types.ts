@@ -496,6 +496,10 @@ export interface ApiOrder {
   cancellation: { code: string; message: string } | null;
   /** Why a cancellation asked for was refused (the parcel had already left); null otherwise. */
   cancellation_refused: string | null;
+  /** Given back by admins so far (a cancellation's refund of the rest shows in the timeline). */
+  refunded: Money;
+  /** Admins' refunds, oldest first. */
+  refunds: ApiOrderRefund[];
   saga: {
     status: SagaStatus;
     /** Sent by the backend (not in docs/API.md); same shape as `cancellation`. */
@@ -504,6 +508,50 @@ export interface ApiOrder {
   };
   placed_at: string;
   updated_at: string;
+}
+
+/** Money an admin gave back on an order, and why. */
+export interface ApiOrderRefund {
+  id: string;
+  amount: Money;
+  reason: string;
+  refunded_at: string;
+}
+
+/** A refund an admin asked for, as Payments keeps it. */
+export interface ApiRefund {
+  id: string;
+  payment_id: string;
+  amount: Money;
+  reason: string;
+  /** `pending` until the card gateway answers, then `succeeded` or `failed`. */
+  status: "pending" | "succeeded" | "failed";
+  /** Why the gateway refused it, when it did. */
+  failure: string | null;
+  requested_at: string;
+  updated_at: string;
+}
+
+/** `GET /api/v1/payments/{id}`: an order's payment (its customer, or an admin). */
+export interface ApiPayment {
+  id: string;
+  order_id: string;
+  amount: Money | null;
+  /** `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`; kept open. */
+  status: string;
+  failure: { code: string; message: string } | null;
+  /** Given back so far: admins' refunds and a cancellation's refund of the rest. */
+  refunded: Money | null;
+  /** What an admin may still give back. */
+  refundable: Money | null;
+  refunds: ApiRefund[];
+  updated_at: string;
+}
+
+/** `POST /api/v1/payments/{id}/refunds` (admins): without an amount, all that is left. */
+export interface RefundBody {
+  amount_minor?: number;
+  reason: string;
 }
 
 export interface PlaceOrderBody {
@@ -735,11 +783,23 @@ export interface Order {
   cancellation: { code: string; message: string } | null;
   /** Why a cancellation asked for was refused; the order then stands. */
   cancellationRefused: string | null;
+  /** Given back by admins so far. */
+  refunded: Money;
+  /** Admins' refunds, oldest first. */
+  refunds: OrderRefund[];
   sagaStatus: SagaStatus;
   steps: SagaStep[];
   undone: Undone;
   placedAt: string;
   updatedAt: string;
+}
+
+/** Money an admin gave back on an order. */
+export interface OrderRefund {
+  id: string;
+  amount: Money;
+  reason: string;
+  refundedAt: string;
 }
 
 export interface OrderPage {

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { PaymentPanel } from "@/components/admin/payment-panel";
 import { SagaHistory } from "@/components/admin/saga-history";
 import { OrderStatusBadge } from "@/components/orders/order-status-badge";
 import { OrderTimeline } from "@/components/orders/order-timeline";
 import { Alert } from "@/components/ui/alert";
 import { ApiError } from "@/lib/api/problem";
-import { getOrder, getSagaDetail } from "@/lib/api/server";
+import { getOrder, getPayment, getSagaDetail } from "@/lib/api/server";
 import { redirectIfUnauthorized, requireAdmin } from "@/lib/auth-guard";
 import { formatDateTime, pluralize, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
@@ -14,9 +15,10 @@ import { formatMoney } from "@/lib/money";
 export const metadata: Metadata = { title: "Order" };
 
 /**
- * One order for the shop's staff: what it holds and came to, its history in moments, and
- * its place-order saga step by step (with a retry when it waits for attention). The
- * customer's own page, with the parcel's tracking and cancellation, is one link away.
+ * One order for the shop's staff: what it holds and came to, its history in moments, its
+ * payment (with refunds of part or the rest), and its place-order saga step by step (with
+ * a retry when it waits for attention). The customer's own page, with the parcel's
+ * tracking and cancellation, is one link away.
  */
 export default async function AdminOrderPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -24,10 +26,12 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
   const { token } = await requireAdmin(path);
   let order;
   let saga;
+  let payment;
   try {
     order = await getOrder(token, id);
     // The place-order saga's id is the order's.
     saga = order ? await getSagaDetail(token, order.id) : null;
+    payment = order?.paymentId ? await getPayment(token, order.paymentId) : null;
   } catch (e) {
     redirectIfUnauthorized(e, path);
     if (!(e instanceof ApiError)) throw e;
@@ -69,12 +73,15 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
         </Alert>
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[20rem_1fr]">
-        <section aria-labelledby="history-title" className="h-fit rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
-          <h2 id="history-title" className="mb-4 text-lg font-semibold text-slate-900">
-            History
-          </h2>
-          <OrderTimeline orderId={order.id} version={`${order.status}:${order.updatedAt}`} />
-        </section>
+        <div className="space-y-6">
+          {payment ? <PaymentPanel initial={payment} /> : null}
+          <section aria-labelledby="history-title" className="h-fit rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id="history-title" className="mb-4 text-lg font-semibold text-slate-900">
+              History
+            </h2>
+            <OrderTimeline orderId={order.id} version={`${order.status}:${order.updatedAt}`} />
+          </section>
+        </div>
         {saga ? (
           <SagaHistory initial={saga} />
         ) : (

@@ -1,0 +1,63 @@
+import { expect, test } from "@playwright/test";
+import {
+  addToCart,
+  checkout,
+  expectAccessible,
+  expectOrderStatus,
+  registerViaUi,
+  roomyProducts,
+  screenshot,
+  signInAsAdmin,
+} from "./support";
+
+test("an admin refunds part of an order with a reason, and the customer sees it on their order", async ({ page, browser }) => {
+  const [product] = await roomyProducts(1, new Set());
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page, "Refunded Shopper");
+  await addToCart(page, product.id, 1);
+  const orderId = await checkout(page);
+  await expectOrderStatus(page, "completed");
+  await expect(page.getByTestId("order-refund")).toHaveCount(0);
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signInAsAdmin(admin, `/admin/orders/${orderId}`);
+  const panel = admin.getByRole("region", { name: "Payment" });
+  await expect(panel.getByTestId("payment-status")).toHaveText("Charged");
+  await expect(panel.getByTestId("payment-refunded")).toHaveText("$0.00");
+  const charged = (await panel.getByTestId("payment-charged").textContent()) ?? "";
+  await expect(panel.getByTestId("payment-refundable")).toHaveText(charged);
+
+  await panel.getByRole("button", { name: "Refund…" }).click();
+  const dialog = admin.getByRole("dialog", { name: "Refund this order" });
+  await expect(dialog.getByLabel("Amount (USD)")).toHaveValue(charged.replace("$", "").replace(",", ""));
+  // Nothing goes without a reason, nor above what was charged.
+  await dialog.getByLabel("Amount (USD)").fill("100000");
+  await dialog.getByRole("button", { name: "Refund" }).click();
+  await expect(dialog.getByText(`At most ${charged} can still be refunded.`)).toBeVisible();
+  await expect(dialog.getByText("Say why: the customer sees it on their order.")).toBeVisible();
+  await dialog.getByLabel("Amount (USD)").fill("5.00");
+  await dialog.getByLabel("Reason").fill("The box arrived dented");
+  await expectAccessible(admin, "the refund dialog");
+  await screenshot(admin, "admin-refund-dialog", false);
+  await dialog.getByRole("button", { name: "Refund" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(panel.getByText("$5.00 was refunded.")).toBeVisible();
+  await expect(panel.getByTestId("payment-refunded")).toHaveText("$5.00");
+  await expect(panel.getByTestId("payment-refund")).toContainText("The box arrived dented");
+  await screenshot(admin, "admin-order-refunded");
+  await adminContext.close();
+
+  // The customer's order shows what came back, and why, in its sums and its history.
+  const refund = page.getByTestId("order-refund");
+  // Orders hears of the refund from Payments a moment after the admin saw it made.
+  await expect(async () => {
+    await page.reload();
+    await expect(refund).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(refund).toHaveText("−$5.00");
+  await expect(page.getByRole("row").filter({ has: refund })).toContainText("The box arrived dented");
+  await expect(page.getByTestId("timeline-moment").filter({ hasText: "5.00 USD given back: The box arrived dented" })).toHaveCount(1);
+  await expectAccessible(page, "an order with a refund");
+  await screenshot(page, "order-refunded");
+});

@@ -10,7 +10,7 @@ import {
   signInAsAdmin,
 } from "./support";
 
-test("an admin refunds part of an order with a reason, and the customer sees it on their order", async ({ page, browser }) => {
+test("an admin refunds part of an order with a reason, the customer sees it, and a cancellation then gives back the rest", async ({ page, browser }) => {
   const [product] = await roomyProducts(1, new Set());
   if (!product) throw new Error("need a product");
   await registerViaUi(page, "Refunded Shopper");
@@ -46,7 +46,6 @@ test("an admin refunds part of an order with a reason, and the customer sees it 
   await expect(panel.getByTestId("payment-refunded")).toHaveText("$5.00");
   await expect(panel.getByTestId("payment-refund")).toContainText("The box arrived dented");
   await screenshot(admin, "admin-order-refunded");
-  await adminContext.close();
 
   // The customer's order shows what came back, and why, in its sums and its history.
   const refund = page.getByTestId("order-refund");
@@ -60,4 +59,25 @@ test("an admin refunds part of an order with a reason, and the customer sees it 
   await expect(page.getByTestId("timeline-moment").filter({ hasText: "5.00 USD given back: The box arrived dented" })).toHaveCount(1);
   await expectAccessible(page, "an order with a refund");
   await screenshot(page, "order-refunded");
+
+  // The admin then cancels it before its parcel leaves: the rest comes back too.
+  await admin.getByRole("button", { name: "Cancel order" }).click();
+  const cancel = admin.getByRole("dialog", { name: /^Cancel order #/ });
+  await cancel.getByLabel("Reason").fill("Out of stock at the warehouse");
+  await cancel.getByRole("button", { name: "Cancel order" }).click();
+  await expect(cancel).toHaveCount(0);
+  await expect(async () => {
+    await admin.reload();
+    await expect(panel.getByTestId("payment-status")).toHaveText("Refunded", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(panel.getByTestId("payment-refunded")).toHaveText(charged);
+  await expect(panel.getByRole("button", { name: "Refund…" })).toHaveCount(0);
+  await expect(admin.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+  await adminContext.close();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", "cancelled", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByTestId("cancellation-reason")).toContainText("Out of stock at the warehouse");
+  await expect(refund).toHaveText("−$5.00");
 });

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { AdminOrderCancel } from "@/components/admin/admin-order-cancel";
 import { PaymentPanel } from "@/components/admin/payment-panel";
 import { SagaHistory } from "@/components/admin/saga-history";
 import { OrderStatusBadge } from "@/components/orders/order-status-badge";
@@ -16,8 +17,8 @@ export const metadata: Metadata = { title: "Order" };
 
 /**
  * One order for the shop's staff: what it holds and came to, its history in moments, its
- * payment (with refunds of part or the rest), and its place-order saga step by step (with
- * a retry when it waits for attention). The customer's own page, with the parcel's
+ * payment (with refunds of part or the rest), a cancellation while its parcel waits, and
+ * its place-order saga step by step (with a retry when it waits for attention). The customer's own page, with the parcel's
  * tracking and cancellation, is one link away.
  */
 export default async function AdminOrderPage({ params }: { params: Promise<{ id: string }> }) {
@@ -61,12 +62,18 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
           </p>
         </div>
         <div className="flex items-center gap-3">
+          {order.status === "completed" && order.cancellationRefused === null ? <AdminOrderCancel orderId={order.id} /> : null}
           <OrderStatusBadge status={order.status} />
           <Link href={`/orders/${order.id}`} className="text-sm font-medium text-brand-700 hover:underline">
             Customer&apos;s view
           </Link>
         </div>
       </div>
+      {order.cancellationRefused ? (
+        <Alert tone="info" title="A cancellation was refused">
+          {order.cancellationRefused}
+        </Alert>
+      ) : null}
       {order.cancellation ? (
         <Alert tone="warning" title={`Cancelled: ${order.cancellation.code}`}>
           {order.cancellation.message}
@@ -74,7 +81,8 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[20rem_1fr]">
         <div className="space-y-6">
-          {payment ? <PaymentPanel initial={payment} /> : null}
+          {/* Keyed by its last change, so the panel starts again from what the page read anew. */}
+          {payment ? <PaymentPanel key={payment.updated_at} initial={payment} /> : null}
           <section aria-labelledby="history-title" className="h-fit rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 id="history-title" className="mb-4 text-lg font-semibold text-slate-900">
               History

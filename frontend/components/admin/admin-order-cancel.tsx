@@ -1,0 +1,37 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { CancelOrderDialog } from "@/components/orders/cancel-order-dialog";
+import { buttonClass } from "@/components/ui/button";
+
+/**
+ * "Cancel order" on the admin's order page, offered while the order is completed and no
+ * cancellation was refused before; the API refuses (and the dialog says why) once its
+ * parcel has left. The page is read again as the cancellation starts, and once more a
+ * moment later, when it has usually run its course.
+ */
+export function AdminOrderCancel({ orderId }: { orderId: string }) {
+  const router = useRouter();
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <>
+      <button type="button" className={buttonClass("secondary", "sm")} onClick={() => setConfirming(true)}>
+        Cancel order
+      </button>
+      {confirming ? (
+        <CancelOrderDialog
+          orderId={orderId}
+          explanation="Its parcel stays in the warehouse, the customer is refunded what is still charged and the stock goes back on sale."
+          reasonHint="Shown to the customer on their order."
+          onCancelled={() => {
+            setConfirming(false);
+            router.refresh();
+            setTimeout(() => router.refresh(), 1_500);
+          }}
+          onClose={() => setConfirming(false)}
+        />
+      ) : null}
+    </>
+  );
+}

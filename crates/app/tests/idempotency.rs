@@ -239,3 +239,62 @@ on_every_backend!(a_key_in_use_waits_and_an_old_or_abandoned_one_is_free_again, 
     }
     app.assert_invariants().await;
 });
+
+on_every_backend!(graphql_mutations_answer_a_keyed_request_once, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 10, 1500).await;
+    let adjust = "mutation($id: UUID!, $delta: Int!, $key: String) { adjustStock(productId: $id, \
+                  input: { delta: $delta, reason: RESTOCK }, idempotencyKey: $key) { onHand } }";
+    let restock = json!({ "id": product, "delta": 5, "key": "restock-1" });
+    let first = app.graphql(Some(&admin), adjust, restock.clone()).await;
+    assert_eq!(first["data"]["adjustStock"]["onHand"], 15, "{first}");
+    let again = app.graphql(Some(&admin), adjust, restock).await;
+    assert_eq!(again, first, "the first answer, and no second restock");
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!(level["on_hand"], 15, "{level}");
+
+    // The same key for another request is refused, and nothing runs.
+    let other = app.graphql(Some(&admin), adjust, json!({ "id": product, "delta": 6, "key": "restock-1" })).await;
+    assert_eq!(other["errors"][0]["extensions"]["code"], "REJECTED", "{other}");
+    assert_eq!(other["errors"][0]["extensions"]["reason"], "idempotency_key_reused", "{other}");
+
+    // A refusal is an answer too: given again even once the request would now succeed.
+    let too_many = json!({ "id": product, "delta": -20, "key": "write-off-1" });
+    let refused = app.graphql(Some(&admin), adjust, too_many.clone()).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "CONFLICT", "{refused}");
+    app.graphql(Some(&admin), adjust, json!({ "id": product, "delta": 10, "key": null })).await;
+    let replayed = app.graphql(Some(&admin), adjust, too_many).await;
+    assert_eq!(replayed["errors"], refused["errors"], "the first refusal, word for word");
+    let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+    assert_eq!(level["on_hand"], 25, "{level}");
+
+    // A customer's saved card and cancellation, keyed, happen once too.
+    let customer = app.new_customer().await;
+    let add = "mutation($key: String) { addPaymentMethod(idempotencyKey: $key, input: { cardNumber: \"4242424242424242\", \
+               expMonth: 12, expYear: 2035, cvc: \"123\", holderName: \"Ada\" }) { id last4 } }";
+    let card = app.graphql(Some(&customer), add, json!({ "key": "card-1" })).await;
+    assert_eq!(app.graphql(Some(&customer), add, json!({ "key": "card-1" })).await, card);
+    let (_, cards) = app.get("/api/v1/payment-methods", Some(&customer)).await;
+    assert_eq!(cards["items"].as_array().map(Vec::len), Some(1), "{cards}");
+    let bad_key = app.graphql(Some(&customer), add, json!({ "key": "has space" })).await;
+    assert_eq!(bad_key["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{bad_key}");
+
+    // An order's key used again for a different order is refused, not answered with the first.
+    let card_id = card["data"]["addPaymentMethod"]["id"].clone();
+    let place =
+        "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) { id } }";
+    let order = |quantity: i64| {
+        json!({ "key": "checkout-gql", "input": { "lines": [{ "productId": product, "quantity": quantity }],
+            "paymentMethodId": card_id, "shippingAddress": { "name": "Ada", "line1": "1 Main St",
+            "city": "Springfield", "postalCode": "12345", "country": "US" } } })
+    };
+    let placed = app.graphql(Some(&customer), place, order(1)).await;
+    assert!(placed["data"]["placeOrder"]["id"].is_string(), "{placed}");
+    assert_eq!(app.graphql(Some(&customer), place, order(1)).await, placed, "the same order again");
+    let other = app.graphql(Some(&customer), place, order(2)).await;
+    assert_eq!(other["errors"][0]["extensions"]["reason"], "idempotency_key_reused", "{other}");
+    assert_eq!(orders_of(&app, &customer).await, 1);
+    app.settled_order(&customer, placed["data"]["placeOrder"]["id"].as_str().unwrap()).await;
+    app.assert_invariants().await;
+});

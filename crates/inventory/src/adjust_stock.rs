@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (REST), or `input` of `adjustStock` (GraphQL).
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Adjustment {
     /// Units to add (negative: to take away).

@@ -13,6 +13,7 @@ use crate::stock_level::{page_of_stock_levels, stock_of};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::graphql::{admin, connection, page_request, state};
+use kernel::idempotency::{mutation_fingerprint, once};
 use uuid::Uuid;
 
 /// Inventory's queries, merged into the platform's `Query`.
@@ -74,17 +75,37 @@ pub struct InventoryMutation;
 impl InventoryMutation {
     /// Restock (positive `delta`), count or write off (negative) units of a product (admin);
     /// `CONFLICT` when on hand would drop below what is held for orders.
-    async fn adjust_stock(&self, ctx: &Context<'_>, product_id: Uuid, input: Adjustment) -> Result<StockLevel> {
+    /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
+    async fn adjust_stock(
+        &self,
+        ctx: &Context<'_>,
+        product_id: Uuid,
+        input: Adjustment,
+        idempotency_key: Option<String>,
+    ) -> Result<StockLevel> {
         let principal = admin(ctx)?;
-        adjust(state::<Inventory>(ctx)?, principal, product_id, input).await.extend()
+        let inventory = state::<Inventory>(ctx)?;
+        let request = mutation_fingerprint("adjustStock", &(product_id, &input)).extend()?;
+        let adjusted = adjust(inventory, principal, product_id, input);
+        once(&inventory.store, &principal, idempotency_key.as_deref(), &request, adjusted).await.extend()
     }
 
     /// Set units aside as unavailable (damaged: on hand, not for sale), or put them back on
     /// sale with a negative `delta` (admin); `CONFLICT` beyond what can be promised or is
     /// set aside.
-    async fn set_stock_aside(&self, ctx: &Context<'_>, product_id: Uuid, input: SetAside) -> Result<StockLevel> {
+    /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
+    async fn set_stock_aside(
+        &self,
+        ctx: &Context<'_>,
+        product_id: Uuid,
+        input: SetAside,
+        idempotency_key: Option<String>,
+    ) -> Result<StockLevel> {
         let principal = admin(ctx)?;
-        set_aside(state::<Inventory>(ctx)?, principal, product_id, input).await.extend()
+        let inventory = state::<Inventory>(ctx)?;
+        let request = mutation_fingerprint("setStockAside", &(product_id, &input)).extend()?;
+        let set = set_aside(inventory, principal, product_id, input);
+        once(&inventory.store, &principal, idempotency_key.as_deref(), &request, set).await.extend()
     }
 
     /// Set the level at or below which a product counts as low on stock (admin; 0 to

@@ -99,7 +99,7 @@ impl Projection for StockLevelsProjection {
 }
 
 /// A product's stock as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 pub(crate) struct StockLevel {
     pub(crate) product_id: Uuid,
     /// Units in the warehouse: available + reserved + unavailable.

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (REST), or `input` of `setStockAside` (GraphQL).
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "SetAsideInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetAside {

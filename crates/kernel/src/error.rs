@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     /// Path of the field, e.g. `lines[0].quantity`.
     pub field: String,
@@ -161,6 +161,59 @@ impl ApiError {
     }
 }
 
+/// Every kind of problem the API answers, by the slug ending its `type` URI, with its title.
+const KINDS: &[(&str, &str)] = &[
+    ("bad-request", "Malformed request"),
+    ("unauthorized", "Authentication required"),
+    ("forbidden", "Not allowed"),
+    ("not-found", "Not found"),
+    ("conflict", "Conflict"),
+    ("too-large", "Request too large"),
+    ("unsupported-media-type", "Unsupported media type"),
+    ("validation", "Invalid request"),
+    ("rejected", "Request refused"),
+    ("too-many-requests", "Too many requests"),
+    ("unavailable", "Service unavailable"),
+    ("internal", "Internal error"),
+];
+
+/// A problem document as read back (the fields an [`ApiError`] is made of).
+#[derive(serde::Deserialize)]
+struct StoredProblem {
+    #[serde(rename = "type")]
+    kind: String,
+    status: u16,
+    detail: String,
+    code: Option<String>,
+    #[serde(default)]
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// The problem document this error answers with, as JSON.
+    pub(crate) fn problem_json(&self) -> String {
+        let body = ProblemDocument {
+            kind: format!("https://emporium.dev/problems/{}", self.slug),
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.clone(),
+            errors: self.errors.clone(),
+        };
+        serde_json::to_string(&body).expect("problem documents serialise")
+    }
+
+    /// The error a stored problem document (from [`ApiError::problem_json`]) was made from;
+    /// `None` when it is not one.
+    pub(crate) fn from_problem_json(json: &str) -> Option<ApiError> {
+        let stored: StoredProblem = serde_json::from_str(json).ok()?;
+        let status = StatusCode::from_u16(stored.status).ok()?;
+        let slug = stored.kind.rsplit('/').next()?;
+        let &(slug, title) = KINDS.iter().find(|(known, _)| *known == slug)?;
+        Some(Self { code: stored.code, errors: stored.errors, ..Self::new(status, slug, title, stored.detail) })
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.status, self.detail)
@@ -177,15 +230,7 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ProblemDocument {
-            kind: format!("https://emporium.dev/problems/{}", self.slug),
-            title: self.title,
-            status: self.status.as_u16(),
-            detail: self.detail,
-            code: self.code,
-            errors: self.errors,
-        };
-        let json = serde_json::to_vec(&body).expect("problem documents serialise");
+        let json = self.problem_json();
         let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.get().into());
@@ -283,4 +328,35 @@ pub mod problems {
         content_type = "application/problem+json"
     )]
     pub struct TooManyRequests(pub ProblemDocument);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_problem_reads_back_as_the_error_it_was() {
+        let field = FieldError { field: "reason".into(), message: "must not be empty".into() };
+        let errors = [
+            ApiError::bad_request("unreadable"),
+            ApiError::unauthorized("no token"),
+            ApiError::forbidden("admins only"),
+            ApiError::not_found("no such order"),
+            ApiError::conflict("already shipped"),
+            ApiError::too_large("too big"),
+            ApiError::unsupported_media_type("not JSON"),
+            ApiError::validation(vec![field]),
+            ApiError::rejected("card_rejected", "the card was declined"),
+            ApiError::too_many_requests("slow down", std::time::Duration::from_secs(2)),
+            ApiError::unavailable("down"),
+            ApiError::internal(&std::io::Error::other("disk on fire")),
+        ];
+        for error in errors {
+            let json = error.problem_json();
+            let read = ApiError::from_problem_json(&json).unwrap_or_else(|| panic!("{json} reads back"));
+            assert_eq!(read.problem_json(), json);
+            assert_eq!(read.status(), error.status());
+        }
+        assert!(ApiError::from_problem_json("{\"type\": \"x/unknown\"}").is_none());
+    }
 }

@@ -97,6 +97,12 @@ impl Idempotency {
     fn new(store: EventStore) -> Idempotency {
         Idempotency { store, claims: Arc::new(AtomicU64::new(0)) }
     }
+
+    /// For one GraphQL mutation's claim, which leaves sweeping expired keys to the REST
+    /// requests' claims on the same table.
+    fn without_sweeping(store: EventStore) -> Idempotency {
+        Idempotency { store, claims: Arc::new(AtomicU64::new(1)) }
+    }
 }
 
 /// What became of a claim on a key.
@@ -157,19 +163,8 @@ async fn idempotent(State(idempotency): State<Idempotency>, request: Request, ne
     match claimed {
         Claim::Run => {}
         Claim::Replay(answer) => return answer.into_response(),
-        Claim::Reused => {
-            return ApiError::rejected(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request; send a new key for a new request",
-            )
-            .into_response();
-        }
-        Claim::InProgress => {
-            return ApiError::conflict(
-                "a request with this Idempotency-Key is still being handled; send it again in a moment",
-            )
-            .into_response();
-        }
+        Claim::Reused => return reused().into_response(),
+        Claim::InProgress => return in_progress().into_response(),
     }
     let answer = next.run(Request::from_parts(parts, Body::from(body))).await;
     let (answer_parts, answer_body) = answer.into_parts();
@@ -189,6 +184,63 @@ async fn idempotent(State(idempotency): State<Idempotency>, request: Request, ne
     Response::from_parts(answer_parts, Body::from(answer_body))
 }
 
+/// What makes two GraphQL mutations the same, for [`once`]: the operation and its input.
+pub fn mutation_fingerprint(operation: &str, input: &impl serde::Serialize) -> Result<String, ApiError> {
+    let input = serde_json::to_vec(input).map_err(|e| ApiError::internal(&e))?;
+    Ok(fingerprint("GRAPHQL", operation, &input))
+}
+
+/// Runs a GraphQL mutation of `principal`'s under its `idempotencyKey` argument with the
+/// semantics the REST header has: the first answer, an error included, is kept and given
+/// again; the key with another request (`fingerprint`, from [`mutation_fingerprint`]) is
+/// refused (`idempotency_key_reused`); a repeat while the first still runs is a 409; a 503
+/// is not kept. Without a key, `run` just runs. Keys live in `store`'s database, beside its
+/// REST requests' keys.
+pub async fn once<T, Fut>(
+    store: &EventStore,
+    principal: &crate::auth::Principal,
+    key: Option<&str>,
+    fingerprint: &str,
+    run: Fut,
+) -> Result<T, ApiError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let Some(key) = key else { return run.await };
+    let key = checked_key(key)?;
+    let idempotency = Idempotency::without_sweeping(store.clone());
+    let user = principal.user_id.to_string();
+    match idempotency.claim(&user, &key, fingerprint).await? {
+        Claim::Run => {}
+        Claim::Replay(answer) => return answer.replayed(),
+        Claim::Reused => return Err(reused()),
+        Claim::InProgress => return Err(in_progress()),
+    }
+    let answer = run.await;
+    let kept = match &answer {
+        Ok(value) => serde_json::to_string(value).ok().map(|json| (200, "application/json", json)),
+        Err(error) if error.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE => None,
+        Err(error) => Some((error.status().as_u16(), "application/problem+json", error.problem_json())),
+    };
+    match kept {
+        Some((status, content_type, body)) => idempotency.keep(&user, &key, status, Some(content_type), &body).await,
+        None => idempotency.release(&user, &key).await,
+    }
+    answer
+}
+
+fn reused() -> ApiError {
+    ApiError::rejected(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with a different request; send a new key for a new request",
+    )
+}
+
+fn in_progress() -> ApiError {
+    ApiError::conflict("a request with this Idempotency-Key is still being handled; send it again in a moment")
+}
+
 /// What makes two requests the same: method, path with query, and body bytes.
 pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
     let mut digest = Sha256::new();
@@ -201,6 +253,16 @@ pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
 }
 
 impl StoredAnswer {
+    /// The stored answer of a GraphQL mutation: its value, or the error it gave.
+    fn replayed<T: serde::de::DeserializeOwned>(self) -> Result<T, ApiError> {
+        let unreadable = || ApiError::internal(&std::io::Error::other("a kept answer does not read back"));
+        if self.status == 200 {
+            serde_json::from_str(&self.body).map_err(|_| unreadable())
+        } else {
+            Err(ApiError::from_problem_json(&self.body).unwrap_or_else(unreadable))
+        }
+    }
+
     fn into_response(self) -> Response {
         let status = axum::http::StatusCode::from_u16(self.status).unwrap_or(axum::http::StatusCode::OK);
         let mut response = (status, self.body).into_response();

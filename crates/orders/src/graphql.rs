@@ -18,6 +18,7 @@ use kernel::auth::Principal;
 use kernel::error::ApiError;
 use kernel::event_store::RecordedEvent;
 use kernel::graphql::{connection, page_request, signed_in, state};
+use kernel::idempotency::{mutation_fingerprint, once};
 use uuid::Uuid;
 
 /// Orders' queries, merged into the platform's `Query`.
@@ -78,7 +79,8 @@ pub struct OrdersMutation;
 #[Object]
 impl OrdersMutation {
     /// Place an order; the saga then runs (watch `order(id)` until it is completed or
-    /// cancelled). The same `idempotencyKey` again returns the same order.
+    /// cancelled). With `idempotencyKey`, the first answer (an error too) is given again for
+    /// 24 hours, and never a second order.
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -86,19 +88,33 @@ impl OrdersMutation {
         idempotency_key: Option<String>,
     ) -> Result<OrderView> {
         let principal = signed_in(ctx)?;
+        let orders = state::<Orders>(ctx)?;
         let key = idempotency_key.as_deref().map(kernel::idempotency::checked_key).transpose().extend()?;
-        let (_, order) = place(state::<Orders>(ctx)?, principal, key, input).await.extend()?;
-        Ok(order)
+        let request = mutation_fingerprint("placeOrder", &input).extend()?;
+        // `place` also claims the key in the order's own unit of work: a crash between the
+        // order and its kept answer still places one order.
+        let placed = async { place(orders, principal, key.clone(), input).await.map(|(_, order)| order) };
+        once(&orders.store, &principal, key.as_deref(), &request, placed).await.extend()
     }
 
     /// Cancel an order before its parcel leaves (its customer, or an admin); the
     /// cancellation then runs (watch `order(id)` until it is `cancelled`, or `completed`
     /// with `cancellationRefused`). `CONFLICT` while it is still being placed, once
     /// delivered, or after a refusal; asking again changes nothing.
-    async fn cancel_order(&self, ctx: &Context<'_>, id: Uuid, input: Option<CancelOrderRequest>) -> Result<OrderView> {
+    /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
+    async fn cancel_order(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: Option<CancelOrderRequest>,
+        idempotency_key: Option<String>,
+    ) -> Result<OrderView> {
         let principal = signed_in(ctx)?;
-        let (_, order) = cancel(state::<Orders>(ctx)?, principal, id, input.unwrap_or_default()).await.extend()?;
-        Ok(order)
+        let orders = state::<Orders>(ctx)?;
+        let input = input.unwrap_or_default();
+        let request = mutation_fingerprint("cancelOrder", &(id, &input)).extend()?;
+        let cancelled = async { cancel(orders, principal, id, input).await.map(|(_, order)| order) };
+        once(&orders.store, &principal, idempotency_key.as_deref(), &request, cancelled).await.extend()
     }
 }
 

@@ -230,7 +230,7 @@ pub(crate) async fn claim_idempotency_key(
 }
 
 /// A line as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "OrderLine", complex)]
 pub(crate) struct LineView {
     pub(crate) product_id: Uuid,
@@ -241,7 +241,7 @@ pub(crate) struct LineView {
 }
 
 /// Why an order was cancelled.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "Cancellation")]
 pub(crate) struct CancellationView {
     code: String,
@@ -260,7 +260,7 @@ pub(crate) struct OrderRefundView {
 }
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "Order")]
 pub(crate) struct OrderView {
     pub(crate) id: Uuid,

@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (deliberately without `Debug`).
-#[derive(Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "NewPaymentMethodInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewPaymentMethod {

@@ -12,6 +12,7 @@ use crate::remove_payment_method::{make_default, remove};
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::error::ApiError;
 use kernel::graphql::{admin, signed_in, state};
+use kernel::idempotency::{mutation_fingerprint, once};
 use uuid::Uuid;
 
 /// Payments' queries, merged into the platform's `Query`.
@@ -42,9 +43,19 @@ pub struct PaymentsMutation;
 impl PaymentsMutation {
     /// Save a card: the gateway tokenises it; only token, brand, last four digits and
     /// expiry are kept.
-    async fn add_payment_method(&self, ctx: &Context<'_>, input: NewPaymentMethod) -> Result<PaymentMethodView> {
+    /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
+    async fn add_payment_method(
+        &self,
+        ctx: &Context<'_>,
+        input: NewPaymentMethod,
+        idempotency_key: Option<String>,
+    ) -> Result<PaymentMethodView> {
         let principal = signed_in(ctx)?;
-        add(state::<Payments>(ctx)?, principal, input).await.extend()
+        let payments = state::<Payments>(ctx)?;
+        let request = mutation_fingerprint("addPaymentMethod", &input).extend()?;
+        once(&payments.store, &principal, idempotency_key.as_deref(), &request, add(payments, principal, input))
+            .await
+            .extend()
     }
 
     /// Remove a saved card: no longer listed nor charged for new orders (the newest
@@ -57,8 +68,7 @@ impl PaymentsMutation {
     }
 
     /// Give back part or the rest of a charged payment (admins), never more than is still
-    /// charged. With `idempotencyKey`, the same request again answers the first refund
-    /// instead of making a second.
+    /// charged. With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
     async fn refund_payment(
         &self,
         ctx: &Context<'_>,
@@ -67,8 +77,12 @@ impl PaymentsMutation {
         idempotency_key: Option<String>,
     ) -> Result<RefundView> {
         let principal = admin(ctx)?;
-        let key = idempotency_key.as_deref().map(kernel::idempotency::checked_key).transpose().extend()?;
-        refund(state::<Payments>(ctx)?, principal, payment_id, key.as_deref(), input).await.extend()
+        let payments = state::<Payments>(ctx)?;
+        let key = idempotency_key.as_deref();
+        let request = mutation_fingerprint("refundPayment", &(payment_id, &input)).extend()?;
+        once(&payments.store, &principal, key, &request, refund(payments, principal, payment_id, key, input))
+            .await
+            .extend()
     }
 
     /// Make a saved card the default: the one checkout offers first.

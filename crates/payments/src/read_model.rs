@@ -255,7 +255,7 @@ fn uuid(text: String) -> Result<Uuid, sqlx::Error> {
 }
 
 /// A saved card as its owner sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "PaymentMethod")]
 pub(crate) struct PaymentMethodView {
     pub(crate) id: Uuid,
@@ -313,7 +313,7 @@ pub(crate) struct FailureView {
 }
 
 /// A refund an admin asked for.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "PaymentRefund")]
 pub(crate) struct RefundView {
     pub(crate) id: Uuid,

@@ -33,7 +33,7 @@ use uuid::Uuid;
 const MAX_REASON_CHARS: usize = 500;
 
 /// What an admin asks to give back.
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "RefundPaymentInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewRefund {

@@ -11,6 +11,7 @@ use crate::ship_shipment::{HandOver, hand_to_carrier};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, Result, ResultExt};
 use kernel::graphql::{admin, connection, page_request, signed_in, state};
+use kernel::idempotency::{mutation_fingerprint, once};
 use uuid::Uuid;
 
 /// Shipping's queries, merged into the platform's `Query`.
@@ -58,8 +59,18 @@ impl ShippingMutation {
     /// Hand a parcel waiting to ship to the carrier (admin): it becomes `shipped` with its
     /// tracking number (one is made when none is given). `CONFLICT` once it has left or
     /// was cancelled, or for a tracking number another parcel has.
-    async fn ship_shipment(&self, ctx: &Context<'_>, id: Uuid, input: HandOver) -> Result<ShipmentView> {
+    /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
+    async fn ship_shipment(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: HandOver,
+        idempotency_key: Option<String>,
+    ) -> Result<ShipmentView> {
         let principal = admin(ctx)?;
-        hand_to_carrier(state::<Shipping>(ctx)?, principal, id, input).await.extend()
+        let shipping = state::<Shipping>(ctx)?;
+        let request = mutation_fingerprint("shipShipment", &(id, &input)).extend()?;
+        let shipped = hand_to_carrier(shipping, principal, id, input);
+        once(&shipping.store, &principal, idempotency_key.as_deref(), &request, shipped).await.extend()
     }
 }

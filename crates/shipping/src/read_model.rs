@@ -177,7 +177,7 @@ pub(crate) struct JourneyStep {
 }
 
 /// A shipment as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "Shipment")]
 pub(crate) struct ShipmentView {
     pub(crate) id: Uuid,

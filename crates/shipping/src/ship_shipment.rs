@@ -22,7 +22,7 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 }
 
 /// The body of `POST /shipments/{id}/ship`.
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 #[graphql(name = "HandOverInput")]
 pub(crate) struct HandOver {

@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body (optional).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, Default, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "CancelOrderInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CancelOrderRequest {

@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The request body.
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "PlaceOrderInput")]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlaceOrder {
@@ -43,7 +43,7 @@ pub(crate) struct PlaceOrder {
 }
 
 /// One line as ordered.
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "OrderLineInput")]
 #[serde(deny_unknown_fields)]
 struct LineInput {
@@ -52,7 +52,7 @@ struct LineInput {
 }
 
 /// Where to ship, as entered.
-#[derive(Debug, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[serde(deny_unknown_fields)]
 struct AddressInput {
     name: String,

@@ -333,7 +333,7 @@ const server = createServer(async (req, res) => {
       subtotal: usd(subtotal), shipping, total: usd(subtotal + (shipping?.price.amount_minor ?? 0)),
       shipping_address: body.shipping_address, payment_method_id: pm.method.id, payment_id: null, shipment_id: null,
       cancellation: null,
-      cancellation_refused: null, refunded: usd(0), refunds: [],
+      cancellation_refused: null, cancellation_saga_id: null, refunded: usd(0), refunds: [],
       saga: { status: "running", steps: ["reserve_inventory", "process_payment", "confirm_order", "create_shipment", "complete_order"].map((name) => ({ name, status: "pending", detail: null })) },
       placed_at: now(), updated_at: now(),
     };

@@ -73,6 +73,13 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   await expect(panel.getByTestId("payment-refunded")).toHaveText(charged);
   await expect(panel.getByRole("button", { name: "Refund…" })).toHaveCount(0);
   await expect(admin.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+  // The cancellation's own saga, step by step, above the placing one.
+  const cancellation = admin.getByRole("region", { name: "Cancellation saga history" });
+  await expect(cancellation.getByTestId("saga-status")).toHaveText("Completed");
+  await expect(cancellation.locator('[data-event="SagaStepSucceeded"]').first()).toBeVisible();
+  await expect(admin.getByRole("region", { name: "Saga history", exact: true })).toBeVisible();
+  await expectAccessible(admin, "a cancelled order's admin page");
+  await screenshot(admin, "admin-order-cancelled");
   await adminContext.close();
   await expect(async () => {
     await page.reload();

@@ -125,6 +125,7 @@ export function apiOrder(overrides: Partial<ApiOrder> = {}): ApiOrder {
     shipment_id: null,
     cancellation: null,
     cancellation_refused: null,
+    cancellation_saga_id: null,
     refunded: { amount_minor: 0, currency: "USD" },
     refunds: [],
     saga: {

@@ -50,6 +50,8 @@ on_every_backend!(a_customer_cancels_before_hand_over_and_gets_everything_back, 
     let app = TestApp::spawn(&backend).await;
     let (admin, customer, product, order_id, shipment_id) = a_completed_order(&app).await;
     assert_eq!(stock(&app, &admin, product).await, (10, 2));
+    let (_, before) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
+    assert!(before["cancellation_saga_id"].is_null(), "no cancellation asked for yet: {before}");
 
     let (status, asked) =
         cancel(&app, Some(&customer), &order_id, Some(json!({ "reason": "Ordered the wrong size" }))).await;
@@ -58,6 +60,11 @@ on_every_backend!(a_customer_cancels_before_hand_over_and_gets_everything_back, 
     let order = settled_cancellation(&app, &customer, &order_id).await;
     assert_eq!(order["status"], "cancelled", "{order}");
     assert_eq!(order["cancellation"], json!({ "code": "cancelled_by_customer", "message": "Ordered the wrong size" }));
+    // Its cancellation saga's history, step by step, for the admin.
+    let saga_id = order["cancellation_saga_id"].as_str().expect("the cancellation's saga is named");
+    let (status, saga) = app.get(&format!("/api/v1/admin/sagas/{saga_id}"), Some(&admin)).await;
+    assert_eq!((status, saga["saga"]["saga_type"].as_str()), (StatusCode::OK, Some("cancel_order")), "{saga}");
+    assert_eq!(saga["saga"]["status"], "completed", "{saga}");
 
     let (_, shipment) = app.get(&format!("/api/v1/shipments/{shipment_id}"), Some(&customer)).await;
     assert_eq!(shipment["status"], "cancelled", "the parcel was called back: {shipment}");

@@ -280,6 +280,9 @@ pub(crate) struct OrderView {
     cancellation: Option<CancellationView>,
     /// Why a cancellation asked for was refused (the parcel had already left).
     cancellation_refused: Option<String>,
+    /// The cancel-order saga's id, once a cancellation was asked for (its history is at
+    /// `GET /admin/sagas/{id}`).
+    cancellation_saga_id: Option<Uuid>,
     /// Given back by admins so far (a cancellation's refund of the rest shows in the
     /// order's timeline).
     refunded: Money,
@@ -336,6 +339,14 @@ fn decode_error(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Erro
     sqlx::Error::Decode(Box::new(e))
 }
 
+/// The cancel-order saga of order `id`, when one was started: the order is being cancelled,
+/// was cancelled on request (its code says who asked), or had a cancellation refused.
+fn cancellation_saga_id(id: Uuid, status: &str, code: Option<&str>, refused: bool) -> Option<Uuid> {
+    use crate::cancel_order::{CANCELLED_BY_ADMIN, CANCELLED_BY_CUSTOMER};
+    let on_request = matches!(code, Some(CANCELLED_BY_CUSTOMER | CANCELLED_BY_ADMIN));
+    (status == "cancelling" || on_request || refused).then(|| crate::cancel_order::saga::saga_id(id))
+}
+
 fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
     let uuid = |name: &str| -> Result<Uuid, sqlx::Error> {
         Uuid::parse_str(&row.try_get::<String, _>(name)?).map_err(decode_error)
@@ -357,10 +368,12 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         }
         _ => total,
     };
+    let (id, status): (Uuid, String) = (uuid("id")?, row.try_get("status")?);
+    let refused: Option<String> = row.try_get("cancellation_refused")?;
     Ok(OrderView {
-        id: uuid("id")?,
+        id,
         customer_id: uuid("customer_id")?,
-        status: row.try_get("status")?,
+        status: status.clone(),
         lines: lines
             .into_iter()
             .map(|l| LineView {
@@ -378,8 +391,9 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         payment_method_id: uuid("payment_method_id")?,
         payment_id: optional_uuid("payment_id")?,
         shipment_id: optional_uuid("shipment_id")?,
-        cancellation: code.zip(message).map(|(code, message)| CancellationView { code, message }),
-        cancellation_refused: row.try_get("cancellation_refused")?,
+        cancellation: code.clone().zip(message).map(|(code, message)| CancellationView { code, message }),
+        cancellation_saga_id: cancellation_saga_id(id, &status, code.as_deref(), refused.is_some()),
+        cancellation_refused: refused,
         refunded: Money::new(row.try_get("refunded_minor")?, currency),
         refunds: serde_json::from_str(&row.try_get::<String, _>("refunds")?).map_err(decode_error)?,
         saga: None,

@@ -23,7 +23,7 @@ const SAGA_STATUS_LABEL: Record<SagaStatus, string> = {
  * step, attempt and outcome, oldest first. A saga parked for attention offers to send its
  * awaited compensation again, once the cause of its failures is fixed.
  */
-export function SagaHistory({ initial }: { initial: ApiSagaDetail }) {
+export function SagaHistory({ initial, title = "Saga history" }: { initial: ApiSagaDetail; title?: string }) {
   const [detail, setDetail] = useState(initial);
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
@@ -44,11 +44,11 @@ export function SagaHistory({ initial }: { initial: ApiSagaDetail }) {
   }
 
   return (
-    <section aria-labelledby="saga-title" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+    <section aria-labelledby={`saga-title-${saga.saga_id}`} className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h2 id="saga-title" className="text-lg font-semibold text-slate-900">
-            Saga history
+          <h2 id={`saga-title-${saga.saga_id}`} className="text-lg font-semibold text-slate-900">
+            {title}
           </h2>
           <p className="text-sm text-slate-500">
             <span className="font-mono">{saga.saga_type}</span> ·{" "}

@@ -308,6 +308,7 @@ export function toOrder(api: ApiOrder): Order {
     shipmentId: api.shipment_id,
     cancellation: api.cancellation,
     cancellationRefused: api.cancellation_refused,
+    cancellationSagaId: api.cancellation_saga_id,
     refunded: api.refunded,
     refunds: api.refunds.map((r) => ({ id: r.id, amount: r.amount, reason: r.reason, refundedAt: r.refunded_at })),
     sagaStatus: api.saga.status,

@@ -1177,6 +1177,12 @@ export interface components {
             cancellation?: components["schemas"]["CancellationView"] | null;
             /** @description Why a cancellation asked for was refused (the parcel had already left). */
             cancellation_refused?: string | null;
+            /**
+             * Format: uuid
+             * @description The cancel-order saga's id, once a cancellation was asked for (its history is at
+             *     `GET /admin/sagas/{id}`).
+             */
+            cancellation_saga_id?: string | null;
             /** Format: uuid */
             customer_id: string;
             /** Format: uuid */
@@ -1213,6 +1219,12 @@ export interface components {
                 cancellation?: components["schemas"]["CancellationView"] | null;
                 /** @description Why a cancellation asked for was refused (the parcel had already left). */
                 cancellation_refused?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The cancel-order saga's id, once a cancellation was asked for (its history is at
+                 *     `GET /admin/sagas/{id}`).
+                 */
+                cancellation_saga_id?: string | null;
                 /** Format: uuid */
                 customer_id: string;
                 /** Format: uuid */

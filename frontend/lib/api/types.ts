@@ -496,6 +496,8 @@ export interface ApiOrder {
   cancellation: { code: string; message: string } | null;
   /** Why a cancellation asked for was refused (the parcel had already left); null otherwise. */
   cancellation_refused: string | null;
+  /** The cancel-order saga's id, once a cancellation was asked for. */
+  cancellation_saga_id: string | null;
   /** Given back by admins so far (a cancellation's refund of the rest shows in the timeline). */
   refunded: Money;
   /** Admins' refunds, oldest first. */
@@ -783,6 +785,8 @@ export interface Order {
   cancellation: { code: string; message: string } | null;
   /** Why a cancellation asked for was refused; the order then stands. */
   cancellationRefused: string | null;
+  /** The cancel-order saga's id, once a cancellation was asked for. */
+  cancellationSagaId: string | null;
   /** Given back by admins so far. */
   refunded: Money;
   /** Admins' refunds, oldest first. */

@@ -23,6 +23,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+/// The cancellation code of an order its customer cancelled.
+pub(crate) const CANCELLED_BY_CUSTOMER: &str = "cancelled_by_customer";
+/// The cancellation code of an order an admin cancelled.
+pub(crate) const CANCELLED_BY_ADMIN: &str = "cancelled_by_admin";
+
 /// The request body (optional).
 #[derive(Debug, Default, serde::Serialize, Deserialize, utoipa::ToSchema, async_graphql::InputObject)]
 #[graphql(name = "CancelOrderInput")]
@@ -76,8 +81,8 @@ pub(crate) async fn cancel(
     // Another customer's order is "not found", as when reading it.
     visible_order(orders, principal, id).await?;
     let (code, default_reason) = match principal.role {
-        Role::Admin => ("cancelled_by_admin", "Cancelled by the shop."),
-        Role::Customer => ("cancelled_by_customer", "Cancelled at your request."),
+        Role::Admin => (CANCELLED_BY_ADMIN, "Cancelled by the shop."),
+        Role::Customer => (CANCELLED_BY_CUSTOMER, "Cancelled at your request."),
     };
     let reason = if reason.is_empty() { default_reason.to_owned() } else { reason };
     let metadata =

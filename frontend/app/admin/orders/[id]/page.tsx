@@ -18,7 +18,8 @@ export const metadata: Metadata = { title: "Order" };
 /**
  * One order for the shop's staff: what it holds and came to, its history in moments, its
  * payment (with refunds of part or the rest), a cancellation while its parcel waits, and
- * its place-order saga step by step (with a retry when it waits for attention). The customer's own page, with the parcel's
+ * its sagas step by step, the cancellation's first when there is one (each with a retry
+ * when it waits for attention). The customer's own page, with the parcel's
  * tracking and cancellation, is one link away.
  */
 export default async function AdminOrderPage({ params }: { params: Promise<{ id: string }> }) {
@@ -27,11 +28,13 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
   const { token } = await requireAdmin(path);
   let order;
   let saga;
+  let cancellationSaga;
   let payment;
   try {
     order = await getOrder(token, id);
     // The place-order saga's id is the order's.
     saga = order ? await getSagaDetail(token, order.id) : null;
+    cancellationSaga = order?.cancellationSagaId ? await getSagaDetail(token, order.cancellationSagaId) : null;
     payment = order?.paymentId ? await getPayment(token, order.paymentId) : null;
   } catch (e) {
     redirectIfUnauthorized(e, path);
@@ -90,13 +93,19 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
             <OrderTimeline orderId={order.id} version={`${order.status}:${order.updatedAt}`} />
           </section>
         </div>
-        {saga ? (
-          <SagaHistory initial={saga} />
-        ) : (
-          <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-700">
-            This order has no saga history.
-          </p>
-        )}
+        <div className="space-y-6">
+          {/* Keyed by their last change, so each starts again from what the page read anew. */}
+          {cancellationSaga ? (
+            <SagaHistory key={cancellationSaga.saga.updated_at} initial={cancellationSaga} title="Cancellation saga history" />
+          ) : null}
+          {saga ? (
+            <SagaHistory key={saga.saga.updated_at} initial={saga} />
+          ) : (
+            <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-700">
+              This order has no saga history.
+            </p>
+          )}
+        </div>
       </div>
     </div>
   );

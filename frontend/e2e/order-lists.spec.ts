@@ -15,7 +15,7 @@ import {
 test("a customer narrows their orders by status, and an admin finds one by its number and exports it", async ({ page, browser }) => {
   const [product] = await roomyProducts(1, new Set());
   if (!product) throw new Error("need a product");
-  await registerViaUi(page, "Filter Shopper");
+  const shopper = await registerViaUi(page, "Filter Shopper");
   await addToCart(page, product.id, 1);
   const kept = await checkout(page);
   await expectOrderStatus(page, "completed");
@@ -73,6 +73,17 @@ test("a customer narrows their orders by status, and an admin finds one by its n
   await expectAccessible(admin, "admin order");
   await screenshot(admin, "admin-order");
   await admin.goBack();
+
+  // Every order of the customer, by their email (in any case), then an email nobody has.
+  await adminFilter.getByLabel("Order number").fill("");
+  await adminFilter.getByLabel("Customer email").fill(shopper.email.toUpperCase());
+  await adminFilter.getByRole("button", { name: "Apply" }).click();
+  await expect(admin).toHaveURL(/customer_email=/);
+  await expect(rows).toHaveCount(2);
+  await adminFilter.getByLabel("Customer email").fill("nobody-at-all@example.test");
+  await adminFilter.getByRole("button", { name: "Apply" }).click();
+  await expect(admin.getByText("No account has the email nobody-at-all@example.test.")).toBeVisible();
+  await expect(rows).toHaveCount(0);
 
   // Every order of the customer, from the row's customer link.
   await adminFilter.getByRole("link", { name: "Clear" }).click();

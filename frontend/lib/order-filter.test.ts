@@ -17,6 +17,11 @@ describe("order list filters", () => {
     expect(orderListHref("/orders", { ...query, cursor: "abc" })).toBe(
       "/orders?status=cancelled&placed_from=2026-12-01&number=3e8119f2&cursor=abc",
     );
+    // A customer's email narrows the page, but is looked up before the API is asked.
+    const byEmail = parseOrderListQuery({ customer_email: " ada@example.com " });
+    expect(filterParams(byEmail.filter)).toEqual({});
+    expect(isFiltered(byEmail.filter)).toBe(true);
+    expect(orderListHref("/admin/orders", byEmail)).toBe("/admin/orders?customer_email=ada%40example.com");
     const everything = parseOrderListQuery({});
     expect(isFiltered(everything.filter)).toBe(false);
     expect(orderListHref("/admin/orders", everything)).toBe("/admin/orders");

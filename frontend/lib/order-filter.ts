@@ -1,7 +1,8 @@
 /**
  * Order lists' filters in the URL, as the shopper's history and the admin's order list
- * offer them: status, days placed and, for admins, customer and order number. The API
- * checks them (a 422 names a bad one); here they are only read and written back.
+ * offer them: status, days placed and, for admins, customer (by id or email) and order
+ * number. The API checks them (a 422 names a bad one); here they are only read and
+ * written back. The API knows customers by id: an email is looked up first (`order-list`).
  */
 import type { OrderStatus } from "./api/types";
 
@@ -13,6 +14,8 @@ export interface OrderFilter {
   placedFrom: string;
   placedTo: string;
   customerId: string;
+  /** A customer's email, for admins; turned into `customerId` before the API is asked. */
+  customerEmail: string;
   /** The 8 characters shown after `#`. */
   number: string;
 }
@@ -35,33 +38,42 @@ export function parseOrderListQuery(params: Params): OrderListQuery {
       placedFrom: one(params.placed_from),
       placedTo: one(params.placed_to),
       customerId: one(params.customer_id),
+      customerEmail: one(params.customer_email),
       number: one(params.number).replace(/^#/, ""),
     },
     cursor: one(params.cursor) || null,
   };
 }
 
-/** The filter as the API's query parameters; empty fields are left out. */
+function nonEmpty(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== ""));
+}
+
+/** The filter as the API's query parameters (an email is not one); empty fields are left out. */
 export function filterParams(filter: OrderFilter | undefined): Record<string, string> {
   if (!filter) return {};
-  const params: Record<string, string> = {
+  return nonEmpty({
     status: filter.status,
     placed_from: filter.placedFrom,
     placed_to: filter.placedTo,
     customer_id: filter.customerId,
     number: filter.number,
-  };
-  return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== ""));
+  });
+}
+
+/** The filter as the page's own query: the API's parameters and the email. */
+function pageParams(filter: OrderFilter): Record<string, string> {
+  return nonEmpty({ ...filterParams(filter), customer_email: filter.customerEmail });
 }
 
 /** Whether any field narrows the list. */
 export function isFiltered(filter: OrderFilter): boolean {
-  return Object.keys(filterParams(filter)).length > 0;
+  return Object.keys(pageParams(filter)).length > 0;
 }
 
 /** `base` with the filter and cursor as its query. */
 export function orderListHref(base: string, query: OrderListQuery): string {
-  const search = new URLSearchParams(filterParams(query.filter));
+  const search = new URLSearchParams(pageParams(query.filter));
   if (query.cursor) search.set("cursor", query.cursor);
   const s = search.toString();
   return s ? `${base}?${s}` : base;
@@ -72,6 +84,7 @@ const FIELD_LABEL: Record<string, string> = {
   placed_from: "Placed from",
   placed_to: "Placed to",
   customer_id: "Customer id",
+  customer_email: "Customer email",
   number: "Order number",
 };
 

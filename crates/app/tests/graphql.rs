@@ -900,6 +900,7 @@ const COUNTERPARTS: &[(&str, &str)] = &[
     ("DELETE /api/v1/payment-methods/{id}", "Mutation.removePaymentMethod"),
     ("POST /api/v1/payment-methods/{id}/default", "Mutation.makeDefaultPaymentMethod"),
     ("GET /api/v1/payments/{id}", "Query.payment"),
+    ("GET /api/v1/users", "Query.userByEmail"),
     ("POST /api/v1/payments/{id}/refunds", "Mutation.refundPayment"),
     ("GET /api/v1/products", "Query.products"),
     ("POST /api/v1/products", "Mutation.createProduct"),

@@ -176,3 +176,37 @@ on_every_backend!(admins_find_orders_by_customer_and_number_and_export_them, |ba
         assert_problem(status, &serde_json::from_str(&body).unwrap(), expected, what);
     }
 });
+
+on_every_backend!(an_admin_finds_a_customer_by_email_and_lists_their_orders, |backend: Backend| async move {
+    let app = TestApp::spawn(&backend).await;
+    let (admin, customer, _, order) = app.a_completed_order().await;
+    let (_, me) = app.get("/api/v1/me", Some(&customer)).await;
+    let email = me["email"].as_str().unwrap().to_owned();
+
+    let (status, found) = app.get(&format!("/api/v1/users?email=%20{}", email.to_uppercase()), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "any case, spaces around: {found}");
+    assert_eq!(found["id"], me["id"]);
+    let (_, theirs) =
+        app.get(&format!("/api/v1/orders?customer_id={}", found["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(ids(&theirs), [order["id"].as_str().unwrap()]);
+    let over_graphql = app
+        .graphql(
+            Some(&admin),
+            "query($email: String!) { userByEmail(email: $email) { id } }",
+            json!({ "email": email }),
+        )
+        .await;
+    assert_eq!(over_graphql["data"]["userByEmail"]["id"], me["id"], "{over_graphql}");
+
+    let (status, body) = app.get(&format!("/api/v1/users?email={email}"), Some(&customer)).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "a customer looking people up");
+    let (status, body) = app.get(&format!("/api/v1/users?email={email}"), None).await;
+    assert_problem(status, &body, StatusCode::UNAUTHORIZED, "no token");
+    let (status, body) = app.get("/api/v1/users?email=nobody%40example.test", Some(&admin)).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "no such account");
+    let (status, body) = app.get("/api/v1/users?email=not-an-email", Some(&admin)).await;
+    assert_problem(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "not an email");
+    assert_eq!(body["errors"][0]["field"], "email", "{body}");
+    let (status, body) = app.get("/api/v1/users", Some(&admin)).await;
+    assert_problem(status, &body, StatusCode::BAD_REQUEST, "no email asked for");
+});

@@ -17,6 +17,12 @@ pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
+    /// The account with this email (admins); `NOT_FOUND` when there is none.
+    async fn user_by_email(&self, ctx: &Context<'_>, email: String) -> Result<User> {
+        kernel::graphql::admin(ctx)?;
+        crate::find_user::user_by_email(state::<Identity>(ctx)?, &email).await.extend()
+    }
+
     /// The signed-in account; `UNAUTHENTICATED` without a valid access token.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let principal = kernel::graphql::signed_in(ctx)?;

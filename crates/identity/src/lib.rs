@@ -17,6 +17,7 @@
 //! (attempt budgets) and `users` (the table).
 
 mod credentials;
+mod find_user;
 mod graphql;
 mod limits;
 mod login;
@@ -122,6 +123,7 @@ impl Identity {
             .merge(logout::routes())
             .merge(password::routes())
             .merge(me::routes())
+            .merge(find_user::routes())
             .with_state(self.clone())
     }
 

@@ -5,8 +5,8 @@ import { statusLabel } from "@/lib/order-copy";
 import { FILTER_STATUSES, type OrderFilter, isFiltered } from "@/lib/order-filter";
 
 /**
- * Narrows an order list by status and the days placed (and, with `admin`, by customer and
- * order number). A plain GET form: the filter lives in the URL, so a narrowed list can be
+ * Narrows an order list by status and the days placed (and, with `admin`, by customer
+ * email or id and order number). A plain GET form: the filter lives in the URL, so a narrowed list can be
  * bookmarked or shared, and works before any script has loaded.
  */
 export function OrderFilterForm({ action, filter, admin = false }: { action: string; filter: OrderFilter; admin?: boolean }) {
@@ -31,12 +31,14 @@ export function OrderFilterForm({ action, filter, admin = false }: { action: str
         <>
           <TextField id="number" name="number" label="Order number" placeholder="3E8119F2" defaultValue={filter.number} />
           <TextField
-            id="customer_id"
-            name="customer_id"
-            label="Customer id"
-            className="sm:col-span-2"
-            defaultValue={filter.customerId}
+            id="customer_email"
+            name="customer_email"
+            type="email"
+            label="Customer email"
+            placeholder="ada@example.com"
+            defaultValue={filter.customerEmail}
           />
+          <TextField id="customer_id" name="customer_id" label="Customer id" defaultValue={filter.customerId} />
         </>
       ) : null}
       <div className="flex items-end gap-2">

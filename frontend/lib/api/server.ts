@@ -173,6 +173,16 @@ export async function me(token: string): Promise<User> {
   return toUser(await call<ApiUser>("/api/v1/me", { token }));
 }
 
+/** The account with this email (admin); null when there is none. */
+export async function findUserByEmail(token: string, email: string): Promise<User | null> {
+  try {
+    return toUser(await call<ApiUser>(`/api/v1/users?${new URLSearchParams({ email })}`, { token }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
 // --- Catalog ----------------------------------------------------------------
 
 /** Products per catalog page. */

@@ -6,22 +6,25 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { requireAdmin } from "@/lib/auth-guard";
 import { filterParams, isFiltered, orderListHref, parseOrderListQuery } from "@/lib/order-filter";
-import { loadOrderList } from "@/lib/order-list";
+import { loadOrderList, withCustomerByEmail } from "@/lib/order-list";
 
 export const metadata: Metadata = { title: "Orders" };
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 /**
- * Every customer's orders, newest first, narrowed by status, days placed, customer and
- * order number (all in the URL), with the same selection exported as CSV.
+ * Every customer's orders, newest first, narrowed by status, days placed, customer (by id
+ * or email) and order number (all in the URL), with the same selection exported as CSV.
  */
 export default async function AdminOrdersPage({ searchParams }: Props) {
   const query = parseOrderListQuery(await searchParams);
   const here = orderListHref("/admin/orders", query);
   const { token } = await requireAdmin(here);
-  const { page, refusal } = await loadOrderList(token, query, here);
-  const exportHref = `/bff/api/v1/orders/export?${new URLSearchParams(filterParams(query.filter))}`;
+  const resolved = await withCustomerByEmail(token, query.filter, here);
+  const { page, refusal } = resolved.filter
+    ? await loadOrderList(token, { ...query, filter: resolved.filter }, here)
+    : { page: null, refusal: resolved.refusal };
+  const exportHref = `/bff/api/v1/orders/export?${new URLSearchParams(filterParams(resolved.filter ?? query.filter))}`;
   return (
     <div>
       <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">

@@ -223,6 +223,17 @@ impl Platform {
         self.graphql.sdl()
     }
 
+    /// Each part's own OpenAPI document (Identity, each context, operations), by name: the
+    /// merged document keeps one schema per name, so a check that two parts never give the
+    /// same name to different schemas needs them apart.
+    pub fn openapi_by_part(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+        let part = |router: utoipa_axum::router::OpenApiRouter| router.split_for_parts().1;
+        let mut parts = vec![("identity", part(self.identity.router()))];
+        parts.extend(self.modules.iter().map(|module| (module.name, part(module.router.clone()))));
+        parts.push(("operations", part(crate::operations::routes(self.operations()))));
+        parts
+    }
+
     /// The OpenAPI document of every endpoint under `/api/v1`.
     pub fn openapi(&self) -> utoipa::openapi::OpenApi {
         crate::http::api(self.routes()).1

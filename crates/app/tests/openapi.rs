@@ -46,3 +46,28 @@ async fn every_documented_operation_is_routed() {
     }
     assert_eq!(operations, 50);
 }
+
+/// utoipa merges the parts' schemas by name without a word: a context naming a type as
+/// another context already did would silently replace that one in the document (an order
+/// timeline's `TimelineEntry` once replaced the saga operations' own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_two_parts_give_one_schema_name_to_different_schemas() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let mut seen: std::collections::HashMap<String, (&str, Value)> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for (part, document) in app.platform().openapi_by_part() {
+        let schemas = document.components.map(|components| components.schemas).unwrap_or_default();
+        for (name, schema) in schemas {
+            let schema = serde_json::to_value(schema).unwrap();
+            match seen.get(&name) {
+                Some((first, earlier)) if *earlier != schema => clashes.push(format!("{name}: {first} and {part}")),
+                Some(_) => {}
+                None => {
+                    seen.insert(name, (part, schema));
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 50, "every part's schemas were read ({})", seen.len());
+    assert!(clashes.is_empty(), "one name, two schemas: {clashes:?}");
+}

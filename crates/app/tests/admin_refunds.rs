@@ -193,6 +193,17 @@ on_every_backend!(a_cancellation_after_a_partial_refund_gives_back_only_the_rest
         })
         .await;
     assert_eq!(order["refunded"]["amount_minor"], 700, "{order}");
+    let (_, timeline) = app.get(&format!("/api/v1/orders/{order_id}/timeline"), Some(&customer)).await;
+    let refunds: Vec<&str> = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["moment"] == "refunded")
+        .map(|entry| entry["detail"].as_str().unwrap_or_default())
+        .collect();
+    let rest = total - 700;
+    let rest = format!("{}.{:02} USD given back", rest / 100, rest % 100);
+    assert_eq!(refunds, ["7.00 USD given back: Price match", rest.as_str()], "the admin's, then the rest");
     let (status, _, body) = refund(&app, &admin, &payment_id, None, json!({ "reason": "Once more" })).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "a payment refunded by its cancellation");
     assert_eq!(app.gateway_operations("refund").await, 2);

@@ -128,6 +128,11 @@ on_every_backend!(a_cancelled_order_shows_the_request_the_refund_and_the_release
     let mut undone: Vec<&str> = journey[6..journey.len() - 1].iter().map(|(moment, _)| moment.as_str()).collect();
     undone.sort_unstable();
     assert_eq!(undone, ["refunded", "stock_released"], "{journey:?}");
+    // The refund says how much came back: the whole total, nothing having been refunded before.
+    let order = app.settled_order(&customer, &order_id).await;
+    let total = order["total"]["amount_minor"].as_i64().unwrap();
+    let given_back = format!("{}.{:02} USD given back", total / 100, total % 100);
+    assert!(journey.contains(&with("refunded", &given_back)), "{given_back} in {journey:?}");
 });
 
 on_every_backend!(only_the_customer_and_admins_read_an_order_s_timeline, |backend: Backend| async move {

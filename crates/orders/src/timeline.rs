@@ -4,7 +4,7 @@
 //! saga's (refund, release). They share one store, so their positions give one order.
 
 use crate::Orders;
-use crate::cancel_order::saga::{Step as CancelStep, saga_id as cancellation_saga_id};
+use crate::cancel_order::saga::{Refunded, Step as CancelStep, saga_id as cancellation_saga_id};
 use crate::get_order::visible_order;
 use crate::order::{OrdersEvent, order_stream};
 use crate::place_order::saga::Step as PlaceStep;
@@ -101,10 +101,10 @@ fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String
     // The two sagas' step names differ, so a name says which saga and step it is.
     let steps = |name: &str| (PlaceStep::from_name(name), CancelStep::from_name(name));
     Ok(match saga_event {
-        SagaEvent::SagaStepSucceeded { step, .. } => match steps(&step) {
+        SagaEvent::SagaStepSucceeded { step, result } => match steps(&step) {
             (Some(PlaceStep::ReserveInventory), _) => Some((OrderMoment::StockReserved, None)),
             (Some(PlaceStep::ProcessPayment), _) => Some((OrderMoment::Paid, None)),
-            (_, Some(CancelStep::RefundPayment)) => Some((OrderMoment::Refunded, None)),
+            (_, Some(CancelStep::RefundPayment)) => Some((OrderMoment::Refunded, refund_detail(result))),
             (_, Some(CancelStep::ReleaseInventory)) => Some((OrderMoment::StockReleased, None)),
             _ => None,
         },
@@ -115,6 +115,17 @@ fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String
         },
         SagaEvent::SagaNeedsAttention { reason, .. } => Some((OrderMoment::NeedsAttention, Some(reason))),
         _ => None,
+    })
+}
+
+/// How much a cancellation's refund gave back, from its step's result (none is kept for
+/// cancellations made before it was).
+fn refund_detail(result: serde_json::Value) -> Option<String> {
+    let Refunded { amount } = serde_json::from_value(result).ok()?;
+    Some(match amount {
+        Some(amount) if amount.amount_minor > 0 => format!("{} {} given back", amount.decimal(), amount.currency),
+        Some(_) => "Nothing was left to give back.".to_owned(),
+        None => "Nothing had been charged.".to_owned(),
     })
 }
 

@@ -15,6 +15,7 @@ use contracts::orders::{CancelOrder, OrderCancellationRefused, OrderCancelled, R
 use contracts::payments::{PaymentRefunded, RefundPayment};
 use contracts::shipping::{CancelShipment, ShipmentCancellationRefused, ShipmentCancelled};
 use kernel::bus::BusError;
+use kernel::money::Money;
 use kernel::saga::{Answer, Command, Failure, Outcome, SagaContext, SagaDefinition};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -51,6 +52,13 @@ pub(crate) struct CancelOrderData {
 /// The cancel-order saga of an order: one per order, so asking twice starts nothing new.
 pub(crate) fn saga_id(order_id: Uuid) -> Uuid {
     kernel::ids::derived_id(&["cancel_order", &order_id.to_string()])
+}
+
+/// What the refund step gave back, kept as its result for the order's timeline: `None`
+/// when nothing had been charged.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Refunded {
+    pub(crate) amount: Option<Money>,
 }
 
 /// The saga's definition.
@@ -100,7 +108,9 @@ impl SagaDefinition for CancelOrderSaga {
             Answer::action(Step::CancelShipment, |m: ShipmentCancellationRefused| {
                 (saga_id(m.order_id), Outcome::Failed(Failure::new("already_shipped", m.message)))
             }),
-            Answer::action(Step::RefundPayment, move |m: PaymentRefunded| done(m.order_id)),
+            Answer::action(Step::RefundPayment, |m: PaymentRefunded| {
+                (saga_id(m.order_id), kernel::saga::succeeded(&Refunded { amount: m.amount }))
+            }),
             Answer::action(Step::ReleaseInventory, move |m: InventoryReleased| done(m.order_id)),
             Answer::action(Step::CancelOrder, move |m: OrderCancelled| done(m.order_id)),
         ]

@@ -58,7 +58,7 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   await expect(page.getByRole("row").filter({ has: refund })).toContainText("The box arrived dented");
   await expect(page.getByTestId("timeline-moment").filter({ hasText: "5.00 USD given back: The box arrived dented" })).toHaveCount(1);
   await expectAccessible(page, "an order with a refund");
-  await screenshot(page, "order-refunded");
+  await screenshot(page, "order-part-refunded");
 
   // The admin then cancels it before its parcel leaves: the rest comes back too.
   await admin.getByRole("button", { name: "Cancel order" }).click();

@@ -5,7 +5,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::{Backend, TestApp, assert_problem, on_every_backend};
+use std::time::Duration;
+use testkit::{Backend, Bus, ServerProcess, TestApp, assert_problem, on_every_backend};
 
 /// A customer's completed order of 2 units at 15.00: (admin, customer, order, payment id, total).
 async fn a_paid_order(app: &TestApp) -> (String, String, String, String, i64) {
@@ -292,3 +293,38 @@ on_every_backend!(graphql_refunds_are_admins_and_keyed_requests_answer_once, |ba
     assert_eq!(seen["data"]["payment"]["refunds"][0]["reason"], "Scratched lid");
     app.assert_invariants().await;
 });
+
+on_every_backend!(
+    a_refund_whose_process_dies_after_the_gateway_made_it_is_recorded_once_after_a_restart,
+    |backend: Backend| async move {
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_emporium"));
+        let mut server = ServerProcess::start(binary, &backend, &Bus::Embedded, |_| {}).await;
+        let app = TestApp::attach(&server).await;
+        let (admin, customer, order_id, payment_id, _) = a_paid_order(&app).await;
+        // The real server process dies the moment the provider has refunded, before Payments
+        // can record it: the admin gets no answer.
+        app.gateway_fault("refund_crash", true).await;
+        let request = reqwest::Client::new()
+            .post(format!("{}/api/v1/payments/{payment_id}/refunds", app.base))
+            .bearer_auth(&admin)
+            .json(&json!({ "amount_minor": 400, "reason": "Crushed corner" }))
+            .send()
+            .await;
+        assert!(request.is_err() || !request.unwrap().status().is_success(), "no answer from a dead process");
+        assert!(server.exited_within(Duration::from_secs(20)).await, "the server did not crash: {}", server.log_text());
+        assert_eq!(app.gateway_operations("refund").await, 1, "the refund was made before the crash");
+        app.gateway_fault("refund_crash", false).await;
+
+        server.restart().await;
+        let made = app
+            .eventually("the refund is recorded after the restart", || async {
+                let (_, seen) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&admin)).await;
+                (seen["refunds"][0]["status"] == "succeeded").then_some(seen)
+            })
+            .await;
+        assert_eq!(made["refunded"]["amount_minor"], 400, "{made}");
+        order_with_refunds(&app, &customer, &order_id, 1).await;
+        assert_eq!(app.gateway_operations("refund").await, 1, "and never refunded twice");
+        app.assert_invariants().await;
+    }
+);

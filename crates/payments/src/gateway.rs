@@ -10,7 +10,8 @@
 //! - `charge_answer`: a charge is made, but its answer is lost (the call times out), and so
 //!   is the answer to every retry: only a lookup tells what happened;
 //! - `charge_crash`: the process aborts right after the charge is made, before the caller
-//!   can record it.
+//!   can record it;
+//! - `refund_crash`: the same, right after a refund is made.
 
 use async_trait::async_trait;
 use kernel::db::{Db, Migration};
@@ -263,7 +264,12 @@ impl CardGateway for SimulatedGateway {
         }
         self.behave().await?;
         self.check_outage("refund").await?;
-        self.record(idempotency_key, "refund", charge_id, amount).await
+        let refunded = self.record(idempotency_key, "refund", charge_id, amount).await;
+        if self.faulty("refund_crash").await? {
+            tracing::error!("simulated crash right after a refund");
+            std::process::abort();
+        }
+        refunded
     }
 
     async fn find_charge(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError> {

@@ -45,6 +45,11 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   await expect(panel.getByText("$5.00 was refunded.")).toBeVisible();
   await expect(panel.getByTestId("payment-refunded")).toHaveText("$5.00");
   await expect(panel.getByTestId("payment-refund")).toContainText("The box arrived dented");
+  // The order's history on the same page hears of it too, a moment later.
+  const adminHistory = admin.getByRole("list", { name: "Order history" });
+  await expect(adminHistory.getByTestId("timeline-moment").filter({ hasText: "5.00 USD given back" })).toHaveCount(1, {
+    timeout: 15_000,
+  });
   await screenshot(admin, "admin-order-refunded");
 
   // The customer's order shows what came back, and why, in its sums and its history.

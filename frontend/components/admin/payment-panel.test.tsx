@@ -5,6 +5,8 @@ import type { ApiPayment, ApiRefund } from "@/lib/api/types";
 import { openDialogsInJsdom } from "@/test/dialog";
 import { PaymentPanel } from "./payment-panel";
 
+vi.mock("next/navigation", () => ({ useRouter: () => ({ refresh: vi.fn() }) }));
+
 beforeAll(openDialogsInJsdom);
 
 afterEach(() => {

@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { type FormEvent, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
@@ -25,6 +26,9 @@ const PAYMENT_STATUS_LABEL: Record<string, string> = {
   voided: "Voided",
 };
 
+/** How long Orders usually takes to hear of a refund and record it on the order. */
+const ORDER_CATCH_UP_MS = 1_000;
+
 const REFUND_STATUS_LABEL: Record<ApiRefund["status"], string> = {
   pending: "Waiting for the card processor",
   succeeded: "Refunded",
@@ -37,7 +41,14 @@ const REFUND_STATUS_LABEL: Record<ApiRefund["status"], string> = {
  * reason the customer then sees on their order).
  */
 export function PaymentPanel({ initial }: { initial: ApiPayment }) {
+  const router = useRouter();
   const [payment, setPayment] = useState(initial);
+  // The page read anew (after a refund or a cancellation) brings the payment as it now is.
+  const [read, setRead] = useState(initial);
+  if (initial !== read) {
+    setRead(initial);
+    setPayment(initial);
+  }
   const [refunding, setRefunding] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const zero: Money = { amount_minor: 0, currency: payment.amount?.currency ?? "USD" };
@@ -57,6 +68,8 @@ export function PaymentPanel({ initial }: { initial: ApiPayment }) {
     } catch (e) {
       setNotice(`The refund was asked for, but the payment could not be read again: ${errorMessage(e)}`);
     }
+    // Orders records the refund on the order a moment later: read the page's history again then.
+    setTimeout(() => router.refresh(), ORDER_CATCH_UP_MS);
   }
 
   return (

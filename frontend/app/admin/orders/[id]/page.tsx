@@ -84,8 +84,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[20rem_1fr]">
         <div className="space-y-6">
-          {/* Keyed by its last change, so the panel starts again from what the page read anew. */}
-          {payment ? <PaymentPanel key={payment.updated_at} initial={payment} /> : null}
+          {payment ? <PaymentPanel initial={payment} /> : null}
           <section aria-labelledby="history-title" className="h-fit rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 id="history-title" className="mb-4 text-lg font-semibold text-slate-900">
               History

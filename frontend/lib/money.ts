@@ -38,6 +38,18 @@ export function toDecimalString(amountMinor: number, digits: number): string {
   return `${negative ? "-" : ""}${whole}.${fraction}`;
 }
 
+/**
+ * Minor units for an amount typed in major units with at most `digits` decimals ("12",
+ * "12.5", "$1,299.99"), without going through a float; null when it is not one.
+ */
+export function toMinorUnits(text: string, digits: number): number | null {
+  const cleaned = text.trim().replace(/^\$/, "").replace(/,(?=\d{3}(\D|$))/g, "");
+  const match = (digits === 0 ? /^(\d+)()$/ : new RegExp(`^(\\d+)(?:\\.(\\d{0,${digits}}))?$`)).exec(cleaned);
+  if (!match) return null;
+  const minor = Number(match[1] ?? "0") * 10 ** digits + Number((match[2] ?? "").padEnd(digits, "0") || "0");
+  return Number.isSafeInteger(minor) ? minor : null;
+}
+
 /** "$19.99" for `{ amount_minor: 1999, currency: "USD" }`. */
 export function formatMoney(money: Money): string {
   const decimal = toDecimalString(money.amount_minor, minorDigits(money.currency));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { refundErrorsByInput, refundFormFor, toMinorUnits, toRefundBody } from "./refund";
+import { toMinorUnits } from "./money";
+import { refundErrorsByInput, refundFormFor, toRefundBody } from "./refund";
 
 const usd = (amount_minor: number) => ({ amount_minor, currency: "USD" });
 

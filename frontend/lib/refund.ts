@@ -7,7 +7,7 @@
 import type { FieldError } from "./api/problem";
 import type { Money, RefundBody } from "./api/types";
 import { FORM_LEVEL, type FieldErrors, type Parsed, fieldErrorsByInput } from "./admin/product-form";
-import { formatMoney, minorDigits, toDecimalString } from "./money";
+import { formatMoney, minorDigits, toDecimalString, toMinorUnits } from "./money";
 
 /** The longest reason the API keeps, in characters. */
 export const MAX_REFUND_REASON = 500;
@@ -22,15 +22,6 @@ export interface RefundFormValues {
 /** The form as it opens: everything still charged, no reason yet. */
 export function refundFormFor(refundable: Money): RefundFormValues {
   return { amount: toDecimalString(refundable.amount_minor, minorDigits(refundable.currency)), reason: "" };
-}
-
-/** Minor units for an amount typed in major units ("12", "12.5", "1,299.99"), or null. */
-export function toMinorUnits(text: string, digits: number): number | null {
-  const cleaned = text.trim().replace(/^[$€£]/, "").replace(/,(?=\d{3}(\D|$))/g, "");
-  const match = (digits === 0 ? /^(\d+)()$/ : new RegExp(`^(\\d+)(?:\\.(\\d{0,${digits}}))?$`)).exec(cleaned);
-  if (!match) return null;
-  const minor = Number(match[1] ?? "0") * 10 ** digits + Number((match[2] ?? "").padEnd(digits, "0") || "0");
-  return Number.isSafeInteger(minor) ? minor : null;
 }
 
 /**

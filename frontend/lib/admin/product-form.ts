@@ -6,7 +6,7 @@
  */
 import type { FieldError } from "../api/problem";
 import type { AdminProduct, NewProduct, ProductAttribute, ProductChanges, ProductStatus } from "../api/types";
-import { toDecimalString } from "../money";
+import { toDecimalString, toMinorUnits } from "../money";
 
 /** The only currency the admin form prices in. */
 export const FORM_CURRENCY = "USD";
@@ -70,13 +70,7 @@ export function formValuesOf(product: AdminProduct): ProductFormValues {
  * float; null when it is not an amount with at most two decimals.
  */
 export function dollarsToCents(text: string): number | null {
-  const cleaned = text.trim().replace(/^\$/, "").replace(/,(?=\d{3}(\D|$))/g, "");
-  const match = /^(\d+)(?:\.(\d{0,2}))?$/.exec(cleaned);
-  if (!match) return null;
-  const whole = match[1] ?? "0";
-  const fraction = (match[2] ?? "").padEnd(2, "0");
-  const cents = Number(whole) * 100 + Number(fraction);
-  return Number.isSafeInteger(cents) ? cents : null;
+  return toMinorUnits(text, 2);
 }
 
 /** "12.50" for 1250: what the price input shows. */

@@ -4,9 +4,12 @@
 //!
 //! - I1 stock: each product's reserved units are the units of its completed orders whose
 //!   parcels have not left, and with the units set aside never more than on hand;
-//! - I3 money: charged minus refunded at the card gateway equals the totals of the
-//!   completed and delivered orders less what admins gave back on them (read from the built-in simulator's ledger; with a real
-//!   provider, reconcile against its reports instead);
+//! - I3 money: captured minus refunded, plus what is still held by authorizations, at the
+//!   card gateway equals the totals of the completed and delivered orders less what admins
+//!   gave back on them; and what is still held is exactly the totals of the orders not yet
+//!   captured (those whose parcel has not left, when capturing at shipment; none when
+//!   capturing at confirmation). Read from the built-in simulator's ledger; with a real
+//!   provider, reconcile against its reports instead;
 //! - I4 every saga is completed or compensated;
 //! - I5 every idempotency key names an order that exists.
 
@@ -77,20 +80,8 @@ pub async fn broken_invariant(platform: &Platform) -> Result<Option<String>, Aud
             )));
         }
     }
-    let moved: Vec<(String, i64)> = sqlx::query_as(
-        "select kind, cast(coalesce(sum(amount_minor), 0) as bigint) from simulated_gateway_operations \
-         where kind in ('charge', 'refund') group by kind",
-    )
-    .fetch_all(&payments)
-    .await?;
-    let total = |kind: &str| moved.iter().find(|(k, _)| k == kind).map_or(0, |(_, sum)| *sum);
-    let kept: i64 = completed.iter().map(|(_, _, total)| total).sum();
-    if total("charge") - total("refund") != kept {
-        return Ok(Some(format!(
-            "I3: charged {} and refunded {}, but completed orders keep {kept}",
-            total("charge"),
-            total("refund")
-        )));
+    if let Some(broken) = money_broken(platform, &payments, &completed, &handed_over).await? {
+        return Ok(Some(broken));
     }
     let orphaned: Option<String> = sqlx::query_scalar(
         "select i.idempotency_key from order_idempotency i left join orders o on o.id = i.order_id \
@@ -99,4 +90,51 @@ pub async fn broken_invariant(platform: &Platform) -> Result<Option<String>, Aud
     .fetch_optional(&orders)
     .await?;
     Ok(orphaned.map(|key| format!("I5: idempotency key {key} names no order")))
+}
+
+/// I3, or `None` when it holds: what the gateway captured, refunded and still holds against
+/// the `completed` orders (id, lines, total less admins' refunds), of which `handed_over`
+/// have left with the carrier.
+async fn money_broken(
+    platform: &Platform,
+    payments: &sqlx::AnyPool,
+    completed: &[(String, String, i64)],
+    handed_over: &HashSet<String>,
+) -> Result<Option<String>, AuditError> {
+    // Charges made at once, before authorizations, count as captured.
+    let moved: Vec<(String, i64)> = sqlx::query_as(
+        "select case when kind = 'charge' then 'capture' else kind end, cast(coalesce(sum(amount_minor), 0) as bigint) \
+         from simulated_gateway_operations where kind in ('charge', 'capture', 'refund') group by 1",
+    )
+    .fetch_all(payments)
+    .await?;
+    let total = |kind: &str| moved.iter().find(|(k, _)| k == kind).map_or(0, |(_, sum)| *sum);
+    let held: i64 = sqlx::query_scalar(
+        "select cast(coalesce(sum(amount_minor), 0) as bigint) from simulated_gateway_operations a \
+         where kind = 'authorization' and not exists (select 1 from simulated_gateway_operations c \
+         where c.reference = a.result_id and c.kind in ('capture', 'void'))",
+    )
+    .fetch_one(payments)
+    .await?;
+    let (captured, refunded) = (total("capture"), total("refund"));
+    let kept: i64 = completed.iter().map(|(_, _, total)| total).sum();
+    if captured - refunded + held != kept {
+        return Ok(Some(format!(
+            "I3: captured {captured}, refunded {refunded} and still held {held}, but completed orders keep {kept}"
+        )));
+    }
+    let uncaptured: i64 = match platform.capture_at {
+        payments::CaptureAt::Shipment => {
+            completed.iter().filter(|(id, _, _)| !handed_over.contains(id)).map(|(_, _, total)| total).sum()
+        }
+        payments::CaptureAt::Confirmation => 0,
+    };
+    if held != uncaptured {
+        return Ok(Some(format!(
+            "I3: {held} is held by authorizations not captured, but the orders not captured yet ({} capture) \
+             total {uncaptured}",
+            platform.capture_at
+        )));
+    }
+    Ok(None)
 }

@@ -33,6 +33,8 @@ pub struct Platform {
     graphiql: bool,
     transport: Transport,
     runtime: Option<Runtime>,
+    /// When authorized payments are captured, which decides what the money audit expects.
+    pub(crate) capture_at: payments::CaptureAt,
 }
 
 fn target(settings: &Settings) -> DbTarget {
@@ -150,7 +152,7 @@ impl Platform {
             catalog::module(catalog, cache, Arc::new(FsBlobStore::new(blob_dir(settings)))).await?,
             inventory::module(inventory).await?,
             orders::module(orders, orders_config).await?,
-            payments::module(payments, Arc::new(gateway)).await?,
+            payments::module(payments, Arc::new(gateway), settings.capture_at).await?,
             shipping::module(shipping, rate_card(settings), carrier_secrets(settings)?).await?,
         ];
         let identity = Identity::open(identity_db, jwt_secret(settings)?, clock)
@@ -167,6 +169,7 @@ impl Platform {
             graphiql: settings.environment != crate::settings::Environment::Production,
             transport: settings.transport(),
             runtime: None,
+            capture_at: settings.capture_at,
         })
     }
 

@@ -113,6 +113,11 @@ pub struct Settings {
     #[arg(long, env = "EMPORIUM_GATEWAY_FAILURE_RATE", default_value_t = 0.0)]
     pub gateway_failure_rate: f64,
 
+    /// When an order's authorized payment is charged: `shipment` (when its parcel leaves
+    /// with the carrier) or `confirmation` (as soon as the order is confirmed).
+    #[arg(long, env = "EMPORIUM_CAPTURE_AT", default_value = "shipment")]
+    pub capture_at: payments::CaptureAt,
+
     /// Most units of one product one order may have (a limit against hoarding).
     #[arg(long, env = "EMPORIUM_MAX_UNITS_PER_PRODUCT", default_value_t = 100)]
     pub max_units_per_product: u32,
@@ -206,6 +211,7 @@ impl Settings {
             saga_step_deadlines: None,
             gateway_latency_ms: 0,
             gateway_failure_rate: 0.0,
+            capture_at: payments::CaptureAt::Shipment,
             max_units_per_product: 100,
             free_shipping_over: 10_000,
             rate_limit: 50,

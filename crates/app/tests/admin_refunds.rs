@@ -1,12 +1,22 @@
-//! Admins' refunds on both engines: part of a charge given back with a reason, then more,
-//! never above what is still charged; each one shown on the order. A cancellation
+//! Admins' refunds on both engines: part of a capture given back with a reason, then more,
+//! never above what is still captured; each one shown on the order. A cancellation
 //! afterwards gives back only the rest, a refund the gateway cannot make at once is made
 //! when it can, and every request that cannot be taken is a 4xx that changes nothing.
+//!
+//! Payments are captured at confirmation here, so that an order can be refunded in part
+//! and still be cancelled (its parcel has not left); `payment_capture.rs` refunds orders
+//! captured when they ship.
 
+use payments::CaptureAt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::{Backend, Bus, ServerProcess, TestApp, assert_problem, on_every_backend};
+
+/// A platform capturing payments as soon as orders are confirmed.
+async fn at_confirmation(backend: &Backend) -> TestApp {
+    TestApp::spawn_with(backend, |settings| settings.capture_at = CaptureAt::Confirmation).await
+}
 
 /// A customer's completed order of 2 units at 15.00: (admin, customer, order, payment id, total).
 async fn a_paid_order(app: &TestApp) -> (String, String, String, String, i64) {
@@ -14,6 +24,12 @@ async fn a_paid_order(app: &TestApp) -> (String, String, String, String, i64) {
     let order_id = order["id"].as_str().unwrap().to_owned();
     let payment_id = order["payment_id"].as_str().unwrap().to_owned();
     let total = order["total"]["amount_minor"].as_i64().unwrap();
+    // Captured a moment after the confirmation, by Payments' own subscriber.
+    app.eventually("the payment is captured", || async {
+        let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&admin)).await;
+        (payment["captured"]["amount_minor"] == total).then_some(())
+    })
+    .await;
     (admin, customer, order_id, payment_id, total)
 }
 
@@ -55,7 +71,7 @@ async fn order_with_refunds(app: &TestApp, token: &str, order_id: &str, count: u
 }
 
 on_every_backend!(an_admin_refunds_twice_and_a_third_above_the_rest_is_refused, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, customer, order_id, payment_id, total) = a_paid_order(&app).await;
 
     let first_body = json!({ "amount_minor": 1_000, "reason": "The box arrived dented" });
@@ -116,7 +132,7 @@ on_every_backend!(an_admin_refunds_twice_and_a_third_above_the_rest_is_refused, 
 });
 
 on_every_backend!(refunds_that_cannot_be_taken_change_nothing, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, customer, _, payment_id, _) = a_paid_order(&app).await;
     let fine = json!({ "amount_minor": 100, "reason": "Goodwill" });
 
@@ -170,7 +186,7 @@ async fn payment_id_of(app: &TestApp, order_id: &str) -> String {
 }
 
 on_every_backend!(a_cancellation_after_a_partial_refund_gives_back_only_the_rest, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, customer, order_id, payment_id, total) = a_paid_order(&app).await;
     let (status, _, _) =
         refund(&app, &admin, &payment_id, None, json!({ "amount_minor": 700, "reason": "Price match" })).await;
@@ -212,7 +228,7 @@ on_every_backend!(a_cancellation_after_a_partial_refund_gives_back_only_the_rest
 });
 
 on_every_backend!(a_refund_the_gateway_cannot_make_now_is_made_when_it_can, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, customer, order_id, payment_id, total) = a_paid_order(&app).await;
     app.gateway_fault("refund", true).await;
     let (status, _, pending) =
@@ -249,7 +265,7 @@ on_every_backend!(a_refund_the_gateway_cannot_make_now_is_made_when_it_can, |bac
 });
 
 on_every_backend!(admins_refunding_at_once_never_give_back_more_than_was_charged, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, _, _, payment_id, total) = a_paid_order(&app).await;
     let share = total * 2 / 5;
     let attempts = (0..6).map(|i| {
@@ -270,7 +286,7 @@ on_every_backend!(admins_refunding_at_once_never_give_back_more_than_was_charged
 });
 
 on_every_backend!(graphql_refunds_are_admins_and_keyed_requests_answer_once, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+    let app = at_confirmation(&backend).await;
     let (admin, customer, _, payment_id, _) = a_paid_order(&app).await;
     let mutation = "mutation($id: UUID!, $key: String) { refundPayment(paymentId: $id, idempotencyKey: $key, \
                     input: { amountMinor: 300, reason: \"Scratched lid\" }) { id status amount { amountMinor } } }";
@@ -298,7 +314,10 @@ on_every_backend!(
     a_refund_whose_process_dies_after_the_gateway_made_it_is_recorded_once_after_a_restart,
     |backend: Backend| async move {
         let binary = std::path::Path::new(env!("CARGO_BIN_EXE_emporium"));
-        let mut server = ServerProcess::start(binary, &backend, &Bus::Embedded, |_| {}).await;
+        let mut server = ServerProcess::start(binary, &backend, &Bus::Embedded, |settings| {
+            settings.capture_at = CaptureAt::Confirmation;
+        })
+        .await;
         let app = TestApp::attach(&server).await;
         let (admin, customer, order_id, payment_id, _) = a_paid_order(&app).await;
         // The real server process dies the moment the provider has refunded, before Payments

@@ -91,10 +91,12 @@ async fn survives_a_broker_restart(backend: Backend, bus: Bus) {
     }
     eprintln!("{ORDERS} orders settled {:?} after the broker came back", restarted.elapsed());
     let payments = app.platform().database("payments").unwrap();
-    let charges =
-        count(payments, "select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'charge'")
-            .await;
-    assert_eq!(charges, ORDERS as i64, "one charge per order");
+    let authorizations = count(
+        payments,
+        "select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'authorization'",
+    )
+    .await;
+    assert_eq!(authorizations, ORDERS as i64, "one authorization per order");
     let shipping = app.platform().database("shipping").unwrap();
     let shipments =
         count(shipping, "select cast(count(*) as bigint) from events where event_type = 'ShipmentCreated'").await;

@@ -76,17 +76,20 @@ on_every_backend!(the_audit_finds_books_that_disagree, |backend: Backend| async 
     let audited = app.cli(env!("CARGO_BIN_EXE_emporium"), &["audit", "--wait", "10"]).await;
     assert!(audited.contains("every invariant holds"), "{audited}");
 
-    // A charge the shop's orders do not account for.
+    // A capture the shop's orders do not account for.
     let payments = app.platform().database("payments").expect("payments database");
     let mut tx = payments.begin().await.unwrap();
     sqlx::query(
         "insert into simulated_gateway_operations (idempotency_key, kind, reference, amount_minor, currency, result_id, created_at) \
-         values ('stray', 'charge', 'tok_stray', 999, 'USD', 'ch_stray', '2026-12-04T00:00:00Z')",
+         values ('stray', 'capture', 'auth_stray', 999, 'USD', 'ch_stray', '2026-12-04T00:00:00Z')",
     )
     .execute(&mut *tx)
     .await
     .unwrap();
     tx.commit().await.unwrap();
     let broken = emporium::audit::broken_invariant(app.platform()).await.unwrap();
-    assert!(broken.as_deref().is_some_and(|why| why.starts_with("I3: charged 3499")), "{broken:?}");
+    assert!(
+        broken.as_deref().is_some_and(|why| why.starts_with("I3: captured 999, refunded 0 and still held 2500")),
+        "{broken:?}"
+    );
 });

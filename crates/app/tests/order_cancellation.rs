@@ -1,9 +1,11 @@
 //! Cancelling an order on both engines: before its parcel leaves, by its customer or an
-//! admin, the cancel-order saga calls the parcel back, refunds the payment, puts the stock
-//! back on sale and marks the order cancelled; once the parcel has left the cancellation is
+//! admin, the cancel-order saga calls the parcel back, gives the payment back (voids its
+//! authorization, or refunds it when it was captured at confirmation), puts the stock back
+//! on sale and marks the order cancelled; once the parcel has left the cancellation is
 //! refused and the order, the money and the stock stay as they were. Every request that
 //! cannot be taken is a 4xx and changes nothing.
 
+use payments::CaptureAt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{Backend, TestApp, assert_problem, on_every_backend};
@@ -38,17 +40,28 @@ async fn stock(app: &TestApp, admin: &str, product: Uuid) -> (i64, i64) {
     (level["on_hand"].as_i64().unwrap(), level["reserved"].as_i64().unwrap())
 }
 
-async fn refunds(app: &TestApp) -> i64 {
-    let payments = app.platform().database("payments").unwrap();
-    sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'refund'")
-        .fetch_one(payments.reader())
-        .await
-        .unwrap()
+/// How the card got its money back: (voids, refunds) the gateway made.
+async fn given_back(app: &TestApp) -> (i64, i64) {
+    (app.gateway_operations("void").await, app.gateway_operations("refund").await)
 }
 
-on_every_backend!(a_customer_cancels_before_hand_over_and_gets_everything_back, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend!(a_customer_cancels_before_capture_and_the_hold_is_released, |backend: Backend| async move {
+    a_customer_cancels_before_hand_over_and_gets_everything_back(backend, CaptureAt::Shipment).await;
+});
+
+on_every_backend!(a_customer_cancels_after_capture_and_is_refunded, |backend: Backend| async move {
+    a_customer_cancels_before_hand_over_and_gets_everything_back(backend, CaptureAt::Confirmation).await;
+});
+
+/// A customer cancels a completed order before its parcel leaves, with payments captured
+/// `capture_at`: a hold is voided, a capture refunded, and either happens once.
+async fn a_customer_cancels_before_hand_over_and_gets_everything_back(backend: Backend, capture_at: CaptureAt) {
+    let app = TestApp::spawn_with(&backend, |settings| settings.capture_at = capture_at).await;
     let (admin, customer, product, order_id, shipment_id) = a_completed_order(&app).await;
+    let expected = match capture_at {
+        CaptureAt::Shipment => (1, 0),
+        CaptureAt::Confirmation => (0, 1),
+    };
     assert_eq!(stock(&app, &admin, product).await, (10, 2));
     let (_, before) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&customer)).await;
     assert!(before["cancellation_saga_id"].is_null(), "no cancellation asked for yet: {before}");
@@ -75,7 +88,11 @@ on_every_backend!(a_customer_cancels_before_hand_over_and_gets_everything_back, 
         })
         .await;
     assert_eq!(level, (10, 0));
-    assert_eq!(refunds(&app).await, 1, "the card was refunded");
+    assert_eq!(given_back(&app).await, expected, "the card got its money back: (voids, refunds)");
+    let payment_id = order["payment_id"].as_str().unwrap();
+    let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
+    let status = if capture_at == CaptureAt::Shipment { "released" } else { "refunded" };
+    assert_eq!(payment["status"], status, "{payment}");
 
     // Asking again is a no-op; the shipment cannot be handed over any more.
     let (status, again) = cancel(&app, Some(&customer), &order_id, None).await;
@@ -83,9 +100,9 @@ on_every_backend!(a_customer_cancels_before_hand_over_and_gets_everything_back, 
     let hand_over = json!({ "carrier": "Parcelway", "tracking_number": "PW-TOO-LATE" });
     let (status, body) = app.post(&format!("/api/v1/shipments/{shipment_id}/ship"), Some(&admin), hand_over).await;
     assert_problem(status, &body, StatusCode::CONFLICT, "a cancelled parcel is not handed over");
-    assert_eq!(refunds(&app).await, 1, "refunded once");
+    assert_eq!(given_back(&app).await, expected, "given back once");
     app.assert_invariants().await;
-});
+}
 
 on_every_backend!(an_admin_cancels_any_order_before_hand_over, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;
@@ -138,7 +155,8 @@ on_every_backend!(a_parcel_that_left_is_not_called_back_and_the_order_stands, |b
         })
         .await;
     assert_eq!(level, (8, 0), "nothing put back on sale");
-    assert_eq!(refunds(&app).await, 0, "the money is kept");
+    assert_eq!(given_back(&app).await, (0, 0), "the money is kept");
+    assert_eq!(app.gateway_operations("capture").await, 1, "and was charged when the parcel left");
     app.assert_invariants().await;
 });
 

@@ -67,8 +67,10 @@ on_every_backend_and_bus!(happy_path_completes_with_a_shipment, |backend: Backen
     assert_eq!(shipment["order_id"], order["id"]);
     let payment_id = order["payment_id"].as_str().expect("a payment");
     let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
-    assert_eq!(payment["status"], "processed");
+    assert_eq!(payment["status"], "authorized", "held on the card until the parcel leaves: {payment}");
     assert_eq!(payment["amount"]["amount_minor"], 11400);
+    assert_eq!(payment["authorized"]["amount_minor"], 11400);
+    assert_eq!(payment["captured"]["amount_minor"], 0, "nothing charged before shipping");
     let level = stock_settles(&app, &admin, mug, 2).await;
     assert_eq!((level["on_hand"].as_i64(), level["available"].as_i64()), (Some(5), Some(3)));
     let (_, history) = app.get("/api/v1/orders", Some(&customer)).await;
@@ -125,52 +127,49 @@ on_every_backend_and_bus!(a_declined_payment_releases_stock_and_cancels, |backen
     app.assert_invariants().await;
 });
 
-on_every_backend_and_bus!(
-    an_unshippable_address_refunds_releases_and_cancels,
-    |backend: Backend, bus: Bus| async move {
-        let app = TestApp::spawn_on(&backend, &bus).await;
-        let admin = app.admin_token().await;
-        let product = app.create_product(&admin, 5, 2500).await;
-        let customer = app.new_customer().await;
-        let card = app.add_card(&customer, APPROVED).await;
+on_every_backend_and_bus!(an_unshippable_address_voids_releases_and_cancels, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
+    let admin = app.admin_token().await;
+    let product = app.create_product(&admin, 5, 2500).await;
+    let customer = app.new_customer().await;
+    let card = app.add_card(&customer, APPROVED).await;
 
-        let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "AQ").await;
-        let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
+    let (_, placed) = app.place_order(&customer, &[(product, 1)], card, "AQ").await;
+    let order = app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
 
-        assert_eq!(order["status"], "cancelled");
-        assert_eq!(order["cancellation"]["code"], "shipping_unavailable");
-        assert_eq!(step_status(&order, "create_shipment"), "failed");
-        assert_eq!(step_status(&order, "process_payment"), "compensated", "payment refunded");
-        assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
-        assert!(order["shipment_id"].is_null(), "no shipment after a failure");
-        let payment_id = order["payment_id"].as_str().expect("the payment was taken first");
-        let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
-        assert_eq!(payment["status"], "refunded");
-        let level = stock_settles(&app, &admin, product, 0).await;
-        assert_eq!(level["available"], 5);
+    assert_eq!(order["status"], "cancelled");
+    assert_eq!(order["cancellation"]["code"], "shipping_unavailable");
+    assert_eq!(step_status(&order, "create_shipment"), "failed");
+    assert_eq!(step_status(&order, "process_payment"), "compensated", "authorization voided");
+    assert_eq!(step_status(&order, "reserve_inventory"), "compensated", "stock released");
+    assert!(order["shipment_id"].is_null(), "no shipment after a failure");
+    let payment_id = order["payment_id"].as_str().expect("the payment was taken first");
+    let (_, payment) = app.get(&format!("/api/v1/payments/{payment_id}"), Some(&customer)).await;
+    assert_eq!(payment["status"], "released", "{payment}");
+    assert_eq!(payment["captured"]["amount_minor"], 0, "never charged");
+    let level = stock_settles(&app, &admin, product, 0).await;
+    assert_eq!(level["available"], 5);
 
-        let (status, history) =
-            app.get(&format!("/api/v1/orders/{}/saga", order["id"].as_str().unwrap()), Some(&admin)).await;
-        assert_eq!(status, StatusCode::OK);
-        let types: Vec<&str> =
-            history["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-        let compensations: Vec<&str> = history["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["data"]["phase"] == "compensation")
-            .map(|e| e["data"]["step"].as_str().unwrap())
-            .collect();
-        assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
-        assert_eq!(types.last(), Some(&"SagaCompensated"));
-        assert_eq!(
-            carried_out_in_place(&app, &admin, order["id"].as_str().unwrap()).await,
-            [r#""orders.ConfirmOrder""#, r#""orders.CancelOrder""#],
-            "the cancellation, too, is carried out in place"
-        );
-        app.assert_invariants().await;
-    }
-);
+    let (status, history) =
+        app.get(&format!("/api/v1/orders/{}/saga", order["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let types: Vec<&str> = history["history"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let compensations: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["phase"] == "compensation")
+        .map(|e| e["data"]["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(compensations, ["process_payment", "reserve_inventory", "place_order"], "undone in reverse order");
+    assert_eq!(types.last(), Some(&"SagaCompensated"));
+    assert_eq!(
+        carried_out_in_place(&app, &admin, order["id"].as_str().unwrap()).await,
+        [r#""orders.ConfirmOrder""#, r#""orders.CancelOrder""#],
+        "the cancellation, too, is carried out in place"
+    );
+    app.assert_invariants().await;
+});
 
 on_every_backend_and_bus!(a_repeated_idempotency_key_returns_the_same_order, |backend: Backend, bus: Bus| async move {
     let app = TestApp::spawn_on(&backend, &bus).await;
@@ -200,8 +199,8 @@ on_every_backend_and_bus!(a_repeated_idempotency_key_returns_the_same_order, |ba
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[should_panic(expected = "I3: charged 2000 and refunded 0")]
-async fn the_money_invariant_notices_a_refund_that_never_happened() {
+#[should_panic(expected = "I3: captured 0, refunded 0 and still held 2000, but completed orders keep 0")]
+async fn the_money_invariant_notices_a_void_that_never_happened() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let admin = app.admin_token().await;
     let product = app.create_product(&admin, 5, 1000).await;
@@ -209,9 +208,9 @@ async fn the_money_invariant_notices_a_refund_that_never_happened() {
     let card = app.add_card(&customer, "4242424242424242").await;
     let (_, placed) = app.place_order(&customer, &[(product, 2)], card, "AQ").await;
     app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
-    // As if the gateway had lost the refund: the money taken is no longer given back.
+    // As if the gateway had lost the void: the money held is no longer released.
     let payments = app.platform().database("payments").unwrap();
-    sqlx::query("delete from simulated_gateway_operations where kind = 'refund'")
+    sqlx::query("delete from simulated_gateway_operations where kind = 'void'")
         .execute(payments.reader())
         .await
         .unwrap();

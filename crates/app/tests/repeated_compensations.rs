@@ -39,7 +39,7 @@ async fn open_context(app: &TestApp, name: &str) -> (EventStore, ContextModule) 
             )
             .await
             .unwrap();
-            payments::module(store.clone(), Arc::new(gateway)).await.unwrap()
+            payments::module(store.clone(), Arc::new(gateway), payments::CaptureAt::Shipment).await.unwrap()
         }
         "orders" => orders::module(store.clone(), orders::OrdersConfig::default()).await.unwrap(),
         "shipping" => {
@@ -108,7 +108,7 @@ on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Bac
     let product = app.create_product(&admin, 5, 1000).await;
     let customer = app.new_customer().await;
     let card = app.add_card(&customer, "4242424242424242").await;
-    // No shipping zone: refund, release and cancel each ran once.
+    // No shipping zone: void, release and cancel each ran once.
     let (_, placed) = app.place_order(&customer, &[(product, 2)], card, "AQ").await;
     let order_id: Uuid = placed["id"].as_str().unwrap().parse().unwrap();
     let order = app.settled_order(&customer, &order_id.to_string()).await;
@@ -134,12 +134,12 @@ on_every_backend!(each_compensation_asked_again_is_answered_again, |backend: Bac
     let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
     assert_eq!((level["on_hand"].as_i64(), level["reserved"].as_i64()), (Some(5), Some(0)), "{level}");
     let payments = app.platform().database("payments").unwrap();
-    let refunds: i64 =
-        sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'refund'")
+    let voids: i64 =
+        sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'void'")
             .fetch_one(payments.reader())
             .await
             .unwrap();
-    assert_eq!(refunds, 1, "the card was refunded once");
+    assert_eq!(voids, 1, "the card's hold was released once");
     app.assert_invariants().await;
 });
 
@@ -259,7 +259,7 @@ on_every_backend!(a_reservation_after_its_release_is_refused_in_a_reply, |backen
     assert_eq!(order["status"], "completed", "{order}");
 });
 
-on_every_backend!(a_charge_after_its_void_is_refused_in_a_reply, |backend: Backend| async move {
+on_every_backend!(an_authorization_after_its_void_is_refused_in_a_reply, |backend: Backend| async move {
     let app = TestApp::spawn(&backend).await;
     let customer = app.new_customer().await;
     let card = app.add_card(&customer, "4242424242424242").await;
@@ -270,21 +270,21 @@ on_every_backend!(a_charge_after_its_void_is_refused_in_a_reply, |backend: Backe
     let (store, module) = open_context(&app, "payments").await;
     let cancelled_answer = |failed: &[PaymentFailed]| failed.iter().filter(|f| f.code == "payment_cancelled").count();
 
-    // Voided before the charge arrived: nothing is charged, and the charge is answered.
+    // Voided before the payment step arrived: nothing is held, and the step is answered.
     let voided = Uuid::now_v7();
     deliver(&module, &RefundPayment { order_id: voided }).await;
     deliver(&module, &charge(voided)).await;
     assert_eq!(cancelled_answer(&published::<PaymentFailed>(&store, &module, voided).await), 1, "refused in a reply");
-    assert_eq!(app.gateway_operations("charge").await, 0, "nothing charged after the void");
+    assert_eq!(app.gateway_operations("authorization").await, 0, "nothing held after the void");
 
-    // Voided while the charge was in flight, and the provider charged after all: the charge
-    // is given back, and the late command is answered the same way.
+    // Voided while the authorization was in flight, and the provider authorized after all:
+    // the hold is released, and the late command is answered the same way.
     let late = Uuid::now_v7();
-    app.gateway_fault("charge", true).await;
+    app.gateway_fault("authorize", true).await;
     let in_flight = command_envelope(&charge(late));
     try_deliver(&module, &in_flight).await.expect_err("no answer from the provider: outcome unknown, asked later");
     deliver(&module, &RefundPayment { order_id: late }).await;
-    app.gateway_fault("charge", false).await;
+    app.gateway_fault("authorize", false).await;
     let payment_id = published::<PaymentRefunded>(&store, &module, late).await[0].payment_id;
     let db = app.platform().database("payments").unwrap().clone();
     let token: String =
@@ -295,10 +295,11 @@ on_every_backend!(a_charge_after_its_void_is_refused_in_a_reply, |backend: Backe
     )
     .await
     .unwrap();
-    gateway.charge(&token, amount, &payment_id.to_string()).await.expect("the request in flight lands");
+    gateway.authorize(&token, amount, &payment_id.to_string()).await.expect("the request in flight lands");
     try_deliver(&module, &in_flight).await.expect("asked again, the payment settles");
 
     assert_eq!(cancelled_answer(&published::<PaymentFailed>(&store, &module, late).await), 1, "refused in a reply");
     assert!(published::<PaymentProcessed>(&store, &module, late).await.is_empty(), "never answered as paid");
-    assert_eq!(app.gateway_operations("refund").await, 1, "the late charge was given back");
+    assert_eq!(app.gateway_operations("void").await, 1, "the late authorization was released");
+    assert_eq!(app.gateway_operations("capture").await + app.gateway_operations("refund").await, 0, "nothing charged");
 });

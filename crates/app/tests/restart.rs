@@ -37,13 +37,14 @@ on_every_backend_and_bus!(
         let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
         assert_eq!(level["reserved"], json!(2), "stock held once");
         let payments = app.platform().database("payments").unwrap();
-        let charges: i64 =
-            sqlx::query("select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'charge'")
-                .fetch_one(payments.reader())
-                .await
-                .unwrap()
-                .get(0);
-        assert_eq!(charges, 1, "charged once");
+        let authorizations: i64 = sqlx::query(
+            "select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'authorization'",
+        )
+        .fetch_one(payments.reader())
+        .await
+        .unwrap()
+        .get(0);
+        assert_eq!(authorizations, 1, "authorized once");
         let orders = app.platform().database("orders").unwrap();
         let completions: i64 = sqlx::query(
             "select cast(count(*) as bigint) from events where event_type = 'OrderCompleted' and stream_id = $1",

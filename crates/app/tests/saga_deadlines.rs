@@ -27,10 +27,10 @@ on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, 
     assert_eq!(status("process_payment"), json!("compensated"), "the timed-out payment is undone too");
     assert_eq!(status("reserve_inventory"), json!("compensated"));
 
-    // The charge went through after the deadline; the refund followed it.
+    // The authorization went through after the deadline; the void followed it.
     let payments = app.platform().database("payments").unwrap();
     let operations: Vec<String> = app
-        .eventually("the late charge is refunded", || async {
+        .eventually("the late authorization is voided", || async {
             let kinds: Vec<String> =
                 sqlx::query_scalar("select kind from simulated_gateway_operations order by created_at")
                     .fetch_all(payments.reader())
@@ -39,7 +39,7 @@ on_every_backend!(a_payment_slower_than_its_deadline_is_refunded_when_it_lands, 
             (kinds.len() == 2).then_some(kinds)
         })
         .await;
-    assert_eq!(operations, ["charge", "refund"]);
+    assert_eq!(operations, ["authorization", "void"]);
     // The saga ends on the release's reply, which may reach it before the stock's read model
     // has the release.
     let stock = format!("/api/v1/inventory/{product}");
@@ -114,7 +114,7 @@ on_every_backend!(a_payment_waiting_for_payments_to_begin_is_not_timed_out, |bac
 
     let order = app.settled_order(&customer, &id).await;
     assert_eq!(order["status"], "completed", "{order}");
-    assert_eq!(app.gateway_operations("charge").await, 1);
+    assert_eq!(app.gateway_operations("authorization").await, 1);
     app.assert_invariants().await;
 });
 

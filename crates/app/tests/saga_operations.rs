@@ -1,9 +1,9 @@
-//! A saga parked by a compensation that keeps failing: the card gateway refuses refunds
-//! (an outage switched on in the simulator), so an order that cannot ship is charged and
-//! cannot be refunded. Its saga keeps retrying, is flagged `needs_attention`, and shows up
-//! in the operator's listing with its timeline. When the outage ends it resumes by itself
-//! at its next scheduled retry, or at once when an operator runs `emporium sagas retry`;
-//! either way the order ends cancelled with its charge refunded once. Bad requests to the
+//! A saga parked by a compensation that keeps failing: the card gateway refuses voids
+//! (an outage switched on in the simulator), so an order that cannot ship holds money on
+//! the card that cannot be released. Its saga keeps retrying, is flagged `needs_attention`,
+//! and shows up in the operator's listing with its timeline. When the outage ends it
+//! resumes by itself at its next scheduled retry, or at once when an operator runs
+//! `emporium sagas retry`; either way the order ends cancelled with its hold voided once. Bad requests to the
 //! saga endpoints change nothing.
 
 use reqwest::StatusCode;
@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 const EMPORIUM: &str = env!("CARGO_BIN_EXE_emporium");
 
-/// Places an order that is charged and then cannot ship (Antarctica), so its payment must
-/// be refunded; returns the order's id, which is its saga's id.
-async fn order_needing_a_refund(app: &TestApp, admin: &str, customer: &str) -> String {
+/// Places an order that is authorized and then cannot ship (Antarctica), so its payment
+/// must be voided; returns the order's id, which is its saga's id.
+async fn order_needing_a_void(app: &TestApp, admin: &str, customer: &str) -> String {
     let product = app.create_product(admin, 10, 2500).await;
     let card = app.add_card(customer, "4242424242424242").await;
     let (status, order) = app.place_order(customer, &[(product, 1)], card, "AQ").await;
@@ -33,7 +33,7 @@ async fn parked(app: &TestApp, admin: &str, id: &str) -> Value {
     .await
 }
 
-/// How many times a saga's detail shows the refund sent (each attempt a new message).
+/// How many times a saga's detail shows the payment's undoing sent (each attempt a new message).
 fn refunds_sent(detail: &Value) -> usize {
     let timeline = detail["timeline"].as_array().unwrap();
     timeline
@@ -42,7 +42,7 @@ fn refunds_sent(detail: &Value) -> usize {
         .count()
 }
 
-on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends, |backend: Backend| async move {
+on_every_backend!(an_operator_retries_a_parked_saga_once_the_void_outage_ends, |backend: Backend| async move {
     // Retries a minute apart (doubling): without the operator it would wait half an hour.
     let app = TestApp::spawn_with(&backend, |settings| {
         settings.saga_step_deadline_secs = 1;
@@ -51,8 +51,8 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     .await;
     let admin = app.admin_token().await;
     let customer = app.new_customer().await;
-    app.gateway_fault("refund", true).await;
-    let id = order_needing_a_refund(&app, &admin, &customer).await;
+    app.gateway_fault("void", true).await;
+    let id = order_needing_a_void(&app, &admin, &customer).await;
 
     let listed = parked(&app, &admin, &id).await;
     let saga = listed.as_array().unwrap().iter().find(|saga| saga["saga_id"] == id.as_str()).unwrap();
@@ -67,7 +67,7 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
         detail["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(timeline.first(), Some(&"SagaStarted"), "{detail}");
     assert!(timeline.contains(&"SagaNeedsAttention"), "{detail}");
-    assert!(refunds_sent(&detail) >= 5, "the refund was sent again and again: {detail}");
+    assert!(refunds_sent(&detail) >= 5, "the void was sent again and again: {detail}");
 
     // Bad requests change nothing.
     assert_eq!(app.get("/api/v1/admin/sagas", None).await.0, StatusCode::UNAUTHORIZED);
@@ -80,9 +80,9 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     assert_eq!(app.post(&retry(&unknown.to_string()), Some(&admin), json!({})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.post(&retry(&id), Some(&customer), json!({})).await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.post(&retry(&id), None, json!({})).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.gateway_operations("refund").await, 0, "nothing refunded while the outage lasts");
+    assert_eq!(app.gateway_operations("void").await, 0, "nothing voided while the outage lasts");
 
-    // The operator's retry sends the refund again at once, not at the next scheduled
+    // The operator's retry sends the void again at once, not at the next scheduled
     // retry half an hour away. It is taken while the saga is parked, so nothing else can
     // have moved it first: Payments may still be retrying earlier attempts in line, and one
     // of those could finish the saga by itself as soon as the outage ends.
@@ -90,12 +90,12 @@ on_every_backend!(an_operator_retries_a_parked_saga_once_the_refund_outage_ends,
     let retried = app.cli(EMPORIUM, &["sagas", "retry", &id]).await;
     assert!(retried.contains(&format!("retried {id}")), "{retried}");
     let (_, detail) = app.get(&format!("/api/v1/admin/sagas/{id}"), Some(&admin)).await;
-    assert_eq!(refunds_sent(&detail), sent_before + 1, "the retry sent the refund again: {detail}");
+    assert_eq!(refunds_sent(&detail), sent_before + 1, "the retry sent the void again: {detail}");
 
-    app.gateway_fault("refund", false).await;
+    app.gateway_fault("void", false).await;
     let order = app.settled_order(&customer, &id).await;
     assert_eq!((order["status"].clone(), order["saga"]["status"].clone()), (json!("cancelled"), json!("compensated")));
-    assert_eq!(app.gateway_operations("refund").await, 1, "refunded exactly once");
+    assert_eq!(app.gateway_operations("void").await, 1, "voided exactly once");
     app.assert_invariants().await;
 
     // A finished saga has nothing to retry; the listing of parked sagas is empty again.
@@ -114,13 +114,13 @@ on_every_backend!(a_parked_saga_resumes_by_itself_when_the_outage_ends, |backend
     .await;
     let admin = app.admin_token().await;
     let customer = app.new_customer().await;
-    app.gateway_fault("refund", true).await;
-    let id = order_needing_a_refund(&app, &admin, &customer).await;
+    app.gateway_fault("void", true).await;
+    let id = order_needing_a_void(&app, &admin, &customer).await;
     parked(&app, &admin, &id).await;
 
-    app.gateway_fault("refund", false).await;
+    app.gateway_fault("void", false).await;
     let order = app.settled_order(&customer, &id).await;
     assert_eq!((order["status"].clone(), order["saga"]["status"].clone()), (json!("cancelled"), json!("compensated")));
-    assert_eq!(app.gateway_operations("refund").await, 1, "refunded exactly once");
+    assert_eq!(app.gateway_operations("void").await, 1, "voided exactly once");
     app.assert_invariants().await;
 });

@@ -282,14 +282,15 @@ pub mod payments {
     }
     contract!(RefundPayment, "payments.RefundPayment");
 
-    /// The order's total was charged.
+    /// The order's total is secured: held on the card (authorized) and captured when the
+    /// order ships, or at confirmation where Payments is configured so.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct PaymentProcessed {
         /// The payment.
         pub payment_id: Uuid,
         /// The order.
         pub order_id: Uuid,
-        /// Amount charged.
+        /// Amount authorized.
         pub amount: Money,
     }
     contract!(PaymentProcessed, "payments.PaymentProcessed");

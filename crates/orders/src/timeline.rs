@@ -38,7 +38,10 @@ pub(crate) enum OrderMoment {
     Delivered,
     CancellationRequested,
     CancellationRefused,
+    /// A captured payment was given back.
     Refunded,
+    /// The payment's hold on the card was released before anything was charged.
+    PaymentReleased,
     StockReleased,
     Cancelled,
     /// The saga stopped and waits for an operator.
@@ -104,12 +107,12 @@ fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String
         SagaEvent::SagaStepSucceeded { step, result } => match steps(&step) {
             (Some(PlaceStep::ReserveInventory), _) => Some((OrderMoment::StockReserved, None)),
             (Some(PlaceStep::ProcessPayment), _) => Some((OrderMoment::Paid, None)),
-            (_, Some(CancelStep::RefundPayment)) => Some((OrderMoment::Refunded, refund_detail(result))),
+            (_, Some(CancelStep::RefundPayment)) => Some(refund_moment(result)),
             (_, Some(CancelStep::ReleaseInventory)) => Some((OrderMoment::StockReleased, None)),
             _ => None,
         },
         SagaEvent::SagaStepCompensated { step } => match steps(&step).0 {
-            Some(PlaceStep::ProcessPayment) => Some((OrderMoment::Refunded, None)),
+            Some(PlaceStep::ProcessPayment) => Some((OrderMoment::PaymentReleased, None)),
             Some(PlaceStep::ReserveInventory) => Some((OrderMoment::StockReleased, None)),
             _ => None,
         },
@@ -118,15 +121,19 @@ fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String
     })
 }
 
-/// How much a cancellation's refund gave back, from its step's result (none is kept for
-/// cancellations made before it was).
-fn refund_detail(result: serde_json::Value) -> Option<String> {
-    let Refunded { amount } = serde_json::from_value(result).ok()?;
-    Some(match amount {
-        Some(amount) if amount.amount_minor > 0 => format!("{} {} given back", amount.decimal(), amount.currency),
-        Some(_) => "Nothing was left to give back.".to_owned(),
-        None => "Nothing had been charged.".to_owned(),
-    })
+/// What a cancellation's `RefundPayment` step did, from its result: a refund of how much,
+/// or the release of a hold (none is kept for cancellations made before results were).
+fn refund_moment(result: serde_json::Value) -> (OrderMoment, Option<String>) {
+    let Ok(Refunded { amount }) = serde_json::from_value(result) else { return (OrderMoment::Refunded, None) };
+    match amount {
+        Some(amount) if amount.amount_minor > 0 => {
+            (OrderMoment::Refunded, Some(format!("{} {} given back", amount.decimal(), amount.currency)))
+        }
+        Some(_) => (OrderMoment::Refunded, Some("Nothing was left to give back.".to_owned())),
+        None => {
+            (OrderMoment::PaymentReleased, Some("Nothing was charged; the hold on the card was released.".to_owned()))
+        }
+    }
 }
 
 fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {

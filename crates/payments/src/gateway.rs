@@ -1,17 +1,22 @@
 //! The card gateway behind a trait, so a real provider can replace the simulator.
 //!
+//! Money moves as card providers move it: an order's amount is first *authorized* (held on
+//! the card, nothing charged yet), then *captured* (charged) when the order ships, or
+//! *voided* (the hold released) when the order is undone first; only a capture can be
+//! *refunded*.
+//!
 //! [`SimulatedGateway`] behaves like a test-mode provider: it tokenises cards, answers by
-//! test card number, honours idempotency keys (a retried charge returns the first answer
-//! and never charges twice), and can be made slow or flaky for fault tests. It keeps its
-//! own tables in the payments database, as a stand-in for the provider's side. Rows in
+//! test card number, honours idempotency keys (a retried authorization returns the first
+//! answer and never holds twice), refuses to capture a voided authorization or void a
+//! captured one, and can be made slow or flaky for fault tests. It keeps its own tables in
+//! the payments database, as a stand-in for the provider's side. Rows in
 //! `simulated_gateway_outages` switch faults on until they are deleted (across processes):
-//! - `charge`, `refund`, `lookup`, `verify`: the operation fails transiently and does nothing, as in
-//!   a provider's partial outage;
-//! - `charge_answer`: a charge is made, but its answer is lost (the call times out), and so
-//!   is the answer to every retry: only a lookup tells what happened;
-//! - `charge_crash`: the process aborts right after the charge is made, before the caller
-//!   can record it;
-//! - `refund_crash`: the same, right after a refund is made.
+//! - `authorize`, `capture`, `void`, `refund`, `lookup`, `verify`: the operation fails
+//!   transiently and does nothing, as in a provider's partial outage;
+//! - `authorize_answer`: an authorization is made, but its answer is lost (the call times
+//!   out), and so is the answer to every retry: only a lookup tells what happened;
+//! - `authorize_crash`, `capture_crash`, `refund_crash`: the process aborts right after the
+//!   operation is made, before the caller can record it.
 
 use async_trait::async_trait;
 use kernel::db::{Db, Migration};
@@ -38,9 +43,13 @@ pub enum GatewayError {
     /// The token is unknown to the gateway.
     #[error("the card is unknown to the gateway")]
     UnknownCard,
-    /// The provider answered that it could not process the charge: nothing was charged.
-    #[error("the card processor could not process the charge")]
+    /// The provider answered that it could not process the operation: nothing moved.
+    #[error("the card processor could not process the operation")]
     ProcessingError,
+    /// The authorization was already voided (it cannot be captured) or captured (it cannot
+    /// be voided).
+    #[error("the authorization is already {0}")]
+    AuthorizationClosed(&'static str),
     /// No answer, or a temporary failure: the same call may succeed later, and whether a
     /// charge was made is unknown until it is looked up.
     #[error("the card processor is unavailable: {0}")]
@@ -55,14 +64,24 @@ pub trait CardGateway: Send + Sync + 'static {
     /// Authorises zero on a tokenised card: the issuer says whether the card is live and
     /// accepted before it is saved, without holding any money.
     async fn verify(&self, token: &str) -> Result<(), GatewayError>;
-    /// Charges `amount` to a tokenised card; the same `idempotency_key` never charges twice.
-    /// Returns the charge id.
-    async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
-    /// Refunds a charge; the same `idempotency_key` never refunds twice. Returns the refund id.
-    async fn refund(&self, charge_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
-    /// The charge made with `idempotency_key`, if any: how an unknown outcome (a call that
-    /// timed out) is settled without guessing.
-    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError>;
+    /// Holds `amount` on a tokenised card without charging it; the same `idempotency_key`
+    /// never holds twice. Returns the authorization id.
+    async fn authorize(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
+    /// Charges `amount` of an authorization; the same `idempotency_key` never charges
+    /// twice. Returns the capture id, which refunds name.
+    async fn capture(
+        &self,
+        authorization_id: &str,
+        amount: Money,
+        idempotency_key: &str,
+    ) -> Result<String, GatewayError>;
+    /// Releases an authorization that was not captured: nothing is charged, ever.
+    async fn void(&self, authorization_id: &str, idempotency_key: &str) -> Result<(), GatewayError>;
+    /// Refunds a capture; the same `idempotency_key` never refunds twice. Returns the refund id.
+    async fn refund(&self, capture_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError>;
+    /// The authorization made with `idempotency_key`, if any: how an unknown outcome (a
+    /// call that timed out) is settled without guessing.
+    async fn find_authorization(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError>;
 }
 
 /// Knobs for fault tests.
@@ -151,17 +170,47 @@ impl SimulatedGateway {
         Ok(())
     }
 
-    /// What a charge call answers once the charge `result` is made: the charge id, unless a
-    /// fault loses the answer or kills the process.
-    async fn answer_charge(&self, result: Result<String, GatewayError>) -> Result<String, GatewayError> {
-        if self.faulty("charge_crash").await? {
-            tracing::error!("simulated crash right after a charge");
-            std::process::abort();
-        }
-        if self.faulty("charge_answer").await? {
-            return Err(GatewayError::Transient("simulated timeout: the charge's answer was lost".into()));
+    /// What an authorize call answers once the authorization `result` is made: its id,
+    /// unless a fault loses the answer or kills the process.
+    async fn answer_authorization(&self, result: Result<String, GatewayError>) -> Result<String, GatewayError> {
+        self.crash_if("authorize_crash").await?;
+        if self.faulty("authorize_answer").await? {
+            return Err(GatewayError::Transient("simulated timeout: the authorization's answer was lost".into()));
         }
         result
+    }
+
+    /// Aborts the process, as a crash right after an operation, while fault `fault` is on.
+    async fn crash_if(&self, fault: &str) -> Result<(), GatewayError> {
+        if self.faulty(fault).await? {
+            tracing::error!(fault, "simulated crash right after a gateway operation");
+            std::process::abort();
+        }
+        Ok(())
+    }
+
+    /// The kind of the operation that closed authorization `authorization_id` (`capture`
+    /// or `void`), if one did.
+    async fn closed_by(&self, authorization_id: &str) -> Result<Option<String>, GatewayError> {
+        sqlx::query_scalar(
+            "select kind from simulated_gateway_operations where reference = $1 and kind in ('capture', 'void')",
+        )
+        .bind(authorization_id)
+        .fetch_optional(self.db.reader())
+        .await
+        .map_err(Self::db_error)
+    }
+
+    /// Whether `authorization_id` is an authorization this simulator made.
+    async fn authorized(&self, authorization_id: &str) -> Result<bool, GatewayError> {
+        let found: Option<String> = sqlx::query_scalar(
+            "select result_id from simulated_gateway_operations where result_id = $1 and kind = 'authorization'",
+        )
+        .bind(authorization_id)
+        .fetch_optional(self.db.reader())
+        .await
+        .map_err(Self::db_error)?;
+        Ok(found.is_some())
     }
 
     /// How the card behind `token` behaves; `None` for a token never handed out.
@@ -188,7 +237,13 @@ impl SimulatedGateway {
     }
 
     async fn record(&self, key: &str, kind: &str, reference: &str, amount: Money) -> Result<String, GatewayError> {
-        let result_id = format!("{}_{}", if kind == "charge" { "ch" } else { "re" }, uuid::Uuid::now_v7().simple());
+        let prefix = match kind {
+            "authorization" => "auth",
+            "capture" => "ch",
+            "void" => "vo",
+            _ => "re",
+        };
+        let result_id = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
         let mut tx = self.db.begin().await.map_err(Self::db_error)?;
         let inserted = sqlx::query(
             "insert into simulated_gateway_operations (idempotency_key, kind, reference, amount_minor, currency, result_id, created_at) \
@@ -240,43 +295,82 @@ impl CardGateway for SimulatedGateway {
         }
     }
 
-    async fn charge(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
-        if let Some(charge_id) = self.replay(idempotency_key).await? {
-            return self.answer_charge(Ok(charge_id)).await;
+    async fn authorize(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
+        if let Some(authorization_id) = self.replay(idempotency_key).await? {
+            return self.answer_authorization(Ok(authorization_id)).await;
         }
         self.behave().await?;
-        self.check_outage("charge").await?;
+        self.check_outage("authorize").await?;
         match self.behaviour(token).await?.as_deref() {
             None => Err(GatewayError::UnknownCard),
             Some("decline" | "refuse_verification") => Err(GatewayError::Declined),
             Some("insufficient_funds") => Err(GatewayError::InsufficientFunds),
             Some("processing_error") => Err(GatewayError::ProcessingError),
             Some(_) => {
-                let charged = self.record(idempotency_key, "charge", token, amount).await;
-                self.answer_charge(charged).await
+                let authorized = self.record(idempotency_key, "authorization", token, amount).await;
+                self.answer_authorization(authorized).await
             }
         }
     }
 
-    async fn refund(&self, charge_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
+    async fn capture(
+        &self,
+        authorization_id: &str,
+        amount: Money,
+        idempotency_key: &str,
+    ) -> Result<String, GatewayError> {
+        if let Some(capture_id) = self.replay(idempotency_key).await? {
+            return Ok(capture_id);
+        }
+        self.behave().await?;
+        self.check_outage("capture").await?;
+        if !self.authorized(authorization_id).await? {
+            return Err(GatewayError::ProcessingError);
+        }
+        match self.closed_by(authorization_id).await?.as_deref() {
+            Some("void") => return Err(GatewayError::AuthorizationClosed("voided")),
+            Some(_) => return Err(GatewayError::AuthorizationClosed("captured")),
+            None => {}
+        }
+        let captured = self.record(idempotency_key, "capture", authorization_id, amount).await;
+        self.crash_if("capture_crash").await?;
+        captured
+    }
+
+    async fn void(&self, authorization_id: &str, idempotency_key: &str) -> Result<(), GatewayError> {
+        if self.replay(idempotency_key).await?.is_some() {
+            return Ok(());
+        }
+        self.behave().await?;
+        self.check_outage("void").await?;
+        if !self.authorized(authorization_id).await? {
+            return Err(GatewayError::ProcessingError);
+        }
+        match self.closed_by(authorization_id).await?.as_deref() {
+            Some("capture") => return Err(GatewayError::AuthorizationClosed("captured")),
+            Some(_) => return Ok(()),
+            None => {}
+        }
+        let nothing = Money::new(0, kernel::money::Currency::USD);
+        self.record(idempotency_key, "void", authorization_id, nothing).await.map(|_| ())
+    }
+
+    async fn refund(&self, capture_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
         if let Some(refund_id) = self.replay(idempotency_key).await? {
             return Ok(refund_id);
         }
         self.behave().await?;
         self.check_outage("refund").await?;
-        let refunded = self.record(idempotency_key, "refund", charge_id, amount).await;
-        if self.faulty("refund_crash").await? {
-            tracing::error!("simulated crash right after a refund");
-            std::process::abort();
-        }
+        let refunded = self.record(idempotency_key, "refund", capture_id, amount).await;
+        self.crash_if("refund_crash").await?;
         refunded
     }
 
-    async fn find_charge(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError> {
+    async fn find_authorization(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError> {
         self.behave().await?;
         self.check_outage("lookup").await?;
         sqlx::query_scalar(
-            "select result_id from simulated_gateway_operations where idempotency_key = $1 and kind = 'charge'",
+            "select result_id from simulated_gateway_operations where idempotency_key = $1 and kind = 'authorization'",
         )
         .bind(idempotency_key)
         .fetch_optional(self.db.reader())

@@ -1,12 +1,15 @@
-//! Payments: customers' tokenised cards and the charges and refunds of orders.
+//! Payments: customers' tokenised cards and the authorizations, captures and refunds of orders.
 //!
 //! A card number reaches the platform once, on its way to the gateway to be tokenised; the
 //! platform keeps the token, brand, last four digits and expiry, and orders name a payment
-//! method by id. Subscribes to the saga's `ProcessPayment` / `RefundPayment`; publishes
-//! `PaymentProcessed`, `PaymentFailed` and `PaymentRefunded`. Admins give back part of a
-//! charge (`refund_by_admin`), told to Orders as `RefundIssued`.
+//! method by id. Subscribes to the saga's `ProcessPayment` (an authorization) and
+//! `RefundPayment` (a void, or a refund once captured); publishes `PaymentProcessed`,
+//! `PaymentFailed` and `PaymentRefunded`. Captures when Shipping's `ShipmentShipped` comes
+//! (or Orders' `OrderConfirmed`, as configured). Admins give back part of a capture
+//! (`refund_by_admin`), told to Orders as `RefundIssued`.
 
 mod add_payment_method;
+mod capture_payment;
 mod card;
 pub mod gateway;
 mod get_payment;
@@ -25,6 +28,7 @@ use kernel::module::ContextModule;
 use kernel::projection::ProjectionRunner;
 use std::sync::Arc;
 
+pub use capture_payment::CaptureAt;
 pub use gateway::{CardGateway, SimulatedGateway, SimulatedGatewayConfig};
 pub use graphql::{PaymentsMutation, PaymentsQuery};
 pub use payment::PaymentsEvent;
@@ -40,8 +44,13 @@ pub(crate) struct Payments {
 /// How long a command waits for its own write to show in the read model before answering.
 pub(crate) const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Builds the payments context over its event store and a card gateway.
-pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<ContextModule, kernel::db::DbError> {
+/// Builds the payments context over its event store and a card gateway, capturing
+/// authorized payments at `capture_at`.
+pub async fn module(
+    store: EventStore,
+    gateway: Arc<dyn CardGateway>,
+    capture_at: CaptureAt,
+) -> Result<ContextModule, kernel::db::DbError> {
     store.db().migrate("payments", read_model::MIGRATIONS).await?;
     let read_model = ProjectionRunner::new(store.clone(), Arc::new(read_model::PaymentsProjection));
     let payments = Payments { store: store.clone(), gateway, read_model: read_model.clone() };
@@ -56,7 +65,10 @@ pub async fn module(store: EventStore, gateway: Arc<dyn CardGateway>) -> Result<
         store,
         router,
         projections: vec![read_model],
-        handlers: vec![Arc::new(process_payment::PaymentCommands { payments })],
+        handlers: vec![
+            Arc::new(process_payment::PaymentCommands { payments: payments.clone() }),
+            Arc::new(capture_payment::CapturePayments { payments, at: capture_at }),
+        ],
         publications: Arc::new(publications::PaymentsPublications),
         workers: Vec::new(),
         sagas: Vec::new(),

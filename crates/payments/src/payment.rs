@@ -27,9 +27,9 @@ pub enum PaymentsEvent {
     PaymentMethodRemoved { payment_method_id: Uuid, customer_id: Uuid },
     /// Its owner chose the card offered first at checkout.
     PaymentMethodMadeDefault { payment_method_id: Uuid, customer_id: Uuid },
-    /// An order's charge is about to be asked of the gateway with this idempotency key:
-    /// from here on its outcome is settled by the gateway's answer or, when none came, by
-    /// looking the key up, never guessed.
+    /// An order's authorization is about to be asked of the gateway with this idempotency
+    /// key: from here on its outcome is settled by the gateway's answer or, when none came,
+    /// by looking the key up, never guessed.
     PaymentInitiated {
         payment_id: Uuid,
         order_id: Uuid,
@@ -38,10 +38,11 @@ pub enum PaymentsEvent {
         amount: Money,
         idempotency_key: String,
     },
-    /// An initiated charge is being settled again after its first attempt ended without
+    /// An initiated authorization is being settled again after its first attempt ended without
     /// an outcome (a restart, a lost answer): the saga times the work from here.
     PaymentResumed { payment_id: Uuid, order_id: Uuid },
-    /// An order's total was charged.
+    /// An order's total was charged at once. Recorded before authorization and capture were
+    /// separate steps; kept so that payments made then still read as charged.
     PaymentProcessed {
         payment_id: Uuid,
         order_id: Uuid,
@@ -50,20 +51,39 @@ pub enum PaymentsEvent {
         amount: Money,
         charge_id: String,
     },
-    /// An order's charge was refused or could not be made.
+    /// An order's total is held on the card (authorized), not yet charged: the saga's
+    /// payment step succeeded.
+    PaymentAuthorized {
+        payment_id: Uuid,
+        order_id: Uuid,
+        customer_id: Uuid,
+        payment_method_id: Uuid,
+        amount: Money,
+        authorization_id: String,
+    },
+    /// The held amount was charged (the order shipped, or was confirmed when configured so):
+    /// from here on it can be refunded.
+    PaymentCaptured { payment_id: Uuid, order_id: Uuid, amount: Money, capture_id: String },
+    /// The order was undone before its authorization was captured: the hold was released
+    /// and nothing was ever charged.
+    AuthorizationVoided { payment_id: Uuid, order_id: Uuid, amount: Money, authorization_id: String },
+    /// An authorization that landed after the payment was voided was released; the payment
+    /// stays voided.
+    LateAuthorizationVoided { payment_id: Uuid, order_id: Uuid, authorization_id: String },
+    /// An order's authorization was refused or could not be made.
     PaymentFailed { payment_id: Uuid, order_id: Uuid, customer_id: Uuid, amount: Money, code: String, message: String },
     /// A charge was given back.
     PaymentRefunded { payment_id: Uuid, order_id: Uuid, amount: Money, refund_id: String },
-    /// A refund was asked for before anything was charged: nothing to give back, and a
-    /// charge that arrives later is refused.
+    /// A refund was asked for before anything was authorized: nothing to give back, and an
+    /// authorization asked for later is refused.
     PaymentVoided { payment_id: Uuid, order_id: Uuid },
     /// A refund was asked for again (its first answer may have been lost): answered with
     /// what the first one did (`amount` given back, or none for a void); nothing else changes.
     RefundRepeated { payment_id: Uuid, order_id: Uuid, amount: Option<Money> },
     /// A charge that landed after the payment was voided was given back; the payment stays
-    /// voided.
+    /// voided. Recorded before authorizations, when the payment step charged at once.
     LateChargeRefunded { payment_id: Uuid, order_id: Uuid, amount: Money, charge_id: String, refund_id: String },
-    /// A charge came after the payment was voided or refunded: refused, nothing charged. The
+    /// A payment step came after the payment was undone: refused, nothing held. The
     /// saga is undoing the order by then; this answers the late command all the same.
     ChargeRefused { payment_id: Uuid, order_id: Uuid },
     /// The saga asked for the payment back (a cancellation): what no admin's refund holds,
@@ -101,6 +121,10 @@ impl DomainEvent for PaymentsEvent {
         "PaymentInitiated",
         "PaymentResumed",
         "PaymentProcessed",
+        "PaymentAuthorized",
+        "PaymentCaptured",
+        "AuthorizationVoided",
+        "LateAuthorizationVoided",
         "PaymentFailed",
         "PaymentRefunded",
         "PaymentVoided",
@@ -171,18 +195,23 @@ pub(crate) enum Payment {
     /// Nothing happened yet.
     #[default]
     None,
-    /// The charge was asked for with `key`; its outcome is not recorded yet.
+    /// The authorization was asked for with `key`; its outcome is not recorded yet.
     Initiated { amount: Money, key: String },
-    /// Charged; an admin may have given some of it back since.
+    /// Held on the card, not charged yet.
+    Authorized { amount: Money, authorization_id: String },
+    /// Captured (charged); an admin may have given some of it back since. `charge_id` is
+    /// what refunds name: the capture.
     Processed { amount: Money, charge_id: String, refunds: Vec<AdminRefund> },
-    /// Charge refused.
+    /// Authorization refused.
     Failed,
     /// The saga's refund of what no admin refund holds (`amount`) is under way.
     Refunding { amount: Money, charge_id: String },
     /// Charge given back.
     Refunded { amount: Money },
-    /// Refunded before any charge.
+    /// Undone before anything was authorized.
     Voided,
+    /// Undone after the authorization, before its capture: the hold was released.
+    Released { amount: Money },
 }
 
 impl Aggregate for Payment {
@@ -196,6 +225,13 @@ impl Aggregate for Payment {
             PaymentsEvent::PaymentProcessed { amount, charge_id, .. } => {
                 Payment::Processed { amount: *amount, charge_id: charge_id.clone(), refunds: Vec::new() }
             }
+            PaymentsEvent::PaymentAuthorized { amount, authorization_id, .. } => {
+                Payment::Authorized { amount: *amount, authorization_id: authorization_id.clone() }
+            }
+            PaymentsEvent::PaymentCaptured { amount, capture_id, .. } => {
+                Payment::Processed { amount: *amount, charge_id: capture_id.clone(), refunds: Vec::new() }
+            }
+            PaymentsEvent::AuthorizationVoided { amount, .. } => Payment::Released { amount: *amount },
             PaymentsEvent::PaymentFailed { .. } => Payment::Failed,
             PaymentsEvent::PaymentRefunded { amount, .. } => Payment::Refunded { amount: *amount },
             PaymentsEvent::PaymentVoided { .. } => Payment::Voided,
@@ -222,6 +258,7 @@ impl Aggregate for Payment {
             | PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
             | PaymentsEvent::LateChargeRefunded { .. }
+            | PaymentsEvent::LateAuthorizationVoided { .. }
             | PaymentsEvent::ChargeRefused { .. } => return,
         };
     }
@@ -244,8 +281,8 @@ impl Payment {
         }
     }
 
-    /// What is still charged and not held by an admin's refund given back or under way:
-    /// the most a new refund may give back.
+    /// What is still captured and not held by an admin's refund given back or under way:
+    /// the most a new refund may give back (none before the capture).
     pub(crate) fn refundable(&self) -> Option<Money> {
         let Payment::Processed { amount, refunds, .. } = self else { return None };
         let held: i64 = refunds
@@ -312,6 +349,31 @@ mod tests {
         payment.evolve(&made);
         assert_eq!(payment.refundable(), Some(usd(4_000)));
         assert_eq!(payment.admin_refunds()[0].progress, RefundProgress::Succeeded);
+    }
+
+    #[test]
+    fn only_a_capture_can_be_refunded_and_a_void_releases_the_hold() {
+        let (payment_id, order_id) = (Uuid::nil(), Uuid::nil());
+        let authorization_id = "auth_1".to_owned();
+        let mut payment = Payment::Authorized { amount: usd(5_000), authorization_id: authorization_id.clone() };
+        assert_eq!(payment.refundable(), None, "held, not charged: nothing to refund");
+        let mut voided = payment.clone();
+        voided.evolve(&PaymentsEvent::AuthorizationVoided {
+            payment_id,
+            order_id,
+            amount: usd(5_000),
+            authorization_id,
+        });
+        assert_eq!(voided, Payment::Released { amount: usd(5_000) });
+        assert_eq!(voided.refundable(), None);
+        payment.evolve(&PaymentsEvent::PaymentCaptured {
+            payment_id,
+            order_id,
+            amount: usd(5_000),
+            capture_id: "ch_1".into(),
+        });
+        assert_eq!(payment, charged(5_000), "refunds name the capture");
+        assert_eq!(payment.refundable(), Some(usd(5_000)));
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Saga step: charge an order's total to the customer's saved card (`ProcessPayment`).
-//! Also receives the compensation, `RefundPayment` (see `refund_payment`), and Payments'
-//! own `IssueRefund` for admins' refunds (see `refund_by_admin`).
+//! Saga step: hold an order's total on the customer's saved card (`ProcessPayment`): an
+//! authorization, captured later (see `capture`). Also receives the compensation,
+//! `RefundPayment` (see `refund_payment`), and Payments' own `IssueRefund` for admins'
+//! refunds (see `refund_by_admin`).
 //!
-//! Settlement by intent: the charge is recorded as initiated, with its idempotency key,
-//! before the gateway is called (outside any transaction: it may be slow). Every later
-//! attempt asks with the same key, which the gateway never charges twice; an answer that
-//! does not come is settled by looking the key up, never guessed; and a charge that lands
-//! after the payment was voided is refunded before its message is finished.
+//! Settlement by intent: the authorization is recorded as initiated, with its idempotency
+//! key, before the gateway is called (outside any transaction: it may be slow). Every later
+//! attempt asks with the same key, which the gateway never authorizes twice; an answer that
+//! does not come is settled by looking the key up, never guessed; and an authorization that
+//! lands after the payment was voided is released before its message is finished.
 
 use crate::Payments;
 use crate::card::not_expired;
@@ -31,7 +32,7 @@ pub(crate) struct PaymentCommands {
 /// Inbox name of [`PaymentCommands`].
 pub(crate) const CONSUMER: &str = "payments.commands";
 
-/// Gateway attempts for one charge when it fails transiently.
+/// Gateway attempts for one operation when it fails transiently.
 const CHARGE_ATTEMPTS: u32 = 3;
 
 #[async_trait]
@@ -83,44 +84,55 @@ fn failure(error: &GatewayError) -> Refusal {
         GatewayError::UnknownCard => {
             ("payment_method_invalid", "The card is not known to the payment provider.".into())
         }
-        GatewayError::ProcessingError | GatewayError::Transient(_) => {
+        GatewayError::ProcessingError | GatewayError::AuthorizationClosed(_) | GatewayError::Transient(_) => {
             ("payment_error", "The payment could not be processed; please try again.".into())
         }
     }
 }
 
-/// A charge's outcome, once it is known.
+/// An authorization's outcome, once it is known: its id, or why it was refused.
 type Settled = Result<String, Refusal>;
 
 /// Why a payment fails, as a stable code and words for the customer.
 type Refusal = (&'static str, String);
 
-/// Asks the gateway for the charge with `key` and settles its outcome: the charge id, or a
-/// refusal the gateway gave. When no answer comes (a timeout, before or after charging) the
-/// outcome is unknown, and is settled by looking the key up; while nothing is on record the
-/// message is retried later (a `Transient` error), never failed on a guess.
-async fn settle_charge(payments: &Payments, token: &str, amount: Money, key: &str) -> Result<Settled, HandlerError> {
-    match with_retries(|| payments.gateway.charge(token, amount, key)).await {
-        Ok(charge_id) => Ok(Ok(charge_id)),
-        Err(GatewayError::Transient(reason)) => match payments.gateway.find_charge(key).await {
-            Ok(Some(charge_id)) => {
-                tracing::info!(%key, "a charge whose answer was lost was found by its key");
-                Ok(Ok(charge_id))
+/// Asks the gateway for the authorization with `key` and settles its outcome: its id, or a
+/// refusal the gateway gave. When no answer comes (a timeout, before or after authorizing)
+/// the outcome is unknown, and is settled by looking the key up; while nothing is on record
+/// the message is retried later (a `Transient` error), never failed on a guess.
+async fn settle_authorization(
+    payments: &Payments,
+    token: &str,
+    amount: Money,
+    key: &str,
+) -> Result<Settled, HandlerError> {
+    match with_retries(|| payments.gateway.authorize(token, amount, key)).await {
+        Ok(authorization_id) => Ok(Ok(authorization_id)),
+        Err(GatewayError::Transient(reason)) => match payments.gateway.find_authorization(key).await {
+            Ok(Some(authorization_id)) => {
+                tracing::info!(%key, "an authorization whose answer was lost was found by its key");
+                Ok(Ok(authorization_id))
             }
             Ok(None) => Err(HandlerError::Transient(format!(
-                "the charge's outcome is unknown ({reason}) and none is on record yet; asking again later"
+                "the authorization's outcome is unknown ({reason}) and none is on record yet; asking again later"
             ))),
             Err(lookup) => Err(HandlerError::Transient(format!(
-                "the charge's outcome is unknown ({reason}) and the lookup failed ({lookup}); asking again later"
+                "the authorization's outcome is unknown ({reason}) and the lookup failed ({lookup}); asking again later"
             ))),
         },
         Err(refused) => Ok(Err(failure(&refused))),
     }
 }
 
-/// The idempotency key of an order's charge (stable, so every attempt asks the same charge).
-fn charge_key(payment_id: Uuid) -> String {
+/// The idempotency key of an order's authorization (stable, so every attempt asks for the
+/// same one).
+fn authorization_key(payment_id: Uuid) -> String {
     payment_id.to_string()
+}
+
+/// The idempotency key that voids an order's authorization.
+pub(crate) fn void_key(payment_id: Uuid) -> String {
+    format!("void-{payment_id}")
 }
 
 /// What handling a `ProcessPayment` found to do.
@@ -132,15 +144,15 @@ enum Step {
     Refuse,
     /// Record this outcome.
     Settle(Settled),
-    /// A charge landed after the payment was voided: give it back, then record that.
-    GiveBack(String),
+    /// An authorization landed after the payment was voided: release it, then record that.
+    Release(String),
 }
 
 async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayment) -> Result<(), HandlerError> {
     let store = &payments.store;
     let stream = payment_stream(command.order_id);
     let payment_id = payment_id(command.order_id);
-    let key = charge_key(payment_id);
+    let key = authorization_key(payment_id);
     let metadata = Metadata::caused_by(envelope);
     let before = fold::<Payment>(&store.load(&stream).await?)?;
     let step = match &before.state {
@@ -156,11 +168,11 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
                     idempotency_key: key.clone(),
                 };
                 record(payments, &command, intent, &metadata).await?;
-                Step::Settle(settle_charge(payments, &token, command.amount, &key).await?)
+                Step::Settle(settle_authorization(payments, &token, command.amount, &key).await?)
             }
         },
         // Asked before without recording the answer (a crash, a lost answer): ask again with
-        // the same key, which the gateway never charges twice.
+        // the same key, which the gateway never authorizes twice.
         Payment::Initiated { .. } => {
             record(
                 payments,
@@ -170,52 +182,50 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
             )
             .await?;
             let method = fold::<PaymentMethod>(&store.load(&method_stream(command.payment_method_id)).await?)?;
-            Step::Settle(settle_charge(payments, &method.state.token, command.amount, &key).await?)
+            Step::Settle(settle_authorization(payments, &method.state.token, command.amount, &key).await?)
         }
-        // Voided while a charge was in flight: the provider may hold money for a cancelled order.
-        Payment::Voided => match payments.gateway.find_charge(&key).await {
-            Ok(Some(charge_id)) => Step::GiveBack(charge_id),
+        // Voided while an authorization was in flight: the provider may hold money for a
+        // cancelled order.
+        Payment::Voided => match payments.gateway.find_authorization(&key).await {
+            Ok(Some(authorization_id)) => Step::Release(authorization_id),
             Ok(None) => Step::Refuse,
-            Err(error) => return Err(HandlerError::Transient(format!("cannot look the charge up: {error}"))),
+            Err(error) => return Err(HandlerError::Transient(format!("cannot look the authorization up: {error}"))),
         },
-        Payment::Refunded { .. } => Step::Refuse,
-        Payment::Processed { .. } | Payment::Refunding { .. } | Payment::Failed => Step::Nothing,
-    };
-    let refund_id = match &step {
-        Step::GiveBack(charge_id) => {
-            tracing::warn!(order_id = %command.order_id, "a charge landed after the payment was voided; refunding it");
-            let refund_key = format!("refund-{payment_id}");
-            let refunded = with_retries(|| payments.gateway.refund(charge_id, command.amount, &refund_key)).await;
-            // Not given back yet: nothing is claimed, so the message comes again and so does the refund.
-            Some(refunded.map_err(|e| HandlerError::Transient(e.to_string()))?)
+        Payment::Refunded { .. } | Payment::Released { .. } => Step::Refuse,
+        Payment::Authorized { .. } | Payment::Processed { .. } | Payment::Refunding { .. } | Payment::Failed => {
+            Step::Nothing
         }
-        _ => None,
     };
+    if let Step::Release(authorization_id) = &step {
+        tracing::warn!(order_id = %command.order_id, "an authorization landed after the payment was voided; releasing it");
+        let key = void_key(payment_id);
+        with_retries(|| payments.gateway.void(authorization_id, &key))
+            .await
+            // Not released yet: nothing is claimed, so the message comes again and so does the void.
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+    }
     let (command_ref, stream_ref, step_ref, metadata_ref) = (&command, &stream, &step, &metadata);
-    let refund_id = &refund_id;
     handle_once(store, CONSUMER, envelope, |mut uow| async move {
         let command = command_ref;
         let mut payment = uow.load_aggregate::<Payment>(stream_ref).await?;
         let event = match (step_ref, &payment.state) {
             (Step::Nothing, _) => return Ok((uow, ())),
             (Step::Refuse, _) => {
-                tracing::info!(order_id = %command.order_id, "a charge came after its payment was undone; refused");
+                tracing::info!(order_id = %command.order_id, "a payment step came after its payment was undone; refused");
                 PaymentsEvent::ChargeRefused { payment_id, order_id: command.order_id }
             }
-            (Step::GiveBack(charge_id), _) => PaymentsEvent::LateChargeRefunded {
+            (Step::Release(authorization_id), _) => PaymentsEvent::LateAuthorizationVoided {
                 payment_id,
                 order_id: command.order_id,
-                amount: command.amount,
-                charge_id: charge_id.clone(),
-                refund_id: refund_id.clone().unwrap_or_default(),
+                authorization_id: authorization_id.clone(),
             },
-            (Step::Settle(Ok(charge_id)), Payment::Initiated { .. }) => PaymentsEvent::PaymentProcessed {
+            (Step::Settle(Ok(authorization_id)), Payment::Initiated { .. }) => PaymentsEvent::PaymentAuthorized {
                 payment_id,
                 order_id: command.order_id,
                 customer_id: command.customer_id,
                 payment_method_id: command.payment_method_id,
                 amount: command.amount,
-                charge_id: charge_id.clone(),
+                authorization_id: authorization_id.clone(),
             },
             (Step::Settle(Err((code, message))), Payment::None | Payment::Initiated { .. }) => {
                 PaymentsEvent::PaymentFailed {
@@ -228,7 +238,7 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
                 }
             }
             // The payment moved while the gateway was asked (voided meanwhile): start over,
-            // so a charge that landed is given back before this message is finished.
+            // so an authorization that landed is released before this message is finished.
             (Step::Settle(_), _) => {
                 return Err(StoreError::Conflict {
                     stream_id: stream_ref.clone(),
@@ -261,7 +271,7 @@ async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Re
 }
 
 /// Records `event` (the intent, or its resumption) before the gateway is called: from then
-/// on the charge's outcome is settled, never guessed (see [`settle_charge`]), and the saga
+/// on the authorization's outcome is settled, never guessed (see [`settle_authorization`]), and the saga
 /// times the payment from its start. Refused when the payment moved since it was read.
 async fn record(
     payments: &Payments,

@@ -9,8 +9,9 @@ use kernel::event_store::RecordedEvent;
 use kernel::messaging::{Publications, PublishError, derived_message};
 use uuid::Uuid;
 
-/// Maps payment outcomes to saga replies. A void answers a refund with amount zero; a charge
-/// refused (or given back) because the payment was undone first answers with `PaymentFailed`
+/// Maps payment outcomes to saga replies: an authorization answers the payment step. A void
+/// (of the payment, or of its authorization) answers a refund with no amount; an
+/// authorization refused (or released) because the payment was undone first answers with `PaymentFailed`
 /// coded [`CHARGE_AFTER_UNDO`]. An admin's refund asked for becomes Payments' own
 /// `IssueRefund`, and one made is told as `RefundIssued`.
 pub(crate) struct PaymentsPublications;
@@ -37,7 +38,8 @@ impl Publications for PaymentsPublications {
     fn messages_for(&self, event: &RecordedEvent) -> Result<Vec<Envelope>, PublishError> {
         let Some(decoded) = event.decode_known::<PaymentsEvent>()? else { return Ok(Vec::new()) };
         match decoded {
-            PaymentsEvent::PaymentProcessed { payment_id, order_id, amount, .. } => {
+            PaymentsEvent::PaymentAuthorized { payment_id, order_id, amount, .. }
+            | PaymentsEvent::PaymentProcessed { payment_id, order_id, amount, .. } => {
                 envelope(event, &PaymentProcessed { payment_id, order_id, amount })
             }
             PaymentsEvent::PaymentFailed { payment_id, order_id, code, message, .. } => {
@@ -46,7 +48,8 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::PaymentRefunded { payment_id, order_id, amount, .. } => {
                 envelope(event, &PaymentRefunded { payment_id, order_id, amount: Some(amount) })
             }
-            PaymentsEvent::PaymentVoided { payment_id, order_id } => {
+            PaymentsEvent::PaymentVoided { payment_id, order_id }
+            | PaymentsEvent::AuthorizationVoided { payment_id, order_id, .. } => {
                 envelope(event, &PaymentRefunded { payment_id, order_id, amount: None })
             }
             PaymentsEvent::RefundRepeated { payment_id, order_id, amount } => {
@@ -61,6 +64,12 @@ impl Publications for PaymentsPublications {
                 payment_id,
                 order_id,
                 "The payment was cancelled before this charge came; nothing more was charged.",
+            ),
+            PaymentsEvent::LateAuthorizationVoided { payment_id, order_id, .. } => charge_after_undo(
+                event,
+                payment_id,
+                order_id,
+                "The payment was cancelled before this authorization came; the hold it made anyway was released.",
             ),
             PaymentsEvent::LateChargeRefunded { payment_id, order_id, .. } => charge_after_undo(
                 event,
@@ -77,6 +86,7 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::PaymentMethodAdded { .. }
             | PaymentsEvent::PaymentMethodRemoved { .. }
             | PaymentsEvent::PaymentMethodMadeDefault { .. }
+            | PaymentsEvent::PaymentCaptured { .. }
             | PaymentsEvent::RestRefundBegun { .. }
             | PaymentsEvent::RefundFailed { .. } => Ok(Vec::new()),
         }

@@ -16,7 +16,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "payment methods and payments read models", sqlite: SCHEMA, postgres: SCHEMA },
     Migration { version: 2, description: "a default card per customer", sqlite: DEFAULT_CARD, postgres: DEFAULT_CARD },
     Migration { version: 3, description: "refunds of payments", sqlite: REFUNDS, postgres: REFUNDS },
+    Migration { version: 4, description: "captured amounts of payments", sqlite: CAPTURED, postgres: CAPTURED },
 ];
+
+/// What each payment captured (charged): before authorizations, every processed payment
+/// was charged at once.
+const CAPTURED: &str = "
+    alter table payments add column captured_minor bigint not null default 0;
+    update payments set captured_minor = amount_minor where status in ('processed', 'refunding', 'refunded');
+";
 
 /// What each payment gave back in all, and each refund an admin asked for.
 const REFUNDS: &str = "
@@ -89,8 +97,7 @@ impl Projection for PaymentsProjection {
     async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
         let at = kernel::time::format(event.recorded_at);
         let Some(decoded) = event.decode_known::<PaymentsEvent>()? else { return Ok(()) };
-        type Row<'a> = (Uuid, Uuid, Option<Uuid>, Option<Money>, &'a str, Option<String>, Option<String>);
-        let row: Row<'_> = match decoded {
+        let row: PaymentRow<'_> = match decoded {
             PaymentsEvent::PaymentMethodAdded {
                 payment_method_id,
                 customer_id,
@@ -146,8 +153,19 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentInitiated { payment_id, order_id, customer_id, amount, .. } => {
                 (payment_id, order_id, Some(customer_id), Some(amount), "pending", None, None)
             }
+            PaymentsEvent::PaymentAuthorized { payment_id, order_id, customer_id, amount, .. } => {
+                (payment_id, order_id, Some(customer_id), Some(amount), "authorized", None, None)
+            }
+            PaymentsEvent::PaymentCaptured { payment_id, amount, .. } => {
+                return mark_captured(conn, payment_id, amount, &at).await;
+            }
             PaymentsEvent::PaymentProcessed { payment_id, order_id, customer_id, amount, .. } => {
-                (payment_id, order_id, Some(customer_id), Some(amount), "processed", None, None)
+                let row = (payment_id, order_id, Some(customer_id), Some(amount), "processed", None, None);
+                upsert(&mut *conn, row, &at).await?;
+                return mark_captured(conn, payment_id, amount, &at).await;
+            }
+            PaymentsEvent::AuthorizationVoided { payment_id, order_id, .. } => {
+                (payment_id, order_id, None, None, "released", None, None)
             }
             PaymentsEvent::PaymentFailed { payment_id, order_id, customer_id, amount, code, message } => {
                 (payment_id, order_id, Some(customer_id), Some(amount), "failed", Some(code), Some(message))
@@ -188,27 +206,53 @@ impl Projection for PaymentsProjection {
             PaymentsEvent::PaymentResumed { .. }
             | PaymentsEvent::RefundRepeated { .. }
             | PaymentsEvent::LateChargeRefunded { .. }
+            | PaymentsEvent::LateAuthorizationVoided { .. }
             | PaymentsEvent::ChargeRefused { .. } => return Ok(()),
         };
-        let (payment_id, order_id, customer_id, amount, status, code, message) = row;
-        sqlx::query(upsert_payment())
-            .bind(payment_id.to_string())
-            .bind(order_id.to_string())
-            .bind(customer_id.map(|c| c.to_string()))
-            .bind(amount.map(|a| a.amount_minor))
-            .bind(amount.map(|a| a.currency.to_string()))
-            .bind(status)
-            .bind(code)
-            .bind(message)
-            .bind(at)
-            .execute(conn)
-            .await?;
-        Ok(())
+        upsert(conn, row, &at).await
     }
 
     fn tables(&self) -> &'static [&'static str] {
         &["payment_methods", "payments", "payment_refunds"]
     }
+}
+
+/// A payment's row as one event sets it: payment, order, customer, amount, status and
+/// failure code and message (`None`: as it was).
+type PaymentRow<'a> = (Uuid, Uuid, Option<Uuid>, Option<Money>, &'a str, Option<String>, Option<String>);
+
+/// Inserts or moves a payment's row.
+async fn upsert(conn: &mut sqlx::AnyConnection, row: PaymentRow<'_>, at: &str) -> Result<(), StoreError> {
+    let (payment_id, order_id, customer_id, amount, status, code, message) = row;
+    sqlx::query(upsert_payment())
+        .bind(payment_id.to_string())
+        .bind(order_id.to_string())
+        .bind(customer_id.map(|c| c.to_string()))
+        .bind(amount.map(|a| a.amount_minor))
+        .bind(amount.map(|a| a.currency.to_string()))
+        .bind(status)
+        .bind(code)
+        .bind(message)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that `amount` of payment `payment_id` was captured.
+async fn mark_captured(
+    conn: &mut sqlx::AnyConnection,
+    payment_id: Uuid,
+    amount: Money,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update payments set captured_minor = $2, status = 'processed', updated_at = $3 where id = $1")
+        .bind(payment_id.to_string())
+        .bind(amount.amount_minor)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Adds `amount` to what payment `payment_id` gave back, moving it to `status` if given.
@@ -338,10 +382,17 @@ pub(crate) struct PaymentView {
     #[serde(skip)]
     #[graphql(skip)]
     pub(crate) customer_id: Option<Uuid>,
-    /// What was (or is to be) charged.
+    /// The order's total: what is held, then charged.
     pub(crate) amount: Option<Money>,
-    /// `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`.
+    /// `pending` (being authorized), `authorized` (held on the card, not charged),
+    /// `processed` (captured), `failed`, `refunding`, `refunded`, `released` (cancelled
+    /// before its capture: the hold was released) or `voided` (cancelled before anything
+    /// was held).
     pub(crate) status: String,
+    /// Held on the card and not captured yet (zero unless the payment is `authorized`).
+    pub(crate) authorized: Option<Money>,
+    /// Charged to the card: what refunds may give back.
+    pub(crate) captured: Option<Money>,
     pub(crate) failure: Option<FailureView>,
     /// Given back so far: admins' refunds, and a cancellation's refund of the rest.
     pub(crate) refunded: Option<Money>,
@@ -385,7 +436,7 @@ pub(crate) async fn refund(db: &Db, id: Uuid) -> Result<Option<RefundView>, sqlx
 pub(crate) async fn payment(db: &Db, id: Uuid) -> Result<Option<PaymentView>, sqlx::Error> {
     let row = sqlx::query(
         "select id, order_id, customer_id, amount_minor, currency, status, failure_code, failure_message, updated_at, \
-         refunded_minor from payments where id = $1",
+         refunded_minor, captured_minor from payments where id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(db.reader())
@@ -405,10 +456,14 @@ pub(crate) async fn payment(db: &Db, id: Uuid) -> Result<Option<PaymentView>, sq
     let status: String = row.try_get("status")?;
     let refunded_minor: i64 = row.try_get("refunded_minor")?;
     let refunded = amount.map(|amount| Money::new(refunded_minor, amount.currency));
+    let captured_minor: i64 = row.try_get("captured_minor")?;
+    let captured = amount.map(|amount| Money::new(captured_minor, amount.currency));
+    let authorized =
+        amount.map(|amount| Money::new(if status == "authorized" { amount.amount_minor } else { 0 }, amount.currency));
     let refundable = amount.zip(refunded).map(|(amount, refunded)| {
         let pending: i64 =
             refunds.iter().filter(|refund| refund.status == "pending").map(|refund| refund.amount.amount_minor).sum();
-        let left = if status == "processed" { amount.amount_minor - refunded.amount_minor - pending } else { 0 };
+        let left = if status == "processed" { captured_minor - refunded.amount_minor - pending } else { 0 };
         Money::new(left.max(0), amount.currency)
     });
     let code: Option<String> = row.try_get("failure_code")?;
@@ -420,6 +475,8 @@ pub(crate) async fn payment(db: &Db, id: Uuid) -> Result<Option<PaymentView>, sq
         amount,
         status,
         failure: code.zip(message).map(|(code, message)| FailureView { code, message }),
+        authorized,
+        captured,
         refunded,
         refundable,
         refunds,

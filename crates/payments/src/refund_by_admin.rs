@@ -158,9 +158,18 @@ pub(crate) async fn refund(
 /// `payment` cannot give it.
 fn decide_amount(payment: &Payment, asked: Option<i64>) -> Result<Money, ApiError> {
     let refundable = match payment {
-        Payment::Processed { .. } => payment.refundable().expect("a charged payment has a refundable amount"),
+        Payment::Processed { .. } => payment.refundable().expect("a captured payment has a refundable amount"),
         Payment::None | Payment::Initiated { .. } => {
             return Err(ApiError::conflict("the payment is not charged yet: there is nothing to refund"));
+        }
+        Payment::Authorized { .. } => {
+            return Err(ApiError::conflict(
+                "the payment is authorized but not captured yet (it is captured when the order ships): \
+                 nothing was charged to refund; cancelling the order releases the hold",
+            ));
+        }
+        Payment::Released { .. } => {
+            return Err(ApiError::conflict("the order was cancelled before its capture: nothing was charged"));
         }
         Payment::Failed => return Err(ApiError::conflict("the payment failed: nothing was charged")),
         Payment::Refunding { .. } | Payment::Refunded { .. } => {

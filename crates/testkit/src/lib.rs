@@ -505,8 +505,9 @@ impl TestApp {
         stdout
     }
 
-    /// Switches a fault of the simulated card gateway on or off (`charge`, `refund`,
-    /// `lookup`, `charge_answer`, `charge_crash`: see `payments::gateway`). It lives in the
+    /// Switches a fault of the simulated card gateway on or off (`authorize`, `capture`,
+    /// `void`, `refund`, `lookup`, `authorize_answer`, `capture_crash`…: see
+    /// `payments::gateway`). It lives in the
     /// payments database, so it reaches a gateway in another process too.
     pub async fn gateway_fault(&self, fault: &str, on: bool) {
         let sql = if on {
@@ -519,7 +520,8 @@ impl TestApp {
         tx.commit().await.expect("gateway fault committed");
     }
 
-    /// How many operations of `kind` (`charge` or `refund`) the simulated gateway made.
+    /// How many operations of `kind` (`authorization`, `capture`, `void` or `refund`) the
+    /// simulated gateway made.
     pub async fn gateway_operations(&self, kind: &str) -> i64 {
         sqlx::query_scalar("select cast(count(*) as bigint) from simulated_gateway_operations where kind = $1")
             .bind(kind)
@@ -622,6 +624,7 @@ fn emporium_command(binary: &std::path::Path, settings: &Settings) -> std::proce
         .env("EMPORIUM_AMQP_NAMESPACE", &settings.amqp_namespace)
         .env("EMPORIUM_AMQP_SHARDS", settings.amqp_shards.to_string())
         .env("EMPORIUM_GATEWAY_LATENCY_MS", settings.gateway_latency_ms.to_string())
+        .env("EMPORIUM_CAPTURE_AT", settings.capture_at.to_string())
         .env("EMPORIUM_SAGA_STEP_DEADLINE_SECS", settings.saga_step_deadline_secs.to_string())
         .env("EMPORIUM_SAGA_RETRY_PAUSE_MS", settings.saga_retry_pause_ms.to_string())
         .env("EMPORIUM_SAGA_QUEUE_DEADLINE_SECS", settings.saga_queue_deadline_secs.to_string())

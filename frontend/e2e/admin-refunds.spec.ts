@@ -10,7 +10,7 @@ import {
   signInAsAdmin,
 } from "./support";
 
-test("an admin refunds part of an order with a reason, the customer sees it, and a cancellation then gives back the rest", async ({ page, browser }) => {
+test("an admin sees a payment held until its parcel leaves, then refunds part of the capture with a reason, and the customer sees it", async ({ page, browser }) => {
   const [product] = await roomyProducts(1, new Set());
   if (!product) throw new Error("need a product");
   await registerViaUi(page, "Refunded Shopper");
@@ -23,9 +23,27 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   const admin = await adminContext.newPage();
   await signInAsAdmin(admin, `/admin/orders/${orderId}`);
   const panel = admin.getByRole("region", { name: "Payment" });
-  await expect(panel.getByTestId("payment-status")).toHaveText("Charged");
+  // Booked, not shipped: the total is held on the card, nothing is charged, so nothing can be refunded.
+  await expect(panel.getByTestId("payment-status")).toHaveText("Authorized");
+  await expect(panel.getByTestId("payment-captured")).toHaveText("$0.00");
+  await expect(panel.getByTestId("payment-capture-note")).toContainText("charged when the parcel leaves");
+  await expect(panel.getByRole("button", { name: "Refund…" })).toHaveCount(0);
+  const charged = (await panel.getByTestId("payment-authorized").textContent()) ?? "";
+  await screenshot(admin, "admin-payment-authorized", false);
+
+  // The parcel leaves: the card is charged.
+  const order = await (await admin.request.get(`/bff/api/v1/orders/${orderId}`)).json();
+  const shipped = await admin.request.post(`/bff/api/v1/shipments/${order.shipment_id}/ship`, {
+    data: { carrier: "Parcelway", tracking_number: `PW-${orderId.slice(0, 8)}` },
+  });
+  expect(shipped.status()).toBe(200);
+  await expect(async () => {
+    await admin.reload();
+    await expect(panel.getByTestId("payment-status")).toHaveText("Captured", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(panel.getByTestId("payment-captured")).toHaveText(charged);
+  await expect(panel.getByTestId("payment-authorized")).toHaveText("$0.00");
   await expect(panel.getByTestId("payment-refunded")).toHaveText("$0.00");
-  const charged = (await panel.getByTestId("payment-charged").textContent()) ?? "";
   await expect(panel.getByTestId("payment-refundable")).toHaveText(charged);
 
   await panel.getByRole("button", { name: "Refund…" }).click();
@@ -51,6 +69,9 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
     timeout: 15_000,
   });
   await screenshot(admin, "admin-order-refunded");
+  // A parcel that left cannot be called back, so the order can no longer be cancelled.
+  await expect(admin.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+  await adminContext.close();
 
   // The customer's order shows what came back, and why, in its sums and its history.
   const refund = page.getByTestId("order-refund");
@@ -64,8 +85,21 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   await expect(page.getByTestId("timeline-moment").filter({ hasText: "5.00 USD given back: The box arrived dented" })).toHaveCount(1);
   await expectAccessible(page, "an order with a refund");
   await screenshot(page, "order-part-refunded");
+});
 
-  // The admin then cancels it before its parcel leaves: the rest comes back too.
+test("an admin cancels an order before its parcel leaves: the hold on the card is released and the cancellation's saga is shown", async ({ page, browser }) => {
+  const [product] = await roomyProducts(1, new Set());
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page, "Released Shopper");
+  await addToCart(page, product.id, 1);
+  const orderId = await checkout(page);
+  await expectOrderStatus(page, "completed");
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signInAsAdmin(admin, `/admin/orders/${orderId}`);
+  const panel = admin.getByRole("region", { name: "Payment" });
+  await expect(panel.getByTestId("payment-status")).toHaveText("Authorized");
   await admin.getByRole("button", { name: "Cancel order" }).click();
   const cancel = admin.getByRole("dialog", { name: /^Cancel order #/ });
   await cancel.getByLabel("Reason").fill("Out of stock at the warehouse");
@@ -73,9 +107,11 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
   await expect(cancel).toHaveCount(0);
   await expect(async () => {
     await admin.reload();
-    await expect(panel.getByTestId("payment-status")).toHaveText("Refunded", { timeout: 1_000 });
+    await expect(panel.getByTestId("payment-status")).toHaveText("Hold released", { timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
-  await expect(panel.getByTestId("payment-refunded")).toHaveText(charged);
+  await expect(panel.getByTestId("payment-captured")).toHaveText("$0.00");
+  await expect(panel.getByTestId("payment-authorized")).toHaveText("$0.00");
+  await expect(panel.getByTestId("payment-refunded")).toHaveText("$0.00");
   await expect(panel.getByRole("button", { name: "Refund…" })).toHaveCount(0);
   await expect(admin.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
   // The cancellation's own saga, step by step, above the placing one.
@@ -91,5 +127,5 @@ test("an admin refunds part of an order with a reason, the customer sees it, and
     await expect(page.getByTestId("order-status")).toHaveAttribute("data-status", "cancelled", { timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId("cancellation-reason")).toContainText("Out of stock at the warehouse");
-  await expect(refund).toHaveText("−$5.00");
+  await expect(page.getByTestId("timeline-moment").filter({ hasText: "Payment released" })).toContainText("Nothing was charged");
 });

@@ -1,7 +1,8 @@
 /**
  * After the whole browser suite: the backend's books must still agree. `emporium audit`
  * reads the suite's data folder and fails (naming the invariant) when stock held, money
- * kept (charged minus refunded equals the totals of the orders kept), settled sagas or
+ * kept (captured minus refunded plus what is held equals the totals of the orders kept,
+ * and only orders not yet shipped are held), settled sagas or
  * idempotency keys disagree; it waits a little for sagas still finishing.
  */
 import { execFileSync } from "node:child_process";

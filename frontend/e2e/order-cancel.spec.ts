@@ -68,14 +68,14 @@ test("a customer cancels a completed order before its parcel leaves, with a reas
   const outcome = page.getByTestId("order-outcome");
   await expect(outcome).toContainText("Order cancelled at your request");
   await expect(page.getByTestId("cancellation-reason")).toHaveText("Ordered the wrong size.");
-  await expect(page.getByTestId("undone")).toContainText("Your payment was refunded in full.");
+  await expect(page.getByTestId("undone")).toContainText("Your payment was given back in full.");
   await expect(latestParcelStep(page)).toContainText("Cancelled");
   // The history says what happened, in order: the request with its reason, then what was undone.
   const history = page.getByRole("list", { name: "Order history" });
   await expect(history.getByTestId("timeline-moment").last()).toContainText("Order cancelled");
   await expect(history.getByTestId("timeline-moment").nth(5)).toContainText("Cancellation requested");
   await expect(history.getByTestId("timeline-moment").nth(5)).toContainText("Ordered the wrong size");
-  await expect(history.getByTestId("timeline-moment").filter({ hasText: "Payment refunded" })).toContainText("USD given back");
+  await expect(history.getByTestId("timeline-moment").filter({ hasText: "Payment released" })).toContainText("Nothing was charged");
   await expect(history).toContainText("Items released");
   await expectAccessible(page, "a cancelled order");
   await screenshot(page, "order-cancelled");
@@ -109,7 +109,7 @@ test("an admin cancels a customer's order from the parcels waiting to ship, and 
   const cancel = row.getByRole("button", { name: `Cancel… order #${shortId(orderId)}` });
   await cancel.click();
   const dialog = admin.getByRole("dialog", { name: `Cancel order #${shortId(orderId)}?` });
-  await expect(dialog).toContainText("the customer is refunded in full");
+  await expect(dialog).toContainText("the customer's payment is given back in full");
   // A reason over 200 characters is refused beside the box, before anything is sent.
   await dialog.getByLabel("Reason").fill("x".repeat(201));
   await dialog.getByRole("button", { name: "Cancel order" }).click();

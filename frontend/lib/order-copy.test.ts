@@ -49,7 +49,7 @@ describe("order copy", () => {
       }),
     );
     expect(undoneSentences(order)).toEqual([
-      "Your payment was refunded in full.",
+      "Your payment was given back in full.",
       "The stock reserved for you was released.",
     ]);
   });
@@ -90,12 +90,12 @@ describe("an order cancelled on request", () => {
     expect(cancellationTitle("cancelled_by_customer")).toBe("Order cancelled at your request");
     expect(cancellationTitle("cancelled_by_admin")).toBe("Order cancelled by the shop");
     expect(cancellationExplanation(order)).toBe("Ordered the wrong size.");
-    expect(undoneSentences(order)).toEqual(["Your payment was refunded in full.", "The stock reserved for you was released."]);
+    expect(undoneSentences(order)).toEqual(["Your payment was given back in full.", "The stock reserved for you was released."]);
   });
 
   it("names the cancellation under way and what it does", () => {
     const order = toOrder(apiOrder({ status: "cancelling", saga: completedSaga }));
     expect(statusLabel("cancelling")).toBe("Cancelling");
-    expect(progressMessage(order)).toBe("We're cancelling your order: stopping the parcel and refunding your payment…");
+    expect(progressMessage(order)).toBe("We're cancelling your order: stopping the parcel and giving your payment back…");
   });
 });

@@ -69,7 +69,7 @@ export function cancellationExplanation(order: Order): string {
 /** Sentences listing what the saga undid, e.g. "The reserved stock was released." */
 export function undoneSentences(order: Order): string[] {
   const sentences: string[] = [];
-  if (order.undone.paymentRefunded) sentences.push("Your payment was refunded in full.");
+  if (order.undone.paymentRefunded) sentences.push("Your payment was given back in full.");
   if (order.undone.stockReleased) sentences.push("The stock reserved for you was released.");
   const payment = order.steps.find((s) => s.name === "process_payment");
   const charged = payment?.status === "succeeded" || payment?.status === "compensating";
@@ -95,7 +95,7 @@ export function stepLabel(name: string): string {
 const MOMENT_LABEL: Record<OrderMoment, string> = {
   placed: "Order placed",
   stock_reserved: "Items reserved",
-  paid: "Payment taken",
+  paid: "Payment authorized",
   confirmed: "Order confirmed",
   completed: "Parcel booked",
   shipped: "Handed to the carrier",
@@ -104,6 +104,7 @@ const MOMENT_LABEL: Record<OrderMoment, string> = {
   cancellation_requested: "Cancellation requested",
   cancellation_refused: "Cancellation refused",
   refunded: "Payment refunded",
+  payment_released: "Payment released",
   stock_released: "Items released",
   cancelled: "Order cancelled",
   needs_attention: "Waiting for our team",
@@ -135,7 +136,7 @@ export function stepStatusLabel(name: string, status: SagaStepStatus): string {
 export function progressMessage(order: Order): string {
   if (order.status === "placed") return "We're reserving your items and taking payment…";
   if (order.status === "confirmed") return "Payment received. We're preparing your shipment…";
-  if (order.status === "cancelling") return "We're cancelling your order: stopping the parcel and refunding your payment…";
+  if (order.status === "cancelling") return "We're cancelling your order: stopping the parcel and giving your payment back…";
   return "";
 }
 

@@ -6,9 +6,9 @@ import { CancelOrderDialog } from "@/components/orders/cancel-order-dialog";
 import { buttonClass } from "@/components/ui/button";
 
 /**
- * "Cancel order" on the admin's order page, offered while the order is completed and no
- * cancellation was refused before; the API refuses (and the dialog says why) once its
- * parcel has left. The page is read again as the cancellation starts, and once more a
+ * "Cancel order" on the admin's order page, offered while the order is completed, its
+ * parcel still waits in the warehouse and no cancellation was refused before; the API
+ * refuses (and the dialog says why) if the parcel left meanwhile. The page is read again as the cancellation starts, and once more a
  * moment later, when it has usually run its course.
  */
 export function AdminOrderCancel({ orderId }: { orderId: string }) {
@@ -22,7 +22,7 @@ export function AdminOrderCancel({ orderId }: { orderId: string }) {
       {confirming ? (
         <CancelOrderDialog
           orderId={orderId}
-          explanation="Its parcel stays in the warehouse, the customer is refunded what is still charged and the stock goes back on sale."
+          explanation="Its parcel stays in the warehouse, the customer's payment is given back (a hold released, a charge refunded) and the stock goes back on sale."
           reasonHint="Shown to the customer on their order."
           onCancelled={() => {
             setConfirming(false);

@@ -38,6 +38,8 @@ function payment(refunds: ApiRefund[]): ApiPayment {
     amount: usd(4_700),
     status: "processed",
     failure: null,
+    authorized: usd(0),
+    captured: usd(4_700),
     refunded: usd(refunded),
     refundable: usd(4_700 - refunded),
     refunds,
@@ -90,6 +92,16 @@ describe("PaymentPanel", () => {
     fireEvent.click(screen.getByRole("button", { name: "Refund" }));
     await waitFor(() => expect(screen.getByText(/can still be refunded; 47.00 USD was asked for/)).toBeTruthy());
     expect(screen.getByTestId("payment-refunded").textContent).toBe("$0.00");
+  });
+
+  it("shows a payment only authorized as held, with nothing to refund until the parcel leaves", () => {
+    const held: ApiPayment = { ...payment([]), status: "authorized", authorized: usd(4_700), captured: usd(0), refundable: usd(0) };
+    render(<PaymentPanel initial={held} />);
+    expect(screen.getByTestId("payment-status").textContent).toBe("Authorized");
+    expect(screen.getByTestId("payment-authorized").textContent).toBe("$47.00");
+    expect(screen.getByTestId("payment-captured").textContent).toBe("$0.00");
+    expect(screen.getByTestId("payment-capture-note").textContent).toContain("charged when the parcel leaves");
+    expect(screen.queryByRole("button", { name: "Refund…" })).toBeNull();
   });
 
   it("offers no refund once nothing is left to give back", () => {

@@ -18,11 +18,13 @@ import { formatMoney } from "@/lib/money";
 import { MAX_REFUND_REASON, type RefundFormValues, refundErrorsByInput, refundFormFor, toRefundBody } from "@/lib/refund";
 
 const PAYMENT_STATUS_LABEL: Record<string, string> = {
-  pending: "Being charged",
-  processed: "Charged",
+  pending: "Being authorized",
+  authorized: "Authorized",
+  processed: "Captured",
   failed: "Failed",
   refunding: "Being refunded",
   refunded: "Refunded",
+  released: "Hold released",
   voided: "Voided",
 };
 
@@ -36,8 +38,9 @@ const REFUND_STATUS_LABEL: Record<ApiRefund["status"], string> = {
 };
 
 /**
- * An order's payment for the shop's staff: what was charged, given back and can still be,
- * each refund with its reason and outcome, and a refund of part or the rest (with a
+ * An order's payment for the shop's staff: what is held on the card (authorized, charged
+ * when the parcel leaves), what was captured, given back and can still be, each refund
+ * with its reason and outcome, and a refund of part or the rest of a capture (with a
  * reason the customer then sees on their order).
  */
 export function PaymentPanel({ initial }: { initial: ApiPayment }) {
@@ -88,9 +91,13 @@ export function PaymentPanel({ initial }: { initial: ApiPayment }) {
         </div>
       ) : null}
       <dl className="grid grid-cols-[1fr_auto] gap-x-4 gap-y-1 text-sm">
-        <dt className="text-slate-600">Charged</dt>
-        <dd className="text-right font-medium text-slate-900" data-testid="payment-charged">
-          {payment.amount && payment.status !== "failed" && payment.status !== "voided" ? formatMoney(payment.amount) : "—"}
+        <dt className="text-slate-600">Authorized, not captured</dt>
+        <dd className="text-right font-medium text-slate-900" data-testid="payment-authorized">
+          {formatMoney(payment.authorized ?? zero)}
+        </dd>
+        <dt className="text-slate-600">Captured</dt>
+        <dd className="text-right font-medium text-slate-900" data-testid="payment-captured">
+          {formatMoney(payment.captured ?? zero)}
         </dd>
         <dt className="text-slate-600">Refunded</dt>
         <dd className="text-right font-medium text-slate-900" data-testid="payment-refunded">
@@ -101,6 +108,11 @@ export function PaymentPanel({ initial }: { initial: ApiPayment }) {
           {formatMoney(refundable)}
         </dd>
       </dl>
+      {payment.status === "authorized" ? (
+        <p className="mt-3 text-xs text-slate-500" data-testid="payment-capture-note">
+          The card is charged when the parcel leaves; until then only a cancellation gives the money back.
+        </p>
+      ) : null}
       {payment.refunds.length > 0 ? (
         <ol className="mt-4 space-y-2 border-t border-slate-100 pt-4 text-sm" aria-label="Refunds">
           {payment.refunds.map((refund) => (

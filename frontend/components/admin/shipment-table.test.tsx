@@ -120,7 +120,7 @@ describe("ShipmentTable", () => {
     expect(within(row).getByTestId("shipment-cancelling").textContent).toBe("Cancelling…");
     expect(within(row).queryByRole("button")).toBeNull();
     const outcome = screen.getByTestId("ship-outcome");
-    expect(outcome.textContent).toContain("Order #0000ABCD is being cancelled: its parcel stays in the warehouse and the customer is refunded.");
+    expect(outcome.textContent).toContain("Order #0000ABCD is being cancelled: its parcel stays in the warehouse and the customer's payment is given back.");
     await waitFor(() => expect(document.activeElement).toBe(outcome));
 
     await waitFor(() => expect(within(row).getByTestId("shipment-status").textContent).toBe("Cancelled"), { timeout: 4000 });

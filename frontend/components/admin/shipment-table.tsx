@@ -49,7 +49,7 @@ function cancellationOutcome(shipment: Shipment): string {
 /**
  * One page of shipments, each waiting one with a "Mark shipped" form that opens under its
  * row and a "Cancel…" dialog (the shopper's own) that cancels its order: the customer
- * is refunded, the stock released. A changed row takes the API's answer in place and stays
+ * is given back, the stock released. A changed row takes the API's answer in place and stays
  * where it was, even under a filter it no longer matches, so the admin sees what they just
  * did; a cancelled one once Shipping has called the parcel back, a moment after the API
  * accepted the cancellation.
@@ -76,7 +76,7 @@ export function ShipmentTable({ initial }: { initial: readonly Shipment[] }) {
   function cancelAccepted(shipment: Shipment) {
     setCancelling((ids) => new Set(ids).add(shipment.id));
     setConfirmingCancel(null);
-    setDone(`Order #${shortId(shipment.orderId)} is being cancelled: its parcel stays in the warehouse and the customer is refunded.`);
+    setDone(`Order #${shortId(shipment.orderId)} is being cancelled: its parcel stays in the warehouse and the customer's payment is given back.`);
   }
 
   function cancelSettled(next: Shipment) {
@@ -189,7 +189,7 @@ export function ShipmentTable({ initial }: { initial: readonly Shipment[] }) {
       {confirmingCancel ? (
         <CancelOrderDialog
           orderId={confirmingCancel.orderId}
-          explanation="Its parcel stays in the warehouse, the customer is refunded in full and the stock goes back on sale."
+          explanation="Its parcel stays in the warehouse, the customer's payment is given back in full and the stock goes back on sale."
           reasonHint="Shown to the customer on their order."
           onCancelled={() => cancelAccepted(confirmingCancel)}
           onClose={() => setConfirmingCancel(null)}

@@ -245,7 +245,7 @@ describe("cancelling the order", () => {
     const outcome = screen.getByTestId("order-outcome");
     expect(within(outcome).getByRole("alert").textContent).toContain("Order cancelled at your request");
     expect(screen.getByTestId("cancellation-reason").textContent).toBe("Ordered the wrong size.");
-    expect(screen.getByTestId("undone").textContent).toContain("Your payment was refunded in full.");
+    expect(screen.getByTestId("undone").textContent).toContain("Your payment was given back in full.");
     // The parcel is read again with the order, and shows it was called back.
     await waitFor(() =>
       expect(within(screen.getByRole("list", { name: "Parcel journey" })).getAllByRole("listitem").at(-1)?.textContent).toContain(

@@ -13,6 +13,7 @@ const SETBACKS: ReadonlySet<OrderMoment> = new Set([
   "cancellation_requested",
   "cancellation_refused",
   "refunded",
+  "payment_released",
   "stock_released",
   "cancelled",
   "needs_attention",

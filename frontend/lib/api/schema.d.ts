@@ -1162,7 +1162,7 @@ export interface components {
          * @description What happened to an order at one moment.
          * @enum {string}
          */
-        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "stock_released" | "cancelled" | "needs_attention";
+        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "payment_released" | "stock_released" | "cancelled" | "needs_attention";
         /** @description Money an admin gave back on an order. */
         OrderRefundView: {
             amount: components["schemas"]["Money"];
@@ -1425,6 +1425,8 @@ export interface components {
         /** @description A payment as the API shows it. */
         PaymentView: {
             amount?: components["schemas"]["Money"] | null;
+            authorized?: components["schemas"]["Money"] | null;
+            captured?: components["schemas"]["Money"] | null;
             failure?: components["schemas"]["FailureView"] | null;
             /** Format: uuid */
             id: string;
@@ -1434,7 +1436,12 @@ export interface components {
             refunded?: components["schemas"]["Money"] | null;
             /** @description Admins' refunds, oldest first. */
             refunds: components["schemas"]["RefundView"][];
-            /** @description `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`. */
+            /**
+             * @description `pending` (being authorized), `authorized` (held on the card, not charged),
+             *     `processed` (captured), `failed`, `refunding`, `refunded`, `released` (cancelled
+             *     before its capture: the hold was released) or `voided` (cancelled before anything
+             *     was held).
+             */
             status: string;
             updated_at: string;
         };

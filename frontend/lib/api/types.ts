@@ -267,6 +267,7 @@ export type OrderMoment =
   | "cancellation_requested"
   | "cancellation_refused"
   | "refunded"
+  | "payment_released"
   | "stock_released"
   | "cancelled"
   | "needs_attention";
@@ -539,9 +540,17 @@ export interface ApiPayment {
   id: string;
   order_id: string;
   amount: Money | null;
-  /** `pending`, `processed`, `failed`, `refunding`, `refunded` or `voided`; kept open. */
+  /**
+   * `pending`, `authorized` (held, charged when the order ships), `processed` (captured),
+   * `failed`, `refunding`, `refunded`, `released` (cancelled before its capture) or
+   * `voided`; kept open.
+   */
   status: string;
   failure: { code: string; message: string } | null;
+  /** Held on the card and not captured yet. */
+  authorized: Money | null;
+  /** Charged to the card: what refunds may give back. */
+  captured: Money | null;
   /** Given back so far: admins' refunds and a cancellation's refund of the rest. */
   refunded: Money | null;
   /** What an admin may still give back. */
@@ -759,7 +768,7 @@ export interface SagaStep {
 /**
  * What was undone on a cancelled order: read from the place-order saga's compensated steps,
  * or everything when it was cancelled on request (that cancellation ends only once the
- * payment is refunded and the stock released).
+ * payment is given back and the stock released).
  */
 export interface Undone {
   stockReleased: boolean;

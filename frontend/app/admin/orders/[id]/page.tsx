@@ -8,7 +8,7 @@ import { OrderStatusBadge } from "@/components/orders/order-status-badge";
 import { OrderTimeline } from "@/components/orders/order-timeline";
 import { Alert } from "@/components/ui/alert";
 import { ApiError } from "@/lib/api/problem";
-import { getOrder, getPayment, getSagaDetail } from "@/lib/api/server";
+import { getOrder, getPayment, getSagaDetail, getShipment } from "@/lib/api/server";
 import { redirectIfUnauthorized, requireAdmin } from "@/lib/auth-guard";
 import { formatDateTime, pluralize, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
@@ -17,7 +17,8 @@ export const metadata: Metadata = { title: "Order" };
 
 /**
  * One order for the shop's staff: what it holds and came to, its history in moments, its
- * payment (with refunds of part or the rest), a cancellation while its parcel waits, and
+ * payment (held, then captured when the parcel leaves, with refunds of part or the rest of
+ * the capture), a cancellation while its parcel waits in the warehouse, and
  * its sagas step by step, the cancellation's first when there is one (each with a retry
  * when it waits for attention). The customer's own page, with the parcel's
  * tracking and cancellation, is one link away.
@@ -30,12 +31,14 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
   let saga;
   let cancellationSaga;
   let payment;
+  let shipment;
   try {
     order = await getOrder(token, id);
     // The place-order saga's id is the order's.
     saga = order ? await getSagaDetail(token, order.id) : null;
     cancellationSaga = order?.cancellationSagaId ? await getSagaDetail(token, order.cancellationSagaId) : null;
     payment = order?.paymentId ? await getPayment(token, order.paymentId) : null;
+    shipment = order?.shipmentId ? await getShipment(token, order.shipmentId) : null;
   } catch (e) {
     redirectIfUnauthorized(e, path);
     if (!(e instanceof ApiError)) throw e;
@@ -65,7 +68,9 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
           </p>
         </div>
         <div className="flex items-center gap-3">
-          {order.status === "completed" && order.cancellationRefused === null ? <AdminOrderCancel orderId={order.id} /> : null}
+          {order.status === "completed" && order.cancellationRefused === null && (!shipment || shipment.status === "created") ? (
+            <AdminOrderCancel orderId={order.id} />
+          ) : null}
           <OrderStatusBadge status={order.status} />
           <Link href={`/orders/${order.id}`} className="text-sm font-medium text-brand-700 hover:underline">
             Customer&apos;s view

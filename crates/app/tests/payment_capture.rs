@@ -2,12 +2,13 @@
 //! total on the card; the card is charged when the parcel leaves with the carrier (or at
 //! confirmation, where configured), exactly once even through a gateway outage or a
 //! `kill -9`; an order undone before its capture has its hold voided and is never charged;
-//! and only what was captured can be refunded.
+//! and only what was captured can be refunded. The capture's path is also run over RabbitMQ,
+//! where Payments hears Shipping through the broker.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use testkit::{Backend, Bus, ServerProcess, TestApp, assert_problem, on_every_backend};
+use testkit::{Backend, Bus, ServerProcess, TestApp, assert_problem, on_every_backend, on_every_backend_and_bus};
 
 /// A completed order of 2 units at 15.00 (its parcel booked, not handed over):
 /// (admin, customer, order).
@@ -45,8 +46,8 @@ async fn refund(app: &TestApp, admin: &str, order: &Value, amount_minor: i64) ->
     app.post(&path, Some(admin), json!({ "amount_minor": amount_minor, "reason": "Scratched on arrival" })).await
 }
 
-on_every_backend!(the_card_is_charged_when_the_parcel_leaves, |backend: Backend| async move {
-    let app = TestApp::spawn(&backend).await;
+on_every_backend_and_bus!(the_card_is_charged_when_the_parcel_leaves, |backend: Backend, bus: Bus| async move {
+    let app = TestApp::spawn_on(&backend, &bus).await;
     let (admin, customer, order) = a_completed_order(&app).await;
     let total = order["total"]["amount_minor"].as_i64().unwrap();
 
@@ -145,7 +146,15 @@ on_every_backend!(
         // The real server process dies the moment the gateway has captured, before Payments
         // can record it.
         app.gateway_fault("capture_crash", true).await;
-        ship(&app, &admin, &order).await;
+        // The hand-over commits before the capture it sets off, whose crash may take the
+        // answer with it.
+        let shipment_id = order["shipment_id"].as_str().unwrap();
+        let _answer_may_be_lost = reqwest::Client::new()
+            .post(format!("{}/api/v1/shipments/{shipment_id}/ship", app.base))
+            .bearer_auth(&admin)
+            .json(&json!({ "carrier": "Parcelway", "tracking_number": "PW-CRASH-1" }))
+            .send()
+            .await;
         assert!(server.exited_within(Duration::from_secs(20)).await, "the server did not crash: {}", server.log_text());
         assert_eq!(app.gateway_operations("capture").await, 1, "the capture was made before the crash");
         app.gateway_fault("capture_crash", false).await;
@@ -154,6 +163,8 @@ on_every_backend!(
         let charged = captured(&app, &customer, &order).await;
         assert_eq!(charged["captured"], order["total"], "{charged}");
         assert_eq!(app.gateway_operations("capture").await, 1, "and never captured twice");
+        let (_, shipment) = app.get(&format!("/api/v1/shipments/{shipment_id}"), Some(&admin)).await;
+        assert_eq!(shipment["status"], "shipped", "{shipment}");
         app.assert_invariants().await;
     }
 );

@@ -99,6 +99,7 @@ const MOMENT_LABEL: Record<OrderMoment, string> = {
   confirmed: "Order confirmed",
   completed: "Parcel booked",
   shipped: "Handed to the carrier",
+  charged: "Card charged",
   in_transit: "On its way",
   delivered: "Delivered",
   cancellation_requested: "Cancellation requested",

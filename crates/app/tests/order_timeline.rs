@@ -1,4 +1,5 @@
-//! An order's timeline on both engines: every moment of a delivered order, of an order the
+//! An order's timeline on both engines: every moment of a delivered order (its card charged
+//! once the parcel left), of an order the
 //! card declined and of one its customer cancelled, in the order they happened, each with
 //! its time; and nobody but the customer and the admins reads it.
 
@@ -78,9 +79,22 @@ on_every_backend!(a_delivered_order_shows_every_moment_of_its_journey, |backend:
         );
         assert_eq!(signed.send().await.unwrap().status(), StatusCode::OK);
     }
-    let journey = moments(&app, &customer, &order_id, "delivered").await;
+    // The card is charged once the parcel left: Payments' news, which may reach the order
+    // before or after the carrier's.
+    let journey = app
+        .eventually("the charge is on the timeline", || async {
+            let journey = moments(&app, &customer, &order_id, "delivered").await;
+            journey.iter().any(|(moment, _)| moment == "charged").then_some(journey)
+        })
+        .await;
+    let at = |name: &str| journey.iter().position(|(moment, _)| moment == name).unwrap();
+    assert!(at("charged") > at("shipped"), "charged only once the parcel left: {journey:?}");
+    let total = order["total"]["amount_minor"].as_i64().unwrap();
+    let charged = format!("{}.{:02} USD charged to the card", total / 100, total % 100);
+    assert_eq!(journey[at("charged")], with("charged", &charged));
+    let carried: Vec<_> = journey.iter().filter(|(moment, _)| moment != "charged").cloned().collect();
     assert_eq!(
-        journey[5..],
+        carried[5..],
         [with("shipped", "Parcelway, tracking number PW-9001"), with("in_transit", "Leeds hub"), plain("delivered")]
     );
     // The admin reads any order's timeline, and GraphQL tells the same.

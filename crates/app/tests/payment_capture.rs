@@ -75,6 +75,16 @@ on_every_backend_and_bus!(the_card_is_charged_when_the_parcel_leaves, |backend: 
     assert_eq!(charged["refundable"]["amount_minor"], total, "{charged}");
     assert_eq!(app.gateway_operations("capture").await, 1);
     app.assert_invariants().await;
+    // The customer's history says when the card was charged, and how much.
+    let order_id = order["id"].as_str().unwrap();
+    let charged_moment = app
+        .eventually("the charge is on the order's timeline", || async {
+            let (_, timeline) = app.get(&format!("/api/v1/orders/{order_id}/timeline"), Some(&customer)).await;
+            timeline["items"].as_array().unwrap().iter().find(|entry| entry["moment"] == "charged").cloned()
+        })
+        .await;
+    let expected = format!("{}.{:02} USD charged to the card", total / 100, total % 100);
+    assert_eq!(charged_moment["detail"], expected.as_str(), "{charged_moment}");
 
     // Captured money can be given back in part.
     let (status, made) = refund(&app, &admin, &order, 500).await;

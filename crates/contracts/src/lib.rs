@@ -365,6 +365,19 @@ pub mod payments {
         pub reason: String,
     }
     contract!(RefundIssued, "payments.RefundIssued");
+
+    /// An order's authorized total was charged to the card (when its parcel left, or at
+    /// confirmation where Payments is configured so).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PaymentCaptured {
+        /// The payment.
+        pub payment_id: Uuid,
+        /// The order.
+        pub order_id: Uuid,
+        /// What was charged.
+        pub amount: Money,
+    }
+    contract!(PaymentCaptured, "payments.PaymentCaptured");
 }
 
 /// Shipping's facts and the commands it takes.

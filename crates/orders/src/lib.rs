@@ -11,8 +11,9 @@
 //! Subscribes to Catalog's product facts (`ProductCreated`, `ProductUpdated`, `ProductPriceChanged`,
 //! `ProductStatusChanged`, `ProductDeleted`), the sagas' replies, its own commands and
 //! Shipping's `ShipmentDelivered` (the order is delivered) and parcel news, and Payments'
-//! `RefundIssued` (an admin's refund, shown on the order); publishes `OrderPlaced`,
-//! `OrderConfirmed`, `OrderCompleted`, `OrderCancelled`, `OrderCancellationRefused`.
+//! `PaymentCaptured` (the card charged, on the timeline) and `RefundIssued` (an admin's
+//! refund, shown on the order); publishes `OrderPlaced`, `OrderConfirmed`,
+//! `OrderCompleted`, `OrderCancelled`, `OrderCancellationRefused`.
 
 mod cancel_order;
 mod get_order;
@@ -21,11 +22,11 @@ mod list_orders;
 mod order;
 mod order_commands;
 mod parcel_news;
+mod payment_news;
 mod place_order;
 mod price_list;
 mod publications;
 mod read_model;
-mod refunds;
 mod timeline;
 
 use cancel_order::saga::CancelOrderSaga;
@@ -160,7 +161,7 @@ pub async fn module(store: EventStore, config: OrdersConfig) -> Result<ContextMo
             commands,
             Arc::new(price_list::PriceList { store: store.clone() }),
             Arc::new(parcel_news::ParcelNews { store: store.clone() }),
-            Arc::new(refunds::Refunds { store: store.clone() }),
+            Arc::new(payment_news::PaymentNews { store: store.clone() }),
         ],
         publications: Arc::new(publications::OrdersPublications),
         workers: vec![

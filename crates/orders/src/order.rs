@@ -68,6 +68,9 @@ pub enum OrdersEvent {
     /// An admin gave back part (or the rest) of what the order was charged (Payments'
     /// `RefundIssued`).
     RefundRecorded { order_id: Uuid, refund_id: Uuid, amount: Money, reason: String },
+    /// The order's authorized total was charged to the card (Payments' `PaymentCaptured`),
+    /// for the timeline.
+    ChargeRecorded { order_id: Uuid, amount: Money },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -84,6 +87,7 @@ impl DomainEvent for OrdersEvent {
         "ParcelShipped",
         "ParcelInTransit",
         "RefundRecorded",
+        "ChargeRecorded",
     ];
 }
 
@@ -128,7 +132,8 @@ impl Aggregate for Order {
             | OrdersEvent::CompletionRepeated { .. }
             | OrdersEvent::ParcelShipped { .. }
             | OrdersEvent::ParcelInTransit { .. }
-            | OrdersEvent::RefundRecorded { .. } => return,
+            | OrdersEvent::RefundRecorded { .. }
+            | OrdersEvent::ChargeRecorded { .. } => return,
         };
     }
 }
@@ -158,9 +163,10 @@ pub(crate) enum OrderCommand {
     RecordParcelNews {
         news: OrdersEvent,
     },
-    /// Not the saga's: Payments says an admin gave money back (`RefundRecorded`).
-    RecordRefund {
-        refund: OrdersEvent,
+    /// Not the saga's: Payments says the card was charged (`ChargeRecorded`) or an admin
+    /// gave money back (`RefundRecorded`).
+    RecordPaymentNews {
+        news: OrdersEvent,
     },
 }
 
@@ -201,9 +207,10 @@ impl Order {
             // The parcel's news is a fact once the order has its parcel; a completion still
             // on its way is waited for, so the timeline keeps its order.
             (Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordParcelNews { news }) => news,
-            // Money can go back once it was taken; a confirmation still on its way is waited for.
-            (Confirmed | Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordRefund { refund }) => {
-                refund
+            // Money moves once the payment was authorized; a confirmation still on its way is
+            // waited for.
+            (Confirmed | Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordPaymentNews { news }) => {
+                news
             }
             (Confirmed, OrderCommand::Confirm { .. }) | (Delivered, OrderCommand::Deliver { .. }) => {
                 return Ok(Vec::new());

@@ -55,6 +55,7 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         | OrdersEvent::ParcelShipped { .. }
         | OrdersEvent::ParcelInTransit { .. }
         | OrdersEvent::RefundRecorded { .. }
+        | OrdersEvent::ChargeRecorded { .. }
         | OrdersEvent::CancellationRequested { .. } => return Ok(None),
     };
     envelope.map(Some)

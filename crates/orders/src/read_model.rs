@@ -160,11 +160,12 @@ impl Projection for OrdersProjection {
                 Some(message),
                 None,
             ),
-            // An answer given again, or the parcel's news (read by the timeline from the stream).
+            // An answer given again, or the parcel's or the card's news (read by the timeline from the stream).
             OrdersEvent::CancellationRepeated { .. }
             | OrdersEvent::CompletionRepeated { .. }
             | OrdersEvent::ParcelShipped { .. }
-            | OrdersEvent::ParcelInTransit { .. } => return Ok(()),
+            | OrdersEvent::ParcelInTransit { .. }
+            | OrdersEvent::ChargeRecorded { .. } => return Ok(()),
             OrdersEvent::RefundRecorded { order_id, refund_id, amount, reason } => {
                 let refunds: Option<String> = sqlx::query_scalar("select refunds from orders where id = $1")
                     .bind(order_id.to_string())

@@ -34,6 +34,9 @@ pub(crate) enum OrderMoment {
     /// A parcel was booked with Shipping: the order is complete.
     Completed,
     Shipped,
+    /// The authorized total was charged to the card (when the parcel left, or at
+    /// confirmation where configured so).
+    Charged,
     InTransit,
     Delivered,
     CancellationRequested,
@@ -153,6 +156,9 @@ fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {
         }
         OrdersEvent::CancellationRefused { message, .. } => (OrderMoment::CancellationRefused, Some(message)),
         OrdersEvent::OrderCancelled { message, .. } => (OrderMoment::Cancelled, Some(message)),
+        OrdersEvent::ChargeRecorded { amount, .. } => {
+            (OrderMoment::Charged, Some(format!("{} {} charged to the card", amount.decimal(), amount.currency)))
+        }
         OrdersEvent::RefundRecorded { amount, reason, .. } => {
             (OrderMoment::Refunded, Some(format!("{} {} given back: {reason}", amount.decimal(), amount.currency)))
         }

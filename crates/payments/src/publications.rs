@@ -2,7 +2,7 @@
 
 use crate::payment::PaymentsEvent;
 use contracts::payments::{
-    IssueRefund, PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, RefundIssued,
+    IssueRefund, PaymentCaptured, PaymentFailed, PaymentProcessed, PaymentRefunded, PaymentStarted, RefundIssued,
 };
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
@@ -12,8 +12,8 @@ use uuid::Uuid;
 /// Maps payment outcomes to saga replies: an authorization answers the payment step. A void
 /// (of the payment, or of its authorization) answers a refund with no amount; an
 /// authorization refused (or released) because the payment was undone first answers with `PaymentFailed`
-/// coded [`CHARGE_AFTER_UNDO`]. An admin's refund asked for becomes Payments' own
-/// `IssueRefund`, and one made is told as `RefundIssued`.
+/// coded [`CHARGE_AFTER_UNDO`]. A capture is told as `PaymentCaptured`. An admin's refund
+/// asked for becomes Payments' own `IssueRefund`, and one made is told as `RefundIssued`.
 pub(crate) struct PaymentsPublications;
 
 fn envelope<M: Message>(event: &RecordedEvent, message: &M) -> Result<Vec<Envelope>, PublishError> {
@@ -80,13 +80,15 @@ impl Publications for PaymentsPublications {
             PaymentsEvent::RefundRequested { payment_id, order_id, refund_id, .. } => {
                 envelope(event, &IssueRefund { payment_id, order_id, refund_id })
             }
+            PaymentsEvent::PaymentCaptured { payment_id, order_id, amount, .. } => {
+                envelope(event, &PaymentCaptured { payment_id, order_id, amount })
+            }
             PaymentsEvent::RefundSucceeded { payment_id, order_id, refund_id, amount, reason, .. } => {
                 envelope(event, &RefundIssued { payment_id, order_id, refund_id, amount, reason })
             }
             PaymentsEvent::PaymentMethodAdded { .. }
             | PaymentsEvent::PaymentMethodRemoved { .. }
             | PaymentsEvent::PaymentMethodMadeDefault { .. }
-            | PaymentsEvent::PaymentCaptured { .. }
             | PaymentsEvent::RestRefundBegun { .. }
             | PaymentsEvent::RefundFailed { .. } => Ok(Vec::new()),
         }

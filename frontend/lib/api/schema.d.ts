@@ -1162,7 +1162,7 @@ export interface components {
          * @description What happened to an order at one moment.
          * @enum {string}
          */
-        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "payment_released" | "stock_released" | "cancelled" | "needs_attention";
+        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "charged" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "payment_released" | "stock_released" | "cancelled" | "needs_attention";
         /** @description Money an admin gave back on an order. */
         OrderRefundView: {
             amount: components["schemas"]["Money"];

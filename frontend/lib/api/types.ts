@@ -262,6 +262,7 @@ export type OrderMoment =
   | "confirmed"
   | "completed"
   | "shipped"
+  | "charged"
   | "in_transit"
   | "delivered"
   | "cancellation_requested"

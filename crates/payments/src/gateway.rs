@@ -189,28 +189,22 @@ impl SimulatedGateway {
         Ok(())
     }
 
-    /// The kind of the operation that closed authorization `authorization_id` (`capture`
-    /// or `void`), if one did.
-    async fn closed_by(&self, authorization_id: &str) -> Result<Option<String>, GatewayError> {
-        sqlx::query_scalar(
-            "select kind from simulated_gateway_operations where reference = $1 and kind in ('capture', 'void')",
-        )
-        .bind(authorization_id)
-        .fetch_optional(self.db.reader())
-        .await
-        .map_err(Self::db_error)
-    }
-
-    /// Whether `authorization_id` is an authorization this simulator made.
-    async fn authorized(&self, authorization_id: &str) -> Result<bool, GatewayError> {
-        let found: Option<String> = sqlx::query_scalar(
-            "select result_id from simulated_gateway_operations where result_id = $1 and kind = 'authorization'",
+    /// An authorization this simulator made: what it holds, and the kind of the operation
+    /// that closed it (`capture` or `void`), if one did. Refused (`ProcessingError`) for an id
+    /// it never handed out.
+    async fn authorization(&self, authorization_id: &str) -> Result<(Money, Option<String>), GatewayError> {
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "select a.amount_minor, a.currency, c.kind from simulated_gateway_operations a \
+             left join simulated_gateway_operations c on c.reference = a.result_id and c.kind in ('capture', 'void') \
+             where a.result_id = $1 and a.kind = 'authorization'",
         )
         .bind(authorization_id)
         .fetch_optional(self.db.reader())
         .await
         .map_err(Self::db_error)?;
-        Ok(found.is_some())
+        let (minor, currency, closed_by) = row.ok_or(GatewayError::ProcessingError)?;
+        let currency = kernel::money::Currency::parse(&currency).map_err(|e| GatewayError::Transient(e.to_string()))?;
+        Ok((Money::new(minor, currency), closed_by))
     }
 
     /// How the card behind `token` behaves; `None` for a token never handed out.
@@ -324,10 +318,7 @@ impl CardGateway for SimulatedGateway {
         }
         self.behave().await?;
         self.check_outage("capture").await?;
-        if !self.authorized(authorization_id).await? {
-            return Err(GatewayError::ProcessingError);
-        }
-        match self.closed_by(authorization_id).await?.as_deref() {
+        match self.authorization(authorization_id).await?.1.as_deref() {
             Some("void") => return Err(GatewayError::AuthorizationClosed("voided")),
             Some(_) => return Err(GatewayError::AuthorizationClosed("captured")),
             None => {}
@@ -343,16 +334,14 @@ impl CardGateway for SimulatedGateway {
         }
         self.behave().await?;
         self.check_outage("void").await?;
-        if !self.authorized(authorization_id).await? {
-            return Err(GatewayError::ProcessingError);
-        }
-        match self.closed_by(authorization_id).await?.as_deref() {
+        let (held, closed_by) = self.authorization(authorization_id).await?;
+        match closed_by.as_deref() {
             Some("capture") => return Err(GatewayError::AuthorizationClosed("captured")),
             Some(_) => return Ok(()),
             None => {}
         }
-        let nothing = Money::new(0, kernel::money::Currency::USD);
-        self.record(idempotency_key, "void", authorization_id, nothing).await.map(|_| ())
+        // The void records what it released.
+        self.record(idempotency_key, "void", authorization_id, held).await.map(|_| ())
     }
 
     async fn refund(&self, capture_id: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {

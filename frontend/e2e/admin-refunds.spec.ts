@@ -69,8 +69,9 @@ test("an admin sees a payment held until its parcel leaves, then refunds part of
     timeout: 15_000,
   });
   await screenshot(admin, "admin-order-refunded");
-  // A parcel that left cannot be called back, so the order can no longer be cancelled.
+  // A parcel that left is no longer simply cancelled: the shop may only have it returned to sender.
   await expect(admin.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+  await expect(admin.getByRole("button", { name: "Cancel and return to sender" })).toBeVisible();
   await adminContext.close();
 
   // The customer's order shows what came back, and why, in its sums and its history.

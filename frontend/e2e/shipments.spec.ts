@@ -16,7 +16,7 @@ import {
 interface CarrierUpdate {
   event_id: string;
   tracking_number: string;
-  status: "in_transit" | "delivered";
+  status: "in_transit" | "delivered" | "returned";
   location?: string;
 }
 
@@ -147,4 +147,79 @@ test("an admin ships a customer's parcel, and the carrier's signed updates bring
   await expect(history.nth(6)).toContainText("Leeds depot");
   await expect(history.last()).toContainText("Delivered");
   await screenshot(page, "order-delivered");
+});
+
+test("an admin cancels an order whose parcel is on its way: the carrier brings it back and its items return to stock", async ({ page, browser }) => {
+  const [product] = await roomyProducts(1);
+  if (!product) throw new Error("need a product");
+  await registerViaUi(page, "Returned Shopper");
+  await addToCart(page, product.id, 1);
+  const orderId = await checkout(page);
+  await expectOrderStatus(page, "completed");
+  const order = (await (await page.request.get(`/bff/api/v1/orders/${orderId}`)).json()) as { shipment_id: string };
+  const trackingNumber = `PW-RTS-${orderId.replace(/-/g, "").slice(-8).toUpperCase()}`;
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signInAsAdmin(admin, `/admin/orders/${orderId}`);
+  const onHand = async () =>
+    ((await (await admin.request.get(`/bff/api/v1/inventory/${product.id}`)).json()) as { on_hand: number }).on_hand;
+  const shipped = await admin.request.post(`/bff/api/v1/shipments/${order.shipment_id}/ship`, {
+    data: { carrier: "Parcelway", tracking_number: trackingNumber },
+  });
+  expect(shipped.status()).toBe(200);
+  const onHandAway = await onHand();
+
+  // The shopper can no longer cancel a parcel that has left.
+  await expectLatestStep(page, "Shipped");
+  await expect(page.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
+
+  // The shop can: the parcel is returned to sender.
+  await admin.reload();
+  await expect(admin.getByTestId("shipment-status")).toHaveText("Shipped");
+  await admin.getByRole("button", { name: "Cancel and return to sender" }).click();
+  const dialog = admin.getByRole("dialog", { name: /^Cancel order #/ });
+  await expect(dialog).toContainText("the carrier is asked to bring it back");
+  await dialog.getByLabel("Reason").fill("Sent to the wrong address");
+  await expectAccessible(admin, "the return-to-sender dialog");
+  await screenshot(admin, "admin-return-to-sender-dialog", false);
+  await dialog.getByRole("button", { name: "Cancel order" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(async () => {
+    await admin.reload();
+    await expect(admin.getByTestId("shipment-status")).toHaveText("Returning", { timeout: 1_000 });
+    await expect(admin.getByTestId("order-status")).toHaveAttribute("data-status", "cancelled", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  // Given back in full: refunded if the card was charged as the parcel left, the hold released if not yet.
+  const panel = admin.getByRole("region", { name: "Payment" });
+  await expect(async () => {
+    await admin.reload();
+    await expect(panel.getByTestId("payment-status")).toHaveText(/^(Refunded|Hold released)$/, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(admin.getByRole("button", { name: /^Cancel/ })).toHaveCount(0);
+  await screenshot(admin, "admin-order-returning");
+  expect(await onHand(), "the items are still with the carrier").toBe(onHandAway);
+
+  // The customer sees the parcel head back.
+  const latest = await expectLatestStep(page, "On its way back to us");
+  await expect(latest).toBeVisible();
+  const moments = page.getByRole("list", { name: "Order history" }).getByTestId("timeline-moment");
+  await expect(moments.filter({ hasText: "Parcel called back" })).toContainText("the carrier is bringing it back");
+  await expect(page.getByTestId("cancellation-reason")).toContainText("Sent to the wrong address");
+
+  // The carrier brings it back: the items are on hand again.
+  const carrier = await api();
+  const back = await sendCarrierUpdate(carrier, { event_id: `e2e-${orderId}-back`, tracking_number: trackingNumber, status: "returned" });
+  expect(back.status(), await back.text()).toBe(200);
+  await carrier.dispose();
+  await expectLatestStep(page, "Back with us");
+  await expect(page.getByRole("list", { name: "Parcel journey" }).locator('[data-state="upcoming"]')).toHaveCount(0);
+  await expect(async () => {
+    await page.reload();
+    await expect(moments.filter({ hasText: "Parcel returned" })).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(async () => expect(await onHand()).toBe(onHandAway + 1)).toPass({ timeout: 15_000 });
+  await expectAccessible(page, "an order returned to sender");
+  await screenshot(page, "order-returned-to-sender");
+  await adminContext.close();
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiOrder, apiShipment, apiShipmentInTransit } from "@/test/fixtures";
 import { toOrder, toShipment } from "./api/reshape";
-import { canCancel, cancelErrorsByInput, toCancelBody } from "./order-cancel";
+import { canCancel, cancelErrorsByInput, returnsToSender, toCancelBody } from "./order-cancel";
 
 const completed = toOrder(apiOrder({ status: "completed", shipment_id: "0190a000-0000-7000-8000-00000000s001" }));
 
@@ -11,9 +11,22 @@ describe("when an order can be cancelled", () => {
     expect(canCancel(completed, null)).toBe(true);
   });
 
-  it("is not offered once the parcel has left", () => {
+  it("is not offered to a shopper once the parcel has left", () => {
     expect(canCancel(completed, toShipment(apiShipmentInTransit()))).toBe(false);
     expect(canCancel(completed, toShipment(apiShipment({ status: "cancelled" })))).toBe(false);
+  });
+
+  it("is offered to an admin until the parcel is delivered, as a return to sender once it has left", () => {
+    const onItsWay = toShipment(apiShipmentInTransit());
+    expect(canCancel(completed, onItsWay, "admin")).toBe(true);
+    expect(returnsToSender(onItsWay)).toBe(true);
+    expect(canCancel(completed, toShipment(apiShipment()), "admin")).toBe(true);
+    expect(returnsToSender(toShipment(apiShipment()))).toBe(false);
+    for (const status of ["delivered", "returning", "returned", "cancelled"] as const) {
+      expect(canCancel(completed, toShipment(apiShipment({ status })), "admin"), status).toBe(false);
+    }
+    const delivered = toOrder(apiOrder({ status: "delivered" }));
+    expect(canCancel(delivered, toShipment(apiShipment({ status: "delivered" })), "admin")).toBe(false);
   });
 
   it("is not offered while the order is placed, being cancelled, cancelled or delivered", () => {

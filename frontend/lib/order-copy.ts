@@ -104,6 +104,8 @@ const MOMENT_LABEL: Record<OrderMoment, string> = {
   delivered: "Delivered",
   cancellation_requested: "Cancellation requested",
   cancellation_refused: "Cancellation refused",
+  return_requested: "Parcel called back",
+  returned: "Parcel returned",
   refunded: "Payment refunded",
   payment_released: "Payment released",
   stock_released: "Items released",
@@ -148,4 +150,6 @@ export const JOURNEY_LABEL: Record<ShipmentStatus, string> = {
   in_transit: "In transit",
   delivered: "Delivered",
   cancelled: "Cancelled",
+  returning: "On its way back to us",
+  returned: "Back with us",
 };

@@ -52,8 +52,25 @@ describe("the parcel's timeline", () => {
     ]);
   });
 
+  it("a parcel called back heads for the warehouse, not the door, and ends there", () => {
+    const called = [
+      ...toShipment(apiShipmentInTransit("Leeds depot")).journey,
+      { status: "returning" as const, location: null, at: "2025-01-05T09:00:00Z" },
+    ];
+    expect(view(timeline(called))).toEqual([
+      ["created", null, "done"],
+      ["shipped", null, "done"],
+      ["in_transit", "Leeds depot", "done"],
+      ["returning", null, "current"],
+      ["returned", null, "upcoming"],
+    ]);
+    const back = [...called, { status: "returned" as const, location: null, at: "2025-01-06T09:00:00Z" }];
+    expect(view(timeline(back)).at(-1)).toEqual(["returned", null, "current"]);
+    expect(timeline(back)).toHaveLength(5);
+  });
+
   it("only a parcel still on its way is worth asking about again", () => {
-    const all: ShipmentStatus[] = ["created", "shipped", "in_transit", "delivered", "cancelled"];
-    expect(all.filter(isMoving)).toEqual(["created", "shipped", "in_transit"]);
+    const all: ShipmentStatus[] = ["created", "shipped", "in_transit", "delivered", "cancelled", "returning", "returned"];
+    expect(all.filter(isMoving)).toEqual(["created", "shipped", "in_transit", "returning"]);
   });
 });

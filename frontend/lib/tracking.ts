@@ -13,7 +13,10 @@ export interface TimelineStep {
   state: "done" | "current" | "upcoming";
 }
 
-/** The stages of every delivered parcel, in order; `cancelled` ends a journey before its end. */
+/**
+ * The stages of every delivered parcel, in order; `cancelled` ends a journey before its end,
+ * and a parcel called back (`returning`) goes on to `returned` instead of the customer's door.
+ */
 const STAGES: readonly ShipmentStatus[] = ["created", "shipped", "in_transit", "delivered"];
 
 export function timeline(journey: Shipment["journey"]): TimelineStep[] {
@@ -21,14 +24,17 @@ export function timeline(journey: Shipment["journey"]): TimelineStep[] {
     (step, i): TimelineStep => ({ ...step, state: i === journey.length - 1 ? "current" : "done" }),
   );
   const latest = journey.at(-1)?.status;
-  if (latest === "cancelled") return past;
+  if (latest === "cancelled" || latest === "returned") return past;
+  if (latest === "returning") {
+    return [...past, { status: "returned", location: null, at: null, state: "upcoming" }];
+  }
   const next = latest ? STAGES.indexOf(latest) + 1 : 0;
   const upcoming = STAGES.slice(next).map((status): TimelineStep => ({ status, location: null, at: null, state: "upcoming" }));
   return [...past, ...upcoming];
 }
 
 /** Statuses in which a parcel may still move, so its page keeps asking where it is. */
-const MOVING: readonly ShipmentStatus[] = ["created", "shipped", "in_transit"];
+const MOVING: readonly ShipmentStatus[] = ["created", "shipped", "in_transit", "returning"];
 
 export function isMoving(status: ShipmentStatus): boolean {
   return MOVING.includes(status);

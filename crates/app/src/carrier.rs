@@ -12,6 +12,8 @@ pub enum ParcelStatus {
     InTransit,
     /// At the customer's door.
     Delivered,
+    /// Back at the warehouse, after the shop asked for it to be returned.
+    Returned,
 }
 
 /// A request that posts `body` to the carrier webhook of the platform at `api`, signed with
@@ -40,6 +42,7 @@ pub async fn send_update(
     let status = match status {
         ParcelStatus::InTransit => "in_transit",
         ParcelStatus::Delivered => "delivered",
+        ParcelStatus::Returned => "returned",
     };
     let body = serde_json::json!({
         "event_id": uuid::Uuid::now_v7(),

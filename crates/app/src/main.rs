@@ -68,7 +68,7 @@ enum Command {
         command: SagasCommand,
     },
     /// Play the carrier: send a signed update about a parcel to a running platform (how the
-    /// demo moves parcels in transit and delivered).
+    /// demo moves parcels in transit, delivered, or back to the warehouse).
     Carrier {
         /// The parcel's tracking number (shown on its shipment once an admin shipped it).
         tracking_number: String,

@@ -164,7 +164,7 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
 
     // Booking timed out and was cancelled before the booking itself was handled.
     let late = Uuid::now_v7();
-    deliver(&module, &CancelShipment { order_id: late }).await;
+    deliver(&module, &CancelShipment { order_id: late, return_to_sender: false }).await;
     deliver(&module, &create(late)).await;
     assert_eq!(replies::<ShipmentCancelled>(&store, &module, late).await, 1);
     assert_eq!(replies::<ShipmentCreated>(&store, &module, late).await, 0, "no parcel after its undo");
@@ -175,8 +175,8 @@ on_every_backend!(a_cancelled_booking_bars_a_late_one_and_each_cancel_is_answere
     // Booked, then cancelled, then cancelled again (the first answer lost).
     let booked = Uuid::now_v7();
     deliver(&module, &create(booked)).await;
-    deliver(&module, &CancelShipment { order_id: booked }).await;
-    deliver(&module, &CancelShipment { order_id: booked }).await;
+    deliver(&module, &CancelShipment { order_id: booked, return_to_sender: false }).await;
+    deliver(&module, &CancelShipment { order_id: booked, return_to_sender: false }).await;
     assert_eq!(replies::<ShipmentCreated>(&store, &module, booked).await, 1);
     assert_eq!(replies::<ShipmentCancelled>(&store, &module, booked).await, 2, "each cancel answered");
     let shipping = app.platform().database("shipping").unwrap();
@@ -214,8 +214,8 @@ on_every_backend!(
         // A cancellation that comes now (a saga's booking answer was late) cancels nothing, and
         // says so each time it is asked.
         let (store, module) = open_context(&app, "shipping").await;
-        deliver(&module, &CancelShipment { order_id }).await;
-        deliver(&module, &CancelShipment { order_id }).await;
+        deliver(&module, &CancelShipment { order_id, return_to_sender: false }).await;
+        deliver(&module, &CancelShipment { order_id, return_to_sender: false }).await;
         assert_eq!(replies::<ShipmentCancelled>(&store, &module, order_id).await, 0, "nothing cancelled");
         let refused = published::<ShipmentCancellationRefused>(&store, &module, order_id).await;
         assert_eq!(refused.len(), 2, "each cancel is answered");

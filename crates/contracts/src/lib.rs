@@ -433,13 +433,43 @@ pub mod shipping {
     contract!(ShippingUnavailable, "shipping.ShippingUnavailable");
 
     /// Compensation: cancel the order's shipment, or, when it is not booked yet, make sure
-    /// a late `CreateShipment` books nothing.
+    /// a late `CreateShipment` books nothing. A parcel that has left is refused
+    /// (`ShipmentCancellationRefused`) unless `return_to_sender` asks for it to be brought
+    /// back (`ShipmentReturnRequested`).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     pub struct CancelShipment {
         /// The order.
         pub order_id: Uuid,
+        /// Whether a parcel already with the carrier, not yet delivered, is to be returned
+        /// to the warehouse (an admin's cancellation) rather than the cancellation refused
+        /// (a customer's, and every compensation of a checkout). False in commands sent
+        /// before returns existed.
+        #[serde(default)]
+        pub return_to_sender: bool,
     }
     contract!(CancelShipment, "shipping.CancelShipment");
+
+    /// The parcel had left when its order was cancelled: the carrier is to bring it back
+    /// to the warehouse. Answers a `CancelShipment` with `return_to_sender` (again when it is
+    /// asked again), and tells Orders for the order's timeline.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentReturnRequested {
+        /// The order.
+        pub order_id: Uuid,
+        /// The shipment coming back.
+        pub shipment_id: Uuid,
+    }
+    contract!(ShipmentReturnRequested, "shipping.ShipmentReturnRequested");
+
+    /// A returned parcel is back at the warehouse: Inventory puts its units back on hand.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ShipmentReturned {
+        /// The order.
+        pub order_id: Uuid,
+        /// The shipment that came back.
+        pub shipment_id: Uuid,
+    }
+    contract!(ShipmentReturned, "shipping.ShipmentReturned");
 
     /// The order's shipment is cancelled (`shipment_id` is `None` when none was booked).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,8 +3,9 @@
 //! Each product's stock is an event-sourced stock item (on hand = available + reserved +
 //! unavailable, the last being units set aside as damaged); each order's hold is a
 //! reservation that covers every line or none, until the order's parcel leaves and takes
-//! the held units with it. Subscribes to `ProductCreated`, the saga's `ReserveInventory` /
-//! `ReleaseInventory` and Shipping's `ShipmentShipped`; publishes `InventoryReserved`,
+//! the held units with it (and brings them back on hand if the parcel is returned).
+//! Subscribes to `ProductCreated`, the saga's `ReserveInventory` / `ReleaseInventory` and
+//! Shipping's `ShipmentShipped` and `ShipmentReturned`; publishes `InventoryReserved`,
 //! `OutOfStock`, `InventoryReleased` and `StockLevelChanged`.
 
 mod adjust_stock;

@@ -35,6 +35,7 @@ impl Publications for InventoryPublications {
             | InventoryEvent::StockReserved { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::StockReleased { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::StockShipped { product_id, available, low_stock_threshold, .. }
+            | InventoryEvent::StockReturned { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::StockSetAside { product_id, available, low_stock_threshold, .. }
             | InventoryEvent::LowStockThresholdSet { product_id, available, low_stock_threshold } => {
                 level(event, product_id, available, low_stock_threshold)
@@ -52,7 +53,7 @@ impl Publications for InventoryPublications {
                 envelope(event, &InventoryReleased { order_id, lines })
             }
             // Nobody waits on it: the parcel's own event told everyone.
-            InventoryEvent::ReservationShipped { .. } => Ok(Vec::new()),
+            InventoryEvent::ReservationShipped { .. } | InventoryEvent::ReservationReturned { .. } => Ok(Vec::new()),
             InventoryEvent::ReservationRefused { order_id } => {
                 let message = "The order's hold was released before this reservation came; nothing was held.";
                 envelope(event, &ReservationRefused { order_id, message: message.to_owned() })

@@ -87,6 +87,11 @@ impl Projection for StockLevelsProjection {
                 product_id,
                 quantity,
             ),
+            Some(InventoryEvent::StockReturned { product_id, quantity, .. }) => (
+                "update stock_levels set on_hand = on_hand + $2, updated_at = $3 where product_id = $1",
+                product_id,
+                quantity,
+            ),
             _ => return Ok(()),
         };
         sqlx::query(sql).bind(product_id.to_string()).bind(amount).bind(at).execute(conn).await?;

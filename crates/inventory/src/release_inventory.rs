@@ -28,8 +28,9 @@ pub(crate) async fn release(
                 uow.append_decided(&stream, &mut reservation, &[event], metadata).await?;
                 return Ok::<_, StoreError>((uow, ()));
             }
-            // Gone with the parcel: nothing is held to give back.
-            Reservation::None | Reservation::Refused | Reservation::Shipped(_) => Vec::new(),
+            // Gone with the parcel (and back on hand with it, if it was returned): nothing is
+            // held to give back.
+            Reservation::None | Reservation::Refused | Reservation::Shipped(_) | Reservation::Returned(_) => Vec::new(),
             Reservation::Held(lines) => lines.clone(),
         };
         for line in &released {

@@ -66,7 +66,7 @@ async fn reserve(store: &EventStore, envelope: &Envelope, command: ReserveInvent
                 return Ok::<_, StoreError>((uow, ()));
             }
             // Decided before: this command's answer is already on its way.
-            Reservation::Held(_) | Reservation::Refused | Reservation::Shipped(_) => {
+            Reservation::Held(_) | Reservation::Refused | Reservation::Shipped(_) | Reservation::Returned(_) => {
                 tracing::info!(order_id = %command.order_id, state = ?reservation.state, "reservation already settled");
                 return Ok((uow, ()));
             }

@@ -100,6 +100,18 @@ pub enum InventoryEvent {
     BackInStock { product_id: Uuid, available: i64 },
     /// The order's held lines left with its parcel; nothing is held for it any more.
     ReservationShipped { order_id: Uuid, lines: Vec<ProductQuantity> },
+    /// Units that left with a parcel came back (its order was cancelled after it left, and
+    /// the carrier returned it): on hand and what can be promised both rise by `quantity`.
+    StockReturned {
+        product_id: Uuid,
+        order_id: Uuid,
+        quantity: i64,
+        on_hand: i64,
+        available: i64,
+        low_stock_threshold: i64,
+    },
+    /// The order's returned parcel is back: its lines are stock on hand again.
+    ReservationReturned { order_id: Uuid, lines: Vec<ProductQuantity> },
 }
 
 impl DomainEvent for InventoryEvent {
@@ -120,6 +132,8 @@ impl DomainEvent for InventoryEvent {
         "LowStockDetected",
         "StockDepleted",
         "BackInStock",
+        "StockReturned",
+        "ReservationReturned",
     ];
 }
 
@@ -195,6 +209,7 @@ impl Aggregate for StockItem {
                 self.on_hand -= quantity;
                 self.reserved -= quantity;
             }
+            InventoryEvent::StockReturned { quantity, .. } => self.on_hand += quantity,
             InventoryEvent::LowStockThresholdSet { low_stock_threshold, .. } => {
                 self.low_stock_threshold = *low_stock_threshold;
             }
@@ -332,6 +347,8 @@ pub(crate) enum Reservation {
     Released(Vec<ProductQuantity>),
     /// Left with the order's parcel: these lines.
     Shipped(Vec<ProductQuantity>),
+    /// Came back with the order's returned parcel: these lines, on hand again.
+    Returned(Vec<ProductQuantity>),
 }
 
 impl Aggregate for Reservation {
@@ -341,8 +358,13 @@ impl Aggregate for Reservation {
         match event {
             InventoryEvent::InventoryReserved { lines, .. } => *self = Reservation::Held(lines.clone()),
             InventoryEvent::OutOfStock { .. } => *self = Reservation::Refused,
+            // Units that left with the parcel are not released by a cancellation (its empty
+            // release only answers the saga): they come back, if at all, with the parcel.
+            InventoryEvent::InventoryReleased { .. }
+                if matches!(self, Reservation::Shipped(_) | Reservation::Returned(_)) => {}
             InventoryEvent::InventoryReleased { lines, .. } => *self = Reservation::Released(lines.clone()),
             InventoryEvent::ReservationShipped { lines, .. } => *self = Reservation::Shipped(lines.clone()),
+            InventoryEvent::ReservationReturned { lines, .. } => *self = Reservation::Returned(lines.clone()),
             _ => {}
         }
     }
@@ -442,6 +464,30 @@ mod tests {
 
     fn line(quantity: u32) -> ProductQuantity {
         ProductQuantity { product_id: Uuid::now_v7(), quantity }
+    }
+
+    #[test]
+    fn units_that_left_stay_gone_through_a_cancellation_and_come_back_with_the_parcel() {
+        let (order_id, lines) = (Uuid::now_v7(), vec![line(2)]);
+        let mut reservation = Reservation::Held(lines.clone());
+        reservation.evolve(&InventoryEvent::ReservationShipped { order_id, lines: lines.clone() });
+        reservation.evolve(&InventoryEvent::InventoryReleased { order_id, lines: Vec::new() });
+        assert_eq!(reservation, Reservation::Shipped(lines.clone()), "a cancellation's empty release");
+        reservation.evolve(&InventoryEvent::ReservationReturned { order_id, lines: lines.clone() });
+        assert_eq!(reservation, Reservation::Returned(lines));
+
+        let mut stock = item(8, 0);
+        let product_id = Uuid::now_v7();
+        let returned = InventoryEvent::StockReturned {
+            product_id,
+            order_id,
+            quantity: 2,
+            on_hand: 10,
+            available: 10,
+            low_stock_threshold: LOW_STOCK_THRESHOLD,
+        };
+        stock.evolve(&returned);
+        assert_eq!((stock.on_hand, stock.available()), (10, 10));
     }
 
     #[test]

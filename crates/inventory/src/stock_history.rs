@@ -1,6 +1,6 @@
 //! Slice: an admin reads what happened to a product's stock, newest first — every
 //! restock, write-off, count and unit set aside with its reason and who made it, and every
-//! unit held, given back or shipped for an order. Read from the stock item's own events: the history
+//! unit held, given back, shipped or returned for an order. Read from the stock item's own events: the history
 //! is the aggregate's stream.
 
 use crate::Inventory;
@@ -25,8 +25,8 @@ pub(crate) struct StockMovement {
     pub(crate) sequence: i64,
     /// When (RFC 3339).
     at: String,
-    /// `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
-    /// or `shipped`.
+    /// `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`,
+    /// `shipped` or `returned` (back from a parcel returned to the warehouse).
     kind: &'static str,
     /// Change to the units on hand.
     on_hand_change: i64,
@@ -44,7 +44,7 @@ pub(crate) struct StockMovement {
     reason: Option<String>,
     /// The admin's note on an adjustment or a setting aside.
     note: Option<String>,
-    /// The order units were held, given back or shipped for.
+    /// The order units were held, given back, shipped or returned for.
     order_id: Option<Uuid>,
     /// The admin's user id, for adjustments and settings aside.
     actor: Option<String>,
@@ -103,6 +103,9 @@ pub(crate) async fn movements(
             }
             InventoryEvent::StockShipped { order_id, quantity, .. } => {
                 ("shipped", [-quantity, -quantity, 0], None, None, Some(order_id))
+            }
+            InventoryEvent::StockReturned { order_id, quantity, .. } => {
+                ("returned", [quantity, 0, 0], None, None, Some(order_id))
             }
             _ => continue,
         };

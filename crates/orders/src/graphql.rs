@@ -97,10 +97,12 @@ impl OrdersMutation {
         once(&orders.store, &principal, key.as_deref(), &request, placed).await.extend()
     }
 
-    /// Cancel an order before its parcel leaves (its customer, or an admin); the
+    /// Cancel an order: its customer until the parcel leaves, an admin until it is
+    /// delivered (a parcel already with the carrier is returned to sender). The
     /// cancellation then runs (watch `order(id)` until it is `cancelled`, or `completed`
     /// with `cancellationRefused`). `CONFLICT` while it is still being placed, once
-    /// delivered, or after a refusal; asking again changes nothing.
+    /// delivered, for a customer once the parcel left, or after a refusal; asking again
+    /// changes nothing.
     /// With `idempotencyKey`, the first answer (an error too) is given again for 24 hours.
     async fn cancel_order(
         &self,

@@ -55,10 +55,12 @@ pub enum OrdersEvent {
     CompletionRepeated { order_id: Uuid, shipment_id: Uuid },
     /// Its parcel reached the customer (Shipping's `ShipmentDelivered`).
     OrderDelivered { order_id: Uuid, shipment_id: Uuid },
-    /// The customer or an admin asked to cancel the completed order before its parcel
-    /// left; the cancel-order saga starts with it. `code` says who asked.
+    /// The customer (before the parcel left, as far as Orders knew) or an admin (before it
+    /// was delivered) asked to cancel the completed order; the cancel-order saga starts with
+    /// it. `code` says who asked.
     CancellationRequested { order_id: Uuid, code: String, reason: String },
-    /// The cancellation could not be carried out (the parcel had left): the order stands.
+    /// The cancellation could not be carried out (the parcel had been delivered, or, before
+    /// returns existed, had left): the order stands.
     CancellationRefused { order_id: Uuid, message: String },
     /// Its parcel left with the carrier (Shipping's `ShipmentShipped`), for the timeline.
     ParcelShipped { order_id: Uuid, shipment_id: Uuid, carrier: String, tracking_number: String },
@@ -71,6 +73,12 @@ pub enum OrdersEvent {
     /// The order's authorized total was charged to the card (Payments' `PaymentCaptured`),
     /// for the timeline.
     ChargeRecorded { order_id: Uuid, amount: Money },
+    /// The order was cancelled after its parcel left, and the carrier was asked to bring it
+    /// back (Shipping's `ShipmentReturnRequested`), for the timeline.
+    ParcelReturning { order_id: Uuid, shipment_id: Uuid },
+    /// The returned parcel is back at the warehouse (Shipping's `ShipmentReturned`), for
+    /// the timeline.
+    ParcelReturned { order_id: Uuid, shipment_id: Uuid },
 }
 
 impl DomainEvent for OrdersEvent {
@@ -88,6 +96,8 @@ impl DomainEvent for OrdersEvent {
         "ParcelInTransit",
         "RefundRecorded",
         "ChargeRecorded",
+        "ParcelReturning",
+        "ParcelReturned",
     ];
 }
 
@@ -111,6 +121,12 @@ pub(crate) struct Order {
     pub(crate) status: OrderStatus,
     /// Why a cancellation asked for was refused, once one was: it is not asked twice.
     pub(crate) cancellation_refused: Option<String>,
+    /// Whether Orders has heard that the parcel left with the carrier: from then on only
+    /// an admin may cancel (the parcel is then returned to sender).
+    pub(crate) parcel_left: bool,
+    /// Whether Orders has heard that the parcel is being returned (the news is recorded
+    /// once, however often Shipping repeats it).
+    pub(crate) parcel_returning: bool,
 }
 
 impl Aggregate for Order {
@@ -128,10 +144,18 @@ impl Aggregate for Order {
                 self.cancellation_refused = Some(message.clone());
                 OrderStatus::Completed
             }
+            OrdersEvent::ParcelShipped { .. } => {
+                self.parcel_left = true;
+                return;
+            }
+            OrdersEvent::ParcelReturning { .. } => {
+                self.parcel_returning = true;
+                return;
+            }
             OrdersEvent::CancellationRepeated { .. }
             | OrdersEvent::CompletionRepeated { .. }
-            | OrdersEvent::ParcelShipped { .. }
             | OrdersEvent::ParcelInTransit { .. }
+            | OrdersEvent::ParcelReturned { .. }
             | OrdersEvent::RefundRecorded { .. }
             | OrdersEvent::ChargeRecorded { .. } => return,
         };
@@ -159,7 +183,8 @@ pub(crate) enum OrderCommand {
     Deliver {
         shipment_id: Uuid,
     },
-    /// Not the saga's: Shipping says the parcel moved (`ParcelShipped` or `ParcelInTransit`).
+    /// Not the saga's: Shipping says the parcel moved (`ParcelShipped`, `ParcelInTransit`,
+    /// `ParcelReturning` or `ParcelReturned`).
     RecordParcelNews {
         news: OrdersEvent,
     },
@@ -204,6 +229,12 @@ impl Order {
                 OrdersEvent::CompletionRepeated { order_id, shipment_id }
             }
             (Completed, OrderCommand::Deliver { shipment_id }) => OrdersEvent::OrderDelivered { order_id, shipment_id },
+            // A return to sender asked again is news already told.
+            (_, OrderCommand::RecordParcelNews { news: OrdersEvent::ParcelReturning { .. } })
+                if self.parcel_returning =>
+            {
+                return Ok(Vec::new());
+            }
             // The parcel's news is a fact once the order has its parcel; a completion still
             // on its way is waited for, so the timeline keeps its order.
             (Completed | Cancelling | Cancelled | Delivered, OrderCommand::RecordParcelNews { news }) => news,
@@ -230,6 +261,9 @@ pub(crate) enum CancelRefusal {
     StillBeingPlaced,
     /// The parcel reached the customer.
     Delivered,
+    /// The parcel left with the carrier, and a customer asked: only the shop can have it
+    /// returned now.
+    ParcelLeft,
     /// Asked before and refused, for this reason.
     RefusedBefore(String),
 }
@@ -238,17 +272,21 @@ impl Order {
     /// Decides a request to cancel the order with `code` (who asked) and `reason`: the
     /// event the cancel-order saga starts with, or `None` when the order is already
     /// cancelled or being cancelled (asking again changes nothing). Only a completed order
-    /// is cancelled this way: its saga has settled what it took.
+    /// is cancelled this way: its saga has settled what it took. A customer may cancel until
+    /// Orders hears the parcel left; an admin until it is delivered (a parcel on its way is
+    /// then returned to sender).
     pub(crate) fn request_cancellation(
         &self,
         order_id: Uuid,
         code: &str,
         reason: &str,
+        by_admin: bool,
     ) -> Result<Option<OrdersEvent>, CancelRefusal> {
         match (self.status, &self.cancellation_refused) {
             (OrderStatus::None, _) => Err(CancelRefusal::Unknown),
             (OrderStatus::Placed | OrderStatus::Confirmed, _) => Err(CancelRefusal::StillBeingPlaced),
             (OrderStatus::Delivered, _) => Err(CancelRefusal::Delivered),
+            (OrderStatus::Completed, _) if self.parcel_left && !by_admin => Err(CancelRefusal::ParcelLeft),
             (OrderStatus::Completed, Some(refused)) => Err(CancelRefusal::RefusedBefore(refused.clone())),
             (OrderStatus::Completed, None) => Ok(Some(OrdersEvent::CancellationRequested {
                 order_id,
@@ -270,13 +308,13 @@ mod tests {
     use super::*;
 
     fn order(status: OrderStatus) -> Order {
-        Order { status, cancellation_refused: None }
+        Order { status, ..Order::default() }
     }
 
     #[test]
     fn only_a_completed_order_not_refused_before_starts_a_cancellation() {
         let id = Uuid::now_v7();
-        let ask = |order: &Order| order.request_cancellation(id, "cancelled_by_customer", "changed my mind");
+        let ask = |order: &Order| order.request_cancellation(id, "cancelled_by_customer", "changed my mind", false);
         assert!(matches!(ask(&order(OrderStatus::Completed)), Ok(Some(OrdersEvent::CancellationRequested { .. }))));
         for asked in [OrderStatus::Cancelling, OrderStatus::Cancelled] {
             assert_eq!(ask(&order(asked)), Ok(None), "{asked:?}");
@@ -286,8 +324,40 @@ mod tests {
         }
         assert_eq!(ask(&order(OrderStatus::Delivered)), Err(CancelRefusal::Delivered));
         assert_eq!(ask(&order(OrderStatus::None)), Err(CancelRefusal::Unknown));
-        let refused = Order { status: OrderStatus::Completed, cancellation_refused: Some("left".into()) };
+        let refused =
+            Order { status: OrderStatus::Completed, cancellation_refused: Some("left".into()), ..Order::default() };
         assert_eq!(ask(&refused), Err(CancelRefusal::RefusedBefore("left".into())));
+    }
+
+    #[test]
+    fn once_the_parcel_left_only_an_admin_may_cancel_until_it_is_delivered() {
+        let id = Uuid::now_v7();
+        let shipped = OrdersEvent::ParcelShipped {
+            order_id: id,
+            shipment_id: id,
+            carrier: "Parcelway".into(),
+            tracking_number: "PW1".into(),
+        };
+        let mut left = order(OrderStatus::Completed);
+        left.evolve(&shipped);
+        assert_eq!(left.request_cancellation(id, "cancelled_by_customer", "", false), Err(CancelRefusal::ParcelLeft));
+        assert!(matches!(
+            left.request_cancellation(id, "cancelled_by_admin", "", true),
+            Ok(Some(OrdersEvent::CancellationRequested { .. }))
+        ));
+        left.evolve(&OrdersEvent::OrderDelivered { order_id: id, shipment_id: id });
+        assert_eq!(left.request_cancellation(id, "cancelled_by_admin", "", true), Err(CancelRefusal::Delivered));
+    }
+
+    #[test]
+    fn a_return_to_sender_told_twice_is_recorded_once() {
+        let id = Uuid::now_v7();
+        let news = OrdersEvent::ParcelReturning { order_id: id, shipment_id: id };
+        let record = OrderCommand::RecordParcelNews { news: news.clone() };
+        let mut cancelling = order(OrderStatus::Cancelling);
+        assert_eq!(cancelling.decide(id, record.clone()), Ok(vec![news.clone()]));
+        cancelling.evolve(&news);
+        assert_eq!(cancelling.decide(id, record), Ok(vec![]));
     }
 
     #[test]

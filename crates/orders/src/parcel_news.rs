@@ -1,10 +1,14 @@
 //! Subscriber: Shipping's news of an order's parcel. Delivery moves the order to
-//! `delivered` (`ShipmentDelivered`); leaving with the carrier and each scan on the way
-//! (`ShipmentShipped`, `ShipmentInTransit`) are recorded on the order for its timeline.
+//! `delivered` (`ShipmentDelivered`); leaving with the carrier, each scan on the way, and a
+//! return to sender asked for and completed (`ShipmentShipped`, `ShipmentInTransit`,
+//! `ShipmentReturnRequested`, `ShipmentReturned`) are recorded on the order for its
+//! timeline.
 
 use crate::order::{Order, OrderCommand, OrdersEvent, order_stream};
 use async_trait::async_trait;
-use contracts::shipping::{ShipmentDelivered, ShipmentInTransit, ShipmentShipped};
+use contracts::shipping::{
+    ShipmentDelivered, ShipmentInTransit, ShipmentReturnRequested, ShipmentReturned, ShipmentShipped,
+};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{EventStore, Metadata, StoreError};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
@@ -32,6 +36,14 @@ fn command_of(envelope: &Envelope) -> Result<(Uuid, OrderCommand), HandlerError>
             };
             (shipped.order_id, OrderCommand::RecordParcelNews { news })
         }
+        ShipmentReturnRequested::TYPE => {
+            let ShipmentReturnRequested { order_id, shipment_id } = envelope.decode()?;
+            (order_id, OrderCommand::RecordParcelNews { news: OrdersEvent::ParcelReturning { order_id, shipment_id } })
+        }
+        ShipmentReturned::TYPE => {
+            let ShipmentReturned { order_id, shipment_id } = envelope.decode()?;
+            (order_id, OrderCommand::RecordParcelNews { news: OrdersEvent::ParcelReturned { order_id, shipment_id } })
+        }
         _ => {
             let moving: ShipmentInTransit = envelope.decode()?;
             let news = OrdersEvent::ParcelInTransit {
@@ -51,7 +63,13 @@ impl MessageHandler for ParcelNews {
     }
 
     fn message_types(&self) -> Vec<&'static str> {
-        vec![ShipmentDelivered::TYPE, ShipmentShipped::TYPE, ShipmentInTransit::TYPE]
+        vec![
+            ShipmentDelivered::TYPE,
+            ShipmentShipped::TYPE,
+            ShipmentInTransit::TYPE,
+            ShipmentReturnRequested::TYPE,
+            ShipmentReturned::TYPE,
+        ]
     }
 
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {

@@ -54,6 +54,8 @@ pub(crate) fn message_of(event: OrdersEvent, seal: &impl Seal) -> Result<Option<
         OrdersEvent::OrderDelivered { .. }
         | OrdersEvent::ParcelShipped { .. }
         | OrdersEvent::ParcelInTransit { .. }
+        | OrdersEvent::ParcelReturning { .. }
+        | OrdersEvent::ParcelReturned { .. }
         | OrdersEvent::RefundRecorded { .. }
         | OrdersEvent::ChargeRecorded { .. }
         | OrdersEvent::CancellationRequested { .. } => return Ok(None),

@@ -165,6 +165,8 @@ impl Projection for OrdersProjection {
             | OrdersEvent::CompletionRepeated { .. }
             | OrdersEvent::ParcelShipped { .. }
             | OrdersEvent::ParcelInTransit { .. }
+            | OrdersEvent::ParcelReturning { .. }
+            | OrdersEvent::ParcelReturned { .. }
             | OrdersEvent::ChargeRecorded { .. } => return Ok(()),
             OrdersEvent::RefundRecorded { order_id, refund_id, amount, reason } => {
                 let refunds: Option<String> = sqlx::query_scalar("select refunds from orders where id = $1")
@@ -279,7 +281,7 @@ pub(crate) struct OrderView {
     payment_id: Option<Uuid>,
     shipment_id: Option<Uuid>,
     cancellation: Option<CancellationView>,
-    /// Why a cancellation asked for was refused (the parcel had already left).
+    /// Why a cancellation asked for was refused (the parcel had been delivered).
     cancellation_refused: Option<String>,
     /// The cancel-order saga's id, once a cancellation was asked for (its history is at
     /// `GET /admin/sagas/{id}`).

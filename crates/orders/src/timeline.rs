@@ -40,6 +40,10 @@ pub(crate) enum OrderMoment {
     InTransit,
     Delivered,
     CancellationRequested,
+    /// The order was cancelled after its parcel left: the carrier is bringing it back.
+    ReturnRequested,
+    /// The returned parcel is back at the warehouse.
+    Returned,
     CancellationRefused,
     /// A captured payment was given back.
     Refunded,
@@ -151,6 +155,11 @@ fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {
             (OrderMoment::InTransit, Some(location).filter(|place| !place.is_empty()))
         }
         OrdersEvent::OrderDelivered { .. } => (OrderMoment::Delivered, None),
+        OrdersEvent::ParcelReturning { .. } => (
+            OrderMoment::ReturnRequested,
+            Some("The parcel had left; the carrier is bringing it back to us.".to_owned()),
+        ),
+        OrdersEvent::ParcelReturned { .. } => (OrderMoment::Returned, Some("The parcel is back with us.".to_owned())),
         OrdersEvent::CancellationRequested { reason, .. } => {
             (OrderMoment::CancellationRequested, Some(reason).filter(|reason| !reason.is_empty()))
         }

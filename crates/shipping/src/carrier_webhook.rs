@@ -80,6 +80,8 @@ enum CarrierStatus {
     InTransit,
     /// At the customer's door.
     Delivered,
+    /// Back at the warehouse (only a parcel called back by a return to sender).
+    Returned,
 }
 
 /// The body of a carrier update.
@@ -91,7 +93,7 @@ struct CarrierUpdate {
     /// The parcel.
     tracking_number: String,
     status: CarrierStatus,
-    /// Where it was scanned (in transit; at most 100 characters).
+    /// Where it was scanned (in transit, also on the way back; at most 100 characters).
     location: Option<String>,
 }
 
@@ -106,7 +108,8 @@ struct CarrierAck {
 
 /// Receive a signed update from the carrier. Refused with 401 unless signed by a current
 /// secret within 300 s; an unknown tracking number is 422, a move the parcel cannot make
-/// (delivered twice, in transit before it shipped) 409, and nothing changes on any refusal.
+/// (delivered twice, in transit before it shipped, delivered while being returned, returned
+/// when no return was asked for) 409, and nothing changes on any refusal.
 #[utoipa::path(post, path = "/webhooks/carrier", tag = "shipping",
     params(("carrier-signature" = String, Header, description = "v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\">"),
         ("carrier-timestamp" = i64, Header, description = "When it was signed, in Unix seconds")),
@@ -129,6 +132,7 @@ async fn carrier_update(
     let step = match update.status {
         CarrierStatus::InTransit => Move::Scan { location },
         CarrierStatus::Delivered => Move::Deliver,
+        CarrierStatus::Returned => Move::Return,
     };
     let tracking_number = update.tracking_number.trim().to_ascii_uppercase();
     let metadata = Metadata { actor: Some("carrier".to_owned()), ..Metadata::default() };

@@ -43,6 +43,16 @@ pub enum ShippingEvent {
     ShipmentInTransit { shipment_id: Uuid, order_id: Uuid, location: String },
     /// The carrier delivered the parcel.
     ShipmentDelivered { shipment_id: Uuid, order_id: Uuid },
+    /// The order was cancelled after its parcel left: the carrier is to bring it back to
+    /// the warehouse.
+    ShipmentReturnRequested { shipment_id: Uuid, order_id: Uuid },
+    /// The return was asked for again (its first answer may have been lost): answered
+    /// again; nothing else changes.
+    ReturnRequestRepeated { shipment_id: Uuid, order_id: Uuid },
+    /// The carrier scanned the parcel on its way back.
+    ReturnInTransit { shipment_id: Uuid, order_id: Uuid, location: String },
+    /// The parcel is back at the warehouse.
+    ShipmentReturned { shipment_id: Uuid, order_id: Uuid },
 }
 
 impl DomainEvent for ShippingEvent {
@@ -55,6 +65,10 @@ impl DomainEvent for ShippingEvent {
         "ShipmentShipped",
         "ShipmentInTransit",
         "ShipmentDelivered",
+        "ShipmentReturnRequested",
+        "ReturnRequestRepeated",
+        "ReturnInTransit",
+        "ShipmentReturned",
     ];
 }
 

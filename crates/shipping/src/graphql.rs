@@ -33,7 +33,8 @@ impl ShippingQuery {
     }
 
     /// Every shipment (admin), newest order first, a page at a time, optionally of one
-    /// `status` (`created`, `shipped`, `in_transit`, `delivered` or `cancelled`).
+    /// `status` (`created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning`
+    /// or `returned`).
     #[graphql(complexity = "usize::try_from(first.unwrap_or(20)).unwrap_or(0).saturating_mul(child_complexity)")]
     async fn shipments(
         &self,

@@ -1,12 +1,13 @@
 //! Shipping: quotes a cart's shipping options by zone, weight band and service level (the
 //! rate card in `contracts::shipping_rates`), books the chosen service for confirmed orders
 //! and follows each parcel from hand-over (an admin) to delivery (the carrier's signed
-//! webhook).
+//! webhook), or back to the warehouse when an admin cancels its order after it left.
 //!
 //! Subscribes to Catalog's product events (weights and values for quotes), the saga's
 //! `CreateShipment` and its compensation `CancelShipment`;
 //! publishes `ShipmentCreated`, `ShippingUnavailable` (a destination outside every zone),
-//! `ShipmentCancelled`, `ShipmentShipped`, `ShipmentInTransit` and `ShipmentDelivered`.
+//! `ShipmentCancelled`, `ShipmentShipped`, `ShipmentInTransit`, `ShipmentDelivered`,
+//! `ShipmentReturnRequested` and `ShipmentReturned`.
 
 mod cancel_shipment;
 mod carrier_webhook;

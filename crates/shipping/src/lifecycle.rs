@@ -1,6 +1,7 @@
 //! A parcel's journey: created → shipped → in transit → delivered, or cancelled before it
-//! leaves. One function decides every move, whoever asks (an admin, the carrier's webhook),
-//! so a move that is not allowed is refused the same way every time.
+//! leaves, or — when an admin cancels the order after it left — returning → returned to the
+//! warehouse. One function decides every move, whoever asks (an admin, the carrier's
+//! webhook), so a move that is not allowed is refused the same way every time.
 
 use crate::events::{ShippingEvent, shipment_stream};
 use kernel::error::ApiError;
@@ -15,11 +16,23 @@ pub(crate) enum Stage {
     InTransit,
     Delivered,
     Cancelled,
+    /// On its way back to the warehouse: its order was cancelled after it left.
+    Returning,
+    /// Back at the warehouse.
+    Returned,
 }
 
 impl Stage {
     /// Every stage, in journey order.
-    const ALL: [Stage; 5] = [Stage::Created, Stage::Shipped, Stage::InTransit, Stage::Delivered, Stage::Cancelled];
+    const ALL: [Stage; 7] = [
+        Stage::Created,
+        Stage::Shipped,
+        Stage::InTransit,
+        Stage::Delivered,
+        Stage::Cancelled,
+        Stage::Returning,
+        Stage::Returned,
+    ];
 
     /// The stage named `word` in the API.
     pub(crate) fn named(word: &str) -> Option<Stage> {
@@ -34,7 +47,15 @@ impl Stage {
             Stage::InTransit => "in_transit",
             Stage::Delivered => "delivered",
             Stage::Cancelled => "cancelled",
+            Stage::Returning => "returning",
+            Stage::Returned => "returned",
         }
+    }
+
+    /// Whether the parcel is with the carrier, on its way to the customer: what a return to
+    /// sender can still call back.
+    pub(crate) fn on_its_way(self) -> bool {
+        matches!(self, Stage::Shipped | Stage::InTransit)
     }
 }
 
@@ -71,6 +92,8 @@ impl Shipment {
                 (ShippingEvent::ShipmentInTransit { .. }, Some(s)) => s.stage = Stage::InTransit,
                 (ShippingEvent::ShipmentDelivered { .. }, Some(s)) => s.stage = Stage::Delivered,
                 (ShippingEvent::ShipmentCancelled { .. }, Some(s)) => s.stage = Stage::Cancelled,
+                (ShippingEvent::ShipmentReturnRequested { .. }, Some(s)) => s.stage = Stage::Returning,
+                (ShippingEvent::ShipmentReturned { .. }, Some(s)) => s.stage = Stage::Returned,
                 _ => {}
             }
         }
@@ -86,10 +109,12 @@ impl Shipment {
 pub(crate) enum Move {
     /// Labelled and handed to `carrier`.
     Ship { carrier: String, tracking_number: String },
-    /// Scanned at `location` on the way.
+    /// Scanned at `location` on the way (to the customer, or back to the warehouse).
     Scan { location: String },
     /// At the customer's door.
     Deliver,
+    /// Back at the warehouse after a return to sender.
+    Return,
 }
 
 impl Move {
@@ -98,6 +123,7 @@ impl Move {
             Move::Ship { .. } => "shipped",
             Move::Scan { .. } => "reported in transit",
             Move::Deliver => "delivered",
+            Move::Return => "returned",
         }
     }
 }
@@ -107,7 +133,10 @@ pub(crate) fn decide(shipment: &Shipment, step: Move) -> Result<ShippingEvent, A
     let (shipment_id, order_id) = (shipment.shipment_id, shipment.order_id);
     let allowed = match &step {
         Move::Ship { .. } => shipment.stage == Stage::Created,
-        Move::Scan { .. } | Move::Deliver => matches!(shipment.stage, Stage::Shipped | Stage::InTransit),
+        Move::Scan { .. } => shipment.stage.on_its_way() || shipment.stage == Stage::Returning,
+        // A parcel called back is not delivered: the carrier was told to bring it back.
+        Move::Deliver => shipment.stage.on_its_way(),
+        Move::Return => shipment.stage == Stage::Returning,
     };
     if !allowed {
         return Err(ApiError::conflict(format!(
@@ -120,8 +149,12 @@ pub(crate) fn decide(shipment: &Shipment, step: Move) -> Result<ShippingEvent, A
         Move::Ship { carrier, tracking_number } => {
             ShippingEvent::ShipmentShipped { shipment_id, order_id, carrier, tracking_number }
         }
+        Move::Scan { location } if shipment.stage == Stage::Returning => {
+            ShippingEvent::ReturnInTransit { shipment_id, order_id, location }
+        }
         Move::Scan { location } => ShippingEvent::ShipmentInTransit { shipment_id, order_id, location },
         Move::Deliver => ShippingEvent::ShipmentDelivered { shipment_id, order_id },
+        Move::Return => ShippingEvent::ShipmentReturned { shipment_id, order_id },
     })
 }
 
@@ -159,13 +192,25 @@ mod tests {
 
     #[test]
     fn each_move_is_allowed_only_from_the_stages_before_it() {
-        let stages = [Stage::Created, Stage::Shipped, Stage::InTransit, Stage::Delivered, Stage::Cancelled];
         let allowed = |step: Move| {
-            stages.iter().filter(|stage| decide(&at(**stage), step.clone()).is_ok()).copied().collect::<Vec<_>>()
+            Stage::ALL.iter().filter(|stage| decide(&at(**stage), step.clone()).is_ok()).copied().collect::<Vec<_>>()
         };
         assert_eq!(allowed(ship()), [Stage::Created]);
-        assert_eq!(allowed(Move::Scan { location: "Leeds".into() }), [Stage::Shipped, Stage::InTransit]);
+        assert_eq!(
+            allowed(Move::Scan { location: "Leeds".into() }),
+            [Stage::Shipped, Stage::InTransit, Stage::Returning]
+        );
         assert_eq!(allowed(Move::Deliver), [Stage::Shipped, Stage::InTransit]);
+        assert_eq!(allowed(Move::Return), [Stage::Returning]);
+    }
+
+    #[test]
+    fn a_parcel_on_its_way_back_is_scanned_as_returning_and_never_delivered() {
+        let scanned = decide(&at(Stage::Returning), Move::Scan { location: "Leeds".into() }).unwrap();
+        assert!(matches!(scanned, ShippingEvent::ReturnInTransit { .. }), "{scanned:?}");
+        let refused = decide(&at(Stage::Returning), Move::Deliver).unwrap_err();
+        assert_eq!(refused.status(), axum::http::StatusCode::CONFLICT);
+        assert!(refused.detail().contains("is returning; it cannot be delivered now"), "{}", refused.detail());
     }
 
     #[test]

@@ -20,8 +20,8 @@ pub(crate) fn routes() -> OpenApiRouter<Shipping> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ShipmentQuery {
-    /// Only shipments with this status: `created`, `shipped`, `in_transit`, `delivered` or
-    /// `cancelled`.
+    /// Only shipments with this status: `created`, `shipped`, `in_transit`, `delivered`,
+    /// `cancelled`, `returning` or `returned`.
     status: Option<String>,
     /// Items per page, 1..=100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -53,7 +53,7 @@ pub(crate) async fn page_of_shipments(
     let status = match status.filter(|status| !status.is_empty()) {
         Some(word) => Some(Stage::named(word).ok_or_else(|| {
             ApiError::bad_request(format!(
-                "status `{word}` is not one of created, shipped, in_transit, delivered, cancelled"
+                "status `{word}` is not one of created, shipped, in_transit, delivered, cancelled, returning, returned"
             ))
         })?),
         None => None,

@@ -3,7 +3,7 @@
 use crate::events::ShippingEvent;
 use contracts::shipping::{
     ShipmentCancellationRefused, ShipmentCancelled, ShipmentCreated, ShipmentDelivered, ShipmentInTransit,
-    ShipmentRefused, ShipmentShipped, ShippingUnavailable,
+    ShipmentRefused, ShipmentReturnRequested, ShipmentReturned, ShipmentShipped, ShippingUnavailable,
 };
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::RecordedEvent;
@@ -48,7 +48,15 @@ impl Publications for ShippingPublications {
             Some(ShippingEvent::ShipmentDelivered { shipment_id, order_id }) => {
                 envelope(event, &ShipmentDelivered { shipment_id, order_id })
             }
-            None => Ok(Vec::new()),
+            Some(
+                ShippingEvent::ShipmentReturnRequested { shipment_id, order_id }
+                | ShippingEvent::ReturnRequestRepeated { shipment_id, order_id },
+            ) => envelope(event, &ShipmentReturnRequested { order_id, shipment_id }),
+            Some(ShippingEvent::ShipmentReturned { shipment_id, order_id }) => {
+                envelope(event, &ShipmentReturned { order_id, shipment_id })
+            }
+            // A scan on the way back concerns the warehouse only.
+            Some(ShippingEvent::ReturnInTransit { .. }) | None => Ok(Vec::new()),
         }
     }
 }

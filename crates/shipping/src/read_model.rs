@@ -125,7 +125,17 @@ impl Projection for ShipmentsProjection {
             ShippingEvent::ShipmentDelivered { shipment_id, .. } => {
                 record_step(conn, shipment_id, "delivered", None, at).await?;
             }
+            ShippingEvent::ShipmentReturnRequested { shipment_id, .. } => {
+                record_step(conn, shipment_id, "returning", None, at).await?;
+            }
+            ShippingEvent::ReturnInTransit { shipment_id, location, .. } => {
+                record_step(conn, shipment_id, "returning", Some(location), at).await?;
+            }
+            ShippingEvent::ShipmentReturned { shipment_id, .. } => {
+                record_step(conn, shipment_id, "returned", None, at).await?;
+            }
             ShippingEvent::ShipmentCancelled { shipment_id: None, .. }
+            | ShippingEvent::ReturnRequestRepeated { .. }
             | ShippingEvent::ShippingUnavailable { .. }
             | ShippingEvent::ShipmentRefused { .. }
             | ShippingEvent::ShipmentCancellationRefused { .. } => {}
@@ -168,9 +178,11 @@ async fn record_step(
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, async_graphql::SimpleObject)]
 #[graphql(name = "ShipmentStep")]
 pub(crate) struct JourneyStep {
-    /// `created`, `shipped`, `in_transit`, `delivered` or `cancelled`.
+    /// `created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning` (called
+    /// back after its order was cancelled; again at each scan on the way back) or
+    /// `returned` (back at the warehouse).
     pub(crate) status: String,
-    /// Where the carrier scanned it (in transit only).
+    /// Where the carrier scanned it (in transit, or returning).
     pub(crate) location: Option<String>,
     /// When (RFC 3339).
     pub(crate) at: String,
@@ -185,7 +197,8 @@ pub(crate) struct ShipmentView {
     #[serde(skip)]
     #[graphql(skip)]
     pub(crate) customer_id: Uuid,
-    /// `created`, `shipped`, `in_transit`, `delivered` or `cancelled`.
+    /// `created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning` (on its
+    /// way back: its order was cancelled after it left) or `returned`.
     pub(crate) status: String,
     pub(crate) zone: String,
     /// `standard` or `express`.

@@ -7,22 +7,28 @@ import { buttonClass } from "@/components/ui/button";
 
 /**
  * "Cancel order" on the admin's order page, offered while the order is completed, its
- * parcel still waits in the warehouse and no cancellation was refused before; the API
- * refuses (and the dialog says why) if the parcel left meanwhile. The page is read again as the cancellation starts, and once more a
- * moment later, when it has usually run its course.
+ * parcel not delivered and no cancellation was refused before. A parcel still in the
+ * warehouse stays there; one on its way is returned to sender, and the dialog says so. The
+ * API refuses (and the dialog says why) if the parcel was delivered meanwhile. The page is
+ * read again as the cancellation starts, and once more a moment later, when it has usually
+ * run its course.
  */
-export function AdminOrderCancel({ orderId }: { orderId: string }) {
+export function AdminOrderCancel({ orderId, returnToSender }: { orderId: string; returnToSender: boolean }) {
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   return (
     <>
       <button type="button" className={buttonClass("secondary", "sm")} onClick={() => setConfirming(true)}>
-        Cancel order
+        {returnToSender ? "Cancel and return to sender" : "Cancel order"}
       </button>
       {confirming ? (
         <CancelOrderDialog
           orderId={orderId}
-          explanation="Its parcel stays in the warehouse, the customer's payment is given back (a hold released, a charge refunded) and the stock goes back on sale."
+          explanation={
+            returnToSender
+              ? "Its parcel has left: the carrier is asked to bring it back. The customer's payment is given back in full at once (a hold released, a charge refunded), and the items go back on sale when the parcel is back with us."
+              : "Its parcel stays in the warehouse, the customer's payment is given back (a hold released, a charge refunded) and the stock goes back on sale."
+          }
           reasonHint="Shown to the customer on their order."
           onCancelled={() => {
             setConfirming(false);

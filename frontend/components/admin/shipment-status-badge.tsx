@@ -7,6 +7,8 @@ export const SHIPMENT_STATUS_LABEL: Record<ShipmentStatus, string> = {
   in_transit: "In transit",
   delivered: "Delivered",
   cancelled: "Cancelled",
+  returning: "Returning",
+  returned: "Returned",
 };
 
 const styles: Record<ShipmentStatus, string> = {
@@ -15,6 +17,8 @@ const styles: Record<ShipmentStatus, string> = {
   in_transit: "bg-indigo-50 text-indigo-800 ring-indigo-200",
   delivered: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   cancelled: "bg-slate-100 text-slate-700 ring-slate-300",
+  returning: "bg-orange-50 text-orange-900 ring-orange-200",
+  returned: "bg-slate-100 text-slate-700 ring-slate-300",
 };
 
 export function ShipmentStatusBadge({ status }: { status: ShipmentStatus }) {

@@ -40,7 +40,15 @@ export function adminListHref(query: AdminListQuery): string {
 }
 
 /** The shipment list's filters, in the order they are offered (the workflow's order). */
-export const SHIPMENT_STATUSES: readonly ShipmentStatus[] = ["created", "shipped", "in_transit", "delivered", "cancelled"];
+export const SHIPMENT_STATUSES: readonly ShipmentStatus[] = [
+  "created",
+  "shipped",
+  "in_transit",
+  "delivered",
+  "cancelled",
+  "returning",
+  "returned",
+];
 
 export interface ShipmentListQuery {
   /** null: every shipment. */

@@ -476,9 +476,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel an order before its parcel leaves (its customer, or an admin): 202 while the
-         *     cancellation runs (poll `GET /orders/{id}` until `cancelled`, or `completed` with
-         *     `cancellation_refused` when the parcel had left), 200 when it was already asked for.
+         * Cancel an order: its customer until the parcel leaves, an admin until it is delivered
+         *     (a parcel already with the carrier is then returned to sender, and the payment given
+         *     back in full). 202 while the cancellation runs (poll `GET /orders/{id}` until
+         *     `cancelled`, or `completed` with `cancellation_refused` when the parcel turned out to be
+         *     delivered), 200 when it was already asked for; 409 when it can no longer be cancelled.
          */
         post: operations["cancel_order"];
         delete?: never;
@@ -820,7 +822,8 @@ export interface paths {
         /**
          * Receive a signed update from the carrier. Refused with 401 unless signed by a current
          *     secret within 300 s; an unknown tracking number is 422, a move the parcel cannot make
-         *     (delivered twice, in transit before it shipped) 409, and nothing changes on any refusal.
+         *     (delivered twice, in transit before it shipped, delivered while being returned, returned
+         *     when no return was asked for) 409, and nothing changes on any refusal.
          */
         post: operations["carrier_update"];
         delete?: never;
@@ -902,12 +905,12 @@ export interface components {
          * @description Where the carrier says the parcel is.
          * @enum {string}
          */
-        CarrierStatus: "in_transit" | "delivered";
+        CarrierStatus: "in_transit" | "delivered" | "returned";
         /** @description The body of a carrier update. */
         CarrierUpdate: {
             /** @description The carrier's id of this update (1 to 100 characters): a resent update carries the same. */
             event_id: string;
-            /** @description Where it was scanned (in transit; at most 100 characters). */
+            /** @description Where it was scanned (in transit, also on the way back; at most 100 characters). */
             location?: string | null;
             status: components["schemas"]["CarrierStatus"];
             /** @description The parcel. */
@@ -1063,9 +1066,13 @@ export interface components {
         JourneyStep: {
             /** @description When (RFC 3339). */
             at: string;
-            /** @description Where the carrier scanned it (in transit only). */
+            /** @description Where the carrier scanned it (in transit, or returning). */
             location?: string | null;
-            /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
+            /**
+             * @description `created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning` (called
+             *     back after its order was cancelled; again at each scan on the way back) or
+             *     `returned` (back at the warehouse).
+             */
             status: string;
         };
         /**
@@ -1162,7 +1169,7 @@ export interface components {
          * @description What happened to an order at one moment.
          * @enum {string}
          */
-        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "charged" | "in_transit" | "delivered" | "cancellation_requested" | "cancellation_refused" | "refunded" | "payment_released" | "stock_released" | "cancelled" | "needs_attention";
+        OrderMoment: "placed" | "stock_reserved" | "paid" | "confirmed" | "completed" | "shipped" | "charged" | "in_transit" | "delivered" | "cancellation_requested" | "return_requested" | "returned" | "cancellation_refused" | "refunded" | "payment_released" | "stock_released" | "cancelled" | "needs_attention";
         /** @description Money an admin gave back on an order. */
         OrderRefundView: {
             amount: components["schemas"]["Money"];
@@ -1192,7 +1199,7 @@ export interface components {
         /** @description An order as the API shows it. */
         OrderView: {
             cancellation?: components["schemas"]["CancellationView"] | null;
-            /** @description Why a cancellation asked for was refused (the parcel had already left). */
+            /** @description Why a cancellation asked for was refused (the parcel had been delivered). */
             cancellation_refused?: string | null;
             /**
              * Format: uuid
@@ -1234,7 +1241,7 @@ export interface components {
             /** @description The items, in the list's order. */
             items: {
                 cancellation?: components["schemas"]["CancellationView"] | null;
-                /** @description Why a cancellation asked for was refused (the parcel had already left). */
+                /** @description Why a cancellation asked for was refused (the parcel had been delivered). */
                 cancellation_refused?: string | null;
                 /**
                  * Format: uuid
@@ -1291,7 +1298,10 @@ export interface components {
                 order_id: string;
                 /** @description `standard` or `express`. */
                 service: components["schemas"]["ServiceLevel"];
-                /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
+                /**
+                 * @description `created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning` (on its
+                 *     way back: its order was cancelled after it left) or `returned`.
+                 */
                 status: string;
                 /** @description The carrier's number for it, once shipped. */
                 tracking_number?: string | null;
@@ -1348,8 +1358,8 @@ export interface components {
                  */
                 available: number;
                 /**
-                 * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
-                 *     or `shipped`.
+                 * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`,
+                 *     `shipped` or `returned` (back from a parcel returned to the warehouse).
                  */
                 kind: string;
                 /** @description The admin's note on an adjustment or a setting aside. */
@@ -1366,7 +1376,7 @@ export interface components {
                 on_hand_change: number;
                 /**
                  * Format: uuid
-                 * @description The order units were held, given back or shipped for.
+                 * @description The order units were held, given back, shipped or returned for.
                  */
                 order_id?: string | null;
                 /** @description Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`. */
@@ -1778,7 +1788,10 @@ export interface components {
             order_id: string;
             /** @description `standard` or `express`. */
             service: components["schemas"]["ServiceLevel"];
-            /** @description `created`, `shipped`, `in_transit`, `delivered` or `cancelled`. */
+            /**
+             * @description `created`, `shipped`, `in_transit`, `delivered`, `cancelled`, `returning` (on its
+             *     way back: its order was cancelled after it left) or `returned`.
+             */
             status: string;
             /** @description The carrier's number for it, once shipped. */
             tracking_number?: string | null;
@@ -1860,8 +1873,8 @@ export interface components {
              */
             available: number;
             /**
-             * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`
-             *     or `shipped`.
+             * @description `opened`, `adjusted`, `set_aside` (negative: back on sale), `reserved`, `released`,
+             *     `shipped` or `returned` (back from a parcel returned to the warehouse).
              */
             kind: string;
             /** @description The admin's note on an adjustment or a setting aside. */
@@ -1878,7 +1891,7 @@ export interface components {
             on_hand_change: number;
             /**
              * Format: uuid
-             * @description The order units were held, given back or shipped for.
+             * @description The order units were held, given back, shipped or returned for.
              */
             order_id?: string | null;
             /** @description Why an admin adjusted: `restock`, `shrinkage`, `damage`, `correction` or `count`. */
@@ -5032,8 +5045,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only shipments with this status: `created`, `shipped`, `in_transit`, `delivered` or
-                 *     `cancelled`.
+                 * @description Only shipments with this status: `created`, `shipped`, `in_transit`, `delivered`,
+                 *     `cancelled`, `returning` or `returned`.
                  */
                 status?: string;
                 /** @description Items per page, 1..=100 (default 20). */

@@ -244,12 +244,13 @@ export interface Address {
   country: string;
 }
 
-export type ShipmentStatus = "created" | "shipped" | "in_transit" | "delivered" | "cancelled";
+/** `returning`: its order was cancelled after it left, and the carrier is bringing it back; `returned`: it is back at the warehouse. */
+export type ShipmentStatus = "created" | "shipped" | "in_transit" | "delivered" | "cancelled" | "returning" | "returned";
 
 /** One step of a parcel's journey (`journey` on a shipment). */
 export interface ApiShipmentStep {
   status: ShipmentStatus;
-  /** Where the carrier scanned it (in transit only). */
+  /** Where the carrier scanned it (in transit, or on its way back). */
   location?: string | null;
   at: string;
 }
@@ -267,6 +268,8 @@ export type OrderMoment =
   | "delivered"
   | "cancellation_requested"
   | "cancellation_refused"
+  | "return_requested"
+  | "returned"
   | "refunded"
   | "payment_released"
   | "stock_released"

@@ -1,8 +1,10 @@
-//! Slice: a customer cancels their order, or an admin cancels any order, before its parcel
-//! leaves. The request is recorded on the order and the cancel-order saga started in one
-//! transaction, then answered with 202 while the saga calls the parcel back, refunds the
-//! payment, releases the stock and marks the order cancelled (or, if the parcel had left
-//! after all, refuses and leaves the order as it was). Asking again changes nothing.
+//! Slice: a customer cancels their order before its parcel leaves; an admin cancels any
+//! order before its parcel is delivered. The request is recorded on the order and the
+//! cancel-order saga started in one transaction, then answered with 202 while the saga
+//! cancels the shipment (or, when the parcel is already with the carrier, has it returned
+//! to sender), gives the payment back, releases the stock and marks the order cancelled;
+//! if the parcel turns out to be delivered, it refuses and leaves the order as it was.
+//! Asking again changes nothing.
 
 pub(crate) mod saga;
 
@@ -41,9 +43,11 @@ pub(crate) fn routes() -> OpenApiRouter<Orders> {
     OpenApiRouter::new().routes(routes!(cancel_order))
 }
 
-/// Cancel an order before its parcel leaves (its customer, or an admin): 202 while the
-/// cancellation runs (poll `GET /orders/{id}` until `cancelled`, or `completed` with
-/// `cancellation_refused` when the parcel had left), 200 when it was already asked for.
+/// Cancel an order: its customer until the parcel leaves, an admin until it is delivered
+/// (a parcel already with the carrier is then returned to sender, and the payment given
+/// back in full). 202 while the cancellation runs (poll `GET /orders/{id}` until
+/// `cancelled`, or `completed` with `cancellation_refused` when the parcel turned out to be
+/// delivered), 200 when it was already asked for; 409 when it can no longer be cancelled.
 #[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id"), kernel::idempotency::KeyHeader), request_body(content = Option<CancelOrderRequest>),
     responses((status = 202, description = "Cancelling", body = OrderView),
@@ -91,7 +95,8 @@ pub(crate) async fn cancel(
     let outcome = retry_on_conflict(|| async {
         let mut uow = orders.store.begin().await?;
         let mut order = uow.load_aggregate::<Order>(&stream).await?;
-        let event = match order.state.request_cancellation(id, code, &reason) {
+        let by_admin = principal.role == Role::Admin;
+        let event = match order.state.request_cancellation(id, code, &reason, by_admin) {
             Ok(Some(event)) => event,
             Ok(None) => return Ok(Ok(None)),
             Err(refusal) => return Ok(Err(refusal)),
@@ -117,6 +122,12 @@ pub(crate) async fn cancel(
         Err(CancelRefusal::StillBeingPlaced) => {
             return Err(ApiError::conflict(format!(
                 "order {id} is still being placed; it can be cancelled once it is completed"
+            )));
+        }
+        Err(CancelRefusal::ParcelLeft) => {
+            return Err(ApiError::conflict(format!(
+                "order {id} has left with the carrier; it can no longer be cancelled here. Contact the shop: \
+                 it can have the parcel returned"
             )));
         }
         Err(CancelRefusal::Delivered) => {

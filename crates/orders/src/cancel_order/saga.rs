@@ -1,19 +1,25 @@
-//! The cancel-order saga: undoes a completed order whose parcel has not left yet, step by
-//! step, in the order the place-order saga's compensations would.
+//! The cancel-order saga: undoes a completed order whose parcel has not been delivered,
+//! step by step, in the order the place-order saga's compensations would.
 //!
 //! ```text
 //! request_cancellation -> cancel_shipment -> refund_payment -> release_inventory -> cancel_order
-//! parcel already left  => refuse the cancellation (the order stands)
+//!                         (or return to sender,  (void, or refund   (nothing held once the
+//!                          if it has left)        in full)           parcel left; back on hand
+//!                                                                    when it is returned)
+//! parcel already delivered => refuse the cancellation (the order stands)
 //! ```
 //!
 //! Cancelling the shipment comes first because it is the only step that can be refused:
-//! once Shipping has called the parcel back, the money and the stock can always be given
-//! back, so every later step is retried until done and never fails.
+//! once Shipping has cancelled the parcel or asked the carrier to bring it back, the money
+//! and the stock can always be given back, so every later step is retried until done and
+//! never fails. Orders lets a customer ask only while, as far as it knows, the parcel has
+//! not left; one who asked just as it left is treated as the shop would be, and the parcel
+//! is returned.
 
 use contracts::inventory::{InventoryReleased, ReleaseInventory};
 use contracts::orders::{CancelOrder, OrderCancellationRefused, OrderCancelled, RefuseCancellation};
 use contracts::payments::{PaymentRefunded, RefundPayment};
-use contracts::shipping::{CancelShipment, ShipmentCancellationRefused, ShipmentCancelled};
+use contracts::shipping::{CancelShipment, ShipmentCancellationRefused, ShipmentCancelled, ShipmentReturnRequested};
 use kernel::bus::BusError;
 use kernel::money::Money;
 use kernel::saga::{Answer, Command, Failure, Outcome, SagaContext, SagaDefinition};
@@ -28,7 +34,7 @@ pub(crate) enum Step {
     /// Done when the saga starts (the order records the request); undone by refusing the
     /// cancellation, which leaves the order as it was.
     RequestCancellation,
-    /// Call the parcel back; refused once it has left with the carrier.
+    /// Cancel the parcel, or have the carrier return it if it left; refused once delivered.
     CancelShipment,
     /// Give the money back.
     RefundPayment,
@@ -77,7 +83,7 @@ impl SagaDefinition for CancelOrderSaga {
         let order_id = saga.data.order_id;
         let command = match step {
             Step::RequestCancellation => return Ok(None),
-            Step::CancelShipment => Command::new(&CancelShipment { order_id }),
+            Step::CancelShipment => Command::new(&CancelShipment { order_id, return_to_sender: true }),
             Step::RefundPayment => Command::new(&RefundPayment { order_id }),
             Step::ReleaseInventory => Command::new(&ReleaseInventory { order_id }),
             Step::CancelOrder => {
@@ -105,6 +111,7 @@ impl SagaDefinition for CancelOrderSaga {
         vec![
             Answer::undone(Step::RequestCancellation, |m: OrderCancellationRefused| saga_id(m.order_id)),
             Answer::action(Step::CancelShipment, move |m: ShipmentCancelled| done(m.order_id)),
+            Answer::action(Step::CancelShipment, move |m: ShipmentReturnRequested| done(m.order_id)),
             Answer::action(Step::CancelShipment, |m: ShipmentCancellationRefused| {
                 (saga_id(m.order_id), Outcome::Failed(Failure::new("already_shipped", m.message)))
             }),
@@ -193,17 +200,41 @@ mod tests {
     }
 
     #[test]
-    fn a_parcel_that_left_refuses_the_cancellation_and_nothing_is_given_back() {
+    fn a_parcel_on_its_way_is_returned_to_sender_then_the_money_and_stock_given_back() {
+        let mut run = Run::started();
+        let order_id = run.order_id;
+        assert_eq!(
+            run.reply(&ShipmentReturnRequested { order_id, shipment_id: Uuid::now_v7() }).sent,
+            [RefundPayment::TYPE]
+        );
+        assert_eq!(
+            run.reply(&PaymentRefunded { payment_id: Uuid::now_v7(), order_id, amount: None }).sent,
+            [ReleaseInventory::TYPE]
+        );
+    }
+
+    #[test]
+    fn the_shipment_is_cancelled_or_returned_never_just_refused_for_having_left() {
+        let order_id = Uuid::now_v7();
+        let data = CancelOrderData { order_id, code: "c".into(), reason: "r".into() };
+        let results = BTreeMap::new();
+        let context = SagaContext { saga_id: saga_id(order_id), data: &data, results: &results, failure: None };
+        let command = saga().action(Step::CancelShipment, &context).unwrap();
+        assert_eq!(command, Some(Command::new(&CancelShipment { order_id, return_to_sender: true }).unwrap()));
+    }
+
+    #[test]
+    fn a_delivered_parcel_refuses_the_cancellation_and_nothing_is_given_back() {
         let mut run = Run::started();
         let order_id = run.order_id;
         let left = ShipmentCancellationRefused {
             order_id,
             shipment_id: Uuid::now_v7(),
-            stage: "in_transit".into(),
-            message: "The parcel has left.".into(),
+            stage: "delivered".into(),
+            message: "The parcel was delivered.".into(),
         };
         assert_eq!(run.reply(&left).sent, [RefuseCancellation::TYPE], "no refund, no release");
-        run.reply(&OrderCancellationRefused { order_id, message: "The parcel has left.".into() });
+        run.reply(&OrderCancellationRefused { order_id, message: "The parcel was delivered.".into() });
         assert_eq!(run.state.status, SagaStatus::Compensated);
         assert_eq!(run.state.failure.as_ref().map(|f| f.code.as_str()), Some("already_shipped"));
     }

@@ -146,7 +146,7 @@ impl SagaDefinition for PlaceOrderSaga {
             Step::ReserveInventory => Command::new(&ReleaseInventory { order_id }),
             Step::ProcessPayment => Command::new(&RefundPayment { order_id }),
             // Only when booking timed out: the parcel may be booked after all.
-            Step::CreateShipment => Command::new(&CancelShipment { order_id }),
+            Step::CreateShipment => Command::new(&CancelShipment { order_id, return_to_sender: false }),
             Step::ConfirmOrder | Step::CompleteOrder => return Ok(None),
         };
         command.map(Some)

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { AdminOrderCancel } from "@/components/admin/admin-order-cancel";
 import { PaymentPanel } from "@/components/admin/payment-panel";
 import { SagaHistory } from "@/components/admin/saga-history";
+import { ShipmentStatusBadge } from "@/components/admin/shipment-status-badge";
 import { OrderStatusBadge } from "@/components/orders/order-status-badge";
 import { OrderTimeline } from "@/components/orders/order-timeline";
 import { Alert } from "@/components/ui/alert";
@@ -12,13 +13,15 @@ import { getOrder, getPayment, getSagaDetail, getShipment } from "@/lib/api/serv
 import { redirectIfUnauthorized, requireAdmin } from "@/lib/auth-guard";
 import { formatDateTime, pluralize, shortId } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
+import { canCancel, returnsToSender } from "@/lib/order-cancel";
 
 export const metadata: Metadata = { title: "Order" };
 
 /**
  * One order for the shop's staff: what it holds and came to, its history in moments, its
  * payment (held, then captured when the parcel leaves, with refunds of part or the rest of
- * the capture), a cancellation while its parcel waits in the warehouse, and
+ * the capture), a cancellation until its parcel is delivered (returned to sender once it
+ * has left), where its parcel stands, and
  * its sagas step by step, the cancellation's first when there is one (each with a retry
  * when it waits for attention). The customer's own page, with the parcel's
  * tracking and cancellation, is one link away.
@@ -68,10 +71,11 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
           </p>
         </div>
         <div className="flex items-center gap-3">
-          {order.status === "completed" && order.cancellationRefused === null && (!shipment || shipment.status === "created") ? (
-            <AdminOrderCancel orderId={order.id} />
+          {canCancel(order, shipment ?? null, "admin") ? (
+            <AdminOrderCancel orderId={order.id} returnToSender={returnsToSender(shipment ?? null)} />
           ) : null}
           <OrderStatusBadge status={order.status} />
+          {shipment ? <ShipmentStatusBadge status={shipment.status} /> : null}
           <Link href={`/orders/${order.id}`} className="text-sm font-medium text-brand-700 hover:underline">
             Customer&apos;s view
           </Link>

@@ -206,6 +206,8 @@ test("an admin cancels an order whose parcel is on its way: the carrier brings i
   const moments = page.getByRole("list", { name: "Order history" }).getByTestId("timeline-moment");
   await expect(moments.filter({ hasText: "Parcel called back" })).toContainText("the carrier is bringing it back");
   await expect(page.getByTestId("cancellation-reason")).toContainText("Sent to the wrong address");
+  await expect(page.getByTestId("undone")).toContainText("the carrier is bringing it back to us");
+  await expect(moments.filter({ hasText: "Items released" }), "the items left with the parcel").toHaveCount(0);
 
   // The carrier brings it back: the items are on hand again.
   const carrier = await api();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiOrder, steps } from "@/test/fixtures";
-import { toOrder } from "./api/reshape";
+import { apiOrder, apiShipment, steps } from "@/test/fixtures";
+import { toOrder, toShipment } from "./api/reshape";
 import {
   cancellationExplanation,
   cancellationTitle,
@@ -30,6 +30,20 @@ describe("order copy", () => {
     );
     expect(cancellationTitle("payment_declined")).toBe("Order cancelled: Payment declined");
     expect(undoneSentences(order)).toEqual(["The stock reserved for you was released.", "You have not been charged."]);
+  });
+
+  it("a parcel returned to sender: the payment given back, the parcel on its way back rather than stock released", () => {
+    const order = toOrder(
+      apiOrder({ status: "cancelled", cancellation: { code: "cancelled_by_admin", message: "Sent to the wrong address" } }),
+    );
+    expect(undoneSentences(order, toShipment(apiShipment({ status: "returning" })))).toEqual([
+      "Your payment was given back in full.",
+      "The parcel had already left: the carrier is bringing it back to us.",
+    ]);
+    expect(undoneSentences(order, toShipment(apiShipment()))).toEqual([
+      "Your payment was given back in full.",
+      "The stock reserved for you was released.",
+    ]);
   });
 
   it("no shipping zone: payment refunded and stock released", () => {

@@ -2,7 +2,7 @@
  * Plain-words copy for order states, shared by the order page and history so
  * a shopper reads the same words everywhere.
  */
-import type { Order, OrderMoment, OrderStatus, SagaStepStatus, ShipmentStatus } from "./api/types";
+import type { Order, OrderMoment, OrderStatus, SagaStepStatus, Shipment, ShipmentStatus } from "./api/types";
 
 /** "on_hold" → "On hold": the words for a name this storefront has none of its own for. */
 function asWords(name: string): string {
@@ -66,11 +66,17 @@ export function cancellationExplanation(order: Order): string {
   return CANCELLATION_EXPLANATION[order.cancellation?.code ?? ""] ?? "The order could not be completed.";
 }
 
-/** Sentences listing what the saga undid, e.g. "The reserved stock was released." */
-export function undoneSentences(order: Order): string[] {
+/**
+ * Sentences listing what the saga undid, e.g. "The reserved stock was released." A parcel
+ * that had left (`parcel` returning or returned) took the items with it: the shop is having it
+ * brought back, which is said instead.
+ */
+export function undoneSentences(order: Order, parcel: Shipment | null = null): string[] {
   const sentences: string[] = [];
+  const calledBack = parcel?.status === "returning" || parcel?.status === "returned";
   if (order.undone.paymentRefunded) sentences.push("Your payment was given back in full.");
-  if (order.undone.stockReleased) sentences.push("The stock reserved for you was released.");
+  if (calledBack) sentences.push("The parcel had already left: the carrier is bringing it back to us.");
+  else if (order.undone.stockReleased) sentences.push("The stock reserved for you was released.");
   const payment = order.steps.find((s) => s.name === "process_payment");
   const charged = payment?.status === "succeeded" || payment?.status === "compensating";
   if (order.status === "cancelled" && !order.undone.paymentRefunded && !charged) {

@@ -171,6 +171,7 @@ on_every_backend_and_bus!(
         assert!(position("return_requested") < position("returned"), "{seen:?}");
         assert!(seen.contains(&"refunded".to_owned()) && seen.contains(&"cancelled".to_owned()), "{seen:?}");
         assert_eq!(seen.iter().filter(|m| *m == "return_requested").count(), 1, "{seen:?}");
+        assert!(!seen.contains(&"stock_released".to_owned()), "nothing was released: the units came back: {seen:?}");
 
         // Asking again changes nothing.
         let (status, again) = cancel(&app, &admin, &order).await;

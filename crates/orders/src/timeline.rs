@@ -4,7 +4,7 @@
 //! saga's (refund, release). They share one store, so their positions give one order.
 
 use crate::Orders;
-use crate::cancel_order::saga::{Refunded, Step as CancelStep, saga_id as cancellation_saga_id};
+use crate::cancel_order::saga::{Refunded, Step as CancelStep, StockGivenBack, saga_id as cancellation_saga_id};
 use crate::get_order::visible_order;
 use crate::order::{OrdersEvent, order_stream};
 use crate::place_order::saga::Step as PlaceStep;
@@ -115,7 +115,11 @@ fn moment_of(event: &RecordedEvent) -> Result<Option<(OrderMoment, Option<String
             (Some(PlaceStep::ReserveInventory), _) => Some((OrderMoment::StockReserved, None)),
             (Some(PlaceStep::ProcessPayment), _) => Some((OrderMoment::Paid, None)),
             (_, Some(CancelStep::RefundPayment)) => Some(refund_moment(result)),
-            (_, Some(CancelStep::ReleaseInventory)) => Some((OrderMoment::StockReleased, None)),
+            // Units that left with a returned parcel are not released: they come back with it.
+            (_, Some(CancelStep::ReleaseInventory)) => match serde_json::from_value(result) {
+                Ok(StockGivenBack { units: 0 }) => None,
+                _ => Some((OrderMoment::StockReleased, None)),
+            },
             _ => None,
         },
         SagaEvent::SagaStepCompensated { step } => match steps(&step).0 {

@@ -161,7 +161,7 @@ export function OrderLive({ initial, shipment = null }: { initial: Order; shipme
           </Alert>
         ) : null}
         <div ref={outcomeRef} tabIndex={-1} className="focus:outline-none" data-testid="order-outcome">
-          <StatusPanel order={order} />
+          <StatusPanel order={order} parcel={parcel} />
         </div>
         {error && pollInterval(order) > 0 ? (
           <Alert tone="warning" title="Live updates paused">
@@ -314,9 +314,9 @@ function SumRow({ label, value, testId, look }: { label: string; value: string; 
   );
 }
 
-function StatusPanel({ order }: { order: Order }) {
+function StatusPanel({ order, parcel }: { order: Order; parcel: Shipment | null }) {
   if (order.status === "cancelled") {
-    const undone = undoneSentences(order);
+    const undone = undoneSentences(order, parcel);
     return (
       <Alert tone="error" title={cancellationTitle(order.cancellation?.code ?? "")}>
         <p data-testid="cancellation-reason">{cancellationExplanation(order)}</p>

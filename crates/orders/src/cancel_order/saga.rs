@@ -67,6 +67,13 @@ pub(crate) struct Refunded {
     pub(crate) amount: Option<Money>,
 }
 
+/// What the release step gave back, kept as its result for the order's timeline: nothing
+/// when the units had left with the parcel (they come back with it, if it is returned).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StockGivenBack {
+    pub(crate) units: u32,
+}
+
 /// The saga's definition.
 pub(crate) struct CancelOrderSaga {
     /// How long a step may take before it is asked again.
@@ -118,7 +125,10 @@ impl SagaDefinition for CancelOrderSaga {
             Answer::action(Step::RefundPayment, |m: PaymentRefunded| {
                 (saga_id(m.order_id), kernel::saga::succeeded(&Refunded { amount: m.amount }))
             }),
-            Answer::action(Step::ReleaseInventory, move |m: InventoryReleased| done(m.order_id)),
+            Answer::action(Step::ReleaseInventory, |m: InventoryReleased| {
+                let units = m.lines.iter().map(|line| line.quantity).sum();
+                (saga_id(m.order_id), kernel::saga::succeeded(&StockGivenBack { units }))
+            }),
             Answer::action(Step::CancelOrder, move |m: OrderCancelled| done(m.order_id)),
         ]
     }

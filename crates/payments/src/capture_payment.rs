@@ -8,7 +8,7 @@
 //! payment voided meanwhile (the order was cancelled first) is left as it is.
 
 use crate::Payments;
-use crate::gateway::GatewayError;
+use crate::gateway::{ClosedBy, GatewayError};
 use crate::payment::{Payment, PaymentsEvent, payment_id, payment_stream};
 use crate::process_payment::with_retries;
 use async_trait::async_trait;
@@ -100,7 +100,7 @@ async fn capture(payments: &Payments, envelope: &Envelope, order_id: Uuid) -> Re
             match with_retries(|| payments.gateway.capture(authorization_id, *amount, &key)).await {
                 Ok(capture_id) => Some((*amount, capture_id)),
                 // Voided first: the cancellation records it, and there is nothing to capture.
-                Err(GatewayError::AuthorizationClosed("voided")) => None,
+                Err(GatewayError::AuthorizationClosed(ClosedBy::Void)) => None,
                 // Nothing is claimed: the message comes again, and the key keeps the capture single.
                 Err(error) => return Err(HandlerError::Transient(format!("the capture was not made: {error}"))),
             }

@@ -49,11 +49,29 @@ pub enum GatewayError {
     /// The authorization was already voided (it cannot be captured) or captured (it cannot
     /// be voided).
     #[error("the authorization is already {0}")]
-    AuthorizationClosed(&'static str),
+    AuthorizationClosed(ClosedBy),
     /// No answer, or a temporary failure: the same call may succeed later, and whether a
     /// charge was made is unknown until it is looked up.
     #[error("the card processor is unavailable: {0}")]
     Transient(String),
+}
+
+/// What closed an authorization, so that the other of the two can no longer happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedBy {
+    /// Its hold was released: nothing can be captured.
+    Void,
+    /// It was charged: the hold can no longer be released (only refunded).
+    Capture,
+}
+
+impl std::fmt::Display for ClosedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClosedBy::Void => "voided",
+            ClosedBy::Capture => "captured",
+        })
+    }
 }
 
 /// A card payment provider.
@@ -319,8 +337,8 @@ impl CardGateway for SimulatedGateway {
         self.behave().await?;
         self.check_outage("capture").await?;
         match self.authorization(authorization_id).await?.1.as_deref() {
-            Some("void") => return Err(GatewayError::AuthorizationClosed("voided")),
-            Some(_) => return Err(GatewayError::AuthorizationClosed("captured")),
+            Some("void") => return Err(GatewayError::AuthorizationClosed(ClosedBy::Void)),
+            Some(_) => return Err(GatewayError::AuthorizationClosed(ClosedBy::Capture)),
             None => {}
         }
         let captured = self.record(idempotency_key, "capture", authorization_id, amount).await;
@@ -336,7 +354,7 @@ impl CardGateway for SimulatedGateway {
         self.check_outage("void").await?;
         let (held, closed_by) = self.authorization(authorization_id).await?;
         match closed_by.as_deref() {
-            Some("capture") => return Err(GatewayError::AuthorizationClosed("captured")),
+            Some("capture") => return Err(GatewayError::AuthorizationClosed(ClosedBy::Capture)),
             Some(_) => return Ok(()),
             None => {}
         }

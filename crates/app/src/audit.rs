@@ -4,6 +4,9 @@
 //!
 //! - I1 stock: each product's reserved units are the units of its completed orders whose
 //!   parcels have not left, and with the units set aside never more than on hand;
+//! - I2 stock conserved: each product's units on hand are what it was opened with, plus
+//!   what admins added or wrote off, less the units of the orders whose parcel left the
+//!   warehouse and has not come back (returned to sender);
 //! - I3 money: captured minus refunded, plus what is still held by authorizations, at the
 //!   card gateway equals the totals of the completed and delivered orders less what admins
 //!   gave back on them; and what is still held is exactly the totals of the orders not yet
@@ -36,6 +39,16 @@ pub enum AuditError {
 struct HeldLine {
     product_id: String,
     quantity: i64,
+}
+
+/// A stock item's opening (`on_hand`) or an admin's adjustment (`delta`; its `on_hand` is
+/// the level after it), as far as I2 needs it.
+#[derive(Deserialize)]
+struct OnHandChange {
+    product_id: String,
+    on_hand: i64,
+    #[serde(default)]
+    delta: i64,
 }
 
 /// The first invariant broken, in words naming it (`I1`…`I5`), or `None` when all hold.
@@ -71,6 +84,9 @@ pub async fn broken_invariant(platform: &Platform) -> Result<Option<String>, Aud
         sqlx::query_as("select product_id, on_hand, reserved, unavailable from stock_levels")
             .fetch_all(&inventory)
             .await?;
+    if let Some(broken) = stock_not_conserved(&orders, &inventory, &shipping, &levels).await? {
+        return Ok(Some(broken));
+    }
     for (product, on_hand, reserved, unavailable) in levels {
         let expected = held.get(&product).copied().unwrap_or(0);
         if reserved != expected || unavailable < 0 || reserved + unavailable > on_hand {
@@ -90,6 +106,51 @@ pub async fn broken_invariant(platform: &Platform) -> Result<Option<String>, Aud
     .fetch_optional(&orders)
     .await?;
     Ok(orphaned.map(|key| format!("I5: idempotency key {key} names no order")))
+}
+
+/// I2, or `None` when it holds: each product of `levels` (product, on hand, …) has on hand
+/// what its opening and admins' adjustments put there, less the units that left with parcels
+/// and are still away (shipped, in transit, delivered, or on their way back).
+async fn stock_not_conserved(
+    orders: &sqlx::AnyPool,
+    inventory: &sqlx::AnyPool,
+    shipping: &sqlx::AnyPool,
+    levels: &[(String, i64, i64, i64)],
+) -> Result<Option<String>, AuditError> {
+    let mut expected: HashMap<String, i64> = HashMap::new();
+    let changes: Vec<(String, String)> = sqlx::query_as(
+        "select event_type, cast(payload as text) from events \
+         where event_type in ('StockItemOpened', 'StockAdjusted')",
+    )
+    .fetch_all(inventory)
+    .await?;
+    for (event_type, change) in changes {
+        let change: OnHandChange = serde_json::from_str(&change)?;
+        let added = if event_type == "StockItemOpened" { change.on_hand } else { change.delta };
+        *expected.entry(change.product_id).or_default() += added;
+    }
+    let away: HashSet<String> = sqlx::query_scalar(
+        "select order_id from shipments where status in ('shipped', 'in_transit', 'delivered', 'returning')",
+    )
+    .fetch_all(shipping)
+    .await?
+    .into_iter()
+    .collect();
+    let lines: Vec<(String, String)> = sqlx::query_as("select id, lines from orders").fetch_all(orders).await?;
+    for (_, lines) in lines.iter().filter(|(id, _)| away.contains(id)) {
+        for line in serde_json::from_str::<Vec<HeldLine>>(lines)? {
+            *expected.entry(line.product_id).or_default() -= line.quantity;
+        }
+    }
+    Ok(levels.iter().find_map(|(product, on_hand, _, _)| {
+        let should = expected.get(product).copied().unwrap_or(0);
+        (*on_hand != should).then(|| {
+            format!(
+                "I2: product {product} has {on_hand} on hand, but its opening and adjustments less the units \
+                 away with parcels leave {should}"
+            )
+        })
+    }))
 }
 
 /// I3, or `None` when it holds: what the gateway captured, refunded and still holds against

@@ -252,3 +252,25 @@ on_every_backend!(
         app.assert_invariants().await;
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "but its opening and adjustments less the units away with parcels leave 10")]
+async fn the_stock_invariant_notices_returned_units_that_never_came_back_on_hand() {
+    let app = TestApp::spawn_with(&Backend::Sqlite, |settings| {
+        settings.carrier_webhook_secrets = vec![CARRIER_SECRET.to_owned()];
+    })
+    .await;
+    let (admin, _customer, product, order) = an_order_on_its_way(&app, "PW-LOST-006").await;
+    let (status, asked) = cancel(&app, &admin, &order).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{asked}");
+    let (status, body) = carrier_says(&app, "lost-1", "PW-LOST-006", "returned").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.eventually("the units are back on hand", || async {
+        (stock(&app, &admin, product).await == (10, 0)).then_some(())
+    })
+    .await;
+    // As if the restock had been lost: the parcel is back, its units are not.
+    let inventory = app.platform().database("inventory").unwrap();
+    sqlx::query("update stock_levels set on_hand = on_hand - 2").execute(inventory.reader()).await.unwrap();
+    app.assert_invariants().await;
+}

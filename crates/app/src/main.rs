@@ -276,7 +276,9 @@ async fn main() -> anyhow::Result<()> {
             };
             platform.shutdown().await;
             match broken {
-                None => println!("every invariant holds: stock held and conserved, money kept, sagas settled, idempotency keys"),
+                None => println!(
+                    "every invariant holds: stock held and conserved, money kept, sagas settled, idempotency keys"
+                ),
                 Some(why) => anyhow::bail!("invariant broken: {why}"),
             }
         }

@@ -112,9 +112,9 @@ pub async fn broken_invariant(platform: &Platform) -> Result<Option<String>, Aud
 /// what its opening and admins' adjustments put there, less the units that left with parcels
 /// and are still away (shipped, in transit, delivered, or on their way back).
 async fn stock_not_conserved(
-    orders: &sqlx::AnyPool,
-    inventory: &sqlx::AnyPool,
-    shipping: &sqlx::AnyPool,
+    orders: &kernel::db::Reader,
+    inventory: &kernel::db::Reader,
+    shipping: &kernel::db::Reader,
     levels: &[(String, i64, i64, i64)],
 ) -> Result<Option<String>, AuditError> {
     let mut expected: HashMap<String, i64> = HashMap::new();
@@ -158,7 +158,7 @@ async fn stock_not_conserved(
 /// have left with the carrier.
 async fn money_broken(
     platform: &Platform,
-    payments: &sqlx::AnyPool,
+    payments: &kernel::db::Reader,
     completed: &[(String, String, i64)],
     handed_over: &HashSet<String>,
 ) -> Result<Option<String>, AuditError> {

@@ -186,6 +186,7 @@ on_every_backend!(a_key_in_use_waits_and_an_old_or_abandoned_one_is_free_again, 
             kernel::idempotency::fingerprint("POST", "/api/v1/orders", &serde_json::to_vec(&body).unwrap());
         async move {
             let created = kernel::time::format(chrono::Utc::now() - age);
+            let mut tx = orders.begin().await.expect("a transaction");
             sqlx::query(
                 "insert into idempotency_keys (user_id, idempotency_key, fingerprint, created_at, status, content_type, body) \
                  values ($1, $2, $3, $4, $5, 'application/json', '{\"kept\":true}')",
@@ -195,9 +196,10 @@ on_every_backend!(a_key_in_use_waits_and_an_old_or_abandoned_one_is_free_again, 
             .bind(fingerprint)
             .bind(created)
             .bind(answered.then_some(201))
-            .execute(orders.reader())
+            .execute(&mut *tx)
             .await
             .expect("a claim is written");
+            tx.commit().await.expect("the claim is kept");
         }
     };
 

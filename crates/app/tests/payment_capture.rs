@@ -188,9 +188,8 @@ async fn the_money_invariant_notices_a_shipped_order_that_was_never_charged() {
     captured(&app, &customer, &order).await;
     // As if the gateway had lost the capture: the parcel left, and the money is only held.
     let payments = app.platform().database("payments").unwrap();
-    sqlx::query("delete from simulated_gateway_operations where kind = 'capture'")
-        .execute(payments.reader())
-        .await
-        .unwrap();
+    let mut tx = payments.begin().await.unwrap();
+    sqlx::query("delete from simulated_gateway_operations where kind = 'capture'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     app.assert_invariants().await;
 }

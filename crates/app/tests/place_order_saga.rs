@@ -210,10 +210,9 @@ async fn the_money_invariant_notices_a_void_that_never_happened() {
     app.settled_order(&customer, placed["id"].as_str().unwrap()).await;
     // As if the gateway had lost the void: the money held is no longer released.
     let payments = app.platform().database("payments").unwrap();
-    sqlx::query("delete from simulated_gateway_operations where kind = 'void'")
-        .execute(payments.reader())
-        .await
-        .unwrap();
+    let mut tx = payments.begin().await.unwrap();
+    sqlx::query("delete from simulated_gateway_operations where kind = 'void'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     app.assert_invariants().await;
 }
 
@@ -234,7 +233,7 @@ on_every_backend!(a_saga_whose_snapshot_cannot_be_trusted_goes_on_from_its_strea
     }
     // While each waits for its slow payment, spoil its snapshot: gone, a completed saga's
     // state one version behind the stream (acting on it would stop the saga), unreadable.
-    let db = app.platform().database("orders").unwrap().reader().clone();
+    let db = app.platform().database("orders").unwrap().clone();
     let completed_state = json!({ "status": "completed", "data": null, "awaiting": null, "steps": {},
         "results": {}, "succeeded": [], "failed_with_effects": null, "failure": null });
     let spoilers = [
@@ -247,7 +246,9 @@ on_every_backend!(a_saga_whose_snapshot_cannot_be_trusted_goes_on_from_its_strea
         if let Some(state) = state {
             query = query.bind(state.to_string());
         }
-        assert_eq!(query.execute(&db).await.unwrap().rows_affected(), 1, "{sql}");
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(query.execute(&mut *tx).await.unwrap().rows_affected(), 1, "{sql}");
+        tx.commit().await.unwrap();
     }
     for order in &orders {
         let settled = app.settled_order(&customer, order).await;

@@ -271,6 +271,8 @@ async fn the_stock_invariant_notices_returned_units_that_never_came_back_on_hand
     .await;
     // As if the restock had been lost: the parcel is back, its units are not.
     let inventory = app.platform().database("inventory").unwrap();
-    sqlx::query("update stock_levels set on_hand = on_hand - 2").execute(inventory.reader()).await.unwrap();
+    let mut tx = inventory.begin().await.unwrap();
+    sqlx::query("update stock_levels set on_hand = on_hand - 2").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     app.assert_invariants().await;
 }

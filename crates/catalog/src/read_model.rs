@@ -100,7 +100,7 @@ impl Projection for ProductsProjection {
         "catalog_products"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let Some(catalog_event) = event.decode_known::<CatalogEvent>()? else { return Ok(()) };
         let at = kernel::time::format(event.recorded_at);
         match catalog_event {
@@ -220,7 +220,7 @@ impl Projection for ProductsProjection {
 
 /// Changes a product's gallery as `change` says.
 async fn update_gallery(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     product_id: Uuid,
     at: &str,
     change: impl FnOnce(&mut Vec<ProductImage>),
@@ -251,7 +251,7 @@ fn attributes_json(attributes: &[ProductAttribute]) -> Result<String, StoreError
 /// Recomputes every category's slug path and depth after one was added or moved: a move
 /// changes the paths of its whole subtree. Categories number in the hundreds, so reading
 /// them all is cheaper than tracking subtrees.
-async fn refresh_category_paths(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+async fn refresh_category_paths(conn: &mut kernel::db::Conn) -> Result<(), StoreError> {
     let rows = sqlx::query("select id, slug, parent_id, path, depth from categories").fetch_all(&mut *conn).await?;
     let mut nodes = HashMap::with_capacity(rows.len());
     for row in &rows {

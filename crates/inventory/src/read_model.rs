@@ -40,7 +40,7 @@ impl Projection for StockLevelsProjection {
         "inventory_stock_levels"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let at = kernel::time::format(event.recorded_at);
         let (sql, product_id, amount) = match event.decode_known::<InventoryEvent>()? {
             Some(InventoryEvent::StockItemOpened { product_id, on_hand }) => (

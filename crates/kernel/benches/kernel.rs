@@ -278,7 +278,7 @@ impl Projection for LineCounts {
         "bench_line_counts"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let Some(BenchEvent::LineAdded { quantity, .. }) = event.decode_known::<BenchEvent>()? else {
             return Ok(());
         };

@@ -1,18 +1,22 @@
 //! Database access for one bounded context: a SQLite file (embedded default) or a
-//! PostgreSQL schema, behind sqlx's `Any` driver so a context's SQL is written once.
+//! PostgreSQL schema, through sqlx's `Any` queries so a context's SQL is written once.
 //!
-//! SQLite allows one writer at a time, so writes go through a single-connection pool and
-//! never wait on `SQLITE_BUSY`; reads use a separate pool and see committed data (WAL).
+//! SQLite allows one writer at a time, so writes go through the database's one write
+//! connection and never wait on `SQLITE_BUSY`; reads see committed data (WAL). Both run
+//! their statements in place (see [`crate::sqlite_in_place`]); PostgreSQL's run on sqlx's
+//! pool.
 
-use sqlx::AssertSqlSafe;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor};
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Either, Execute, Executor, SqlStr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crate::group_commit::{CommitGroups, Member};
+use crate::sqlite_in_place::{SqliteReaders, SqliteWriter, Target, WriterGuard, spawn_checkpoints};
 
 /// Commit groups open side by side on PostgreSQL (each holds one of the pool's
 /// [`POSTGRES_CONNECTIONS`] while it is open; the others serve reads and plain transactions).
@@ -21,8 +25,146 @@ const POSTGRES_COMMIT_LANES: usize = 2;
 /// Connections per PostgreSQL context database.
 const POSTGRES_CONNECTIONS: u32 = 5;
 
-/// A write transaction on a context's database.
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A write transaction on a context's database. Its statements run on the [`Conn`] it
+/// dereferences to; dropped without [`Tx::commit`], it is rolled back.
+pub struct Tx {
+    conn: Conn,
+}
+
+/// A connection inside a write transaction: what a unit of work's statements run on, as
+/// `query.execute(&mut *conn)`, whichever the engine.
+pub struct Conn {
+    inner: ConnInner,
+}
+
+enum ConnInner {
+    /// A pooled PostgreSQL connection, through sqlx.
+    Postgres(sqlx::Transaction<'static, Any>),
+    /// The SQLite database's one writer, its statements run in place.
+    Sqlite(SqliteTx),
+    /// A connection taken out of the reader pool for work of its own, which runs its own
+    /// `begin` and `commit` (a projection's rebuild into temporary tables).
+    Private(sqlx::pool::PoolConnection<Any>),
+}
+
+/// The SQLite writer while a transaction is open on it; rolled back if dropped open (the
+/// connection itself knows whether one is).
+struct SqliteTx {
+    writer: WriterGuard,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        self.writer.roll_back_quietly();
+    }
+}
+
+impl Tx {
+    /// Makes the transaction's work durable.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.conn.inner {
+            ConnInner::Postgres(tx) => tx.commit().await,
+            ConnInner::Sqlite(tx) => tx.writer.run("commit"),
+            ConnInner::Private(_) => unreachable!("a transaction never holds a private connection"),
+        }
+    }
+
+    /// Undoes the transaction's work.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.conn.inner {
+            ConnInner::Postgres(tx) => tx.rollback().await,
+            ConnInner::Sqlite(tx) => tx.writer.run("rollback"),
+            ConnInner::Private(_) => unreachable!("a transaction never holds a private connection"),
+        }
+    }
+}
+
+impl Conn {
+    /// A connection of `db`'s reader pool for work of its own: it is closed, not returned
+    /// to the pool, by [`Conn::close`], so whatever it changed for itself alone (temporary
+    /// tables) never reaches another reader.
+    pub(crate) async fn private(db: &Db) -> Result<Conn, sqlx::Error> {
+        Ok(Conn { inner: ConnInner::Private(db.reader().pool().acquire().await?) })
+    }
+
+    /// Closes a [`Conn::private`] connection; a transaction's connection ends with its
+    /// transaction instead.
+    pub(crate) async fn close(self) {
+        if let ConnInner::Private(conn) = self.inner {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match self.inner {
+            ConnInner::Postgres(_) => "postgres",
+            ConnInner::Sqlite(_) => "sqlite",
+            ConnInner::Private(_) => "private",
+        };
+        f.debug_struct("Conn").field("engine", &engine).finish()
+    }
+}
+
+impl<'c> Executor<'c> for &'c mut Conn {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match &mut self.inner {
+            ConnInner::Postgres(tx) => (&mut **tx).fetch_many(query),
+            ConnInner::Private(conn) => (&mut **conn).fetch_many(query),
+            ConnInner::Sqlite(tx) => Target::Writer(&mut tx.writer).fetch_many(query),
+        }
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match &mut self.inner {
+            ConnInner::Postgres(tx) => (&mut **tx).fetch_optional(query),
+            ConnInner::Private(conn) => (&mut **conn).fetch_optional(query),
+            ConnInner::Sqlite(tx) => Target::Writer(&mut tx.writer).fetch_optional(query),
+        }
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        match &mut self.inner {
+            ConnInner::Postgres(tx) => (&mut **tx).prepare_with(sql, parameters),
+            ConnInner::Private(conn) => (&mut **conn).prepare_with(sql, parameters),
+            ConnInner::Sqlite(_) => {
+                Box::pin(std::future::ready(Err(crate::sqlite_in_place::unsupported("prepare statements ahead"))))
+            }
+        }
+    }
+}
 
 /// Which database engine a [`Db`] talks to; the few statements that differ branch on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,11 +236,82 @@ pub struct Db {
 #[derive(Debug)]
 struct DbInner {
     backend: Backend,
-    reader: AnyPool,
-    writer: AnyPool,
+    reader: Reader,
+    writer: Writer,
     name: String,
     /// Units of work share write transactions here (see [`crate::group_commit`]).
     groups: CommitGroups,
+    /// Stops the background work tied to this database (SQLite's WAL checkpoints) when it
+    /// is closed or dropped.
+    background: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for DbInner {
+    fn drop(&mut self) {
+        self.background.cancel();
+    }
+}
+
+/// The reads of a context's database, outside any transaction: `query.fetch_all(db.reader())`.
+/// On SQLite they run in place on a reader connection (see [`crate::sqlite_in_place`]), on
+/// PostgreSQL on the pool.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    pool: AnyPool,
+    in_place: Option<Arc<SqliteReaders>>,
+}
+
+impl Reader {
+    /// The sqlx pool behind the reader, for what needs a connection of its own.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+impl<'c> Executor<'c> for &'c Reader {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match &self.in_place {
+            Some(readers) => Target::Readers(readers).fetch_many(query),
+            None => self.pool.fetch_many(query),
+        }
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match &self.in_place {
+            Some(readers) => Target::Readers(readers).fetch_optional(query),
+            None => self.pool.fetch_optional(query),
+        }
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        self.pool.prepare_with(sql, parameters)
+    }
+}
+
+/// Where a database's write transactions run.
+#[derive(Debug)]
+enum Writer {
+    /// PostgreSQL: the pool's connections, several transactions at once.
+    Pool(AnyPool),
+    /// SQLite: the one write connection, a transaction at a time.
+    Sqlite(Arc<tokio::sync::Mutex<SqliteWriter>>),
 }
 
 /// One schema change, written for both engines.
@@ -148,6 +361,8 @@ impl Db {
         std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir { path: dir.to_owned(), source })?;
         let path = dir.join(format!("{name}.db"));
         let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=rwc", path.display()))?;
+        // sqlx's pool serves only what needs a connection of its own (a projection's
+        // rebuild), so it opens one only when asked.
         let pool = |max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
@@ -166,17 +381,28 @@ impl Db {
                         Ok(())
                     })
                 })
-                .connect_with(options.clone())
+                .connect_lazy_with(options.clone())
         };
-        let writer = pool(1).await?;
-        let reader = pool(8).await?;
+        let writer = {
+            let path = path.clone();
+            // Opening may wait for another connection that holds the file (a stopping
+            // process checkpointing its WAL), so not on the runtime's thread.
+            match tokio::task::spawn_blocking(move || SqliteWriter::open(&path)).await {
+                Ok(opened) => opened?,
+                Err(error) => return Err(DbError::Sqlx(sqlx::Error::Protocol(format!("opening the writer: {error}")))),
+            }
+        };
+        let reader = Reader { pool: pool(2), in_place: Some(Arc::new(SqliteReaders::new(&path))) };
+        let background = tokio_util::sync::CancellationToken::new();
+        spawn_checkpoints(&path, background.clone());
         Ok(Db {
             inner: Arc::new(DbInner {
                 backend: Backend::Sqlite,
                 reader,
-                writer,
+                writer: Writer::Sqlite(Arc::new(tokio::sync::Mutex::new(writer))),
                 name: name.to_owned(),
                 groups: CommitGroups::new(1),
+                background,
             }),
         })
     }
@@ -205,10 +431,11 @@ impl Db {
         Ok(Db {
             inner: Arc::new(DbInner {
                 backend: Backend::Postgres,
-                reader: pool.clone(),
-                writer: pool,
+                reader: Reader { pool: pool.clone(), in_place: None },
+                writer: Writer::Pool(pool),
                 name: name.to_owned(),
                 groups: CommitGroups::new(POSTGRES_COMMIT_LANES),
+                background: tokio_util::sync::CancellationToken::new(),
             }),
         })
     }
@@ -223,18 +450,32 @@ impl Db {
         &self.inner.name
     }
 
-    /// The pool for queries that only read.
-    pub fn reader(&self) -> &AnyPool {
+    /// Where queries that only read run.
+    pub fn reader(&self) -> &Reader {
         &self.inner.reader
     }
 
     /// Sets `emporium_db_connections` to how many connections of each of its pools are in
     /// use and idle right now (called when metrics are scraped).
     pub fn record_pool_use(&self) {
-        for (pool, connections) in [("reader", &self.inner.reader), ("writer", &self.inner.writer)] {
-            let idle = connections.num_idle();
-            let open = usize::try_from(connections.size()).unwrap_or(usize::MAX);
-            for (state, count) in [("idle", idle), ("in_use", open.saturating_sub(idle))] {
+        let pool_use = |pool: &AnyPool| {
+            let idle = pool.num_idle();
+            (idle, usize::try_from(pool.size()).unwrap_or(usize::MAX).saturating_sub(idle))
+        };
+        let writer_use = match &self.inner.writer {
+            Writer::Pool(pool) => pool_use(pool),
+            Writer::Sqlite(writer) => match writer.try_lock() {
+                Ok(_) => (1, 0),
+                Err(_) => (0, 1),
+            },
+        };
+        let reader_use = match &self.inner.reader.in_place {
+            // A reader in place is in use only while a statement runs, never across an await.
+            Some(readers) => (readers.idle(), 0),
+            None => pool_use(&self.inner.reader.pool),
+        };
+        for (pool, (idle, in_use)) in [("reader", reader_use), ("writer", writer_use)] {
+            for (state, count) in [("idle", idle), ("in_use", in_use)] {
                 let labels =
                     [("database", self.inner.name.clone()), ("pool", pool.to_owned()), ("state", state.to_owned())];
                 #[allow(clippy::cast_precision_loss, reason = "a pool holds a handful of connections")]
@@ -245,13 +486,18 @@ impl Db {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend() {
-            // Take SQLite's write lock at once, waiting for another process's writer if need
-            // be: a transaction that read first cannot upgrade to a write after another
-            // connection wrote, and fails with "database is locked" instead of waiting.
-            Backend::Sqlite => self.inner.writer.begin_with("begin immediate").await,
-            Backend::Postgres => self.inner.writer.begin().await,
-        }
+        let inner = match &self.inner.writer {
+            Writer::Pool(pool) => ConnInner::Postgres(pool.begin().await?),
+            Writer::Sqlite(writer) => {
+                let mut writer = writer.clone().lock_owned().await;
+                // Take SQLite's write lock at once, waiting for another process's writer if
+                // need be: a transaction that read first cannot upgrade to a write after
+                // another connection wrote, and fails with "database is locked" instead.
+                writer.begin_immediate().await?;
+                ConnInner::Sqlite(SqliteTx { writer })
+            }
+        };
+        Ok(Tx { conn: Conn { inner } })
     }
 
     /// A place for a unit of work in the database's open commit group (see
@@ -262,15 +508,22 @@ impl Db {
 
     /// Checks that the database answers (readiness probe).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("select 1").execute(&self.inner.writer).await.map(|_| ())
+        sqlx::query("select 1").execute(&self.inner.reader).await.map(|_| ())
     }
 
     /// Closes both pools, waiting for connections in use to be returned; a commit group a
     /// crash left open is rolled back first, since nobody else would return its connection.
     pub async fn close(&self) {
         self.inner.groups.abandon().await;
-        self.inner.reader.close().await;
-        self.inner.writer.close().await;
+        self.inner.background.cancel();
+        self.inner.reader.pool.close().await;
+        if let Some(readers) = &self.inner.reader.in_place {
+            readers.close();
+        }
+        match &self.inner.writer {
+            Writer::Pool(pool) => pool.close().await,
+            Writer::Sqlite(writer) => writer.lock().await.close(),
+        }
     }
 
     /// Applies, in order and once each, the migrations of `component` not yet applied.

@@ -506,7 +506,7 @@ pub struct UnitOfWork {
 
 impl UnitOfWork {
     /// The connection, for a slice's own SQL inside this transaction.
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    pub fn conn(&mut self) -> &mut crate::db::Conn {
         self.member.conn()
     }
 

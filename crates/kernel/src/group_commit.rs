@@ -174,7 +174,7 @@ pub(crate) struct Member {
 
 impl Member {
     /// The shared transaction's connection.
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    pub(crate) fn conn(&mut self) -> &mut crate::db::Conn {
         let guard = self.guard.as_mut().expect("a member holds the slot until it commits");
         &mut guard.open.as_mut().expect("a member's group is open").tx
     }

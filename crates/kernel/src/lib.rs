@@ -28,6 +28,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod saga;
 pub mod saga_operations;
+mod sqlite_in_place;
 pub mod telemetry;
 pub mod time;
 

@@ -20,7 +20,7 @@ pub trait Projection: Send + Sync + 'static {
 
     /// Applies one event inside the projection's transaction. Events it does not care
     /// about are ignored.
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError>;
+    async fn apply(&self, conn: &mut crate::db::Conn, event: &RecordedEvent) -> Result<(), StoreError>;
 
     /// The tables it writes (and only it): a rebuild fills shadow copies of them and swaps
     /// their contents in.
@@ -128,14 +128,15 @@ impl ProjectionRunner {
     /// the real ones for that connection only (SQLite and PostgreSQL both look in the
     /// temporary schema first), so a projection's SQL runs unchanged.
     pub async fn rebuild(&self) -> Result<usize, StoreError> {
-        let mut conn = self.store.db().reader().acquire().await?.detach();
+        let mut conn = crate::db::Conn::private(self.store.db()).await?;
         let rebuilt = self.rebuild_on(&mut conn).await;
-        // Closing the connection drops its temporary tables.
-        let _ = sqlx::Connection::close(conn).await;
+        // Closing the connection drops its temporary tables (and rolls back a transaction
+        // a failure left open).
+        conn.close().await;
         rebuilt
     }
 
-    async fn rebuild_on(&self, conn: &mut sqlx::AnyConnection) -> Result<usize, StoreError> {
+    async fn rebuild_on(&self, conn: &mut crate::db::Conn) -> Result<usize, StoreError> {
         let backend = self.store.db().backend();
         let tables = self.projection.tables();
         let live = create_shadows(conn, backend, tables).await?;
@@ -144,11 +145,11 @@ impl ProjectionRunner {
         loop {
             let events = self.store.read_all(after, BATCH).await?;
             let Some(last) = events.last().map(|e| e.position) else { break };
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            sqlx::query("begin").execute(&mut *conn).await?;
             for event in &events {
-                self.projection.apply(&mut tx, event).await?;
+                self.projection.apply(conn, event).await?;
             }
-            tx.commit().await?;
+            sqlx::query("commit").execute(&mut *conn).await?;
             after = last;
             applied += events.len();
             if events.len() < BATCH as usize {
@@ -159,7 +160,8 @@ impl ProjectionRunner {
             crate::db::Backend::Sqlite => "begin immediate",
             crate::db::Backend::Postgres => "begin",
         };
-        let mut swap = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+        sqlx::query(begin).execute(&mut *conn).await?;
+        let swap = &mut *conn;
         // The checkpoint first, as a catching-up runner does, so the two queue on its row.
         sqlx::query(
             "insert into checkpoints (name, transaction_id, position, updated_at) values ($1, $2, $3, $4) \
@@ -182,7 +184,7 @@ impl ProjectionRunner {
             let copy = format!("insert into {live}.{table} select * from {shadow}.{table}");
             sqlx::query(sqlx::AssertSqlSafe(copy)).execute(&mut *swap).await?;
         }
-        swap.commit().await?;
+        sqlx::query("commit").execute(&mut *swap).await?;
         *self.cursor.lock().await = None;
         Ok(applied)
     }
@@ -198,7 +200,7 @@ impl ProjectionRunner {
 /// Creates, on `conn` only, an empty temporary table for each of `tables` with its columns,
 /// keys and indexes; returns the schema that holds the live tables.
 async fn create_shadows(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut crate::db::Conn,
     backend: crate::db::Backend,
     tables: &[&str],
 ) -> Result<String, StoreError> {

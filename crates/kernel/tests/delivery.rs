@@ -295,11 +295,9 @@ on_every_backend_and_bus!(a_replay_after_a_restart_has_no_second_effect, |backen
     assert!(saved > Position::default(), "a graceful stop saves the checkpoint");
 
     // As if the checkpoint had not been saved before a crash: everything comes again.
-    sqlx::query("delete from checkpoints where name = $1")
-        .bind(&checkpoint)
-        .execute(fixture.store.db().reader())
-        .await
-        .unwrap();
+    let mut tx = fixture.store.db().begin().await.unwrap();
+    sqlx::query("delete from checkpoints where name = $1").bind(&checkpoint).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     let setup = start_with(fixture, worker, amqp).await;
     request(&setup.store, "a", job("job 3", 0, 0)).await;
     let handled = setup.handled_within(4, Duration::from_secs(10)).await;

@@ -104,7 +104,7 @@ impl Projection for OrdersProjection {
         "orders"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let at = kernel::time::format(event.recorded_at);
         let Some(decoded) = event.decode_known::<OrdersEvent>()? else { return Ok(()) };
         let (sql, order_id, a, b): (&str, Uuid, Option<String>, Option<String>) = match decoded {
@@ -206,7 +206,7 @@ impl Projection for OrdersProjection {
 /// Records `key` for `customer_id` as placing `order_id`; returns the order an earlier
 /// request with the same key placed, if any.
 pub(crate) async fn claim_idempotency_key(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     customer_id: Uuid,
     key: &str,
     order_id: Uuid,

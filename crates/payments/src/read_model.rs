@@ -94,7 +94,7 @@ impl Projection for PaymentsProjection {
         "payments"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let at = kernel::time::format(event.recorded_at);
         let Some(decoded) = event.decode_known::<PaymentsEvent>()? else { return Ok(()) };
         let row: PaymentRow<'_> = match decoded {
@@ -222,7 +222,7 @@ impl Projection for PaymentsProjection {
 type PaymentRow<'a> = (Uuid, Uuid, Option<Uuid>, Option<Money>, &'a str, Option<String>, Option<String>);
 
 /// Inserts or moves a payment's row.
-async fn upsert(conn: &mut sqlx::AnyConnection, row: PaymentRow<'_>, at: &str) -> Result<(), StoreError> {
+async fn upsert(conn: &mut kernel::db::Conn, row: PaymentRow<'_>, at: &str) -> Result<(), StoreError> {
     let (payment_id, order_id, customer_id, amount, status, code, message) = row;
     sqlx::query(upsert_payment())
         .bind(payment_id.to_string())
@@ -241,7 +241,7 @@ async fn upsert(conn: &mut sqlx::AnyConnection, row: PaymentRow<'_>, at: &str) -
 
 /// Records that `amount` of payment `payment_id` was captured.
 async fn mark_captured(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     payment_id: Uuid,
     amount: Money,
     at: &str,
@@ -257,7 +257,7 @@ async fn mark_captured(
 
 /// Adds `amount` to what payment `payment_id` gave back, moving it to `status` if given.
 async fn add_refunded(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     payment_id: Uuid,
     status: Option<&str>,
     amount: Money,
@@ -278,7 +278,7 @@ async fn add_refunded(
 
 /// Records the gateway's answer to an admin's refund.
 async fn settle_refund(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     refund_id: Uuid,
     status: &str,
     failure: Option<String>,

@@ -73,7 +73,7 @@ impl Projection for ShipmentsProjection {
         "shipments"
     }
 
-    async fn apply(&self, conn: &mut sqlx::AnyConnection, event: &RecordedEvent) -> Result<(), StoreError> {
+    async fn apply(&self, conn: &mut kernel::db::Conn, event: &RecordedEvent) -> Result<(), StoreError> {
         let Some(shipping_event) = event.decode_known::<ShippingEvent>()? else { return Ok(()) };
         let at = kernel::time::format(event.recorded_at);
         match shipping_event {
@@ -150,7 +150,7 @@ impl Projection for ShipmentsProjection {
 
 /// Sets shipment `id`'s status and adds the step to its journey.
 async fn record_step(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut kernel::db::Conn,
     id: Uuid,
     status: &str,
     location: Option<String>,

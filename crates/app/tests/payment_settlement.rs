@@ -84,12 +84,27 @@ on_every_backend!(
         // The real server process dies the moment the provider has authorized, before Payments
         // can record it.
         app.gateway_fault("authorize_crash", true).await;
-        let id = place(&app, &admin, &customer, "US").await;
+        let product = app.create_product(&admin, 10, 4200).await;
+        let card = app.add_card(&customer, "4242424242424242").await;
+        // The saga may reach the gateway before the placement's answer is sent, and the
+        // crash then takes the answer with it: the customer finds the order in their list.
+        let _answer_may_be_lost = reqwest::Client::new()
+            .post(format!("{}/api/v1/orders", app.base))
+            .bearer_auth(&customer)
+            .json(&json!({ "lines": [{ "product_id": product, "quantity": 1 }], "payment_method_id": card,
+                           "shipping_address": { "name": "Test Customer", "line1": "1 Main St",
+                                                 "city": "Springfield", "postal_code": "12345", "country": "US" } }))
+            .send()
+            .await;
         assert!(server.exited_within(Duration::from_secs(20)).await, "the server did not crash: {}", server.log_text());
         assert_eq!(app.gateway_operations("authorization").await, 1, "the authorization was made before the crash");
         app.gateway_fault("authorize_crash", false).await;
 
         server.restart().await;
+        let (_, orders) = app.get("/api/v1/orders?limit=100", Some(&customer)).await;
+        let orders = orders["items"].as_array().cloned().unwrap_or_default();
+        assert_eq!(orders.len(), 1, "one order was placed: {orders:?}");
+        let id = orders[0]["id"].as_str().unwrap().to_owned();
         let order = app.settled_order(&customer, &id).await;
         assert_eq!(order["status"], "completed", "the recorded intent is settled after the restart: {order}");
         assert_eq!(app.gateway_operations("authorization").await, 1, "and never authorized twice");

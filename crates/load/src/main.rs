@@ -204,9 +204,9 @@ async fn run(cli: &Cli, server: &server::Server) -> anyhow::Result<Report> {
     });
 
     tokio::time::sleep_until(phases.measure_from.into()).await;
-    let before = Snapshot::take(server, postgres.as_ref()).await?;
+    let before = Snapshot::take(server, postgres.is_some(), postgres.as_ref()).await?;
     tokio::time::sleep_until(phases.measure_until.into()).await;
-    let after_window = Snapshot::take(server, None).await?;
+    let after_window = Snapshot::take(server, postgres.is_some(), None).await?;
     progress.set_message("draining orders placed during the run…");
 
     let mut stats = WorkerStats::default();

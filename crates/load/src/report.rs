@@ -4,7 +4,7 @@
 
 use crate::journey::WorkerStats;
 use crate::postgres::{Counters, Stats};
-use crate::server::{Server, process_cpu_seconds};
+use crate::server::{Server, local_postgres_cpu_seconds, process_cpu_seconds};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -14,17 +14,25 @@ use std::fmt::Write;
 pub struct Snapshot {
     server_cpu: Option<f64>,
     driver_cpu: Option<f64>,
+    /// Local PostgreSQL processes' CPU, on PostgreSQL runs.
+    database_cpu: Option<f64>,
     postgres: Option<Counters>,
 }
 
 impl Snapshot {
-    /// Reads the server's and the driver's CPU time, and PostgreSQL's counters if given.
-    pub async fn take(server: &Server, postgres: Option<&Stats>) -> anyhow::Result<Snapshot> {
-        let postgres = match postgres {
+    /// Reads the server's and the driver's CPU time; on PostgreSQL runs, the local
+    /// cluster's CPU time, and its counters if `counters` is given.
+    pub async fn take(server: &Server, on_postgres: bool, counters: Option<&Stats>) -> anyhow::Result<Snapshot> {
+        let postgres = match counters {
             Some(stats) => Some(stats.snapshot().await?),
             None => None,
         };
-        Ok(Snapshot { server_cpu: server.cpu_seconds(), driver_cpu: process_cpu_seconds(std::process::id()), postgres })
+        Ok(Snapshot {
+            server_cpu: server.cpu_seconds(),
+            driver_cpu: process_cpu_seconds(std::process::id()),
+            database_cpu: on_postgres.then(local_postgres_cpu_seconds).flatten(),
+            postgres,
+        })
     }
 }
 
@@ -109,6 +117,9 @@ pub struct Cost {
     pub server_cpu_ms_per_order: Option<f64>,
     /// The driver's own CPU milliseconds per completed order (it shares the machine).
     pub driver_cpu_ms_per_order: Option<f64>,
+    /// The local PostgreSQL cluster's CPU milliseconds per completed order (it shares the
+    /// machine too), on PostgreSQL runs.
+    pub database_cpu_ms_per_order: Option<f64>,
     /// Server resident memory before the load, MiB.
     pub rss_before_mib: Option<f64>,
     /// Server resident memory after the load, MiB.
@@ -200,6 +211,7 @@ impl Report {
                 server_cpu_seconds: server_cpu,
                 server_cpu_ms_per_order: server_cpu.and_then(per_order),
                 driver_cpu_ms_per_order: cpu(|s| s.driver_cpu).and_then(per_order),
+                database_cpu_ms_per_order: cpu(|s| s.database_cpu).and_then(per_order),
                 rss_before_mib: run.rss_before.map(|b| b as f64 / MIB),
                 rss_after_mib: run.rss_after.map(|b| b as f64 / MIB),
             },
@@ -231,6 +243,9 @@ impl Report {
             opt(c.server_cpu_seconds, " s")
         );
         let _ = writeln!(out, "  driver CPU           {} per order", opt(c.driver_cpu_ms_per_order, " ms"));
+        if let Some(database) = c.database_cpu_ms_per_order {
+            let _ = writeln!(out, "  PostgreSQL CPU       {database:.1} ms per order (local cluster)");
+        }
         let _ = writeln!(
             out,
             "  server RSS           {} before, {} after",

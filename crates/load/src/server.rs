@@ -161,3 +161,17 @@ pub fn process_cpu_seconds(pid: u32) -> Option<f64> {
     let stat = procfs::process::Process::new(i32::try_from(pid).ok()?).ok()?.stat().ok()?;
     Some((stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64)
 }
+
+/// CPU time of every PostgreSQL process on this machine (the postmaster, its backends and
+/// helpers, and the backends it has already reaped), so a run against a local cluster can
+/// say what the database spent per order on the cores the server shares with it. `None`
+/// when no such process is visible.
+pub fn local_postgres_cpu_seconds() -> Option<f64> {
+    let ticks: u64 = procfs::process::all_processes()
+        .ok()?
+        .filter_map(|process| process.ok()?.stat().ok())
+        .filter(|stat| stat.comm == "postgres")
+        .map(|stat| stat.utime + stat.stime + (stat.cutime + stat.cstime).max(0) as u64)
+        .sum();
+    (ticks > 0).then(|| ticks as f64 / procfs::ticks_per_second() as f64)
+}

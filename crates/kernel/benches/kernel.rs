@@ -105,6 +105,7 @@ fn line_events(count: u32) -> Vec<NewEvent> {
         causation_id: Some(Uuid::now_v7()),
         traceparent: Some(TRACEPARENT.to_owned()),
         actor: Some(Uuid::now_v7().to_string()),
+        occurred_at: None,
     };
     (1..=count)
         .map(|line| {

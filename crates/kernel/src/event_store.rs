@@ -50,6 +50,10 @@ pub struct Metadata {
     /// Who asked (a user id), when a person did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// When the fact it records happened, where that was another context: news arrives
+    /// after things this context recorded meanwhile, and this dates it where it belongs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Metadata {
@@ -60,7 +64,14 @@ impl Metadata {
             causation_id: Some(envelope.message_id),
             traceparent: envelope.traceparent.clone(),
             actor: None,
+            occurred_at: None,
         }
+    }
+
+    /// Metadata for recording `envelope`'s news: as [`Metadata::caused_by`], dated when the
+    /// news happened at its source.
+    pub fn news_from(envelope: &Envelope) -> Self {
+        Metadata { occurred_at: Some(envelope.occurred_at), ..Metadata::caused_by(envelope) }
     }
 }
 

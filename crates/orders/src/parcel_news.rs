@@ -88,7 +88,7 @@ pub(crate) async fn record_on_order(
     order_id: Uuid,
     command: OrderCommand,
 ) -> Result<(), HandlerError> {
-    let metadata = Metadata::caused_by(envelope);
+    let metadata = Metadata::news_from(envelope);
     let (metadata, command) = (&metadata, &command);
     let refused = handle_once(store, consumer, envelope, |mut uow| async move {
         let stream = order_stream(order_id);

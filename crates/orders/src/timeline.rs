@@ -1,7 +1,10 @@
 //! Slice: an order's timeline, each moment with its time, read from the events that made
 //! it: the order's own stream (placed, confirmed, the parcel's news, cancellation), the
 //! place-order saga's (stock reserved, paid, and what was undone) and the cancel-order
-//! saga's (refund, release). They share one store, so their positions give one order.
+//! saga's (refund, release). They share one store, so their positions give one order,
+//! except for news from other contexts (a refund an admin made, a parcel's scan), which
+//! may be recorded after moments that came later: those take the time they happened at
+//! their source.
 
 use crate::Orders;
 use crate::cancel_order::saga::{Refunded, Step as CancelStep, StockGivenBack, saga_id as cancellation_saga_id};
@@ -92,14 +95,24 @@ pub(crate) async fn timeline(orders: &Orders, id: Uuid) -> Result<Vec<OrderTimel
     let mut events = orders.store.load(&order_stream(id)).await?;
     events.extend(orders.store.load(&saga_stream(id)).await?);
     events.extend(orders.store.load(&saga_stream(cancellation_saga_id(id))).await?);
-    events.sort_by_key(|event| event.position);
+    in_order_of_happening(&mut events);
     let mut moments = Vec::new();
     for event in &events {
         if let Some((moment, detail)) = moment_of(event)? {
-            moments.push(OrderTimelineEntry { moment, at: kernel::time::format(event.recorded_at), detail });
+            moments.push(OrderTimelineEntry { moment, at: kernel::time::format(happened_at(event)), detail });
         }
     }
     Ok(moments)
+}
+
+/// When `event`'s fact happened: at its source for news, else when it was recorded.
+fn happened_at(event: &RecordedEvent) -> chrono::DateTime<chrono::Utc> {
+    event.metadata.occurred_at.unwrap_or(event.recorded_at)
+}
+
+/// Sorts the order's events by when they happened, and by position where that ties.
+fn in_order_of_happening(events: &mut [RecordedEvent]) {
+    events.sort_by_key(|event| (happened_at(event), event.position));
 }
 
 /// The moment `event` marks, if it is one a person would want to see.
@@ -177,4 +190,43 @@ fn order_moment(event: OrdersEvent) -> Option<(OrderMoment, Option<String>)> {
         }
         OrdersEvent::CancellationRepeated { .. } | OrdersEvent::CompletionRepeated { .. } => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::event_store::{Metadata, Position};
+
+    fn recorded(row: i64, recorded_at: chrono::DateTime<chrono::Utc>, metadata: Metadata) -> RecordedEvent {
+        RecordedEvent {
+            position: Position { transaction: 0, sequence: row },
+            stream_id: "order-1".to_owned(),
+            stream_version: row,
+            event_id: Uuid::now_v7(),
+            event_type: "RefundRecorded".to_owned(),
+            schema_version: 1,
+            payload: serde_json::Value::Null,
+            metadata,
+            recorded_at,
+        }
+    }
+
+    #[test]
+    fn news_recorded_late_takes_its_place_by_when_it_happened() {
+        let start = chrono::Utc::now();
+        let at = |ms| start + chrono::Duration::milliseconds(ms);
+        // An admin's refund happened first, but its news reached the order only after the
+        // cancellation's own refund was recorded.
+        let cancellation_refund = recorded(10, at(5), Metadata::default());
+        let admin_refund = recorded(11, at(6), Metadata { occurred_at: Some(at(1)), ..Metadata::default() });
+        let placed = recorded(1, at(0), Metadata::default());
+        let mut events = vec![cancellation_refund, admin_refund, placed];
+
+        in_order_of_happening(&mut events);
+
+        let rows: Vec<i64> = events.iter().map(|event| event.position.sequence).collect();
+        assert_eq!(rows, [1, 11, 10]);
+        assert_eq!(happened_at(&events[1]), at(1), "dated at its source");
+        assert_eq!(happened_at(&events[2]), at(5), "a moment of the order's own is dated when recorded");
+    }
 }

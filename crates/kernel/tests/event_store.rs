@@ -100,6 +100,44 @@ on_every_backend!(catch_up_reads_every_event_once_in_order, |backend: Backend| a
     assert_eq!(seen, (0..25).collect::<Vec<_>>());
 });
 
+/// Two units on PostgreSQL's two commit lanes, each appending to the stream the other has
+/// just written: each waits for the other's open transaction. PostgreSQL would find the
+/// deadlock only after a second, with every unit queued on both lanes stalled behind it;
+/// the waits give up soon instead, as version conflicts the callers retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_crossing_on_two_lanes_give_up_soon_as_conflicts() {
+    let Some(backend) = Backend::postgres() else { return };
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let mut first = store.begin().await.unwrap();
+    let mut second = store.begin().await.unwrap();
+    first.append("left", ExpectedVersion::NoStream, &[event(1)]).await.unwrap();
+    second.append("right", ExpectedVersion::NoStream, &[event(2)]).await.unwrap();
+
+    let (third, fourth) = ([event(3)], [event(4)]);
+    let crossing = async {
+        tokio::join!(
+            first.append("right", ExpectedVersion::NoStream, &third),
+            second.append("left", ExpectedVersion::NoStream, &fourth)
+        )
+    };
+    let (to_right, to_left) = tokio::time::timeout(std::time::Duration::from_millis(600), crossing)
+        .await
+        .expect("crossing units are answered well before PostgreSQL's deadlock detection");
+    // Both may give up; or one does, and its rollback lets the other through.
+    let answers = [to_right, to_left];
+    assert!(
+        answers
+            .iter()
+            .all(|answer| answer.as_ref().is_ok_and(Option::is_some)
+                || answer.as_ref().is_err_and(StoreError::is_conflict)),
+        "{answers:?}"
+    );
+    assert!(answers.iter().any(Result::is_err), "both cannot win: {answers:?}");
+    drop((first, second));
+    append(store, "right", ExpectedVersion::NoStream, 5).await.expect("the streams are free again");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_commit_with_a_lower_position_is_not_skipped() {
     let Some(backend) = Backend::postgres() else { return };

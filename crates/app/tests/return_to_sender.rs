@@ -263,6 +263,11 @@ async fn the_stock_invariant_notices_returned_units_that_never_came_back_on_hand
     let (admin, _customer, product, order) = an_order_on_its_way(&app, "PW-LOST-006").await;
     let (status, asked) = cancel(&app, &admin, &order).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{asked}");
+    // The carrier only brings back a parcel Shipping has called back, which happens after the answer.
+    app.eventually("Shipping calls the parcel back", || async {
+        (shipment(&app, &admin, &order).await["status"] == "returning").then_some(())
+    })
+    .await;
     let (status, body) = carrier_says(&app, "lost-1", "PW-LOST-006", "returned").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     app.eventually("the units are back on hand", || async {

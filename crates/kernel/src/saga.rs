@@ -938,6 +938,18 @@ impl<D: SagaDefinition> Clone for SagaEngine<D> {
     }
 }
 
+/// A column reading the view of the saga whose id is in `id_column` (null when there is
+/// none), so a context's read model fetches its rows with their sagas' progress in one
+/// query instead of one more round trip per look; decode it with [`decode_view`].
+pub fn view_column(id_column: &str) -> String {
+    format!("(select view from sagas where sagas.saga_id = {id_column})")
+}
+
+/// The saga view read through [`view_column`] or [`SagaEngine::view`].
+pub fn decode_view(view: Option<&str>) -> Result<Option<SagaView>, serde_json::Error> {
+    view.map(serde_json::from_str).transpose()
+}
+
 /// The stream a saga is stored in.
 pub fn stream_id(saga_id: Uuid) -> String {
     format!("saga-{saga_id}")
@@ -1243,28 +1255,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
             .bind(saga_id.to_string())
             .fetch_optional(self.store.db().reader())
             .await?;
-        view.map(|v| serde_json::from_str(&v).map_err(StoreError::Decode)).transpose()
-    }
-
-    /// The views of several sagas in one query (absent ones are left out), for list pages.
-    pub async fn views(&self, saga_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, SagaView>, StoreError> {
-        if saga_ids.is_empty() {
-            return Ok(std::collections::HashMap::new());
-        }
-        // Placeholders only, built from the count; every value is bound.
-        let placeholders: Vec<String> = (1..=saga_ids.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("select saga_id, view from sagas where saga_id in ({})", placeholders.join(", "));
-        let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
-        for id in saga_ids {
-            query = query.bind(id.to_string());
-        }
-        let rows = query.fetch_all(self.store.db().reader()).await?;
-        rows.into_iter()
-            .map(|(id, view)| {
-                let id = Uuid::parse_str(&id).map_err(|e| StoreError::Decode(serde::de::Error::custom(e)))?;
-                Ok((id, serde_json::from_str(&view).map_err(StoreError::Decode)?))
-            })
-            .collect()
+        decode_view(view.as_deref()).map_err(StoreError::Decode)
     }
 
     /// Checks deadlines every `interval` until cancelled.

@@ -14,6 +14,7 @@ use kernel::saga::SagaView;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// Orders' tables besides the event store.
@@ -399,25 +400,30 @@ fn order_from_row(row: &AnyRow) -> Result<OrderView, sqlx::Error> {
         cancellation_refused: refused,
         refunded: Money::new(row.try_get("refunded_minor")?, currency),
         refunds: serde_json::from_str(&row.try_get::<String, _>("refunds")?).map_err(decode_error)?,
-        saga: None,
+        saga: kernel::saga::decode_view(row.try_get::<Option<String>, _>("saga_view")?.as_deref())
+            .map_err(decode_error)?,
         placed_at: row.try_get("placed_at")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
 
-const SELECT_ORDER: &str = "select id, customer_id, status, lines, total_minor, currency, shipping_address, \
-     payment_method_id, payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping, \
-     cancellation_refused, refunds, refunded_minor from orders";
+/// The orders' columns, with each order's saga view read in the same query.
+static SELECT_ORDER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select id, customer_id, status, lines, total_minor, currency, shipping_address, payment_method_id, \
+         payment_id, shipment_id, cancel_code, cancel_message, placed_at, updated_at, shipping, \
+         cancellation_refused, refunds, refunded_minor, {} as saga_view from orders",
+        kernel::saga::view_column("orders.id")
+    )
+});
 
 /// One order with its saga's progress.
 pub(crate) async fn order(orders: &Orders, id: Uuid) -> Result<Option<OrderView>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_ORDER} where id = $1")))
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{} where id = $1", *SELECT_ORDER)))
         .bind(id.to_string())
         .fetch_optional(orders.store.db().reader())
         .await?;
-    let Some(mut view) = row.as_ref().map(order_from_row).transpose()? else { return Ok(None) };
-    view.saga = orders.saga.view(id).await?;
-    Ok(Some(view))
+    Ok(row.as_ref().map(order_from_row).transpose()?)
 }
 
 /// Which orders a list holds, each part optional (`None` holds every order).
@@ -444,9 +450,10 @@ pub(crate) async fn orders(
 ) -> Result<Vec<OrderView>, StoreError> {
     let text = |value: Option<String>| value.unwrap_or_default();
     let sql = format!(
-        "{SELECT_ORDER} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) and ($3 = '' or status = $3) \
+        "{} where ($1 = '' or customer_id = $1) and ($2 = '' or id < $2) and ($3 = '' or status = $3) \
          and ($4 = '' or placed_at >= $4) and ($5 = '' or placed_at < $5) and ($6 = '' or id like $6) \
-         order by id desc limit $7"
+         order by id desc limit $7",
+        *SELECT_ORDER
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(text(selection.customer.map(|c| c.to_string())))
@@ -458,11 +465,5 @@ pub(crate) async fn orders(
         .bind(limit)
         .fetch_all(orders.store.db().reader())
         .await?;
-    let mut views = rows.iter().map(order_from_row).collect::<Result<Vec<_>, _>>()?;
-    let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
-    let mut sagas = orders.saga.views(&ids).await?;
-    for view in &mut views {
-        view.saga = sagas.remove(&view.id);
-    }
-    Ok(views)
+    Ok(rows.iter().map(order_from_row).collect::<Result<Vec<_>, _>>()?)
 }

@@ -413,7 +413,12 @@ impl EventStore {
 
     /// Starts a unit of work: one database transaction for appends, inbox and read models.
     pub async fn begin(&self) -> Result<UnitOfWork, StoreError> {
-        Ok(UnitOfWork { member: self.db.join_group().await?, store: self.clone(), appended: false })
+        Ok(UnitOfWork {
+            member: self.db.join_group().await?,
+            store: self.clone(),
+            appended: false,
+            after_commit: Vec::new(),
+        })
     }
 
     /// Loads a whole stream in version order (empty when it does not exist).
@@ -516,9 +521,16 @@ pub struct UnitOfWork {
     member: Member,
     store: EventStore,
     appended: bool,
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl UnitOfWork {
+    /// Runs `remember` once this unit has committed, and never if it rolls back: for
+    /// in-memory copies of what it wrote, which must not get ahead of the database.
+    pub fn on_commit(&mut self, remember: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(remember));
+    }
+
     /// The connection, for a slice's own SQL inside this transaction.
     pub fn conn(&mut self) -> &mut crate::db::Conn {
         self.member.conn()
@@ -738,13 +750,15 @@ impl UnitOfWork {
         Ok(())
     }
 
-    /// Commits, then wakes this process's catch-up readers if anything was appended.
+    /// Commits, then wakes this process's catch-up readers if anything was appended and runs
+    /// what waited on the commit ([`UnitOfWork::on_commit`]).
     pub async fn commit(self) -> Result<(), StoreError> {
-        let UnitOfWork { member, store, appended } = self;
+        let UnitOfWork { member, store, appended, after_commit } = self;
         member.commit().await?;
         if appended {
             store.appended.send_modify(|generation| *generation = generation.wrapping_add(1));
         }
+        after_commit.into_iter().for_each(|remember| remember());
         Ok(())
     }
 }

@@ -925,6 +925,7 @@ pub struct SagaEngine<D: SagaDefinition> {
     answers: Arc<Answers<D::Step>>,
     store: EventStore,
     local: Option<Arc<dyn LocalReceiver>>,
+    remembered: Arc<RememberedStates>,
 }
 
 impl<D: SagaDefinition> Clone for SagaEngine<D> {
@@ -934,6 +935,7 @@ impl<D: SagaDefinition> Clone for SagaEngine<D> {
             answers: self.answers.clone(),
             store: self.store.clone(),
             local: self.local.clone(),
+            remembered: self.remembered.clone(),
         }
     }
 }
@@ -953,6 +955,64 @@ pub fn decode_view(view: Option<&str>) -> Result<Option<SagaView>, serde_json::E
 /// The stream a saga is stored in.
 pub fn stream_id(saga_id: Uuid) -> String {
     format!("saga-{saga_id}")
+}
+
+/// Sagas this process remembers at most; past it, it forgets them all and starts again.
+const REMEMBERED_SAGAS: usize = 4_096;
+
+/// The last committed state of each saga this process moved and that is not finished, so
+/// the next transition need not read its row first. Only a hint, since another process may
+/// have moved the saga since: a transition's append still checks that the stream is at the
+/// remembered version (a conflict forgets it and the retry reads the store), and a
+/// transition that would do nothing or refuse is decided again on the stored state.
+#[derive(Default)]
+struct RememberedStates {
+    states: std::sync::Mutex<std::collections::HashMap<Uuid, (SagaState, i64)>>,
+}
+
+impl RememberedStates {
+    fn get(&self, saga_id: Uuid) -> Option<(SagaState, i64)> {
+        self.states.lock().expect("remembered sagas lock").get(&saga_id).cloned()
+    }
+
+    fn forget(&self, saga_id: Uuid) {
+        self.states.lock().expect("remembered sagas lock").remove(&saga_id);
+    }
+
+    /// Keeps `state`, committed at `version`, unless a later version is kept already; a
+    /// finished saga is forgotten instead.
+    fn keep(&self, saga_id: Uuid, state: SagaState, version: i64) {
+        let mut states = self.states.lock().expect("remembered sagas lock");
+        if state.status.is_terminal() {
+            states.remove(&saga_id);
+            return;
+        }
+        match states.get(&saga_id) {
+            Some((_, kept)) if *kept >= version => {}
+            Some(_) => {
+                states.insert(saga_id, (state, version));
+            }
+            None => {
+                if states.len() >= REMEMBERED_SAGAS {
+                    states.clear();
+                }
+                states.insert(saga_id, (state, version));
+            }
+        }
+    }
+}
+
+/// The saga's state and version as stored: its row's snapshot, or its stream replayed.
+async fn stored_state(uow: &mut UnitOfWork, saga_id: Uuid) -> Result<(SagaState, i64), SagaError> {
+    if let Some(snapshot) = load_snapshot(uow, saga_id).await? {
+        return Ok(snapshot);
+    }
+    let recorded = uow.load(&stream_id(saga_id)).await?;
+    let mut state = SagaState::default();
+    for event in &recorded {
+        state.evolve(&event.decode::<SagaEvent>()?);
+    }
+    Ok((state, recorded.last().map_or(0, |e| e.stream_version)))
 }
 
 /// The saga's stored state and the stream version it folds up to, read inside `uow`;
@@ -989,7 +1049,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
     /// As [`Answers::of`], when the definition's reply mapping is ambiguous.
     pub fn new(definition: D, store: EventStore) -> Self {
         let answers = Arc::new(Answers::of(&definition));
-        SagaEngine { definition: Arc::new(definition), answers, store, local: None }
+        SagaEngine { definition: Arc::new(definition), answers, store, local: None, remembered: Arc::default() }
     }
 
     /// The same engine, carrying out `receiver`'s command types in place (see
@@ -1030,16 +1090,12 @@ impl<D: SagaDefinition> SagaEngine<D> {
         metadata: &Metadata,
     ) -> Result<(SagaState, bool), SagaError> {
         let stream = stream_id(saga_id);
-        let (mut state, mut version) = match load_snapshot(uow, saga_id).await? {
-            Some(snapshot) => snapshot,
-            None => {
-                let recorded = uow.load(&stream).await?;
-                let mut state = SagaState::default();
-                for event in &recorded {
-                    state.evolve(&event.decode::<SagaEvent>()?);
-                }
-                (state, recorded.last().map_or(0, |e| e.stream_version))
-            }
+        // A start reads the store: only the store can say the saga does not exist yet.
+        let remembered = if matches!(input, Input::Start(_)) { None } else { self.remembered.get(saga_id) };
+        let mut checked = remembered.is_none();
+        let (mut state, mut version) = match remembered {
+            Some(remembered) => remembered,
+            None => stored_state(uow, saga_id).await?,
         };
         let source = self.store.db().name().to_owned();
         let (mut input, mut metadata, mut moved) = (input, metadata.clone(), false);
@@ -1047,10 +1103,20 @@ impl<D: SagaDefinition> SagaEngine<D> {
         let traceparent = crate::telemetry::current_traceparent().or_else(|| metadata.traceparent.clone());
         loop {
             let now = self.store.clock().now();
-            let events = decide(&*self.definition, saga_id, &source, &state, input, now, metadata.causation_id)?;
-            if events.is_empty() {
-                break;
-            }
+            let events =
+                match decide(&*self.definition, saga_id, &source, &state, input.clone(), now, metadata.causation_id) {
+                    Ok(events) if !events.is_empty() => events,
+                    // Doing nothing, or refusing, is decided on the stored state, which a
+                    // remembered one may be behind (an append would have caught that; no append
+                    // does not).
+                    _ if !checked => {
+                        (state, version) = stored_state(uow, saga_id).await?;
+                        checked = true;
+                        continue;
+                    }
+                    Ok(_) => break,
+                    Err(error) => return Err(error),
+                };
             let mut new_events = Vec::with_capacity(events.len());
             let mut in_place = None;
             for mut event in events {
@@ -1067,9 +1133,13 @@ impl<D: SagaDefinition> SagaEngine<D> {
                 state.evolve(&event);
             }
             let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
-            uow.append(&stream, expected, &new_events).await?;
+            if let Err(error) = uow.append(&stream, expected, &new_events).await {
+                // Moved elsewhere meanwhile, most likely: the retry reads the store.
+                self.remembered.forget(saga_id);
+                return Err(error.into());
+            }
             version += i64::try_from(new_events.len()).unwrap_or(i64::MAX);
-            moved = true;
+            (moved, checked) = (true, true);
             let Some((receiver, command)) = in_place else { break };
             let Some(reply) = receiver.receive(uow, &command).await? else { break };
             match self.answers.interpret(&reply)? {
@@ -1087,6 +1157,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
         if moved {
             self.save_view(uow, saga_id, &state, version).await?;
         }
+        let (remembered, committed) = (self.remembered.clone(), state.clone());
+        uow.on_commit(move || remembered.keep(saga_id, committed, version));
         Ok((state, moved))
     }
 

@@ -1,6 +1,7 @@
 //! Commands a saga carries out in place: a step whose receiver lives in the saga's own
 //! database runs inside the transition that issues it, its reply moves the saga on in the
 //! same transaction, and a refusal leaves the step to its deadline like a silent receiver.
+//! A saga moved by another process meanwhile is not misjudged from this one's memory of it.
 
 use async_trait::async_trait;
 use kernel::bus::{BusError, Envelope, Message};
@@ -194,4 +195,48 @@ on_every_backend!(a_refused_local_command_is_left_to_its_deadline, |backend: Bac
     let effects: Vec<String> =
         test.store.load(&desk_stream(saga)).await.unwrap().into_iter().map(|e| e.event_type).collect();
     assert_eq!(effects, [Close::TYPE], "closed, never noted");
+});
+
+/// Two engines over one store, as two processes serving the same context: `here` started
+/// the saga (and remembers it awaiting `Ask`); `elsewhere`, whose desk refuses to note,
+/// took the `Ask` answer, so the saga now waits on `Note`.
+async fn moved_elsewhere(store: &EventStore) -> (SagaEngine<Errand>, Uuid) {
+    let desk = Arc::new(Desk::default());
+    let (here, saga) = started(store, &desk).await;
+    let refusing = Arc::new(Desk { refuse: AtomicBool::new(true) });
+    let elsewhere = SagaEngine::new(Errand, store.clone()).with_local_receiver(refusing);
+    let answer = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    elsewhere.handle_reply(&answer).await.unwrap();
+    (here, saga)
+}
+
+on_every_backend!(
+    an_answer_the_remembered_state_would_ignore_is_judged_on_the_stored_one,
+    |backend: Backend| async move {
+        let test = TestStore::open(&backend).await;
+        let (here, saga) = moved_elsewhere(&test.store).await;
+
+        // The desk noted after all and says so; `here` last saw the saga awaiting `Ask`.
+        let noted = Envelope::new(Uuid::now_v7(), "desk", chrono::Utc::now(), &Noted { saga }).unwrap();
+        here.handle_reply(&noted).await.unwrap();
+
+        assert_eq!(status(&here, saga).await, SagaStatus::Completed, "the answer the saga waited for is taken");
+    }
+);
+
+on_every_backend!(an_answer_the_remembered_state_would_act_on_is_not_acted_on_twice, |backend: Backend| async move {
+    let test = TestStore::open(&backend).await;
+    let (here, saga) = moved_elsewhere(&test.store).await;
+
+    // `Ask` answered a second time (a new message): `here` remembers it as awaited.
+    let again = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    here.handle_reply(&again).await.unwrap();
+
+    assert_eq!(
+        issued(&test.store, saga).await.unwrap(),
+        [(AskIt::TYPE.to_owned(), false), (NoteIt::TYPE.to_owned(), true)],
+        "the step it had already moved past is not started again"
+    );
+    assert!(test.store.load(&desk_stream(saga)).await.unwrap().is_empty(), "nothing noted");
+    assert_eq!(status(&here, saga).await, SagaStatus::Running);
 });

@@ -184,7 +184,12 @@ pub enum StoreError {
     },
     /// The database failed.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Another open transaction held a row this unit needed past the lock limit (on
+    /// PostgreSQL, another commit lane's group: see `group_commit`); the whole unit may be
+    /// tried again.
+    #[error("another transaction held what this one needed: {0}")]
+    Busy(sqlx::Error),
     /// An event could not be serialised.
     #[error("cannot encode event: {0}")]
     Encode(serde_json::Error),
@@ -199,7 +204,16 @@ pub enum StoreError {
 impl StoreError {
     /// Whether trying the whole command again may succeed.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict { .. })
+        matches!(self, StoreError::Conflict { .. } | StoreError::Busy(_))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => StoreError::Busy(error),
+            _ => StoreError::Database(error),
+        }
     }
 }
 
@@ -209,6 +223,7 @@ impl From<StoreError> for crate::error::ApiError {
             StoreError::Conflict { .. } => {
                 crate::error::ApiError::conflict("the resource changed meanwhile; try again")
             }
+            StoreError::Busy(_) => crate::error::ApiError::unavailable("too busy to answer just now; try again"),
             other => crate::error::ApiError::internal(&other),
         }
     }

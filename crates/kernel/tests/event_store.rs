@@ -138,6 +138,34 @@ async fn units_crossing_on_two_lanes_give_up_soon_as_conflicts() {
     append(store, "right", ExpectedVersion::NoStream, 5).await.expect("the streams are free again");
 }
 
+/// A unit waiting on a row another lane's open transaction wrote (here the inbox claim of
+/// the same message, as when a broker hands a redelivery to a second consumer) gives up at
+/// the lock limit as a conflict its caller retries, not as a database failure (which an
+/// HTTP caller would see as a 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_waiting_on_another_lanes_row_gives_up_as_a_conflict() {
+    let Some(backend) = Backend::postgres() else { return };
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let envelope = Envelope::new(Uuid::now_v7(), "test", chrono::Utc::now(), &Ping).unwrap();
+    let mut first = store.begin().await.unwrap();
+    let mut second = store.begin().await.unwrap();
+    assert!(first.claim_message("consumer", &envelope).await.unwrap());
+
+    let claim =
+        tokio::time::timeout(std::time::Duration::from_millis(600), second.claim_message("consumer", &envelope))
+            .await
+            .expect("answered at the lock limit");
+    let error = claim.expect_err("the claim waits on the first lane's open row");
+    assert!(error.is_conflict(), "{error}");
+    let answer = kernel::error::ApiError::from(error);
+    assert_eq!(answer.status().as_u16(), 503, "should every retry give up too: {answer}");
+    drop(second);
+    first.commit().await.unwrap();
+    let mut retried = store.begin().await.unwrap();
+    assert!(!retried.claim_message("consumer", &envelope).await.unwrap(), "the retry finds the message handled");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_commit_with_a_lower_position_is_not_skipped() {
     let Some(backend) = Backend::postgres() else { return };

@@ -500,6 +500,19 @@ impl Db {
         Ok(Tx { conn: Conn { inner } })
     }
 
+    /// Starts a write transaction as [`Db::begin`] does, but on PostgreSQL with
+    /// `postgres_begin` as its opening statement: `begin` and `set local` settings in one
+    /// round trip.
+    pub(crate) async fn begin_with(&self, postgres_begin: &'static str) -> Result<Tx, sqlx::Error> {
+        match &self.inner.writer {
+            Writer::Pool(pool) => {
+                let inner = ConnInner::Postgres(pool.begin_with(postgres_begin).await?);
+                Ok(Tx { conn: Conn { inner } })
+            }
+            Writer::Sqlite(_) => self.begin().await,
+        }
+    }
+
     /// A place for a unit of work in the database's open commit group (see
     /// [`crate::group_commit`]).
     pub(crate) async fn join_group(&self) -> Result<Member, sqlx::Error> {

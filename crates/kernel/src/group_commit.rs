@@ -28,12 +28,13 @@ const MAX_MEMBERS: usize = 64;
 /// unit queued for the group may have given up).
 const STRAGGLER_CHECK: Duration = Duration::from_millis(5);
 
-/// How long a statement of a group's transaction waits for a lock another transaction holds,
-/// on PostgreSQL. Two lanes' groups each hold what their earlier units wrote, so a unit that
-/// waits on the other lane while a unit there waits on its own is a deadlock PostgreSQL finds
-/// only after `deadlock_timeout` (1 s), stalling every unit queued on both lanes. Such a wait
-/// would nearly always end in a version conflict anyway; giving up soon makes it one.
-const LOCK_WAIT_LIMIT: &str = "100ms";
+/// How a group's transaction begins on PostgreSQL: its statements wait at most 100 ms for a
+/// lock another transaction holds (set in the same round trip as `begin`). Two lanes' groups
+/// each hold what their earlier units wrote, so a unit that waits on the other lane while a
+/// unit there waits on its own is a deadlock PostgreSQL finds only after `deadlock_timeout`
+/// (1 s), stalling every unit queued on both lanes. Such a wait would nearly always end in a
+/// version conflict anyway; giving up soon makes it one.
+const BEGIN_WITH_LOCK_LIMIT: &str = "begin; set local lock_timeout = '100ms'";
 
 /// The savepoint each unit runs in (one unit at a time, so one name serves).
 const SAVEPOINT: &str = "unit_of_work";
@@ -119,11 +120,7 @@ impl CommitGroups {
             }
         };
         if guard.open.is_none() {
-            let mut tx = db.begin().await?;
-            if db.backend() == crate::db::Backend::Postgres {
-                let limit = format!("set local lock_timeout = '{LOCK_WAIT_LIMIT}'");
-                sqlx::query(sqlx::AssertSqlSafe(limit)).execute(&mut *tx).await?;
-            }
+            let tx = db.begin_with(BEGIN_WITH_LOCK_LIMIT).await?;
             let id = self.next_group.fetch_add(1, Ordering::Relaxed);
             guard.open = Some(OpenGroup { id, tx, members: 0, outcome: watch::channel(None).0 });
         }

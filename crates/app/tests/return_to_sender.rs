@@ -13,7 +13,8 @@ use uuid::Uuid;
 const CARRIER_SECRET: &str = "carrier-secret-for-return-tests-000000000";
 
 /// A completed order of 2 of a product's 10 units, its parcel handed to the carrier with
-/// tracking number `tracking`, and Orders told it left: (admin, customer, product, order).
+/// tracking number `tracking`, and Orders and Inventory told it left: (admin, customer,
+/// product, order).
 async fn an_order_on_its_way(app: &TestApp, tracking: &str) -> (String, String, Uuid, Value) {
     let (admin, customer, product, order) = app.a_completed_order().await;
     let shipment_id = order["shipment_id"].as_str().unwrap();
@@ -22,6 +23,11 @@ async fn an_order_on_its_way(app: &TestApp, tracking: &str) -> (String, String, 
     assert_eq!(status, StatusCode::OK, "{shipped}");
     app.eventually("Orders hears the parcel left", || async {
         moments(app, &customer, &order).await.contains(&"shipped".to_owned()).then_some(())
+    })
+    .await;
+    // Inventory hears of the hand-over on its own, apart from Orders and Payments.
+    app.eventually("Inventory hears the units left with the parcel", || async {
+        (stock(app, &admin, product).await == (8, 0)).then_some(())
     })
     .await;
     (admin, customer, product, order)

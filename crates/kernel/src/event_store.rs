@@ -15,13 +15,13 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// PostgreSQL's `lock_not_available`: a lock wait gave up at `lock_timeout`.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::watch;
 use uuid::Uuid;
+
+/// PostgreSQL's `lock_not_available`: a lock wait gave up at `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// A place in the global order of a context's events.
 ///
@@ -632,9 +632,7 @@ impl UnitOfWork {
         let conflict = |actual| StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual };
         let inserted = query.fetch_all(self.member.conn()).await.map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
-            // Another open transaction is writing this stream (see `group_commit`'s lock limit).
-            sqlx::Error::Database(db) if db.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => conflict(expected + 1),
-            _ => StoreError::Database(error),
+            _ => error.into(),
         })?;
         if inserted.is_empty() {
             let actual: i64 =

@@ -106,6 +106,7 @@ fn line_events(count: u32) -> Vec<NewEvent> {
         traceparent: Some(TRACEPARENT.to_owned()),
         actor: Some(Uuid::now_v7().to_string()),
         occurred_at: None,
+        answered_in_place_for: None,
     };
     (1..=count)
         .map(|line| {

@@ -44,6 +44,11 @@ pub struct Envelope {
     /// commit), so a receiver that keeps "the latest" value compares versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<i64>,
+    /// The saga that took this message already, in the transaction that recorded the event
+    /// it comes from (see [`crate::event_store::Metadata::answered_in_place_for`]): that
+    /// saga's consumer drops it unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_in_place_for: Option<Uuid>,
     /// The contract's fields.
     pub payload: Value,
 }
@@ -83,6 +88,7 @@ impl Envelope {
             traceparent: None,
             source_stream: None,
             source_version: None,
+            answered_in_place_for: None,
             payload: serde_json::to_value(message)
                 .map_err(|source| BusError::Payload { message_type: M::TYPE.to_owned(), source })?,
         })

@@ -57,6 +57,12 @@ pub struct Metadata {
     /// after things this context recorded meanwhile, and this dates it where it belongs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The saga that carried out, in the transaction recording this, the command this is an
+    /// effect of (see [`crate::saga::LocalReceiver`]): it took its answer there, so it drops
+    /// the message the relay later derives from this event. Only the saga's own transition
+    /// sets it; [`Metadata::caused_by`] never passes it on to the effects of a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_in_place_for: Option<Uuid>,
 }
 
 impl Metadata {
@@ -68,6 +74,7 @@ impl Metadata {
             traceparent: envelope.traceparent.clone(),
             actor: None,
             occurred_at: None,
+            answered_in_place_for: None,
         }
     }
 

@@ -55,11 +55,13 @@ pub fn derived_envelope<M: crate::bus::Message>(
     Ok(stamp(Envelope::new(id, context, event.recorded_at, message)?, event))
 }
 
-/// Copies an event's correlation, causation and trace data onto a message derived from it.
+/// Copies an event's correlation, causation and trace data onto a message derived from it,
+/// and which saga took it in place already.
 pub fn stamp(mut envelope: Envelope, event: &RecordedEvent) -> Envelope {
     envelope.correlation_id = event.metadata.correlation_id;
     envelope.causation_id = Some(event.event_id);
     envelope.traceparent.clone_from(&event.metadata.traceparent);
+    envelope.answered_in_place_for = event.metadata.answered_in_place_for;
     envelope
 }
 

@@ -709,6 +709,7 @@ impl<D: SagaDefinition> Decision<'_, D> {
             traceparent: None,
             source_stream: None,
             source_version: None,
+            answered_in_place_for: None,
             payload: command.payload,
         };
         let wait = match phase {
@@ -913,10 +914,17 @@ pub fn decide<D: SagaDefinition>(
 pub trait LocalReceiver: Send + Sync + 'static {
     /// The command types it carries out in place.
     fn command_types(&self) -> Vec<&'static str>;
-    /// Carries out `command` inside `uow` and returns the reply its effect publishes, or
-    /// `None` when it refuses the command or has nothing to say: the saga then goes on
-    /// waiting, and the step's deadline decides as it would for a silent receiver.
-    async fn receive(&self, uow: &mut UnitOfWork, command: &Envelope) -> Result<Option<Envelope>, SagaError>;
+    /// Carries out `command` inside `uow`, recording its effects with `effects` (the
+    /// command's causation, marked as answered in place, so the saga drops the relay's copy
+    /// of the reply), and returns the reply its effect publishes, or `None` when it refuses
+    /// the command or has nothing to say: the saga then goes on waiting, and the step's
+    /// deadline decides as it would for a silent receiver.
+    async fn receive(
+        &self,
+        uow: &mut UnitOfWork,
+        command: &Envelope,
+        effects: &Metadata,
+    ) -> Result<Option<Envelope>, SagaError>;
 }
 
 /// Runs sagas of one definition over an event store.
@@ -1141,7 +1149,8 @@ impl<D: SagaDefinition> SagaEngine<D> {
             version += i64::try_from(new_events.len()).unwrap_or(i64::MAX);
             (moved, checked) = (true, true);
             let Some((receiver, command)) = in_place else { break };
-            let Some(reply) = receiver.receive(uow, &command).await? else { break };
+            let effects = Metadata { answered_in_place_for: Some(saga_id), ..Metadata::caused_by(&command) };
+            let Some(reply) = receiver.receive(uow, &command, &effects).await? else { break };
             match self.answers.interpret(&reply)? {
                 Some(reply) if reply.saga_id == saga_id => {
                     input = Input::Reply { step: reply.step, phase: reply.phase, outcome: reply.outcome };
@@ -1259,6 +1268,11 @@ impl<D: SagaDefinition> SagaEngine<D> {
     /// Feeds a reply to its saga, exactly once per message (inbox in the same transaction).
     pub async fn handle_reply(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let Some(reply) = self.answers.interpret(envelope)? else { return Ok(()) };
+        if envelope.answered_in_place_for == Some(reply.saga_id) {
+            // The relay's copy of an answer the saga took in the transition that carried out
+            // its command: nothing to do, and nothing to claim.
+            return Ok(());
+        }
         let metadata = Metadata::caused_by(envelope);
         let (reply, metadata) = (&reply, &metadata);
         crate::messaging::handle_once(&self.store, D::CONSUMER, envelope, |mut uow| async move {

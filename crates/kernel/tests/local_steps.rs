@@ -103,7 +103,12 @@ impl LocalReceiver for Desk {
         vec![NoteIt::TYPE, Close::TYPE]
     }
 
-    async fn receive(&self, uow: &mut UnitOfWork, command: &Envelope) -> Result<Option<Envelope>, SagaError> {
+    async fn receive(
+        &self,
+        uow: &mut UnitOfWork,
+        command: &Envelope,
+        effects: &Metadata,
+    ) -> Result<Option<Envelope>, SagaError> {
         let (saga, reply) = match command.message_type.as_str() {
             NoteIt::TYPE if self.refuse.load(Ordering::SeqCst) => return Ok(None),
             NoteIt::TYPE => {
@@ -120,7 +125,7 @@ impl LocalReceiver for Desk {
             event_type: command.message_type.clone(),
             schema_version: 1,
             payload: Value::Null,
-            metadata: Metadata::caused_by(command),
+            metadata: effects.clone(),
         };
         let stream = desk_stream(saga);
         let version = uow.load(&stream).await?.len();
@@ -239,4 +244,38 @@ on_every_backend!(an_answer_the_remembered_state_would_act_on_is_not_acted_on_tw
     );
     assert!(test.store.load(&desk_stream(saga)).await.unwrap().is_empty(), "nothing noted");
     assert_eq!(status(&here, saga).await, SagaStatus::Running);
+});
+
+/// How many times the saga's consumer claimed message `message_id` in its inbox.
+async fn claims(store: &EventStore, message_id: Uuid) -> i64 {
+    sqlx::query_scalar("select cast(count(*) as bigint) from inbox where consumer = $1 and message_id = $2")
+        .bind(Errand::CONSUMER)
+        .bind(message_id.to_string())
+        .fetch_one(store.db().reader())
+        .await
+        .unwrap()
+}
+
+on_every_backend!(an_answer_taken_in_place_is_not_taken_again_from_the_relay, |backend: Backend| async move {
+    let test = TestStore::open(&backend).await;
+    let desk = Arc::new(Desk::default());
+    let (engine, saga) = started(&test.store, &desk).await;
+    let asked = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    engine.handle_reply(&asked).await.unwrap();
+    assert_eq!(status(&engine, saga).await, SagaStatus::Completed);
+
+    // The desk's note is published like any event, and the relay brings it to the saga's
+    // consumer, which took its answer in place already.
+    let noted = &test.store.load(&desk_stream(saga)).await.unwrap()[0];
+    let relayed = kernel::messaging::derived_envelope(noted, "desk", &Noted { saga }).unwrap();
+    engine.handle_reply(&relayed).await.unwrap();
+
+    assert_eq!(claims(&test.store, relayed.message_id).await, 0, "dropped unread: no unit of work, no inbox claim");
+    assert_eq!(claims(&test.store, asked.message_id).await, 1, "a travelling answer is claimed as ever");
+    assert_eq!(status(&engine, saga).await, SagaStatus::Completed);
+    assert_eq!(
+        Metadata::caused_by(&relayed).answered_in_place_for,
+        None,
+        "what another handler does on hearing the note is no answer taken in place"
+    );
 });

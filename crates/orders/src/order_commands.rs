@@ -98,9 +98,14 @@ impl LocalReceiver for OrderCommands {
         COMMAND_TYPES.to_vec()
     }
 
-    async fn receive(&self, uow: &mut UnitOfWork, command: &Envelope) -> Result<Option<Envelope>, SagaError> {
+    async fn receive(
+        &self,
+        uow: &mut UnitOfWork,
+        command: &Envelope,
+        effects: &Metadata,
+    ) -> Result<Option<Envelope>, SagaError> {
         let Some((order_id, order_command)) = command_of(command)? else { return Ok(None) };
-        match apply(uow, order_id, order_command, &Metadata::caused_by(command)).await? {
+        match apply(uow, order_id, order_command, effects).await? {
             Ok(events) => {
                 let seal = InReplyTo { command, at: self.store.clock().now() };
                 let replies = events.into_iter().map(|event| message_of(event, &seal));

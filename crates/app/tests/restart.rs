@@ -34,8 +34,12 @@ on_every_backend_and_bus!(
 
         let order = app.settled_order(&customer, &order_id).await;
         assert_eq!(order["status"], "completed", "{order}");
-        let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
-        assert_eq!(level["reserved"], json!(2), "stock held once");
+        // Inventory's read model follows its own store, a moment behind the order.
+        app.eventually("the stock is held once", || async {
+            let (_, level) = app.get(&format!("/api/v1/inventory/{product}"), Some(&admin)).await;
+            (level["reserved"] == json!(2)).then_some(())
+        })
+        .await;
         let payments = app.platform().database("payments").unwrap();
         let authorizations: i64 = sqlx::query(
             "select cast(count(*) as bigint) from simulated_gateway_operations where kind = 'authorization'",

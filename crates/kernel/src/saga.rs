@@ -1084,7 +1084,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
     ) -> Result<(), SagaError> {
         let data = serde_json::to_value(data).map_err(SagaError::Data)?;
         self.transition(uow, saga_id, Input::Start(data), metadata).await?;
-        metrics::counter!("emporium_saga_started_total", "saga" => D::NAME).increment(1);
+        uow.on_commit(|| metrics::counter!("emporium_saga_started_total", "saga" => D::NAME).increment(1));
         Ok(())
     }
 
@@ -1107,6 +1107,9 @@ impl<D: SagaDefinition> SagaEngine<D> {
         };
         let source = self.store.db().name().to_owned();
         let (mut input, mut metadata, mut moved) = (input, metadata.clone(), false);
+        // Logged and counted once the unit commits: a conflict's retry or a rollback must not
+        // count what did not happen.
+        let mut transitions = Vec::new();
         // A command continues the trace from the span deciding it (see `telemetry`).
         let traceparent = crate::telemetry::current_traceparent().or_else(|| metadata.traceparent.clone());
         loop {
@@ -1136,9 +1139,10 @@ impl<D: SagaDefinition> SagaEngine<D> {
                     }
                 }
                 let recorded = NewEvent::from_domain(&event, &metadata)?;
-                self.record_transition(saga_id, &recorded.event_type, &event, state.awaiting.as_ref(), now);
+                let (name, awaiting) = (recorded.event_type.clone(), state.awaiting.clone());
                 new_events.push(recorded);
                 state.evolve(&event);
+                transitions.push(Transition { name, event, awaiting, at: now });
             }
             let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
             if let Err(error) = uow.append(&stream, expected, &new_events).await {
@@ -1167,69 +1171,11 @@ impl<D: SagaDefinition> SagaEngine<D> {
             self.save_view(uow, saga_id, &state, version).await?;
         }
         let (remembered, committed) = (self.remembered.clone(), state.clone());
-        uow.on_commit(move || remembered.keep(saga_id, committed, version));
+        uow.on_commit(move || {
+            remembered.keep(saga_id, committed, version);
+            transitions.iter().for_each(|transition| transition.record::<D>(saga_id));
+        });
         Ok((state, moved))
-    }
-
-    /// One structured log line per transition of saga `saga_id`, and the outcome counters
-    /// by saga, step and failure code (codes are the contracts' few reasons, so the label
-    /// values stay bounded).
-    ///
-    /// `awaiting` is what the saga waited for before `event`: a step's answer ends that wait,
-    /// and its time since the command went out is the step's duration
-    /// (`emporium_saga_step_seconds`).
-    fn record_transition(
-        &self,
-        saga_id: Uuid,
-        transition: &str,
-        event: &SagaEvent,
-        awaiting: Option<&Awaiting>,
-        now: DateTime<Utc>,
-    ) {
-        let saga = D::NAME;
-        let step = match event {
-            SagaEvent::SagaCommandIssued { step, .. }
-            | SagaEvent::SagaStepStarted { step, .. }
-            | SagaEvent::SagaStepSucceeded { step, .. }
-            | SagaEvent::SagaStepFailed { step, .. }
-            | SagaEvent::SagaCompensationFailed { step, .. }
-            | SagaEvent::SagaStepCompensated { step }
-            | SagaEvent::SagaNeedsAttention { step, .. } => step.as_str(),
-            SagaEvent::SagaStarted { .. } | SagaEvent::SagaCompleted | SagaEvent::SagaCompensated { .. } => "",
-        };
-        let outcome = match event {
-            SagaEvent::SagaStepSucceeded { .. } => Some("succeeded"),
-            SagaEvent::SagaStepFailed { .. } => Some("failed"),
-            SagaEvent::SagaStepCompensated { .. } => Some("compensated"),
-            _ => None,
-        };
-        if let (Some(outcome), Some(Awaiting { step: awaited, issued_at: Some(issued_at), .. })) = (outcome, awaiting)
-            && awaited == step
-        {
-            let seconds = (now - *issued_at).to_std().unwrap_or_default().as_secs_f64();
-            let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("outcome", outcome.to_owned())];
-            metrics::histogram!("emporium_saga_step_seconds", &labels).record(seconds);
-        }
-        match event {
-            SagaEvent::SagaCompleted => metrics::counter!("emporium_saga_completed_total", "saga" => saga).increment(1),
-            SagaEvent::SagaCompensated { failure } => {
-                metrics::counter!("emporium_saga_compensated_total", "saga" => saga, "code" => failure.code.clone())
-                    .increment(1);
-            }
-            SagaEvent::SagaStepFailed { failure, .. } => {
-                let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("code", failure.code.clone())];
-                metrics::counter!("emporium_saga_step_failed_total", &labels).increment(1);
-            }
-            SagaEvent::SagaNeedsAttention { reason, .. } => {
-                metrics::counter!("emporium_saga_needs_attention_total", "saga" => saga, "step" => step.to_owned())
-                    .increment(1);
-                let trace = crate::telemetry::current_trace_id();
-                tracing::error!(saga, %saga_id, transition, step, %reason, tags.trace_id = trace, "saga needs attention");
-                return;
-            }
-            _ => {}
-        }
-        tracing::info!(saga, %saga_id, transition, step, "saga transition");
     }
 
     /// Writes the saga's row: status, deadline and view for queries and timers, and the
@@ -1375,6 +1321,73 @@ impl<D: SagaDefinition> SagaControl for SagaEngine<D> {
 
     async fn retry(&self, saga_id: Uuid) -> Result<bool, SagaError> {
         SagaEngine::retry(self, saga_id).await
+    }
+}
+
+/// One event of a saga's transition, kept until its unit of work commits.
+struct Transition {
+    /// The event's type, as recorded.
+    name: String,
+    event: SagaEvent,
+    /// What the saga waited for before the event.
+    awaiting: Option<Awaiting>,
+    at: DateTime<Utc>,
+}
+
+impl Transition {
+    /// One structured log line for this transition of saga `saga_id`, and the outcome counters
+    /// by saga, step and failure code (codes are the contracts' few reasons, so the label
+    /// values stay bounded).
+    ///
+    /// A step's answer ends the wait in `awaiting`, and its time since the command went out
+    /// is the step's duration (`emporium_saga_step_seconds`).
+    fn record<D: SagaDefinition>(&self, saga_id: Uuid) {
+        let Transition { name: transition, event, awaiting, at: now } = self;
+        let (saga, transition, now) = (D::NAME, transition.as_str(), *now);
+        let step = match event {
+            SagaEvent::SagaCommandIssued { step, .. }
+            | SagaEvent::SagaStepStarted { step, .. }
+            | SagaEvent::SagaStepSucceeded { step, .. }
+            | SagaEvent::SagaStepFailed { step, .. }
+            | SagaEvent::SagaCompensationFailed { step, .. }
+            | SagaEvent::SagaStepCompensated { step }
+            | SagaEvent::SagaNeedsAttention { step, .. } => step.as_str(),
+            SagaEvent::SagaStarted { .. } | SagaEvent::SagaCompleted | SagaEvent::SagaCompensated { .. } => "",
+        };
+        let outcome = match event {
+            SagaEvent::SagaStepSucceeded { .. } => Some("succeeded"),
+            SagaEvent::SagaStepFailed { .. } => Some("failed"),
+            SagaEvent::SagaStepCompensated { .. } => Some("compensated"),
+            _ => None,
+        };
+        if let (Some(outcome), Some(Awaiting { step: awaited, issued_at: Some(issued_at), .. })) =
+            (outcome, awaiting.as_ref())
+            && awaited == step
+        {
+            let seconds = (now - *issued_at).to_std().unwrap_or_default().as_secs_f64();
+            let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("outcome", outcome.to_owned())];
+            metrics::histogram!("emporium_saga_step_seconds", &labels).record(seconds);
+        }
+        match event {
+            SagaEvent::SagaCompleted => metrics::counter!("emporium_saga_completed_total", "saga" => saga).increment(1),
+            SagaEvent::SagaCompensated { failure } => {
+                metrics::counter!("emporium_saga_compensated_total", "saga" => saga, "code" => failure.code.clone())
+                    .increment(1);
+            }
+            SagaEvent::SagaStepFailed { failure, .. } => {
+                let labels = [("saga", saga.to_owned()), ("step", step.to_owned()), ("code", failure.code.clone())];
+                metrics::counter!("emporium_saga_step_failed_total", &labels).increment(1);
+            }
+            SagaEvent::SagaNeedsAttention { reason, .. } => {
+                metrics::counter!("emporium_saga_needs_attention_total", "saga" => saga, "step" => step.to_owned())
+                    .increment(1);
+                let trace = crate::telemetry::current_trace_id();
+                tracing::error!(saga, %saga_id, transition, step, %reason, tags.trace_id = trace, "saga needs attention");
+                return;
+            }
+            _ => {}
+        }
+        tracing::info!(saga, %saga_id, transition, step, "saga transition");
     }
 }
 

@@ -9,6 +9,7 @@ use kernel::event_store::{EventStore, ExpectedVersion, Metadata, NewEvent, Store
 use kernel::saga::{
     Answer, Command, LocalReceiver, Outcome, SagaContext, SagaDefinition, SagaEngine, SagaError, SagaEvent, SagaStatus,
 };
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -279,3 +280,67 @@ on_every_backend!(an_answer_taken_in_place_is_not_taken_again_from_the_relay, |b
         "what another handler does on hearing the note is no answer taken in place"
     );
 });
+
+/// How many values of `metric` with `labels` were recorded since the last look (a snapshot
+/// takes them out of the recorder): a counter's increments, or a histogram's observations.
+fn recorded_since_last_look(snapshotter: &Snapshotter, metric: &str, labels: &[(&str, &str)]) -> u64 {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(key, ..)| {
+            let key = key.key();
+            key.name() == metric
+                && labels.iter().all(|(name, value)| key.labels().any(|l| l.key() == *name && l.value() == *value))
+        })
+        .map(|(.., value)| match value {
+            DebugValue::Counter(total) => total,
+            DebugValue::Histogram(values) => values.len() as u64,
+            DebugValue::Gauge(_) => 0,
+        })
+        .sum()
+}
+
+/// Metrics count what committed: a transition decided on a remembered state that another
+/// process had moved past (its append conflicts, the retry does nothing) and a saga start
+/// rolled back with its unit count nothing.
+async fn only_committed_transitions_are_counted(backend: Backend) {
+    // A recorder of this test's thread only, where the runtime below runs the test's body
+    // (and so every transition); other tests, on threads of their own, cannot move these
+    // counts. Spawned tasks (a dropped unit's rollback) run on the runtime's worker.
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let test = TestStore::open(&backend).await;
+    let (here, saga) = moved_elsewhere(&test.store).await;
+    let (timed, asked) =
+        ("emporium_saga_step_seconds", [("saga", Errand::NAME), ("step", "ask"), ("outcome", "succeeded")]);
+    assert_eq!(recorded_since_last_look(&snapshotter, timed, &asked), 1, "the answer taken elsewhere");
+
+    let again = Envelope::new(Uuid::now_v7(), "elsewhere", chrono::Utc::now(), &Asked { saga }).unwrap();
+    here.handle_reply(&again).await.unwrap();
+    assert_eq!(
+        recorded_since_last_look(&snapshotter, timed, &asked),
+        0,
+        "a step that did not happen here is not timed"
+    );
+
+    let started = ("emporium_saga_started_total", [("saga", Errand::NAME)]);
+    recorded_since_last_look(&snapshotter, started.0, &started.1);
+    let mut uow = test.store.begin().await.unwrap();
+    here.start(&mut uow, Uuid::now_v7(), &(), &Metadata::default()).await.unwrap();
+    drop(uow);
+    assert_eq!(recorded_since_last_look(&snapshotter, started.0, &started.1), 0, "a start rolled back is no start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn only_committed_transitions_are_counted_on_sqlite() {
+    only_committed_transitions_are_counted(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn only_committed_transitions_are_counted_on_postgres() {
+    if let Some(backend) = Backend::postgres() {
+        only_committed_transitions_are_counted(backend).await;
+    }
+}

@@ -301,13 +301,13 @@ fn recorded_since_last_look(snapshotter: &Snapshotter, metric: &str, labels: &[(
         .sum()
 }
 
-/// Metrics count what committed: a transition decided on a remembered state that another
-/// process had moved past (its append conflicts, the retry does nothing) and a saga start
-/// rolled back with its unit count nothing.
-async fn only_committed_transitions_are_counted(backend: Backend) {
+// Metrics count what committed: a transition decided on a remembered state that another
+// process had moved past (its append conflicts, the retry does nothing) and a saga start
+// rolled back with its unit count nothing.
+on_every_backend!(only_committed_transitions_are_counted, |backend: Backend| async move {
     // A recorder of this test's thread only, where the runtime below runs the test's body
     // (and so every transition); other tests, on threads of their own, cannot move these
-    // counts. Spawned tasks (a dropped unit's rollback) run on the runtime's worker.
+    // counts. Spawned tasks (a dropped unit's rollback) run on the runtime's workers.
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _local = metrics::set_default_local_recorder(&recorder);
@@ -331,16 +331,4 @@ async fn only_committed_transitions_are_counted(backend: Backend) {
     here.start(&mut uow, Uuid::now_v7(), &(), &Metadata::default()).await.unwrap();
     drop(uow);
     assert_eq!(recorded_since_last_look(&snapshotter, started.0, &started.1), 0, "a start rolled back is no start");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-async fn only_committed_transitions_are_counted_on_sqlite() {
-    only_committed_transitions_are_counted(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-async fn only_committed_transitions_are_counted_on_postgres() {
-    if let Some(backend) = Backend::postgres() {
-        only_committed_transitions_are_counted(backend).await;
-    }
-}
+});

@@ -616,6 +616,22 @@ mod tests {
         assert!(error.to_string().contains("readonly"), "{error}");
     }
 
+    /// The SQLite this links is built as `.cargo/config.toml` asks: with a page cache per
+    /// connection and no allocation statistics, so no process-wide mutex is taken on every
+    /// page fetch and allocation (the readers and the writer waited on each other there).
+    #[test]
+    fn sqlite_takes_no_process_wide_lock_per_page_or_allocation() {
+        let connection = rusqlite::Connection::open_in_memory().expect("a connection");
+        let mut statement = connection.prepare("pragma compile_options").expect("prepared");
+        let options: Vec<String> =
+            statement.query_map([], |row| row.get(0)).expect("ran").collect::<Result<_, _>>().expect("read");
+        assert!(
+            !options.iter().any(|option| option == "ENABLE_MEMORY_MANAGEMENT"),
+            "one page cache shared by every connection: {options:?}"
+        );
+        assert!(options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"), "allocations counted: {options:?}");
+    }
+
     /// A database is opened while another connection holds the file exclusively (as the
     /// last connection of a process that just stopped does while it checkpoints and
     /// removes the WAL): opening waits for it instead of failing "database is locked".

@@ -3,6 +3,7 @@
 use contracts::ProductQuantity;
 use contracts::inventory::Shortage;
 use kernel::Aggregate;
+use kernel::aggregate::Snapshots;
 use kernel::event_store::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -137,8 +138,10 @@ impl DomainEvent for InventoryEvent {
     ];
 }
 
-/// One product's stock: on hand = available + reserved + unavailable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One product's stock: on hand = available + reserved + unavailable. Its stream gains
+/// events with every order of the product, so it is loaded from a snapshot (its fields, as
+/// JSON; change the shape in `snapshots` when they change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StockItem {
     pub(crate) opened: bool,
     pub(crate) on_hand: i64,
@@ -191,6 +194,10 @@ pub(crate) fn with_alerts(item: &StockItem, product_id: Uuid, change: InventoryE
 
 impl Aggregate for StockItem {
     type Event = InventoryEvent;
+
+    fn snapshots() -> Option<Snapshots<Self>> {
+        Some(Snapshots::json(1))
+    }
 
     fn evolve(&mut self, event: &InventoryEvent) {
         match event {

@@ -346,3 +346,114 @@ on_every_backend!(a_failed_first_unit_takes_only_its_own_work_down, |backend: Ba
         assert_eq!(reader.load(stream).await.unwrap().len(), events, "{stream}");
     }
 });
+
+/// A tally whose stream grows without end, kept as snapshots of shape `SHAPE`. `replayed`
+/// counts the events a load folded from the stream (never stored), so a test can see what a
+/// load read.
+#[derive(Default, Serialize, Deserialize)]
+struct ShapedTally<const SHAPE: i32> {
+    total: u64,
+    #[serde(skip)]
+    replayed: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+enum TallyEvent {
+    Added { n: u64 },
+}
+
+impl kernel::event_store::DomainEvent for TallyEvent {
+    const TYPES: &'static [&'static str] = &["Added"];
+}
+
+/// The tally as first released.
+type Tally = ShapedTally<1>;
+
+impl<const SHAPE: i32> kernel::Aggregate for ShapedTally<SHAPE> {
+    type Event = TallyEvent;
+
+    fn evolve(&mut self, TallyEvent::Added { n }: &TallyEvent) {
+        self.total += n;
+        self.replayed += 1;
+    }
+
+    fn snapshots() -> Option<kernel::aggregate::Snapshots<Self>> {
+        Some(kernel::aggregate::Snapshots::json(SHAPE))
+    }
+}
+
+/// Adds `n` to the tally in `stream` in a unit of its own and returns what the load before
+/// the append saw: (total, events replayed).
+async fn add_to_tally<const SHAPE: i32>(store: &EventStore, stream: &str, n: u64) -> (u64, u64) {
+    let mut uow = store.begin().await.unwrap();
+    let mut tally = uow.load_aggregate::<ShapedTally<SHAPE>>(stream).await.unwrap();
+    let seen = (tally.state.total, tally.state.replayed);
+    uow.append_decided(stream, &mut tally, &[TallyEvent::Added { n }], &Metadata::default()).await.unwrap();
+    uow.commit().await.unwrap();
+    seen
+}
+
+on_every_backend!(a_long_stream_loads_from_its_snapshot_and_the_events_after_it, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let every = kernel::aggregate::SNAPSHOT_EVERY;
+    let appends = 3 * every + 5;
+    let mut most_replayed = 0;
+    for n in 1..=appends {
+        let (total, replayed) = add_to_tally::<1>(store, "tally", u64::try_from(n).unwrap()).await;
+        assert_eq!(total, u64::try_from((n - 1) * n / 2).unwrap(), "the state before append {n}");
+        most_replayed = most_replayed.max(replayed);
+    }
+    assert!(most_replayed < u64::try_from(every).unwrap(), "a load replayed {most_replayed} events");
+
+    let mut uow = store.begin().await.unwrap();
+    let tally = uow.load_aggregate::<Tally>("tally").await.unwrap();
+    assert_eq!(tally.state.total, u64::try_from(appends * (appends + 1) / 2).unwrap());
+    assert_eq!((tally.version, tally.state.replayed), (appends, 5), "the snapshot at {} and 5 events", 3 * every);
+    drop(uow);
+    assert_eq!(store.load("tally").await.unwrap().len(), usize::try_from(appends).unwrap(), "the stream is whole");
+});
+
+on_every_backend!(a_snapshot_rolled_back_with_its_events_is_not_read, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let every = kernel::aggregate::SNAPSHOT_EVERY;
+    for _ in 1..every {
+        add_to_tally::<1>(store, "tally", 1).await;
+    }
+    // The append that makes a snapshot due, rolled back: its snapshot goes with it.
+    let mut uow = store.begin().await.unwrap();
+    let mut tally = uow.load_aggregate::<Tally>("tally").await.unwrap();
+    uow.append_decided("tally", &mut tally, &[TallyEvent::Added { n: 100 }], &Metadata::default()).await.unwrap();
+    drop(uow);
+
+    let (total, replayed) = add_to_tally::<1>(store, "tally", 1).await;
+    assert_eq!((total, replayed), (u64::try_from(every - 1).unwrap(), u64::try_from(every - 1).unwrap()));
+    let mut uow = store.begin().await.unwrap();
+    let tally = uow.load_aggregate::<Tally>("tally").await.unwrap();
+    assert_eq!(
+        (tally.state.total, tally.state.replayed),
+        (u64::try_from(every).unwrap(), 0),
+        "the snapshot at {every}"
+    );
+});
+
+on_every_backend!(a_snapshot_of_another_shape_is_replaced_not_read, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let every = kernel::aggregate::SNAPSHOT_EVERY;
+    for _ in 0..every {
+        add_to_tally::<1>(store, "tally", 1).await;
+    }
+    let mut uow = store.begin().await.unwrap();
+    assert_eq!(uow.load_aggregate::<Tally>("tally").await.unwrap().state.replayed, 0, "read from the snapshot");
+    drop(uow);
+    // A release changes the state's shape: its first load replays the stream, and its
+    // first append stores a snapshot of the new shape.
+    let (total, replayed) = add_to_tally::<2>(store, "tally", 1).await;
+    assert_eq!((total, replayed), (u64::try_from(every).unwrap(), u64::try_from(every).unwrap()));
+    let mut uow = store.begin().await.unwrap();
+    let tally = uow.load_aggregate::<ShapedTally<2>>("tally").await.unwrap();
+    assert_eq!((tally.state.total, tally.state.replayed), (u64::try_from(every + 1).unwrap(), 0));
+});

@@ -578,9 +578,7 @@ impl UnitOfWork {
 
     /// Loads a stream inside this transaction (sees this transaction's own appends).
     pub async fn load(&mut self, stream_id: &str) -> Result<Vec<RecordedEvent>, StoreError> {
-        let sql = format!("{} where stream_id = $1 order by stream_version", self.store.select_columns());
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).fetch_all(self.member.conn()).await?;
-        rows.iter().map(|row| self.store.decode_row(row)).collect()
+        self.load_after(stream_id, 0).await
     }
 
     /// The events of `stream_id` after version `after`, in version order (the rest of a

@@ -394,6 +394,14 @@ async fn add_to_tally<const SHAPE: i32>(store: &EventStore, stream: &str, n: u64
     seen
 }
 
+/// The tally in `stream` as a load reads it in a unit of its own: (total, events replayed,
+/// stream version).
+async fn stored_tally<const SHAPE: i32>(store: &EventStore, stream: &str) -> (u64, u64, i64) {
+    let mut uow = store.begin().await.unwrap();
+    let tally = uow.load_aggregate::<ShapedTally<SHAPE>>(stream).await.unwrap();
+    (tally.state.total, tally.state.replayed, tally.version)
+}
+
 on_every_backend!(a_long_stream_loads_from_its_snapshot_and_the_events_after_it, |backend: Backend| async move {
     let fixture = store(&backend).await;
     let store = &fixture.store;
@@ -407,11 +415,9 @@ on_every_backend!(a_long_stream_loads_from_its_snapshot_and_the_events_after_it,
     }
     assert!(most_replayed < u64::try_from(every).unwrap(), "a load replayed {most_replayed} events");
 
-    let mut uow = store.begin().await.unwrap();
-    let tally = uow.load_aggregate::<Tally>("tally").await.unwrap();
-    assert_eq!(tally.state.total, u64::try_from(appends * (appends + 1) / 2).unwrap());
-    assert_eq!((tally.version, tally.state.replayed), (appends, 5), "the snapshot at {} and 5 events", 3 * every);
-    drop(uow);
+    let (total, replayed, version) = stored_tally::<1>(store, "tally").await;
+    assert_eq!(total, u64::try_from(appends * (appends + 1) / 2).unwrap());
+    assert_eq!((version, replayed), (appends, 5), "the snapshot at {} and 5 events", 3 * every);
     assert_eq!(store.load("tally").await.unwrap().len(), usize::try_from(appends).unwrap(), "the stream is whole");
 });
 
@@ -430,13 +436,8 @@ on_every_backend!(a_snapshot_rolled_back_with_its_events_is_not_read, |backend: 
 
     let (total, replayed) = add_to_tally::<1>(store, "tally", 1).await;
     assert_eq!((total, replayed), (u64::try_from(every - 1).unwrap(), u64::try_from(every - 1).unwrap()));
-    let mut uow = store.begin().await.unwrap();
-    let tally = uow.load_aggregate::<Tally>("tally").await.unwrap();
-    assert_eq!(
-        (tally.state.total, tally.state.replayed),
-        (u64::try_from(every).unwrap(), 0),
-        "the snapshot at {every}"
-    );
+    let (total, replayed, _) = stored_tally::<1>(store, "tally").await;
+    assert_eq!((total, replayed), (u64::try_from(every).unwrap(), 0), "the snapshot at {every}");
 });
 
 on_every_backend!(a_snapshot_of_another_shape_is_replaced_not_read, |backend: Backend| async move {
@@ -446,14 +447,11 @@ on_every_backend!(a_snapshot_of_another_shape_is_replaced_not_read, |backend: Ba
     for _ in 0..every {
         add_to_tally::<1>(store, "tally", 1).await;
     }
-    let mut uow = store.begin().await.unwrap();
-    assert_eq!(uow.load_aggregate::<Tally>("tally").await.unwrap().state.replayed, 0, "read from the snapshot");
-    drop(uow);
+    assert_eq!(stored_tally::<1>(store, "tally").await.1, 0, "read from the snapshot");
     // A release changes the state's shape: its first load replays the stream, and its
     // first append stores a snapshot of the new shape.
     let (total, replayed) = add_to_tally::<2>(store, "tally", 1).await;
     assert_eq!((total, replayed), (u64::try_from(every).unwrap(), u64::try_from(every).unwrap()));
-    let mut uow = store.begin().await.unwrap();
-    let tally = uow.load_aggregate::<ShapedTally<2>>("tally").await.unwrap();
-    assert_eq!((tally.state.total, tally.state.replayed), (u64::try_from(every + 1).unwrap(), 0));
+    let (total, replayed, _) = stored_tally::<2>(store, "tally").await;
+    assert_eq!((total, replayed), (u64::try_from(every + 1).unwrap(), 0));
 });

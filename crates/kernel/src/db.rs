@@ -393,13 +393,14 @@ impl Db {
             }
         };
         let reader = Reader { pool: pool(2), in_place: Some(Arc::new(SqliteReaders::new(&path))) };
+        let writer = Arc::new(tokio::sync::Mutex::new(writer));
         let background = tokio_util::sync::CancellationToken::new();
-        spawn_checkpoints(&path, background.clone());
+        spawn_checkpoints(&path, writer.clone(), background.clone());
         Ok(Db {
             inner: Arc::new(DbInner {
                 backend: Backend::Sqlite,
                 reader,
-                writer: Writer::Sqlite(Arc::new(tokio::sync::Mutex::new(writer))),
+                writer: Writer::Sqlite(writer),
                 name: name.to_owned(),
                 groups: CommitGroups::new(1),
                 background,

@@ -134,7 +134,10 @@ impl SqliteWriter {
     /// blocking is allowed.
     pub(crate) fn open(path: &Path) -> Result<SqliteWriter, sqlx::Error> {
         let session = Session::open(path, LOCK_WAIT)?;
-        session.connection.execute_batch("pragma wal_autocheckpoint = 0").map_err(to_sqlx)?;
+        session
+            .connection
+            .execute_batch(&format!("pragma wal_autocheckpoint = 0; pragma journal_size_limit = {WAL_SIZE_LIMIT};"))
+            .map_err(to_sqlx)?;
         // From here, waiting for another process's writer is done by `begin`, asynchronously.
         session.connection.busy_timeout(Duration::ZERO).map_err(to_sqlx)?;
         Ok(SqliteWriter { session: Some(session) })
@@ -442,12 +445,34 @@ pub(crate) type WriterGuard = tokio::sync::OwnedMutexGuard<SqliteWriter>;
 /// How often the WAL's committed pages are copied into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
+/// How many pages the WAL may hold before a checkpoint makes it start over (16 MiB of 4 KiB
+/// pages). Below it, passive checkpoints alone keep up.
+const RESTART_AFTER_PAGES: i64 = 4096;
+
+/// How long a restarting checkpoint waits for readers still on older pages of the WAL.
+const RESTART_READER_WAIT: Duration = Duration::from_millis(100);
+
+/// The size SQLite cuts the WAL file back to when it starts over, so one burst of writes
+/// does not keep its disk space for good.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// Copies the WAL of the database file at `path` into the file every [`CHECKPOINT_EVERY`],
 /// on a blocking thread with a connection of its own, until `stop` is cancelled. SQLite's
 /// automatic checkpoint would run inside the commit that crosses 1,000 pages, on the
 /// runtime's thread, and end in an fsync. A passive checkpoint waits for no reader or
 /// writer: it copies what no reader still needs, and the rest next time.
-pub(crate) fn spawn_checkpoints(path: &Path, stop: tokio_util::sync::CancellationToken) {
+///
+/// Passive checkpoints alone never let the WAL start over under steady writes: SQLite
+/// rewinds it only when a write begins with every page copied back, and a commit always
+/// lands between two passes. So when a pass finds [`RESTART_AFTER_PAGES`] or more, the
+/// checkpoint takes `writer` between two transactions, copies the few pages committed since
+/// its pass, waits (up to [`RESTART_READER_WAIT`]) for readers to leave the WAL, and lets
+/// go: the next commit writes from the WAL's start, and the file stays bounded.
+pub(crate) fn spawn_checkpoints(
+    path: &Path,
+    writer: Arc<tokio::sync::Mutex<SqliteWriter>>,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let path = path.to_owned();
     tokio::spawn(async move {
         let mut kept: Option<rusqlite::Connection> = None;
@@ -457,22 +482,44 @@ pub(crate) fn spawn_checkpoints(path: &Path, stop: tokio_util::sync::Cancellatio
                 () = stop.cancelled() => return,
             }
             let (file, taken) = (path.clone(), kept.take());
-            let checkpointed = tokio::task::spawn_blocking(move || {
+            let passed = tokio::task::spawn_blocking(move || {
                 let connection = match taken {
                     Some(connection) => connection,
-                    None => rusqlite::Connection::open(&file)?,
+                    None => {
+                        let connection = rusqlite::Connection::open(&file)?;
+                        connection.busy_timeout(RESTART_READER_WAIT)?;
+                        connection
+                    }
                 };
-                connection.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()))?;
-                Ok::<_, rusqlite::Error>(connection)
+                let pages = checkpoint(&connection, "passive")?;
+                Ok::<_, rusqlite::Error>((connection, pages))
             })
             .await;
-            match checkpointed {
+            let connection = match passed {
+                Ok(Ok((connection, pages))) if pages >= RESTART_AFTER_PAGES => {
+                    let _between_transactions = tokio::select! {
+                        guard = writer.lock() => guard,
+                        () = stop.cancelled() => return,
+                    };
+                    tokio::task::spawn_blocking(move || checkpoint(&connection, "restart").map(|_| connection)).await
+                }
+                Ok(Ok((connection, _))) => Ok(Ok(connection)),
+                Ok(Err(error)) => Ok(Err(error)),
+                Err(error) => Err(error),
+            };
+            match connection {
                 Ok(Ok(connection)) => kept = Some(connection),
                 Ok(Err(error)) => tracing::warn!(path = %path.display(), %error, "WAL checkpoint failed; trying again"),
                 Err(error) => tracing::warn!(path = %path.display(), %error, "WAL checkpoint did not finish"),
             }
         }
     });
+}
+
+/// Runs a checkpoint in `mode` and returns how many pages the WAL held. A restart that
+/// could not wait out a reader is not a failure: the next pass tries again.
+fn checkpoint(connection: &rusqlite::Connection, mode: &str) -> Result<i64, rusqlite::Error> {
+    connection.query_row(&format!("pragma wal_checkpoint({mode})"), [], |row| row.get(1))
 }
 
 /// Where a statement runs in place: the writer in a transaction, or a reader.
@@ -630,6 +677,55 @@ mod tests {
             "one page cache shared by every connection: {options:?}"
         );
         assert!(options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"), "allocations counted: {options:?}");
+    }
+
+    /// Commits land steadily while readers keep reading, as in a shop under load: the WAL
+    /// still starts over, so its file stays a fraction of all that was written instead of
+    /// growing with it until the disk is full.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_starts_over_under_steady_writes_and_reads() {
+        const COMMITS: usize = 1024;
+        const NOTE: usize = 64 * 1024;
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = database(&dir).await;
+        let writing = tokio_util::sync::CancellationToken::new();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, writing) = (db.clone(), writing.clone());
+                tokio::spawn(async move {
+                    while !writing.is_cancelled() {
+                        let _: i64 = sqlx::query_scalar("select count(*) from items")
+                            .fetch_one(db.reader())
+                            .await
+                            .expect("counted");
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        let wal = dir.path().join("in_place.db-wal");
+        let mut largest = 0;
+        for commit in 0..COMMITS {
+            let mut tx = db.begin().await.expect("a transaction");
+            sqlx::query("insert into items (id, n, note) values ($1, $2, $3)")
+                .bind(format!("item {commit}"))
+                .bind(i64::try_from(commit).expect("small"))
+                .bind("x".repeat(NOTE))
+                .execute(&mut *tx)
+                .await
+                .expect("inserted");
+            tx.commit().await.expect("committed");
+            largest = largest.max(std::fs::metadata(&wal).expect("the WAL").len());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        writing.cancel();
+        for reader in readers {
+            reader.await.expect("the reader read to the end");
+        }
+        let written = (COMMITS * NOTE) as u64;
+        assert!(largest < written / 2, "the WAL grew to {largest} bytes for {written} written");
+        let count: i64 = sqlx::query_scalar("select count(*) from items").fetch_one(db.reader()).await.expect("count");
+        assert_eq!(count, i64::try_from(COMMITS).expect("small"), "every commit is kept");
     }
 
     /// A database is opened while another connection holds the file exclusively (as the

@@ -337,7 +337,7 @@ impl Publisher<'_> {
         if self.confirmed == self.saved {
             return Ok(());
         }
-        let mut uow = self.relay.source.begin().await?;
+        let mut uow = self.relay.source.begin_derived().await?;
         uow.save_checkpoint(&self.relay.checkpoint_name(), self.confirmed).await?;
         uow.commit().await?;
         self.saved = self.confirmed;

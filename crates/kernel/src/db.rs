@@ -22,6 +22,11 @@ use crate::sqlite_in_place::{SqliteReaders, SqliteWriter, Target, WriterGuard, s
 /// [`POSTGRES_CONNECTIONS`] while it is open; the others serve reads and plain transactions).
 const POSTGRES_COMMIT_LANES: usize = 2;
 
+/// How a PostgreSQL transaction begins whose commit need not wait for the WAL flush: one
+/// whose loss in a crash of the cluster is made good afterwards (see
+/// [`crate::event_store::EventStore::begin_derived`]).
+pub(crate) const BEGIN_WITHOUT_WAITING_FOR_DISK: &str = "begin; set local synchronous_commit = off";
+
 /// Connections per PostgreSQL context database.
 const POSTGRES_CONNECTIONS: u32 = 5;
 
@@ -514,9 +519,10 @@ impl Db {
         }
     }
 
-    /// A place for a unit of work in the database's open commit group (see
-    /// [`crate::group_commit`]).
-    pub(crate) async fn join_group(&self) -> Result<Member, sqlx::Error> {
+    /// A place in the database's open commit group (see [`crate::group_commit`]): for a
+    /// unit of work, or for a short write of one's own that may share its commit, and its
+    /// WAL flush, with the units around it. Its commit returns once the group's is durable.
+    pub async fn join_group(&self) -> Result<Member, sqlx::Error> {
         self.inner.groups.join(self).await
     }
 

@@ -402,7 +402,7 @@ impl Subscription {
             }
             position
         };
-        let mut uow = self.sink.begin().await?;
+        let mut uow = self.sink.begin_derived().await?;
         uow.save_checkpoint(&self.checkpoint_name, position).await?;
         uow.commit().await?;
         let mut progress = self.progress.lock().expect("progress lock");

@@ -454,11 +454,33 @@ impl EventStore {
     /// Starts a unit of work: one database transaction for appends, inbox and read models.
     pub async fn begin(&self) -> Result<UnitOfWork, StoreError> {
         Ok(UnitOfWork {
-            member: self.db.join_group().await?,
+            work: Work::Grouped(self.db.join_group().await?),
             store: self.clone(),
             appended: false,
             after_commit: Vec::new(),
         })
+    }
+
+    /// Starts a unit of work whose writes a crash may lose because they are made again
+    /// from durable events afterwards: a read model moved together with its checkpoint, or
+    /// a delivery checkpoint, whose loss only means the same messages are delivered again
+    /// (and the inbox drops them). It must append no events and take no effect of its own.
+    ///
+    /// On PostgreSQL it commits in a transaction of its own without waiting for the WAL
+    /// flush (`synchronous_commit = off`): what it wrote is visible at once, and reaches the
+    /// disk with the next flush, at the latest PostgreSQL's WAL writer's (200 ms). The WAL is
+    /// one sequence, so whatever a later durable commit read from it is on disk before that
+    /// commit is. A crash in between undoes the read model and its checkpoint together, and
+    /// the reader applies the same events again. Units whose effects must be durable before
+    /// they are acknowledged keep their commit groups, and their flushes, to themselves. On
+    /// SQLite, whose commits never wait for the disk (`synchronous = normal`), it is an
+    /// ordinary unit in the commit group.
+    pub async fn begin_derived(&self) -> Result<UnitOfWork, StoreError> {
+        let work = match self.db.backend() {
+            Backend::Postgres => Work::Alone(self.db.begin_with(crate::db::BEGIN_WITHOUT_WAITING_FOR_DISK).await?),
+            Backend::Sqlite => Work::Grouped(self.db.join_group().await?),
+        };
+        Ok(UnitOfWork { work, store: self.clone(), appended: false, after_commit: Vec::new() })
     }
 
     /// Loads a whole stream in version order (empty when it does not exist).
@@ -554,11 +576,28 @@ async fn refuse_if_ahead_of_cluster(db: &Db) -> Result<(), crate::db::DbError> {
     Err(crate::db::DbError::AheadOfCluster { context: db.name().to_owned(), saved, next, epoch: (saved >> 32) + 1 })
 }
 
+/// Where a unit of work's statements run.
+enum Work {
+    /// In the database's open commit group, beside other units.
+    Grouped(Member),
+    /// In a transaction of its own.
+    Alone(crate::db::Tx),
+}
+
+impl Work {
+    fn conn(&mut self) -> &mut crate::db::Conn {
+        match self {
+            Work::Grouped(member) => member.conn(),
+            Work::Alone(tx) => tx,
+        }
+    }
+}
+
 /// One transaction over a context's database: appends, inbox marks, read-model and
 /// checkpoint writes commit or roll back together. Dropping it without
 /// [`UnitOfWork::commit`] rolls back.
 pub struct UnitOfWork {
-    member: Member,
+    work: Work,
     store: EventStore,
     appended: bool,
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
@@ -573,7 +612,7 @@ impl UnitOfWork {
 
     /// The connection, for a slice's own SQL inside this transaction.
     pub fn conn(&mut self) -> &mut crate::db::Conn {
-        self.member.conn()
+        self.work.conn()
     }
 
     /// Loads a stream inside this transaction (sees this transaction's own appends).
@@ -588,7 +627,7 @@ impl UnitOfWork {
             "{} where stream_id = $1 and stream_version > $2 order by stream_version",
             self.store.select_columns()
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).bind(after).fetch_all(self.member.conn()).await?;
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(stream_id).bind(after).fetch_all(self.work.conn()).await?;
         rows.iter().map(|row| self.store.decode_row(row)).collect()
     }
 
@@ -664,7 +703,7 @@ impl UnitOfWork {
                 .bind(now.clone());
         }
         let conflict = |actual| StoreError::Conflict { stream_id: stream_id.to_owned(), expected, actual };
-        let inserted = query.fetch_all(self.member.conn()).await.map_err(|error| match &error {
+        let inserted = query.fetch_all(self.work.conn()).await.map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => conflict(expected + 1),
             _ => error.into(),
         })?;
@@ -672,7 +711,7 @@ impl UnitOfWork {
             let actual: i64 =
                 sqlx::query_scalar("select coalesce(max(stream_version), 0) from events where stream_id = $1")
                     .bind(stream_id)
-                    .fetch_one(self.member.conn())
+                    .fetch_one(self.work.conn())
                     .await?;
             return Err(conflict(actual));
         }
@@ -695,7 +734,7 @@ impl UnitOfWork {
         .bind(envelope.message_id.to_string())
         .bind(&envelope.message_type)
         .bind(crate::time::format(self.store.clock.now()))
-        .execute(self.member.conn())
+        .execute(self.work.conn())
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
@@ -740,7 +779,7 @@ impl UnitOfWork {
         .bind(position.transaction)
         .bind(position.sequence)
         .bind(crate::time::format(self.store.clock.now()))
-        .execute(self.member.conn())
+        .execute(self.work.conn())
         .await?;
         Ok(())
     }
@@ -762,7 +801,7 @@ impl UnitOfWork {
         .bind(&now)
         .bind(from.transaction)
         .bind(from.sequence)
-        .execute(self.member.conn())
+        .execute(self.work.conn())
         .await?;
         if moved.rows_affected() == 1 {
             return Ok(true);
@@ -778,7 +817,7 @@ impl UnitOfWork {
         .bind(to.transaction)
         .bind(to.sequence)
         .bind(&now)
-        .execute(self.member.conn())
+        .execute(self.work.conn())
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
@@ -791,7 +830,7 @@ impl UnitOfWork {
         if self.store.db.backend() == Backend::Postgres {
             sqlx::query("select pg_advisory_xact_lock(hashtext($1))::text")
                 .bind(name)
-                .execute(self.member.conn())
+                .execute(self.work.conn())
                 .await?;
         }
         Ok(())
@@ -800,8 +839,11 @@ impl UnitOfWork {
     /// Commits, then wakes this process's catch-up readers if anything was appended and runs
     /// what waited on the commit ([`UnitOfWork::on_commit`]).
     pub async fn commit(self) -> Result<(), StoreError> {
-        let UnitOfWork { member, store, appended, after_commit } = self;
-        member.commit().await?;
+        let UnitOfWork { work, store, appended, after_commit } = self;
+        match work {
+            Work::Grouped(member) => member.commit().await?,
+            Work::Alone(tx) => tx.commit().await?,
+        }
         if appended {
             store.appended.send_modify(|generation| *generation = generation.wrapping_add(1));
         }

@@ -165,7 +165,7 @@ impl CommitGroups {
 }
 
 /// One unit of work's place in a group: the shared transaction, while the unit runs.
-pub(crate) struct Member {
+pub struct Member {
     /// Held from joining until committing: no other unit uses the connection meanwhile.
     guard: Option<OwnedMutexGuard<Slot>>,
     group: u64,
@@ -182,13 +182,13 @@ pub(crate) struct Member {
 
 impl Member {
     /// The shared transaction's connection.
-    pub(crate) fn conn(&mut self) -> &mut crate::db::Conn {
+    pub fn conn(&mut self) -> &mut crate::db::Conn {
         let guard = self.guard.as_mut().expect("a member holds the slot until it commits");
         &mut guard.open.as_mut().expect("a member's group is open").tx
     }
 
     /// Keeps this unit's work and returns once the group holding it has committed.
-    pub(crate) async fn commit(mut self) -> Result<(), crate::event_store::StoreError> {
+    pub async fn commit(mut self) -> Result<(), crate::event_store::StoreError> {
         let mut guard = self.guard.take().expect("a member holds the slot until it commits");
         let open = guard.open.as_mut().expect("a member's group is open");
         if self.savepoint {

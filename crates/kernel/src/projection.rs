@@ -82,7 +82,7 @@ impl ProjectionRunner {
                 self.progress.send_replace(after);
                 return Ok(applied);
             };
-            let mut uow = self.store.begin().await?;
+            let mut uow = self.store.begin_derived().await?;
             if !uow.advance_checkpoint(&name, after, last).await? {
                 // Another runner applied this batch first: rolled back; read where it got to.
                 *cursor = None;

@@ -455,3 +455,36 @@ on_every_backend!(a_snapshot_of_another_shape_is_replaced_not_read, |backend: Ba
     let (total, replayed, _) = stored_tally::<2>(store, "tally").await;
     assert_eq!((total, replayed), (u64::try_from(every + 1).unwrap(), 0));
 });
+
+// Derived work (a read model with its checkpoint, a delivery checkpoint) commits and rolls
+// back as any unit does; on PostgreSQL its commit alone does not wait for the WAL flush,
+// while an ordinary unit's still does.
+on_every_backend!(derived_work_commits_without_waiting_for_the_disk, |backend: Backend| async move {
+    let fixture = store(&backend).await;
+    let store = &fixture.store;
+    let on_postgres = matches!(backend, Backend::Postgres(_));
+    let moved = Position { transaction: 0, sequence: 7 };
+
+    let mut abandoned = store.begin_derived().await.unwrap();
+    abandoned.save_checkpoint("derived", moved).await.unwrap();
+    drop(abandoned);
+    assert_eq!(store.checkpoint("derived").await.unwrap(), Position::default(), "a dropped unit keeps nothing");
+
+    let mut derived = store.begin_derived().await.unwrap();
+    derived.save_checkpoint("derived", moved).await.unwrap();
+    if on_postgres {
+        assert_eq!(synchronous_commit(&mut derived).await, "off");
+    }
+    derived.commit().await.unwrap();
+    assert_eq!(store.checkpoint("derived").await.unwrap(), moved);
+
+    if on_postgres {
+        let mut effect = store.begin().await.unwrap();
+        assert_eq!(synchronous_commit(&mut effect).await, "on", "units with effects still wait for the disk");
+        effect.commit().await.unwrap();
+    }
+});
+
+async fn synchronous_commit(uow: &mut kernel::event_store::UnitOfWork) -> String {
+    sqlx::query_scalar("show synchronous_commit").fetch_one(uow.conn()).await.expect("the setting")
+}

@@ -36,8 +36,16 @@ const STRAGGLER_CHECK: Duration = Duration::from_millis(5);
 /// version conflict anyway; giving up soon makes it one.
 const BEGIN_WITH_LOCK_LIMIT: &str = "begin; set local lock_timeout = '100ms'";
 
-/// The savepoint each unit runs in (one unit at a time, so one name serves).
-const SAVEPOINT: &str = "unit_of_work";
+/// Starts the savepoint each unit runs in (one unit at a time, so one name serves).
+const START_SAVEPOINT: &str = "savepoint unit_of_work";
+
+/// Starts a unit's savepoint after releasing the one the unit before it kept its work in,
+/// in one round trip: a committing unit leaves its savepoint for the next unit, or the
+/// group's commit, to release.
+const RELEASE_AND_START_SAVEPOINT: &str = "release savepoint unit_of_work; savepoint unit_of_work";
+
+/// Undoes a dropped unit's work, and ends its savepoint, in one round trip.
+const UNDO_SAVEPOINT: &str = "rollback to savepoint unit_of_work; release savepoint unit_of_work";
 
 /// A group's commit failed: nothing of its units took effect.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -80,6 +88,9 @@ struct OpenGroup {
     tx: Tx,
     /// Units whose work is in the transaction and awaits its commit.
     members: usize,
+    /// Whether the last unit's savepoint, which holds its kept work, is still to be
+    /// released (by the next unit's, or by the commit).
+    savepoint_kept: bool,
     outcome: watch::Sender<Outcome>,
 }
 
@@ -122,7 +133,7 @@ impl CommitGroups {
         if guard.open.is_none() {
             let tx = db.begin_with(BEGIN_WITH_LOCK_LIMIT).await?;
             let id = self.next_group.fetch_add(1, Ordering::Relaxed);
-            guard.open = Some(OpenGroup { id, tx, members: 0, outcome: watch::channel(None).0 });
+            guard.open = Some(OpenGroup { id, tx, members: 0, savepoint_kept: false, outcome: watch::channel(None).0 });
         }
         let open = guard.open.as_mut().expect("opened above");
         let group = open.id;
@@ -130,12 +141,13 @@ impl CommitGroups {
         // the whole transaction down with it, which holds nothing else (under light load, the
         // common case, a unit pays no savepoint at all).
         let savepoint = open.members > 0;
-        if savepoint
-            && let Err(error) =
-                sqlx::query(sqlx::AssertSqlSafe(format!("savepoint {SAVEPOINT}"))).execute(&mut *open.tx).await
-        {
-            let _ = finish(guard, Some(error.to_string())).await;
-            return Err(error);
+        if savepoint {
+            let start = if open.savepoint_kept { RELEASE_AND_START_SAVEPOINT } else { START_SAVEPOINT };
+            open.savepoint_kept = false;
+            if let Err(error) = sqlx::raw_sql(start).execute(&mut *open.tx).await {
+                let _ = finish(guard, Some(error.to_string())).await;
+                return Err(error);
+            }
         }
         metrics::histogram!("emporium_unit_of_work_queued_seconds", "database" => db.name().to_owned())
             .record(asked.elapsed().as_secs_f64());
@@ -191,14 +203,9 @@ impl Member {
     pub async fn commit(mut self) -> Result<(), crate::event_store::StoreError> {
         let mut guard = self.guard.take().expect("a member holds the slot until it commits");
         let open = guard.open.as_mut().expect("a member's group is open");
-        if self.savepoint {
-            let release = sqlx::query(sqlx::AssertSqlSafe(format!("release savepoint {SAVEPOINT}")));
-            if let Err(error) = release.execute(&mut *open.tx).await {
-                // The connection is in doubt: end the whole group rather than commit part of a unit.
-                let _ = finish(guard, Some(error.to_string())).await;
-                return Err(error.into());
-            }
-        }
+        // The unit's savepoint stays until the next unit starts its own or the group
+        // commits, either of which releases it without a round trip of its own.
+        open.savepoint_kept = self.savepoint;
         open.members += 1;
         metrics::histogram!("emporium_unit_of_work_held_seconds", "database" => self.database.clone())
             .record(self.joined.elapsed().as_secs_f64());
@@ -247,12 +254,7 @@ impl Drop for Member {
             }
             let guard = abandoned.0.as_mut().expect("held until undone");
             let open = guard.open.as_mut().expect("a member's group is open");
-            let rollback = format!("rollback to savepoint {SAVEPOINT}");
-            let mut undone = sqlx::query(sqlx::AssertSqlSafe(rollback)).execute(&mut *open.tx).await;
-            if undone.is_ok() {
-                let release = format!("release savepoint {SAVEPOINT}");
-                undone = sqlx::query(sqlx::AssertSqlSafe(release)).execute(&mut *open.tx).await;
-            }
+            let undone = sqlx::raw_sql(UNDO_SAVEPOINT).execute(&mut *open.tx).await;
             let guard = abandoned.0.take().expect("held until undone");
             match undone {
                 Err(error) => drop(finish(guard, Some(error.to_string())).await),

@@ -452,6 +452,42 @@ const RESTART_AFTER_PAGES: i64 = 4096;
 /// How long a restarting checkpoint waits for readers still on older pages of the WAL.
 const RESTART_READER_WAIT: Duration = Duration::from_millis(100);
 
+/// A passive pass this quick leaves few pages for a restart right after it to copy.
+const QUICK_PASS: Duration = Duration::from_millis(20);
+
+/// Passive passes at most before a restart, however slow each was.
+const MOST_PASSES_BEFORE_RESTART: u32 = 4;
+
+/// The most passes a restart is put off for after readers kept it from finishing (8 s).
+const MOST_PASSES_PUT_OFF: u32 = 32;
+
+/// When to try the next restart. Writes wait while one runs, up to [`RESTART_READER_WAIT`]
+/// for readers; a long read (a report, a rebuild) would make every pass wait in full, so
+/// after a restart readers kept from finishing, the next is put off for twice as many
+/// passes as the last (1, 2, 4, … [`MOST_PASSES_PUT_OFF`]), and one that finishes ends that.
+#[derive(Debug, Default)]
+struct RestartPacing {
+    put_off: u32,
+    passes_to_skip: u32,
+}
+
+impl RestartPacing {
+    /// Whether this pass, which found the WAL long enough, tries a restart.
+    fn due(&mut self) -> bool {
+        if self.passes_to_skip == 0 {
+            return true;
+        }
+        self.passes_to_skip -= 1;
+        false
+    }
+
+    /// Takes note of how a restart went.
+    fn record(&mut self, finished: bool) {
+        self.put_off = if finished { 0 } else { (self.put_off * 2).clamp(1, MOST_PASSES_PUT_OFF) };
+        self.passes_to_skip = self.put_off;
+    }
+}
+
 /// The size SQLite cuts the WAL file back to when it starts over, so one burst of writes
 /// does not keep its disk space for good.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -467,7 +503,8 @@ const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 /// lands between two passes. So when a pass finds [`RESTART_AFTER_PAGES`] or more, the
 /// checkpoint takes `writer` between two transactions, copies the few pages committed since
 /// its pass, waits (up to [`RESTART_READER_WAIT`]) for readers to leave the WAL, and lets
-/// go: the next commit writes from the WAL's start, and the file stays bounded.
+/// go: the next commit writes from the WAL's start, and the file stays bounded. Restarts
+/// that readers keep from finishing are spaced out ([`RestartPacing`]).
 pub(crate) fn spawn_checkpoints(
     path: &Path,
     writer: Arc<tokio::sync::Mutex<SqliteWriter>>,
@@ -476,6 +513,7 @@ pub(crate) fn spawn_checkpoints(
     let path = path.to_owned();
     tokio::spawn(async move {
         let mut kept: Option<rusqlite::Connection> = None;
+        let mut pacing = RestartPacing::default();
         loop {
             tokio::select! {
                 () = tokio::time::sleep(CHECKPOINT_EVERY) => {}
@@ -491,17 +529,36 @@ pub(crate) fn spawn_checkpoints(
                         connection
                     }
                 };
-                let pages = checkpoint(&connection, "passive")?;
+                // A restart copies, with writes waiting, what was committed during the pass
+                // before it: after a slow pass (a backlog a long read held up), pass again
+                // until one is quick, so that tail is short.
+                let mut passes = 1;
+                let pages = loop {
+                    let started = Instant::now();
+                    let pages = checkpoint(&connection, "passive")?.pages;
+                    if started.elapsed() < QUICK_PASS || passes == MOST_PASSES_BEFORE_RESTART {
+                        break pages;
+                    }
+                    passes += 1;
+                };
                 Ok::<_, rusqlite::Error>((connection, pages))
             })
             .await;
             let connection = match passed {
-                Ok(Ok((connection, pages))) if pages >= RESTART_AFTER_PAGES => {
+                Ok(Ok((connection, pages))) if pages >= RESTART_AFTER_PAGES && pacing.due() => {
                     let _between_transactions = tokio::select! {
                         guard = writer.lock() => guard,
                         () = stop.cancelled() => return,
                     };
-                    tokio::task::spawn_blocking(move || checkpoint(&connection, "restart").map(|_| connection)).await
+                    let restarted = tokio::task::spawn_blocking(move || {
+                        let finished = checkpoint(&connection, "restart")?.readers_done;
+                        Ok((connection, finished))
+                    })
+                    .await;
+                    if let Ok(Ok((_, finished))) = &restarted {
+                        pacing.record(*finished);
+                    }
+                    restarted.map(|outcome| outcome.map(|(connection, _)| connection))
                 }
                 Ok(Ok((connection, _))) => Ok(Ok(connection)),
                 Ok(Err(error)) => Ok(Err(error)),
@@ -516,10 +573,21 @@ pub(crate) fn spawn_checkpoints(
     });
 }
 
-/// Runs a checkpoint in `mode` and returns how many pages the WAL held. A restart that
-/// could not wait out a reader is not a failure: the next pass tries again.
-fn checkpoint(connection: &rusqlite::Connection, mode: &str) -> Result<i64, rusqlite::Error> {
-    connection.query_row(&format!("pragma wal_checkpoint({mode})"), [], |row| row.get(1))
+/// What a checkpoint reports.
+struct Checkpointed {
+    /// Whether no reader or writer kept it from finishing: for a restart, whether the next
+    /// commit writes from the WAL's start.
+    readers_done: bool,
+    /// The pages the WAL held.
+    pages: i64,
+}
+
+/// Runs a checkpoint in `mode`. One that could not wait out a reader is not a failure:
+/// a later pass tries again.
+fn checkpoint(connection: &rusqlite::Connection, mode: &str) -> Result<Checkpointed, rusqlite::Error> {
+    connection.query_row(&format!("pragma wal_checkpoint({mode})"), [], |row| {
+        Ok(Checkpointed { readers_done: row.get::<_, i64>(0)? == 0, pages: row.get(1)? })
+    })
 }
 
 /// Where a statement runs in place: the writer in a transaction, or a reader.
@@ -726,6 +794,22 @@ mod tests {
         assert!(largest < written / 2, "the WAL grew to {largest} bytes for {written} written");
         let count: i64 = sqlx::query_scalar("select count(*) from items").fetch_one(db.reader()).await.expect("count");
         assert_eq!(count, i64::try_from(COMMITS).expect("small"), "every commit is kept");
+    }
+
+    /// A restart that readers kept from finishing puts the next off for 1, 2, 4 … passes (at
+    /// most 32), so a long read does not make every write wait; one that finishes ends it.
+    #[test]
+    fn restarts_readers_keep_from_finishing_are_spaced_out() {
+        let mut pacing = super::RestartPacing::default();
+        let tries_in = |pacing: &mut super::RestartPacing, passes: u32| (0..passes).filter(|_| pacing.due()).count();
+        assert!(pacing.due(), "the first restart is tried at once");
+        for put_off in [1, 2, 4, 8, 16, 32, 32] {
+            pacing.record(false);
+            assert_eq!(tries_in(&mut pacing, put_off), 0, "put off for {put_off} passes");
+            assert!(pacing.due(), "tried after {put_off} passes");
+        }
+        pacing.record(true);
+        assert_eq!(tries_in(&mut pacing, 3), 3, "after a restart that finished, every pass may restart");
     }
 
     /// A database is opened while another connection holds the file exclusively (as the

@@ -16,10 +16,11 @@
 //!   used again.
 //!
 //! The claim and the stored answer live in the context's own database (`idempotency_keys`),
-//! so each context keeps its keys when it runs as its own service. They are short plain
-//! transactions, not units of work in a commit group: a claim waiting on another request's
-//! claim of the same key must never sit in a group that other units wait on. Storing the answer is a
-//! second transaction after the handler's: a crash between the two leaves the effect without
+//! so each context keeps its keys when it runs as its own service. A claim is a short plain
+//! transaction, not a unit of work in a commit group: a claim waiting on another request's
+//! claim of the same key must never sit in a group that other units wait on. Storing the
+//! answer (a write to the request's own claimed row) joins the database's commit group,
+//! after the handler's unit of work has committed: a crash between the two leaves the effect without
 //! its answer, and a retry after [`ABANDONED_AFTER`] runs the handler again. Handlers whose
 //! effect must never repeat claim the key in their own unit of work too (order placement
 //! does), so the retry finds the effect instead of repeating it.

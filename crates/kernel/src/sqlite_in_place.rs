@@ -449,6 +449,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// pages). Below it, passive checkpoints alone keep up.
 const RESTART_AFTER_PAGES: i64 = 4096;
 
+/// The size SQLite cuts the WAL file back to when it starts over, so one burst of writes
+/// does not keep its disk space for good.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// How long a restarting checkpoint waits for readers still on older pages of the WAL.
 const RESTART_READER_WAIT: Duration = Duration::from_millis(100);
 
@@ -488,10 +492,6 @@ impl RestartPacing {
     }
 }
 
-/// The size SQLite cuts the WAL file back to when it starts over, so one burst of writes
-/// does not keep its disk space for good.
-const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
-
 /// Copies the WAL of the database file at `path` into the file every [`CHECKPOINT_EVERY`],
 /// on a blocking thread with a connection of its own, until `stop` is cancelled. SQLite's
 /// automatic checkpoint would run inside the commit that crosses 1,000 pages, on the
@@ -520,7 +520,7 @@ pub(crate) fn spawn_checkpoints(
                 () = stop.cancelled() => return,
             }
             let (file, taken) = (path.clone(), kept.take());
-            let passed = tokio::task::spawn_blocking(move || {
+            let passed = on_blocking_thread(move || {
                 let connection = match taken {
                     Some(connection) => connection,
                     None => {
@@ -529,48 +529,60 @@ pub(crate) fn spawn_checkpoints(
                         connection
                     }
                 };
-                // A restart copies, with writes waiting, what was committed during the pass
-                // before it: after a slow pass (a backlog a long read held up), pass again
-                // until one is quick, so that tail is short.
-                let mut passes = 1;
-                let pages = loop {
-                    let started = Instant::now();
-                    let pages = checkpoint(&connection, "passive")?.pages;
-                    if started.elapsed() < QUICK_PASS || passes == MOST_PASSES_BEFORE_RESTART {
-                        break pages;
-                    }
-                    passes += 1;
-                };
-                Ok::<_, rusqlite::Error>((connection, pages))
+                let pages = passive_passes(&connection)?;
+                Ok((connection, pages))
             })
             .await;
-            let connection = match passed {
-                Ok(Ok((connection, pages))) if pages >= RESTART_AFTER_PAGES && pacing.due() => {
+            let checkpointed = match passed {
+                Ok((connection, pages)) if pages >= RESTART_AFTER_PAGES && pacing.due() => {
                     let _between_transactions = tokio::select! {
                         guard = writer.lock() => guard,
                         () = stop.cancelled() => return,
                     };
-                    let restarted = tokio::task::spawn_blocking(move || {
+                    on_blocking_thread(move || {
                         let finished = checkpoint(&connection, "restart")?.readers_done;
                         Ok((connection, finished))
                     })
-                    .await;
-                    if let Ok(Ok((_, finished))) = &restarted {
-                        pacing.record(*finished);
-                    }
-                    restarted.map(|outcome| outcome.map(|(connection, _)| connection))
+                    .await
+                    .map(|(connection, finished)| {
+                        pacing.record(finished);
+                        connection
+                    })
                 }
-                Ok(Ok((connection, _))) => Ok(Ok(connection)),
-                Ok(Err(error)) => Ok(Err(error)),
-                Err(error) => Err(error),
+                passed => passed.map(|(connection, _)| connection),
             };
-            match connection {
-                Ok(Ok(connection)) => kept = Some(connection),
-                Ok(Err(error)) => tracing::warn!(path = %path.display(), %error, "WAL checkpoint failed; trying again"),
-                Err(error) => tracing::warn!(path = %path.display(), %error, "WAL checkpoint did not finish"),
+            match checkpointed {
+                Ok(connection) => kept = Some(connection),
+                Err(error) => tracing::warn!(path = %path.display(), %error, "WAL checkpoint failed; trying again"),
             }
         }
     });
+}
+
+/// Runs `work` on a blocking thread; a thread that panicked or was cancelled is an error too.
+async fn on_blocking_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, rusqlite::Error> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done.map_err(|error| error.to_string()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Passive checkpoints until one is quick (at most [`MOST_PASSES_BEFORE_RESTART`]); returns
+/// the pages the WAL held. A restart copies, with writes waiting, what was committed during
+/// the pass before it: after a slow pass (a backlog a long read held up), passing again
+/// keeps that tail short.
+fn passive_passes(connection: &rusqlite::Connection) -> Result<i64, rusqlite::Error> {
+    let mut passes = 1;
+    loop {
+        let started = Instant::now();
+        let pages = checkpoint(connection, "passive")?.pages;
+        if started.elapsed() < QUICK_PASS || passes == MOST_PASSES_BEFORE_RESTART {
+            return Ok(pages);
+        }
+        passes += 1;
+    }
 }
 
 /// What a checkpoint reports.

@@ -10,7 +10,8 @@
 //! answer and never holds twice), refuses to capture a voided authorization or void a
 //! captured one, and can be made slow or flaky for fault tests. It keeps its own tables in
 //! the payments database, as a stand-in for the provider's side. Rows in
-//! `simulated_gateway_outages` switch faults on until they are deleted (across processes):
+//! `simulated_gateway_outages` switch faults on until they are deleted (across processes;
+//! a call reads them once, as it goes ahead):
 //! - `authorize`, `capture`, `void`, `refund`, `lookup`, `verify`: the operation fails
 //!   transiently and does nothing, as in a provider's partial outage;
 //! - `authorize_answer`: an authorization is made, but its answer is lost (the call times
@@ -117,6 +118,32 @@ pub struct SimulatedGateway {
     config: SimulatedGatewayConfig,
 }
 
+/// The faults switched on in `simulated_gateway_outages` when a call went ahead.
+struct Faults(Vec<String>);
+
+impl Faults {
+    /// Whether fault `fault` is on.
+    fn on(&self, fault: &str) -> bool {
+        self.0.iter().any(|on| on == fault)
+    }
+
+    /// Fails while an outage of `operation` is switched on.
+    fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
+        if self.on(operation) {
+            return Err(GatewayError::Transient(format!("simulated {operation} outage")));
+        }
+        Ok(())
+    }
+
+    /// Aborts the process, as a crash right after an operation, while fault `fault` is on.
+    fn crash_if(&self, fault: &str) {
+        if self.on(fault) {
+            tracing::error!(fault, "simulated crash right after a gateway operation");
+            std::process::abort();
+        }
+    }
+}
+
 /// The simulator's own tables: tokens and operations (by idempotency key).
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "simulated gateway vault and operations", sqlite: SCHEMA, postgres: SCHEMA },
@@ -169,42 +196,24 @@ impl SimulatedGateway {
         Ok(())
     }
 
-    /// Whether fault `fault` is switched on.
-    async fn faulty(&self, fault: &str) -> Result<bool, GatewayError> {
-        let on: Option<String> =
-            sqlx::query_scalar("select operation from simulated_gateway_outages where operation = $1")
-                .bind(fault)
-                .fetch_optional(self.db.reader())
-                .await
-                .map_err(Self::db_error)?;
-        Ok(on.is_some())
-    }
-
-    /// Fails while an outage of `operation` is switched on.
-    async fn check_outage(&self, operation: &str) -> Result<(), GatewayError> {
-        if self.faulty(operation).await? {
-            return Err(GatewayError::Transient(format!("simulated {operation} outage")));
-        }
-        Ok(())
+    /// The faults switched on as a call goes ahead: read once per call, however many of
+    /// them the call consults.
+    async fn faults(&self) -> Result<Faults, GatewayError> {
+        let on: Vec<String> = sqlx::query_scalar("select operation from simulated_gateway_outages")
+            .fetch_all(self.db.reader())
+            .await
+            .map_err(Self::db_error)?;
+        Ok(Faults(on))
     }
 
     /// What an authorize call answers once the authorization `result` is made: its id,
     /// unless a fault loses the answer or kills the process.
-    async fn answer_authorization(&self, result: Result<String, GatewayError>) -> Result<String, GatewayError> {
-        self.crash_if("authorize_crash").await?;
-        if self.faulty("authorize_answer").await? {
+    fn answer_authorization(faults: &Faults, result: Result<String, GatewayError>) -> Result<String, GatewayError> {
+        faults.crash_if("authorize_crash");
+        if faults.on("authorize_answer") {
             return Err(GatewayError::Transient("simulated timeout: the authorization's answer was lost".into()));
         }
         result
-    }
-
-    /// Aborts the process, as a crash right after an operation, while fault `fault` is on.
-    async fn crash_if(&self, fault: &str) -> Result<(), GatewayError> {
-        if self.faulty(fault).await? {
-            tracing::error!(fault, "simulated crash right after a gateway operation");
-            std::process::abort();
-        }
-        Ok(())
     }
 
     /// An authorization this simulator made: what it holds, and the kind of the operation
@@ -300,7 +309,7 @@ impl CardGateway for SimulatedGateway {
 
     async fn verify(&self, token: &str) -> Result<(), GatewayError> {
         self.behave().await?;
-        self.check_outage("verify").await?;
+        self.faults().await?.check_outage("verify")?;
         match self.behaviour(token).await?.as_deref() {
             None => Err(GatewayError::UnknownCard),
             Some("refuse_verification") => Err(GatewayError::Declined),
@@ -311,10 +320,11 @@ impl CardGateway for SimulatedGateway {
 
     async fn authorize(&self, token: &str, amount: Money, idempotency_key: &str) -> Result<String, GatewayError> {
         if let Some(authorization_id) = self.replay(idempotency_key).await? {
-            return self.answer_authorization(Ok(authorization_id)).await;
+            return Self::answer_authorization(&self.faults().await?, Ok(authorization_id));
         }
         self.behave().await?;
-        self.check_outage("authorize").await?;
+        let faults = self.faults().await?;
+        faults.check_outage("authorize")?;
         match self.behaviour(token).await?.as_deref() {
             None => Err(GatewayError::UnknownCard),
             Some("decline" | "refuse_verification") => Err(GatewayError::Declined),
@@ -322,7 +332,7 @@ impl CardGateway for SimulatedGateway {
             Some("processing_error") => Err(GatewayError::ProcessingError),
             Some(_) => {
                 let authorized = self.record(idempotency_key, "authorization", token, amount).await;
-                self.answer_authorization(authorized).await
+                Self::answer_authorization(&faults, authorized)
             }
         }
     }
@@ -337,14 +347,15 @@ impl CardGateway for SimulatedGateway {
             return Ok(capture_id);
         }
         self.behave().await?;
-        self.check_outage("capture").await?;
+        let faults = self.faults().await?;
+        faults.check_outage("capture")?;
         match self.authorization(authorization_id).await?.1.as_deref() {
             Some("void") => return Err(GatewayError::AuthorizationClosed(ClosedBy::Void)),
             Some(_) => return Err(GatewayError::AuthorizationClosed(ClosedBy::Capture)),
             None => {}
         }
         let captured = self.record(idempotency_key, "capture", authorization_id, amount).await;
-        self.crash_if("capture_crash").await?;
+        faults.crash_if("capture_crash");
         captured
     }
 
@@ -353,7 +364,7 @@ impl CardGateway for SimulatedGateway {
             return Ok(());
         }
         self.behave().await?;
-        self.check_outage("void").await?;
+        self.faults().await?.check_outage("void")?;
         let (held, closed_by) = self.authorization(authorization_id).await?;
         match closed_by.as_deref() {
             Some("capture") => return Err(GatewayError::AuthorizationClosed(ClosedBy::Capture)),
@@ -369,15 +380,16 @@ impl CardGateway for SimulatedGateway {
             return Ok(refund_id);
         }
         self.behave().await?;
-        self.check_outage("refund").await?;
+        let faults = self.faults().await?;
+        faults.check_outage("refund")?;
         let refunded = self.record(idempotency_key, "refund", capture_id, amount).await;
-        self.crash_if("refund_crash").await?;
+        faults.crash_if("refund_crash");
         refunded
     }
 
     async fn find_authorization(&self, idempotency_key: &str) -> Result<Option<String>, GatewayError> {
         self.behave().await?;
-        self.check_outage("lookup").await?;
+        self.faults().await?.check_outage("lookup")?;
         sqlx::query_scalar(
             "select result_id from simulated_gateway_operations where idempotency_key = $1 and kind = 'authorization'",
         )

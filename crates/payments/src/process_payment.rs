@@ -16,7 +16,7 @@ use crate::payment::{Payment, PaymentMethod, PaymentsEvent, method_stream, payme
 use crate::{refund_by_admin, refund_payment};
 use async_trait::async_trait;
 use contracts::payments::{IssueRefund, ProcessPayment, RefundPayment};
-use kernel::aggregate::fold;
+use kernel::aggregate::{Loaded, fold};
 use kernel::bus::{Envelope, Message};
 use kernel::event_store::{Metadata, StoreError};
 use kernel::messaging::{HandlerError, MessageHandler, handle_once};
@@ -154,7 +154,7 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
     let payment_id = payment_id(command.order_id);
     let key = authorization_key(payment_id);
     let metadata = Metadata::caused_by(envelope);
-    let before = fold::<Payment>(&store.load(&stream).await?)?;
+    let mut before = fold::<Payment>(&store.load(&stream).await?)?;
     let step = match &before.state {
         Payment::None => match usable_card(payments, &command).await? {
             Err(refusal) => Step::Settle(Err(refusal)),
@@ -167,7 +167,7 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
                     amount: command.amount,
                     idempotency_key: key.clone(),
                 };
-                record(payments, &command, intent, &metadata).await?;
+                record(payments, &stream, &mut before, intent, &metadata).await?;
                 Step::Settle(settle_authorization(payments, &token, command.amount, &key).await?)
             }
         },
@@ -176,7 +176,8 @@ async fn process(payments: &Payments, envelope: &Envelope, command: ProcessPayme
         Payment::Initiated { .. } => {
             record(
                 payments,
-                &command,
+                &stream,
+                &mut before,
                 PaymentsEvent::PaymentResumed { payment_id, order_id: command.order_id },
                 &metadata,
             )
@@ -272,25 +273,18 @@ async fn usable_card(payments: &Payments, command: &ProcessPayment) -> Result<Re
 
 /// Records `event` (the intent, or its resumption) before the gateway is called: from then
 /// on the authorization's outcome is settled, never guessed (see [`settle_authorization`]), and the saga
-/// times the payment from its start. Refused when the payment moved since it was read.
+/// times the payment from its start. Appended against the version `payment` was read at, so
+/// it is refused (a version conflict: the message is handled again from the top) if the
+/// payment moved since.
 async fn record(
     payments: &Payments,
-    command: &ProcessPayment,
+    stream: &str,
+    payment: &mut Loaded<Payment>,
     event: PaymentsEvent,
     metadata: &Metadata,
 ) -> Result<(), HandlerError> {
-    let stream = payment_stream(command.order_id);
     let mut uow = payments.store.begin().await?;
-    let mut payment = uow.load_aggregate::<Payment>(&stream).await?;
-    let expected = match &event {
-        PaymentsEvent::PaymentInitiated { .. } => payment.state == Payment::None,
-        _ => matches!(payment.state, Payment::Initiated { .. }),
-    };
-    if !expected {
-        // Moved since it was read: handle the message again from the top.
-        return Err(HandlerError::Transient("the payment changed while it was read".to_owned()));
-    }
-    uow.append_decided(&stream, &mut payment, &[event], metadata).await?;
+    uow.append_decided(stream, payment, &[event], metadata).await?;
     uow.commit().await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::messaging::AppendWaiter;
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -33,11 +33,27 @@ pub struct ProjectionRunner {
     store: EventStore,
     projection: Arc<dyn Projection>,
     progress: Arc<watch::Sender<Position>>,
-    /// Where this runner believes the checkpoint stands (`None`: read it from the database).
-    /// Held for a whole catch-up, so this process's catch-ups take turns; a stale belief
-    /// only costs a failed compare-and-set.
-    cursor: Arc<tokio::sync::Mutex<Option<Position>>>,
+    /// Where this runner believes the checkpoint stands. Held for a whole catch-up, so this
+    /// process's catch-ups take turns; a stale belief only costs a failed compare-and-set.
+    cursor: Arc<tokio::sync::Mutex<Cursor>>,
 }
+
+/// A runner's belief about its checkpoint.
+#[derive(Default)]
+struct Cursor {
+    /// Where the checkpoint stands (`None`: read it from the database).
+    position: Option<Position>,
+    /// When a catch-up that found nothing new last read the checkpoint to see whether a
+    /// rebuild moved it back.
+    rechecked: Option<Instant>,
+}
+
+/// How often, at most, a catch-up that finds nothing new reads the checkpoint again: a
+/// rebuild elsewhere that swapped in a read model ending before this runner's position is
+/// found this long after it, or as soon as a new event's compare-and-set fails. Under load
+/// most reads find nothing new (events not yet committed), so checking on each would cost a
+/// query each.
+const REBUILD_RECHECK: Duration = crate::messaging::POLL_INTERVAL;
 
 const BATCH: i64 = 200;
 
@@ -68,16 +84,19 @@ impl ProjectionRunner {
         let name = self.checkpoint_name();
         let mut applied = 0;
         loop {
-            let after = match *cursor {
+            let after = match cursor.position {
                 Some(position) => position,
-                None => *cursor.insert(self.store.checkpoint(&name).await?),
+                None => *cursor.position.insert(self.store.checkpoint(&name).await?),
             };
             let events = self.store.read_all(after, BATCH).await?;
             let Some(last) = events.last().map(|e| e.position) else {
                 // Nothing new, unless a rebuild swapped in a read model that stops earlier.
-                if applied == 0 && self.store.checkpoint(&name).await? != after {
-                    *cursor = None;
-                    continue;
+                if applied == 0 && cursor.rechecked.is_none_or(|at| at.elapsed() >= REBUILD_RECHECK) {
+                    cursor.rechecked = Some(Instant::now());
+                    if self.store.checkpoint(&name).await? != after {
+                        cursor.position = None;
+                        continue;
+                    }
                 }
                 self.progress.send_replace(after);
                 return Ok(applied);
@@ -85,14 +104,14 @@ impl ProjectionRunner {
             let mut uow = self.store.begin_derived().await?;
             if !uow.advance_checkpoint(&name, after, last).await? {
                 // Another runner applied this batch first: rolled back; read where it got to.
-                *cursor = None;
+                cursor.position = None;
                 continue;
             }
             for event in &events {
                 self.projection.apply(uow.conn(), event).await?;
             }
             uow.commit().await?;
-            *cursor = Some(last);
+            cursor.position = Some(last);
             self.progress.send_replace(last);
             applied += events.len();
             if events.len() < BATCH as usize {
@@ -185,7 +204,7 @@ impl ProjectionRunner {
             sqlx::query(sqlx::AssertSqlSafe(copy)).execute(&mut *swap).await?;
         }
         sqlx::query("commit").execute(&mut *swap).await?;
-        *self.cursor.lock().await = None;
+        self.cursor.lock().await.position = None;
         Ok(applied)
     }
 

@@ -1105,11 +1105,6 @@ impl<D: SagaDefinition> SagaEngine<D> {
             Some(remembered) => remembered,
             None => stored_state(uow, saga_id).await?,
         };
-        // Every event the transition decides goes in with one append at its end, against
-        // the version it started from: steps carried out in place share the transaction, so
-        // appending as they go would only cost a statement each.
-        let started_at = version;
-        let mut decided = Vec::new();
         let source = self.store.db().name().to_owned();
         let (mut input, mut metadata, mut moved) = (input, metadata.clone(), false);
         // Logged and counted once the unit commits: a conflict's retry or a rollback must not
@@ -1133,6 +1128,7 @@ impl<D: SagaDefinition> SagaEngine<D> {
                     Ok(_) => break,
                     Err(error) => return Err(error),
                 };
+            let mut new_events = Vec::with_capacity(events.len());
             let mut in_place = None;
             for mut event in events {
                 if let SagaEvent::SagaCommandIssued { envelope, in_place: local, .. } = &mut event {
@@ -1144,11 +1140,17 @@ impl<D: SagaDefinition> SagaEngine<D> {
                 }
                 let recorded = NewEvent::from_domain(&event, &metadata)?;
                 let (name, awaiting) = (recorded.event_type.clone(), state.awaiting.clone());
-                decided.push(recorded);
-                version += 1;
+                new_events.push(recorded);
                 state.evolve(&event);
                 transitions.push(Transition { name, event, awaiting, at: now });
             }
+            let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(version) };
+            if let Err(error) = uow.append(&stream, expected, &new_events).await {
+                // Moved elsewhere meanwhile, most likely: the retry reads the store.
+                self.remembered.forget(saga_id);
+                return Err(error.into());
+            }
+            version += i64::try_from(new_events.len()).unwrap_or(i64::MAX);
             (moved, checked) = (true, true);
             let Some((receiver, command)) = in_place else { break };
             let effects = Metadata { answered_in_place_for: Some(saga_id), ..Metadata::caused_by(&command) };
@@ -1166,12 +1168,6 @@ impl<D: SagaDefinition> SagaEngine<D> {
             metadata = Metadata::caused_by(&reply);
         }
         if moved {
-            let expected = if started_at == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(started_at) };
-            if let Err(error) = uow.append(&stream, expected, &decided).await {
-                // Moved elsewhere meanwhile, most likely: the retry reads the store.
-                self.remembered.forget(saga_id);
-                return Err(error.into());
-            }
             self.save_view(uow, saga_id, &state, version).await?;
         }
         let (remembered, committed) = (self.remembered.clone(), state.clone());

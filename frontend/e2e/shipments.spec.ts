@@ -164,11 +164,14 @@ test("an admin cancels an order whose parcel is on its way: the carrier brings i
   await signInAsAdmin(admin, `/admin/orders/${orderId}`);
   const onHand = async () =>
     ((await (await admin.request.get(`/bff/api/v1/inventory/${product.id}`)).json()) as { on_hand: number }).on_hand;
+  const onHandBefore = await onHand();
   const shipped = await admin.request.post(`/bff/api/v1/shipments/${order.shipment_id}/ship`, {
     data: { carrier: "Parcelway", tracking_number: trackingNumber },
   });
   expect(shipped.status()).toBe(200);
-  const onHandAway = await onHand();
+  // The item leaves the shelf with the parcel, once Inventory hears of it from Shipping.
+  const onHandAway = onHandBefore - 1;
+  await expect.poll(onHand, { message: "the item left with the parcel" }).toBe(onHandAway);
 
   // The shopper can no longer cancel a parcel that has left.
   await expectLatestStep(page, "Shipped");
